@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configSchema, type Config, type ConfigInput } from './schema.js';
+import { detectProjectRoot, projectIdFromRoot } from './project.js';
+
+export interface LoadConfigOptions {
+  /** Flags from the CLI (highest precedence). */
+  flags?: Partial<ConfigInput>;
+  /** Explicit config file (`--config`); otherwise `<project>/.cco/orchestration.json` if present. */
+  configFile?: string;
+  /** Environment to read; defaults to process.env. Only this loader reads the environment. */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export class ConfigError extends Error {}
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+function readConfigFile(file: string, required: boolean): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (!required && (err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(`Cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`Config file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Partial<ConfigInput> {
+  const out: Partial<ConfigInput> = {};
+  const int = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got '${raw}'`);
+    return n;
+  };
+  const port = int('CCO_SIDECAR_PORT');
+  if (port !== undefined) out.port = port;
+  if (env.CCO_SIDECAR_HOST) out.host = env.CCO_SIDECAR_HOST;
+  if (env.CCO_SIDECAR_STORAGE) out.storage_path = env.CCO_SIDECAR_STORAGE;
+  const cache = int('CCO_SIDECAR_CACHE_SIZE_MB');
+  if (cache !== undefined) out.cache_size_mb = cache;
+  if (env.CCO_SIDECAR_JWT_SECRET) out.jwt_secret = env.CCO_SIDECAR_JWT_SECRET;
+  if (env.CCO_SIDECAR_LOG_LEVEL) out.log_level = env.CCO_SIDECAR_LOG_LEVEL as ConfigInput['log_level'];
+  return out;
+}
+
+function definedOnly<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Load the configuration once, at the edge: defaults < config file < env < flags.
+ * Returns a deeply frozen object; nothing else in the code base reads process.env.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const flags = definedOnly(options.flags);
+  const projectRoot = path.resolve(cwd, expandHome(flags.project_root ?? detectProjectRoot(cwd)));
+  const file = options.configFile
+    ? readConfigFile(path.resolve(cwd, expandHome(options.configFile)), true)
+    : readConfigFile(path.join(projectRoot, '.cco', 'orchestration.json'), false);
+  const merged = { ...file, ...fromEnv(env), ...flags, project_root: projectRoot };
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const cfg = parsed.data;
+  const resolvedRoot = path.resolve(cwd, expandHome(cfg.project_root ?? projectRoot));
+  return deepFreeze({
+    ...cfg,
+    storage_path: path.resolve(cwd, expandHome(cfg.storage_path)),
+    project_root: resolvedRoot,
+    project_id: cfg.project_id ?? projectIdFromRoot(resolvedRoot),
+  }) as Config;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Build a config for tests and embedding without touching the environment. */
+export function configFor(input: Partial<ConfigInput> & { project_root: string; storage_path: string }): Config {
+  return loadConfig({ flags: input, env: {}, cwd: input.project_root });
+}
+
+export type { Config } from './schema.js';

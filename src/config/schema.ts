@@ -1,0 +1,87 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one typed configuration. Every section has defaults taken from the spec
+ * (DESIGN.md "Defaults worth keeping"), so an empty `.cco/orchestration.json` is valid.
+ * Unknown keys are rejected so a typo in the config file is an error, not a silent default.
+ */
+
+const eventsSchema = z.strictObject({
+  buffer_size: z.number().int().min(10).max(1_000_000).default(10_000),
+  retention_seconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
+  dead_letter_size: z.number().int().min(0).max(1_000_000).default(1_000),
+  max_waits_per_token: z.number().int().min(1).default(256),
+  max_waits_total: z.number().int().min(1).default(10_000),
+  default_wait_timeout_ms: z.number().int().min(0).default(30_000),
+  max_wait_timeout_ms: z.number().int().min(0).default(300_000),
+  /** 'always': fsync the journal before answering 202; 'interval': fsync every `fsync_interval_ms`. */
+  fsync: z.enum(['always', 'interval']).default('always'),
+  fsync_interval_ms: z.number().int().min(1).default(50),
+});
+
+const resultsSchema = z.strictObject({
+  retention_days: z.number().min(0.0001).max(36_500).default(30),
+});
+
+const workflowRuleSchema = z.strictObject({
+  /** Which finished agent this rule is for: an exact type, a category (e.g. "coding"), or "*". */
+  when_agent: z.string().min(1),
+  /** "success", "failed", "partial" or "*". */
+  when_status: z.string().min(1).default('success'),
+  next: z.array(z.strictObject({
+    agent_type: z.string().min(1),
+    priority: z.enum(['high', 'medium', 'low']),
+    reason: z.string().min(1),
+  })),
+});
+
+const rateLimitSchema = z.strictObject({
+  /** null = unlimited. */
+  points_per_minute: z.number().int().min(1).nullable(),
+  burst: z.number().int().min(0).default(0),
+});
+
+const agentCommandSchema = z.strictObject({
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  timeout_seconds: z.number().int().min(1).max(7 * 86_400).default(3_600),
+});
+
+export const configSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65_535).default(3001),
+  storage_path: z.string().min(1).default(path.join(os.homedir(), '.cco', 'orchestration')),
+  project_root: z.string().min(1).optional(),
+  project_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/).optional(),
+  cache_size_mb: z.number().int().min(1).max(1_048_576).default(1024),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  jwt_secret: z.string().optional(),
+  token_ttl_seconds: z.number().int().min(60).max(30 * 86_400).default(3_600),
+  watch: z.boolean().default(true),
+  body_limit_bytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
+  allowed_hosts: z.array(z.string()).default([]),
+  events: eventsSchema.default(eventsSchema.parse({})),
+  results: resultsSchema.default(resultsSchema.parse({})),
+  /** Replaces the default workflow rules for `next_agents` when given. */
+  workflow_rules: z.array(workflowRuleSchema).optional(),
+  /** Agent type or category → permissions; overrides the defaults of spec §2. */
+  permissions: z.record(z.string(), z.array(z.string())).default({}),
+  rate_limits: z.record(z.string(), rateLimitSchema).default({}),
+  agents: z.record(z.string(), agentCommandSchema).default({}),
+  max_concurrent_agents: z.number().int().min(1).max(10_000).default(119),
+  agent_queue_size: z.number().int().min(0).max(1_000_000).default(1_000),
+  /** Context engine overrides (agent profiles etc.), validated by the context module. */
+  context: z.record(z.string(), z.unknown()).default({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = Readonly<z.output<typeof configSchema>> & {
+  /** Always resolved by the loader. */
+  readonly project_root: string;
+  readonly project_id: string;
+};
+export type WorkflowRule = z.output<typeof workflowRuleSchema>;
+export type AgentCommand = z.output<typeof agentCommandSchema>;

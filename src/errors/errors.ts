@@ -1,0 +1,121 @@
+import { AppError } from './app-error.js';
+
+/** One class per contract code family (spec §1). Status and code are fixed per class. */
+
+export class ValidationError extends AppError {
+  constructor(message: string, issues: Array<{ path: string; message: string }> = [], details: Record<string, unknown> = {}) {
+    super(400, 'REQ_001', 'validation_error', message, { issues, ...details });
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(message = 'Request body is larger than the limit', details: Record<string, unknown> = {}) {
+    super(413, 'REQ_002', 'payload_too_large', message, details);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message = 'Request body must be JSON (Content-Type: application/json)') {
+    super(415, 'REQ_003', 'unsupported_media_type', message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message = 'Not found', details: Record<string, unknown> = {}) {
+    super(404, 'NOT_FOUND', 'not_found', message, details);
+  }
+}
+
+export class MethodNotAllowedError extends AppError {
+  constructor(allowed: string[]) {
+    super(405, 'METHOD_NOT_ALLOWED', 'method_not_allowed', `Method not allowed; use ${allowed.join(', ')}`,
+      { allowed }, { Allow: allowed.join(', ') });
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'Invalid or expired token', details: Record<string, unknown> = {}) {
+    super(401, 'AUTH_001', 'unauthorized', message, details);
+  }
+}
+
+export class TokenExpiredError extends AppError {
+  constructor(expiredAt: string) {
+    super(401, 'AUTH_002', 'token_expired', 'Token has expired', { expired_at: expiredAt });
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message = 'Permission denied', details: Record<string, unknown> = {}) {
+    super(403, 'AUTH_003', 'forbidden', message, details);
+  }
+}
+
+export class RateLimitError extends AppError {
+  constructor(message: string, retryAfterSeconds: number, limit: number, details: Record<string, unknown> = {}) {
+    const retry = Math.max(1, Math.ceil(retryAfterSeconds));
+    super(429, 'RATE_001', 'rate_limited', message,
+      { retry_after_seconds: retry, limit, ...details }, { 'Retry-After': String(retry) });
+  }
+}
+
+export class ContextGenerationError extends AppError {
+  constructor(message = 'Context generation failed', details: Record<string, unknown> = {}) {
+    super(500, 'CTX_001', 'context_generation_failed', message, details);
+  }
+}
+
+export class ContextBudgetError extends AppError {
+  constructor(requested: number, cap: number) {
+    super(413, 'CTX_002', 'context_budget_too_large', `Requested context budget ${requested} bytes is over the cap of ${cap} bytes`,
+      { requested, cap });
+  }
+}
+
+export class EventBusUnavailableError extends AppError {
+  constructor(message = 'Event bus unavailable') {
+    super(503, 'EVT_001', 'event_bus_unavailable', message);
+  }
+}
+
+export class InvalidEventError extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(400, 'EVT_002', 'invalid_event', message, details);
+  }
+}
+
+export class CursorExpiredError extends AppError {
+  constructor(message: string, oldestCursor: string) {
+    super(410, 'EVT_003', 'cursor_expired', message, { oldest_cursor: oldestCursor });
+  }
+}
+
+export class StorageWriteError extends AppError {
+  constructor(message = 'Result storage write failed', diskFull = false) {
+    super(diskFull ? 507 : 500, 'STR_001', diskFull ? 'insufficient_storage' : 'storage_write_failed', message);
+  }
+}
+
+export class StorageReadError extends AppError {
+  constructor(message = 'Result storage read failed') {
+    super(503, 'STR_002', 'storage_unavailable', message);
+  }
+}
+
+export class SpawnFailedError extends AppError {
+  constructor(message = 'Agent spawn failed', details: Record<string, unknown> = {}) {
+    super(500, 'AGT_001', 'spawn_failed', message, details);
+  }
+}
+
+export class UnknownAgentTypeError extends AppError {
+  constructor(agentType: string) {
+    super(400, 'AGT_002', 'unknown_agent_type', `No command is configured for agent type '${agentType}'`, { agent_type: agentType });
+  }
+}
+
+export class AgentCapacityError extends AppError {
+  constructor(message = 'Agent capacity reached and the queue is full', details: Record<string, unknown> = {}) {
+    super(429, 'AGT_003', 'agent_capacity_reached', message, details);
+  }
+}

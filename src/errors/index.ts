@@ -1,0 +1,2 @@
+export { AppError } from './app-error.js';
+export * from './errors.js';
