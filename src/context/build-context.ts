@@ -1,0 +1,297 @@
+import { createHash } from 'node:crypto';
+import type { AgentProfile } from './agent-profiles.js';
+import { fitBudget } from './budget.js';
+import { classify } from './file-kinds.js';
+import { LANGUAGE_NAMES } from './languages.js';
+import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules, type PathRulesOptions } from './path-rules.js';
+import { prepareSignals, ProfileScorer, type PreparedSignals } from './ranking.js';
+import { redactSecrets } from './redact.js';
+import { looksBinary, readContainedFileSync } from './safe-read.js';
+import { SnapshotView } from './snapshot-codec.js';
+import { topK } from './top-k.js';
+import type { BuildResult, BuildTask, RelevantFile, SnapshotBuffers } from './worker-protocol.js';
+
+/**
+ * Pick, rank, read, redact and truncate the relevant files for one context request. Runs in a
+ * worker thread (workers/build-context.ts is the entry point). The module keeps small memos
+ * that live as long as the thread: decoded snapshots, per-profile static scores, and file
+ * contents keyed by (dev, ino, size, mtime, ctime) — the file is always re-opened and fstat'ed,
+ * so the memo never serves content that changed.
+ */
+
+interface DecodedSnapshot {
+  view: SnapshotView;
+  paths: string[];
+  lower: string[] | null;
+}
+
+const snapshots = new Map<string, DecodedSnapshot>();
+const statics = new Map<string, Float64Array>();
+const scorers = new Map<string, ProfileScorer>();
+const rulesMemo = new Map<string, PathRules>();
+
+interface ContentMemo {
+  key: string;
+  text: string | null;
+  checksum: string;
+  redactions: number;
+  bytes: number;
+  rejected: 'binary' | 'secret' | null;
+}
+const contents = new Map<string, ContentMemo>();
+let contentBytes = 0;
+const CONTENT_MEMO_BYTES = 48 * 1024 * 1024;
+
+function decoded(buffers: SnapshotBuffers): DecodedSnapshot {
+  let d = snapshots.get(buffers.id);
+  if (!d) {
+    const view = new SnapshotView(buffers);
+    d = { view, paths: view.allPaths(), lower: null };
+    snapshots.set(buffers.id, d);
+    // A new scan replaces the old one; keep two for requests racing a rescan.
+    while (snapshots.size > 2) {
+      const oldest = snapshots.keys().next().value!;
+      snapshots.delete(oldest);
+      for (const k of [...statics.keys()]) if (k.startsWith(oldest + '|')) statics.delete(k);
+    }
+  }
+  return d;
+}
+
+function scorerFor(profile: AgentProfile): ProfileScorer {
+  let s = scorers.get(profile.key);
+  if (!s) {
+    s = new ProfileScorer(profile);
+    scorers.set(profile.key, s);
+    if (scorers.size > 256) scorers.delete(scorers.keys().next().value!);
+  }
+  return s;
+}
+
+function rulesFor(opts: PathRulesOptions): PathRules {
+  const key = JSON.stringify(opts);
+  let r = rulesMemo.get(key);
+  if (!r) {
+    r = new PathRules(opts);
+    rulesMemo.set(key, r);
+  }
+  return r;
+}
+
+function staticScores(snap: DecodedSnapshot, scorer: ProfileScorer): Float64Array {
+  const key = `${snap.view.buffers.id}|${scorer.profile.key}`;
+  let arr = statics.get(key);
+  if (!arr) {
+    const { view, paths } = snap;
+    arr = new Float64Array(view.count);
+    for (let i = 0; i < view.count; i++) arr[i] = scorer.staticScore(paths[i]!, view.kinds[i]!, view.langs[i]!, view.depths[i]!);
+    statics.set(key, arr);
+    if (statics.size > 64) statics.delete(statics.keys().next().value!);
+  } else {
+    // LRU touch
+    statics.delete(key);
+    statics.set(key, arr);
+  }
+  return arr;
+}
+
+function readForContext(realRoot: string, rel: string, maxFileBytes: number): ContentMemo | null {
+  const r = readContainedFileSync(realRoot, rel, maxFileBytes);
+  if (!r.ok) return null;
+  const st = r.stats;
+  const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  const memo = contents.get(rel);
+  if (memo && memo.key === key) {
+    contents.delete(rel);
+    contents.set(rel, memo);
+    return memo;
+  }
+  const checksum = 'sha256:' + createHash('sha256').update(r.data).digest('hex');
+  let value: ContentMemo;
+  if (looksBinary(r.data)) value = { key, text: null, checksum, redactions: 0, bytes: 0, rejected: 'binary' };
+  else {
+    const raw = r.data.toString('utf8');
+    if (CONDITIONAL_SECRET_RE.test(rel) && CONDITIONAL_SECRET_CONTENT_RE.test(raw)) {
+      value = { key, text: null, checksum, redactions: 0, bytes: 0, rejected: 'secret' };
+    } else {
+      const red = redactSecrets(raw);
+      value = { key, text: red.text, checksum, redactions: red.count, bytes: Buffer.byteLength(red.text), rejected: null };
+    }
+  }
+  if (memo) {
+    contentBytes -= memo.bytes;
+    contents.delete(rel);
+  }
+  contents.set(rel, value);
+  contentBytes += value.bytes;
+  while (contentBytes > CONTENT_MEMO_BYTES && contents.size > 1) {
+    const [oldKey, old] = contents.entries().next().value!;
+    contents.delete(oldKey);
+    contentBytes -= old.bytes;
+  }
+  return value;
+}
+
+/** Build the file part of a context. Throws only on programming errors (the entry point wraps it). */
+export function buildContext(task: BuildTask): BuildResult {
+  const t0 = performance.now();
+  const snap = decoded(task.snapshot);
+  const { view, paths } = snap;
+  const scorer = scorerFor(task.profile);
+  const sig: PreparedSignals = prepareSignals(task.signals);
+  const rules = rulesFor(task.rules);
+  const base = staticScores(snap, scorer);
+  const needLower = sig.queryTerms.length > 0;
+  if (needLower && !snap.lower) snap.lower = paths.map((p) => p.toLowerCase());
+  const lower = snap.lower;
+
+  // Overlay: changes since the snapshot. Base entries it overrides or deletes are skipped;
+  // the rest become extra items after the base ones.
+  const overridden = new Map<number, [number, number] | null>();
+  const extra: Array<{ path: string; size: number; mtimeMs: number; kinds: number; lang: number; depth: number; st: number }> = [];
+  for (const o of task.overlay) {
+    const idx = view.count > 0 ? binarySearch(paths, o[0]) : -1;
+    const val = o.length === 3 ? ([o[1], o[2]] as [number, number]) : null;
+    if (idx >= 0) overridden.set(idx, val);
+    else if (val) {
+      const c = classify(o[0]);
+      extra.push({ path: o[0], size: val[0], mtimeMs: val[1], kinds: c.kinds, lang: c.languageId, depth: c.depth, st: scorer.staticScore(o[0], c.kinds, c.languageId, c.depth) });
+    }
+  }
+  const n = view.count + extra.length;
+  const pathOf = (i: number): string => (i < view.count ? paths[i]! : extra[i - view.count]!.path);
+  const lowerOf = (i: number): string => (i < view.count ? (lower ? lower[i]! : paths[i]!) : extra[i - view.count]!.path.toLowerCase());
+  const mtimeOf = (i: number): number => {
+    if (i >= view.count) return extra[i - view.count]!.mtimeMs;
+    const o = overridden.get(i);
+    return o ? o[1] : view.mtimes[i]!;
+  };
+  const sizeOf = (i: number): number => {
+    if (i >= view.count) return extra[i - view.count]!.size;
+    const o = overridden.get(i);
+    return o ? o[0] : view.sizes[i]!;
+  };
+  const kindsOf = (i: number): number => (i < view.count ? view.kinds[i]! : extra[i - view.count]!.kinds);
+  const langOf = (i: number): number => (i < view.count ? view.langs[i]! : extra[i - view.count]!.lang);
+  const deleted = (i: number): boolean => i < view.count && overridden.has(i) && overridden.get(i) === null;
+  const staticOf = (i: number): number => (i < view.count ? base[i]! : extra[i - view.count]!.st);
+
+  // Total scores (NaN = deleted). The list order uses only stable parts (static + issue files +
+  // query), so editing a file never reorders project_structure.files.
+  const total = new Float64Array(n);
+  const listKey = new Float64Array(n);
+  const w = scorer.profile.weights;
+  for (let i = 0; i < n; i++) {
+    if (deleted(i)) {
+      total[i] = NaN;
+      listKey[i] = NaN;
+      continue;
+    }
+    const s = staticOf(i);
+    const p = pathOf(i);
+    const d = scorer.dynamicScore(p, needLower ? lowerOf(i) : p, mtimeOf(i), sig);
+    total[i] = s === -Infinity ? -Infinity : s + d;
+    let lk = s === -Infinity ? -1e9 : s;
+    if (sig.issueFiles.has(p)) lk += w.issue_files;
+    if (needLower) {
+      let hits = 0;
+      for (const t of sig.queryTerms) if (lowerOf(i).includes(t)) hits++;
+      lk += w.query * Math.min(hits, 3);
+    }
+    listKey[i] = lk;
+  }
+  const structureCap = task.structureMaxFiles;
+  const live = n - [...overridden.values()].filter((v) => v === null).length;
+  const listed = topK(n, structureCap, (i) => listKey[i]!, pathOf, (s) => !Number.isNaN(s));
+  const filesTruncated = live > listed.length;
+  const listCutoff = filesTruncated && listed.length > 0 ? listKey[listed[listed.length - 1]!]! : -Infinity;
+  const tRank = performance.now();
+
+  // Candidates, best first; read until max_files files are accepted.
+  const window = Math.min(n, task.maxFiles * 3 + 20);
+  const candidates = topK(n, window, (i) => total[i]!, pathOf, (s) => s > 0);
+  const items: Array<{ i: number; memo: ContentMemo }> = [];
+  const considered: string[] = [];
+  let redactions = 0;
+  for (const i of candidates) {
+    if (items.length >= task.maxFiles) break;
+    const rel = pathOf(i);
+    if (rules.isSecretFile(rel)) continue;
+    const memo = readForContext(task.realRoot, rel, task.maxFileBytes);
+    if (!memo || memo.text === null) {
+      considered.push(rel);
+      continue;
+    }
+    items.push({ i, memo });
+  }
+  const fitted = fitBudget(items.map((it) => ({ text: it.memo.text!, bytes: it.memo.bytes })), task.maxBytes, task.strategy);
+  const relevantFiles: RelevantFile[] = [];
+  let selectionCutoff = Infinity;
+  for (const p of fitted.placed) {
+    const { i, memo } = items[p.index]!;
+    const rel = pathOf(i);
+    redactions += memo.redactions;
+    selectionCutoff = Math.min(selectionCutoff, total[i]!);
+    relevantFiles.push({
+      path: rel,
+      content: p.text,
+      last_modified: new Date(mtimeOf(i)).toISOString(),
+      size: sizeOf(i),
+      language: LANGUAGE_NAMES[langOf(i)] ?? 'other',
+      checksum: memo.checksum,
+      truncated: p.truncated,
+      reason: scorer.explain(rel, kindsOf(i), langOf(i), mtimeOf(i), sig),
+    });
+  }
+  // Files read but dropped by the budget are "considered" too: a shrink could let them in.
+  const placedIdx = new Set(fitted.placed.map((p) => p.index));
+  items.forEach((it, j) => {
+    if (!placedIdx.has(j)) considered.push(pathOf(it.i));
+  });
+  const listedPaths = listed.map(pathOf);
+  const tEnd = performance.now();
+  return {
+    ok: true,
+    relevantFiles,
+    files: listedPaths,
+    filesTruncated,
+    directories: directoriesOf(listedPaths),
+    truncated: fitted.truncated,
+    contentBytes: fitted.totalBytes,
+    selectionCutoff,
+    listCutoff,
+    // Room for more files (or, with `none`, gaps a small file could fill): any new candidate counts.
+    selectionOpen: (relevantFiles.length < task.maxFiles && fitted.dropped === 0) || (task.strategy === 'none' && fitted.dropped > 0),
+    considered,
+    redactions,
+    timings: { rankMs: tRank - t0, readMs: tEnd - tRank, totalMs: tEnd - t0 },
+  };
+}
+
+function binarySearch(sorted: readonly string[], p: string): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid]!;
+    if (v === p) return mid;
+    if (v < p) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Every ancestor directory of the listed files, sorted. */
+function directoriesOf(files: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const f of files) {
+    let slash = f.lastIndexOf('/');
+    while (slash > 0) {
+      const d = f.slice(0, slash);
+      if (dirs.has(d)) break;
+      dirs.add(d);
+      slash = d.lastIndexOf('/');
+    }
+  }
+  return [...dirs].sort();
+}

@@ -1,0 +1,99 @@
+import { isProgrammingLanguage, languageIdOfBase } from './languages.js';
+
+/**
+ * What a file is for, as bit flags computed once per path (stored in index snapshots as a
+ * Uint16). Ranking weighs these per agent profile.
+ */
+export const Kind = {
+  SOURCE: 1 << 0,
+  TEST: 1 << 1,
+  DOCS: 1 << 2,
+  CONFIG: 1 << 3,
+  MANIFEST: 1 << 4,
+  CI: 1 << 5,
+  INFRA: 1 << 6,
+  SCRIPT: 1 << 7,
+  LOCK: 1 << 8,
+  GENERATED: 1 << 9,
+  SECURITY: 1 << 10,
+  ENTRY: 1 << 11,
+  /** Known binary formats by extension: never read, never ranked. */
+  BINARY: 1 << 12,
+} as const;
+
+const BINARY_EXT = new Set([
+  'png', 'jpg', 'jpeg', 'gif', 'bmp', 'ico', 'icns', 'webp', 'avif', 'tif', 'tiff', 'psd', 'heic', 'mp3', 'mp4', 'm4a',
+  'wav', 'ogg', 'flac', 'mov', 'avi', 'mkv', 'webm', 'zip', 'gz', 'tgz', 'bz2', 'xz', '7z', 'rar', 'tar', 'zst', 'jar',
+  'war', 'ear', 'whl', 'egg', 'pdf', 'doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'odt', 'ods', 'woff', 'woff2', 'ttf',
+  'otf', 'eot', 'bin', 'dat', 'db', 'sqlite', 'sqlite3', 'pyc', 'class', 'o', 'so', 'dll', 'dylib', 'exe', 'wasm',
+  'node', 'pkl', 'pickle', 'npy', 'npz', 'h5', 'hdf5', 'onnx', 'pt', 'pth', 'ckpt', 'safetensors', 'parquet', 'avro',
+  'orc', 'iso', 'dmg', 'img', 'deb', 'rpm', 'apk', 'ipa', 'lockb', 'glb', 'gltf', 'fbx', 'blend', 'swf', 'jks',
+]);
+
+const MANIFESTS = new Set([
+  'package.json', 'pyproject.toml', 'setup.py', 'setup.cfg', 'pipfile', 'cargo.toml', 'go.mod', 'pom.xml',
+  'build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts', 'gemfile', 'composer.json',
+  'mix.exs', 'pubspec.yaml', 'deno.json', 'deno.jsonc', 'project.clj', 'deps.edn', 'build.sbt', 'cmakelists.txt',
+  'meson.build', 'stack.yaml', 'cabal.project', 'environment.yml', 'conanfile.txt', 'vcpkg.json', 'rebar.config',
+]);
+const LOCKS = new Set([
+  'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lockb', 'bun.lock', 'cargo.lock',
+  'poetry.lock', 'pipfile.lock', 'uv.lock', 'pdm.lock', 'go.sum', 'gemfile.lock', 'composer.lock', 'mix.lock',
+  'pubspec.lock', 'flake.lock', 'packages.lock.json', 'gradle.lockfile',
+]);
+const CI_FILES = new Set([
+  '.gitlab-ci.yml', 'jenkinsfile', 'azure-pipelines.yml', '.travis.yml', 'bitbucket-pipelines.yml', '.drone.yml',
+  'appveyor.yml', 'cloudbuild.yaml', 'cloudbuild.yml', 'codecov.yml', '.pre-commit-config.yaml',
+]);
+const INFRA_FILES = new Set([
+  'procfile', 'fly.toml', 'vercel.json', 'netlify.toml', 'serverless.yml', 'serverless.yaml', 'chart.yaml',
+  'values.yaml', 'kustomization.yaml', 'skaffold.yaml', 'tiltfile', 'nginx.conf', 'app.yaml', 'render.yaml',
+  'railway.json', 'heroku.yml', 'vagrantfile', 'docker-compose.yml', 'docker-compose.yaml', 'compose.yml',
+  'compose.yaml', '.dockerignore',
+]);
+const DOC_NAMES = /^(readme|changelog|changes|history|contributing|code_of_conduct|security|authors|notice|faq|troubleshooting|architecture|design|adr|roadmap|support|upgrading|migration)(\.[a-z0-9]+)?$/;
+const DOC_EXT = /\.(md|mdx|markdown|rst|adoc|asciidoc|txt|org)$/;
+const CONFIG_NAMES = /^(tsconfig(\..+)?\.json|jsconfig\.json|\.eslintrc(\..+)?|eslint\.config\.[cm]?[jt]s|\.prettierrc(\..+)?|prettier\.config\.[cm]?js|\.babelrc|babel\.config\.[cm]?js|jest\.config\.[cm]?[jt]s|vitest\.config\.[cm]?[jt]s|\.mocharc(\..+)?|karma\.conf\.js|webpack\.config\.[cm]?[jt]s|vite\.config\.[cm]?[jt]s|rollup\.config\.[cm]?[jt]s|tox\.ini|pytest\.ini|\.flake8|\.pylintrc|mypy\.ini|ruff\.toml|\.rubocop\.yml|\.editorconfig|\.gitignore|\.gitattributes|\.nvmrc|\.node-version|\.python-version|\.ruby-version|\.tool-versions|rust-toolchain(\.toml)?|makefile|gnumakefile|justfile|\.swcrc|nodemon\.json|turbo\.json|nx\.json|lerna\.json|\.browserslistrc|tailwind\.config\.[cm]?[jt]s|postcss\.config\.[cm]?js|next\.config\.[cm]?[jt]s|nuxt\.config\.[jt]s|svelte\.config\.js|angular\.json|\.golangci\.ya?ml|clippy\.toml|rustfmt\.toml|\.clang-format|\.oclif\.manifest\.json)$/;
+const CONFIG_EXT = /\.(ya?ml|toml|ini|cfg|conf|properties|jsonc?|json5|xml|env\.example|plist)$/;
+const TEST_DIR = /(^|\/)(tests?|__tests__|__mocks__|specs?|e2e|integration[-_]?tests?|testing|test[-_]?utils|fixtures|testdata|cypress|playwright)\//;
+const TEST_FILE = /(^test_.*\.py$|_test\.(py|go|rb|exs|dart)$|[._-](test|spec|e2e|integration)\.[a-z0-9]+$|^(test|spec)\.[a-z]+$|tests?\.(java|kt|cs|scala|swift|php)$|_spec\.rb$|^conftest\.py$)/;
+const CI_DIR = /(^|\/)(\.github\/workflows|\.github\/actions|\.circleci|\.buildkite|\.gitlab|\.woodpecker|\.azure-pipelines)\//;
+const INFRA_DIR = /(^|\/)(k8s|kubernetes|helm|charts|deploy|deployment|deployments|manifests|infra|infrastructure|terraform|ansible|playbooks|docker|\.devcontainer|ops|pulumi|cdk)\//;
+const SCRIPT_DIR = /(^|\/)(scripts?|bin|tools|hack)\//;
+const GENERATED = /(\.min\.(js|css)|\.map|\.snap|_pb2(_grpc)?\.py|\.pb\.go|\.pb\.(h|cc)|\.g\.dart|\.freezed\.dart|\.generated\.[a-z]+|\.d\.ts\.map|-lock\.json)$|(^|\/)(generated|__generated__|gen)\//;
+const SECURITY_WORDS = /(auth|oauth|jwt|token|session|login|logout|passw|credential|crypt|cipher|secret|permission|rbac|acl|policy|policies|sanitiz|escape|csrf|xss|cors|security|guard|firewall|tls|ssl|cert|signature|sign[-_]?in|verify|acl)/;
+const ENTRY_NAMES = /^(index|main|app|server|cli|__init__|__main__|lib|mod|program|startup|entry|bootstrap|wsgi|asgi|manage)\.[a-z0-9]+$/;
+
+/**
+ * Classify one relative POSIX path. Pure and allocation-light: it runs over every indexed path.
+ *
+ * @example classify('src/auth/login.test.ts') // Kind.TEST | Kind.SECURITY
+ */
+export function classify(relPath: string): { kinds: number; languageId: number; depth: number } {
+  const lower = relPath.toLowerCase();
+  const slash = lower.lastIndexOf('/');
+  const base = lower.slice(slash + 1);
+  const languageId = languageIdOfBase(base);
+  let depth = 0;
+  for (let i = lower.indexOf('/'); i >= 0; i = lower.indexOf('/', i + 1)) depth++;
+  let kinds = 0;
+  const dot = base.lastIndexOf('.');
+  if (dot > 0 && BINARY_EXT.has(base.slice(dot + 1))) kinds |= Kind.BINARY;
+  if (LOCKS.has(base)) kinds |= Kind.LOCK;
+  else if (MANIFESTS.has(base) || /^requirements.*\.txt$/.test(base) || base.endsWith('.csproj') || base.endsWith('.gemspec')) kinds |= Kind.MANIFEST;
+  if (GENERATED.test(lower)) kinds |= Kind.GENERATED;
+  if (TEST_DIR.test(lower) || TEST_FILE.test(base)) kinds |= Kind.TEST;
+  if (CI_DIR.test(lower) || CI_FILES.has(base)) kinds |= Kind.CI;
+  if (INFRA_DIR.test(lower) || INFRA_FILES.has(base) || base.startsWith('dockerfile') || base.endsWith('.dockerfile')
+    || base.endsWith('.tf') || base.endsWith('.hcl') || base.startsWith('docker-compose')) kinds |= Kind.INFRA;
+  if (DOC_NAMES.test(base) || (DOC_EXT.test(base) && !(kinds & Kind.TEST)) || /(^|\/)(docs?|documentation|wiki|man)\//.test(lower)) {
+    if (!(kinds & (Kind.MANIFEST | Kind.LOCK))) kinds |= Kind.DOCS;
+  }
+  if (CONFIG_NAMES.test(base) || (CONFIG_EXT.test(base) && !(kinds & (Kind.MANIFEST | Kind.LOCK | Kind.CI)))) kinds |= Kind.CONFIG;
+  const programming = isProgrammingLanguage(languageId);
+  if (programming && (SCRIPT_DIR.test(lower) || base.endsWith('.sh') || base.endsWith('.ps1'))) kinds |= Kind.SCRIPT;
+  if (programming && !(kinds & (Kind.GENERATED | Kind.LOCK))) kinds |= Kind.SOURCE;
+  if (SECURITY_WORDS.test(lower)) kinds |= Kind.SECURITY;
+  if (depth <= 2 && ENTRY_NAMES.test(base)) kinds |= Kind.ENTRY;
+  return { kinds, languageId, depth };
+}
