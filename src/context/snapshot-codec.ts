@@ -1,5 +1,5 @@
 import { classify } from './file-kinds.js';
-import type { SnapshotBuffers } from './worker-protocol.js';
+import type { IndexChange, OverlayEntry, SnapshotBuffers } from './worker-protocol.js';
 
 /**
  * Encode / read index snapshots held in SharedArrayBuffers (see SnapshotBuffers). The scan
@@ -111,4 +111,32 @@ export class SnapshotView {
     }
     return lo;
   }
+}
+
+/**
+ * Changes between an earlier index (snapshot + overlay) and a fresh sorted listing: used after
+ * a rescan so only the cached contexts those paths can affect are invalidated.
+ */
+export function diffAgainst(previous: SnapshotBuffers, overlay: readonly OverlayEntry[], next: readonly SnapshotEntry[]): IndexChange[] {
+  const view = new SnapshotView(previous);
+  const over = new Map<string, OverlayEntry>();
+  for (const o of overlay) over.set(o[0], o);
+  const old = new Map<string, [number, number]>();
+  const paths = view.allPaths();
+  for (let i = 0; i < view.count; i++) old.set(paths[i]!, [view.sizes[i]!, view.mtimes[i]!]);
+  for (const [p, o] of over) {
+    if (o.length === 3) old.set(p, [o[1], o[2]]);
+    else old.delete(p);
+  }
+  const changes: IndexChange[] = [];
+  for (const e of next) {
+    const prev = old.get(e.path);
+    if (!prev) changes.push({ path: e.path, kind: 'add' });
+    else {
+      if (prev[0] !== e.size || prev[1] !== e.mtimeMs) changes.push({ path: e.path, kind: 'change' });
+      old.delete(e.path);
+    }
+  }
+  for (const p of old.keys()) changes.push({ path: p, kind: 'unlink' });
+  return changes;
 }

@@ -43,6 +43,14 @@ export interface ScanTask {
   rules: PathRulesOptions;
   /** Use `git ls-files` when the root is inside a git work tree (tests can force the walker). */
   useGit: boolean;
+  /** The index this scan replaces: the worker then also reports what changed since. */
+  previous?: { snapshot: SnapshotBuffers; overlay: OverlayEntry[] };
+}
+
+/** A change between two states of the index. */
+export interface IndexChange {
+  path: string;
+  kind: 'add' | 'change' | 'unlink';
 }
 
 export interface ScanSuccess {
@@ -55,7 +63,11 @@ export interface ScanSuccess {
   directories: string[];
   /** `.gitignore` files (and git's info/exclude and global excludes at the root). */
   ignoreFiles: IgnoreFile[];
+  /** Manifest paths up to two directories deep (package.json, pyproject.toml, …). */
+  manifests: string[];
   timings: { listMs: number; statMs: number; totalMs: number };
+  /** Present when the task had `previous`: what differs from it (size or mtime). */
+  changes?: IndexChange[];
 }
 export type ScanResult = ScanSuccess | WorkerFailure;
 
