@@ -55,6 +55,34 @@ const claimsSchema = z.object({
 });
 
 /**
+ * Sign a sidecar token with `key`. Used by the server and, with the local key file, by the
+ * operator's CLI (`cco orchestration token`), so both produce identical claims.
+ */
+export async function signToken(key: Uint8Array, input: MintInput, defaultTtlSeconds: number): Promise<MintedToken> {
+  const now = Math.floor(Date.now() / 1000);
+  let exp = now + (input.ttl_seconds ?? defaultTtlSeconds);
+  if (input.not_after !== undefined) exp = Math.min(exp, input.not_after);
+  const jti = randomUUID();
+  const payload: Record<string, unknown> = {
+    agent_type: input.agent_type,
+    project_id: input.project_id,
+    permissions: [...new Set(input.permissions)],
+  };
+  if (input.issue_id !== undefined) payload.issue_id = input.issue_id;
+  const token = await new SignJWT(payload)
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setSubject(input.sub)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(exp)
+    .setJti(jti)
+    .sign(key);
+  return { token, jti, exp, expires_at: new Date(exp * 1000).toISOString() };
+}
+
+/**
  * Mints and verifies the sidecar's JWTs (jose, HS256 pinned). Verification pins algorithm,
  * issuer, audience, typ, required claims, max age and clock tolerance (HAZARDS.md "Tokens"),
  * checks revocation, and turns *every* failure (including jose's TypeErrors on forged key
@@ -67,28 +95,8 @@ export class TokenService {
     private readonly defaultTtlSeconds: number,
   ) {}
 
-  async mint(input: MintInput): Promise<MintedToken> {
-    const now = Math.floor(Date.now() / 1000);
-    let exp = now + (input.ttl_seconds ?? this.defaultTtlSeconds);
-    if (input.not_after !== undefined) exp = Math.min(exp, input.not_after);
-    const jti = randomUUID();
-    const payload: Record<string, unknown> = {
-      agent_type: input.agent_type,
-      project_id: input.project_id,
-      permissions: [...new Set(input.permissions)],
-    };
-    if (input.issue_id !== undefined) payload.issue_id = input.issue_id;
-    const token = await new SignJWT(payload)
-      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
-      .setSubject(input.sub)
-      .setIssuer(TOKEN_ISSUER)
-      .setAudience(TOKEN_AUDIENCE)
-      .setIssuedAt(now)
-      .setNotBefore(now)
-      .setExpirationTime(exp)
-      .setJti(jti)
-      .sign(this.key);
-    return { token, jti, exp, expires_at: new Date(exp * 1000).toISOString() };
+  mint(input: MintInput): Promise<MintedToken> {
+    return signToken(this.key, input, this.defaultTtlSeconds);
   }
 
   async verify(token: string): Promise<AuthInfo> {

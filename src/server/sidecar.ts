@@ -94,6 +94,9 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       version: VERSION,
       startedAt: Date.now(),
     };
+    // Components: each is built here, registered in `deps` and in `closers` (for a failed start);
+    // `close()` below shuts them down in order. Their routes are listed in create-app.ts.
+
     deps.metrics.setSources({
       activeAgents: () => deps.agents?.stats().active ?? 0,
       eventsPublished: () => deps.bus?.stats().total_published ?? 0,
