@@ -386,7 +386,7 @@ export class ContextService {
   private async assemble(e: Entry, gitSnap: GitSnapshot | null, hit: boolean, t0: number): Promise<ContextResponse> {
     const totals = this.index.totals();
     const req = e.profile.requirements;
-    const meta = await this.metadata.get(this.index.manifests(), totals.by_language);
+    const meta = await this.metadata.get(this.index.manifests(), totals.by_language, { background: this.watching() });
     const metadata = req.metadata ? meta : { project_type: meta.project_type, project_types: meta.project_types, dependencies: [] };
     let git = req.git_context && gitSnap ? gitSnap.context : null;
     if (git && git.recent_commits.length > req.recent_commits) git = { ...git, recent_commits: git.recent_commits.slice(0, req.recent_commits) };
@@ -598,7 +598,13 @@ export class ContextService {
     };
   }
 
-  watcherStatus(): WatcherStatusReport {
+  /** `/health` `checks.watcher`. */
+  watcherStatus(): 'ok' | 'degraded' | 'disabled' {
+    return this.watcherReport().status;
+  }
+
+  /** Watcher details: phase, reason, watched directories, index mode and size. */
+  watcherReport(): WatcherStatusReport {
     const phase: WatcherStatus = this.watcher ? (this.watcher.status === 'ok' && !this.watcherVerified ? 'starting' : this.watcher.status) : 'disabled';
     const status = phase === 'degraded' ? 'degraded' : phase === 'disabled' ? 'disabled' : 'ok';
     const reason = this.watcher?.statusReason;

@@ -64,6 +64,25 @@ const GENERATED = /(\.min\.(js|css)|\.map|\.snap|_pb2(_grpc)?\.py|\.pb\.go|\.pb\
 const SECURITY_WORDS = /(auth|oauth|jwt|token|session|login|logout|passw|credential|crypt|cipher|secret|permission|rbac|acl|policy|policies|sanitiz|escape|csrf|xss|cors|security|guard|firewall|tls|ssl|cert|signature|sign[-_]?in|verify|acl)/;
 const ENTRY_NAMES = /^(index|main|app|server|cli|__init__|__main__|lib|mod|program|startup|entry|bootstrap|wsgi|asgi|manage)\.[a-z0-9]+$/;
 
+// Which languages a manifest belongs to (a python specialist wants pyproject.toml, not package.json).
+const MANIFEST_LANGUAGES: Record<string, string[]> = {
+  'package.json': ['javascript', 'typescript'], 'deno.json': ['typescript', 'javascript'], 'deno.jsonc': ['typescript', 'javascript'],
+  'pyproject.toml': ['python'], 'setup.py': ['python'], 'setup.cfg': ['python'], pipfile: ['python'], 'environment.yml': ['python'],
+  'cargo.toml': ['rust'], 'go.mod': ['go'], 'pom.xml': ['java', 'kotlin', 'scala'], 'build.gradle': ['java', 'kotlin', 'groovy'],
+  'build.gradle.kts': ['kotlin', 'java'], 'settings.gradle': ['java', 'kotlin'], 'settings.gradle.kts': ['kotlin', 'java'],
+  gemfile: ['ruby'], 'composer.json': ['php'], 'mix.exs': ['elixir'], 'pubspec.yaml': ['dart'], 'project.clj': ['clojure'],
+  'deps.edn': ['clojure'], 'build.sbt': ['scala'], 'cmakelists.txt': ['cpp', 'c'], 'meson.build': ['cpp', 'c'],
+  'stack.yaml': ['haskell'], 'cabal.project': ['haskell'], 'conanfile.txt': ['cpp', 'c'], 'vcpkg.json': ['cpp', 'c'], 'rebar.config': ['erlang'],
+};
+
+/** Languages of a manifest file (by lower-cased base name), or null when it is not one we know. */
+export function manifestLanguages(base: string): string[] | null {
+  if (/^requirements.*\.txt$/.test(base)) return ['python'];
+  if (base.endsWith('.csproj')) return ['csharp'];
+  if (base.endsWith('.gemspec')) return ['ruby'];
+  return MANIFEST_LANGUAGES[base] ?? null;
+}
+
 /**
  * Classify one relative POSIX path. Pure and allocation-light: it runs over every indexed path.
  *

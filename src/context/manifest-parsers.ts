@@ -189,7 +189,7 @@ export function parsePomXml(text: string, manifest: string): ManifestInfo {
   const info = empty();
   let doc: Record<string, unknown>;
   try {
-    doc = new XMLParser({ ignoreAttributes: true, processEntities: false }).parse(text) as Record<string, unknown>;
+    doc = new XMLParser({ ignoreAttributes: true, processEntities: false, parseTagValue: false }).parse(text) as Record<string, unknown>;
   } catch {
     return info;
   }

@@ -68,17 +68,24 @@ export class MetadataProvider {
    * `manifests`: manifest paths the index holds (depth ≤ 2). `languages`: by_language counts,
    * used for project types when no manifest names one.
    */
-  async get(manifests: readonly string[], languages: Record<string, number>): Promise<ProjectMetadata> {
+  async get(manifests: readonly string[], languages: Record<string, number>, opts: { background?: boolean } = {}): Promise<ProjectMetadata> {
     if (this.value && !this.dirty && Date.now() - this.checkedAt < this.recheckMs) return this.value;
-    if (this.inflight) return this.inflight;
-    this.inflight = this.refresh(manifests, languages).finally(() => {
+    this.inflight ??= this.refresh(manifests, languages).finally(() => {
       this.inflight = null;
     });
+    // Watched manifests mark the provider dirty (then the caller waits); the periodic recheck
+    // for files the watcher cannot see (coverage reports in ignored dirs) runs in the
+    // background when `background` is set, so a cached answer never waits for ~30 lstat calls.
+    if (this.value && !this.dirty && opts.background) {
+      this.inflight.catch(() => undefined);
+      return this.value;
+    }
     return this.inflight;
   }
 
   private async refresh(manifests: readonly string[], languages: Record<string, number>): Promise<ProjectMetadata> {
     this.dirty = false;
+    this.checkedAt = Date.now();
     const candidates = [...new Set([...ROOT_MANIFESTS, ...manifests.filter(isParsedManifest), ...VERSION_FILES, ...COVERAGE_FILES])];
     const stats = await Promise.all(candidates.map((rel) =>
       fsp.lstat(path.join(this.realRoot, rel)).then((s) => (s.isFile() ? s : null), () => null)));

@@ -1,5 +1,5 @@
 import type { AgentProfile } from './agent-profiles.js';
-import { Kind } from './file-kinds.js';
+import { Kind, manifestLanguages } from './file-kinds.js';
 import { compileGlobs } from './glob-pattern.js';
 import { isProgrammingLanguage, languageId, LANGUAGE_NAMES } from './languages.js';
 
@@ -60,11 +60,13 @@ const RECENCY_HALF_LIFE_MS = 2 * 86_400_000;
 export class ProfileScorer {
   readonly profile: AgentProfile;
   private readonly langs: Set<number>;
+  private readonly langNames: Set<string>;
   private readonly include: (p: string) => boolean;
   private readonly exclude: (p: string) => boolean;
 
   constructor(profile: AgentProfile) {
     this.profile = profile;
+    this.langNames = new Set(profile.languages);
     this.langs = new Set(profile.languages.map((l) => languageId(l)).filter((id): id is number => id !== undefined));
     this.include = compileGlobs(profile.include);
     this.exclude = compileGlobs(profile.exclude);
@@ -94,6 +96,10 @@ export class ProfileScorer {
     if (this.langs.size > 0) {
       if (this.langs.has(langId)) s += w.language_match;
       else if (kinds & (Kind.SOURCE | Kind.TEST) && isProgrammingLanguage(langId)) s *= w.language_mismatch;
+      else if (kinds & Kind.MANIFEST) {
+        const langs = manifestLanguages(rel.slice(rel.lastIndexOf('/') + 1).toLowerCase());
+        if (langs && !langs.some((l) => this.langNames.has(l))) s *= w.language_mismatch;
+      }
     }
     if (s > 0) {
       if (kinds & Kind.SECURITY) s += w.security_sensitive;
