@@ -64,6 +64,8 @@ export interface WatcherStatusReport {
   watched_directories: number;
   index_mode: 'git' | 'walk' | null;
   indexed_files: number;
+  /** Bumped on every change applied to the index (watcher events, rescans). */
+  index_version: number;
   ttl_ms: number;
 }
 
@@ -553,7 +555,15 @@ export class ContextService {
 
   private queueEvent(changes: AppliedChange[]): void {
     if (!this.deps.publish) return;
-    for (const c of changes) this.pendingEvent.set(c.path, c.kind);
+    for (const c of changes) {
+      // Net effect within one debounce window: add+change = add, add+unlink = nothing,
+      // unlink+add = change.
+      const prev = this.pendingEvent.get(c.path);
+      if (prev === 'add' && c.kind === 'change') continue;
+      if (prev === 'add' && c.kind === 'unlink') this.pendingEvent.delete(c.path);
+      else if (prev === 'unlink' && c.kind === 'add') this.pendingEvent.set(c.path, 'change');
+      else this.pendingEvent.set(c.path, c.kind);
+    }
     const now = Date.now();
     if (!this.eventTimer) this.eventFirstAt = now;
     if (this.eventTimer) clearTimeout(this.eventTimer);
@@ -615,6 +625,7 @@ export class ContextService {
       watched_directories: this.watcher?.watchCount ?? 0,
       index_mode: this.index?.mode ?? null,
       indexed_files: this.index?.totals().total_files ?? 0,
+      index_version: this.index?.version ?? 0,
       ttl_ms: this.cfg.ttl_ms,
     };
   }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { GitignoreRules, type IgnoreFile } from './gitignore-rules.js';
-import { PathRules } from './path-rules.js';
+import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules } from './path-rules.js';
 import { detectWorkTree, runGit, type RunGit } from './run-git.js';
 import type { SnapshotEntry } from './snapshot-codec.js';
 
@@ -65,6 +65,8 @@ export async function listProjectFiles(opts: ListOptions): Promise<ListedProject
     // Regular files only: symlinks (to files or dirs, in or out of the root), FIFOs, sockets
     // and devices never enter the index. ENOENT (deleted but still in git's index) is normal.
     if (!st || !st.isFile()) continue;
+    // `.npmrc`, `.pypirc`…: secrets only when they carry tokens, so read them (they are small).
+    if (CONDITIONAL_SECRET_RE.test(rel) && carriesToken(rootSlash + rel, st.size)) continue;
     entries.push({ path: rel, size: st.size, mtimeMs: st.mtimeMs });
   }
   let sorted = true;
@@ -84,6 +86,23 @@ export async function listProjectFiles(opts: ListOptions): Promise<ListedProject
   const t2 = performance.now();
   const directories = walkedDirs ?? ancestorDirs(entries.map((e) => e.path));
   return { mode, entries, directories, ignoreFiles, listMs: t1 - t0, statMs: t2 - t1 };
+}
+
+function carriesToken(abs: string, size: number): boolean {
+  if (size > 256 * 1024) return true; // an oversized credentials file is not worth the risk
+  try {
+    const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    try {
+      if (!fs.fstatSync(fd).isFile()) return true;
+      const buf = Buffer.alloc(size);
+      fs.readSync(fd, buf, 0, size, 0);
+      return CONDITIONAL_SECRET_CONTENT_RE.test(buf.toString('utf8'));
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return true;
+  }
 }
 
 /** '' plus every directory that holds a listed file, sorted. */

@@ -1,6 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE } from './path-rules.js';
 import type { AppliedChange, ProjectIndex } from './project-index.js';
+import { readContainedFile } from './safe-read.js';
 import { silentLogger, type Logger } from './scan-pool.js';
 import { ChokidarDirWatcher, NativeDirWatcher, type BackendHandlers, type WatchBackend } from './watch-backends.js';
 
@@ -193,7 +195,12 @@ export class ProjectWatcher {
       return;
     }
     if (st.isFile()) {
-      if (index.has(rel) || index.isIndexable(rel, false)) push(changes, index.apply(rel, { size: st.size, mtimeMs: st.mtimeMs }));
+      if (!index.has(rel) && !index.isIndexable(rel, false)) return;
+      if (CONDITIONAL_SECRET_RE.test(rel) && (await carriesToken(realRoot, rel))) {
+        push(changes, index.apply(rel, null)); // it gained a token: out of the index
+        return;
+      }
+      push(changes, index.apply(rel, { size: st.size, mtimeMs: st.mtimeMs }));
       return;
     }
     // A symlink, FIFO, socket or device where a file was: it leaves the index.
@@ -240,6 +247,11 @@ export class ProjectWatcher {
       this.schedule();
     }, 50).unref();
   }
+}
+
+async function carriesToken(realRoot: string, rel: string): Promise<boolean> {
+  const r = await readContainedFile(realRoot, rel, 256 * 1024);
+  return !r.ok || CONDITIONAL_SECRET_CONTENT_RE.test(r.data.toString('utf8'));
 }
 
 function push(changes: AppliedChange[], c: AppliedChange | null): void {

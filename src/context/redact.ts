@@ -60,13 +60,13 @@ const RULES: Rule[] = [
     // password = "…", api_key: '…', "client_secret": "…" — quoted literal values.
     kind: 'secret-assignment',
     re: /((?:["']?)[A-Za-z0-9_.-]*(?:passw(?:or)?d|passphrase|pwd|secret|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token|private[_-]?key|client[_-]?secret|token)[A-Za-z0-9_.-]*(?:["']?)\s*(?::=|=>|=|:)\s*)(["'`])([^"'`\r\n]{4,})\2/gi,
-    replace: (m, pre, q, value) => (NOT_A_VALUE.test(value.trim()) ? m : `${pre}${q}${mark('secret')}${q}`),
+    replace: (m, pre, q, value) => (NOT_A_VALUE.test(value.trim()) || value.startsWith('[REDACTED:') ? m : `${pre}${q}${mark('secret')}${q}`),
   },
   {
     // KEY=value / key: value at the start of a line (env files, YAML, INI, shell exports).
     kind: 'secret-assignment',
     re: /^(\s*(?:export\s+)?[A-Za-z0-9_.-]*(?:PASSW(?:OR)?D|PASSPHRASE|PWD|SECRET|API[_-]?KEY|APIKEY|ACCESS[_-]?KEY|AUTH[_-]?TOKEN|ACCESS[_-]?TOKEN|REFRESH[_-]?TOKEN|PRIVATE[_-]?KEY|CLIENT[_-]?SECRET|TOKEN)[A-Za-z0-9_.-]*\s*[:=]\s*)([^\s"'`#][^\s#]{3,})\s*$/gim,
-    replace: (m, pre, value) => (NOT_A_VALUE.test(value) || /[()[\]{};,]/.test(value) ? m : `${pre}${mark('secret')}`),
+    replace: (m, pre, value) => (NOT_A_VALUE.test(value) || value.startsWith('[REDACTED:') || /[()[\]{};,]/.test(value) ? m : `${pre}${mark('secret')}`),
   },
 ];
 
