@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Category, ContextConfig, ProfileOverride, Requirements, Weights } from './context-config.js';
+import { categoryOf } from '../util/agent-category.js';
 import { languageId } from './languages.js';
 
 /**
  * Agent type → profile, by rules rather than a hand list (the roster has ~119 types):
  *   1. `context.rules` from the config (regular expressions), first match wins;
- *   2. built-in keyword rules in priority order (architect > security > test > devops >
- *      documentation > support > coding);
+ *   2. the sidecar-wide naming rules of `categoryOf` (architect > security > test > devops >
+ *      documentation > support > coding), so permissions and context agree on a type;
  *   3. language words anywhere in the type (`python-specialist`, `go-expert`, `react-developer`,
  *      `django-backend-engineer`) give the profile its languages; a type with languages and no
  *      other category is a coding specialist for those languages;
@@ -61,15 +62,6 @@ const LANGUAGE_WORDS: Record<string, string[]> = {
   zig: ['zig'], nim: ['nim'], ocaml: ['ocaml'], elm: ['elm'], groovy: ['groovy'], terraform: ['terraform'],
 };
 
-const CATEGORY_RULES: Array<[Category, RegExp]> = [
-  ['architect', /(^|-)(chief|architect|architecture|cto|tech-lead|principal|orchestrator|planner|coordinator|lead)(-|$)/],
-  ['security', /(^|-)(security|secops|devsecops|appsec|auditor|audit|pentest|pentester|penetration|vulnerability|threat|compliance|privacy|cryptography|crypto|iam|soc)(-|$)/],
-  ['test', /(^|-)(test|tests|tester|testing|qa|quality|e2e|unit|integration|playwright|cypress|jest|pytest|sdet|regression|benchmark|performance|perf|load)(-|$)/],
-  ['devops', /(^|-)(devops|sre|reliability|infrastructure|infra|platform|ops|kubernetes|k8s|docker|container|helm|terraform|ansible|pulumi|ci|cd|cicd|pipeline|deploy|deployment|release|build|cloud|aws|gcp|azure|serverless|observability|monitoring|logging|network|networking|linux|sysadmin|gitops)(-|$)/],
-  ['documentation', /(^|-)(doc|docs|documentation|documenter|writer|technical-writer|copywriter|editor|readme|changelog|api-docs|tutorial)(-|$)/],
-  ['support', /(^|-)(support|helpdesk|customer|triage|troubleshooter|troubleshooting|success|community|onboarding|incident|oncall|on-call)(-|$)/],
-  ['coding', /(^|-)(developer|dev|engineer|engineering|programmer|coder|specialist|expert|implementer|implementation|refactor|refactoring|backend|fullstack|full-stack|frontend|mobile|api|debugger|optimizer|migration|reviewer|code)(-|$)/],
-];
 
 const BASE_WEIGHTS: Weights = {
   source: 2, test: 1, docs: 1.5, config: 1, manifest: 2, ci: 0.5, infra: 0.5, script: 0.8, lock: 0, generated: 0,
@@ -137,16 +129,14 @@ export function languagesOfType(agentType: string): string[] {
   return out;
 }
 
-/** Category of an agent type by the built-in keyword rules (before config overrides). */
+/**
+ * Category of an agent type before config overrides: the sidecar-wide naming rules
+ * (`categoryOf`, shared with permissions, rate limits and workflow rules), except that a type
+ * naming a language but matching no rule is a coding specialist for that language.
+ */
 export function categoryOfType(agentType: string, languages: string[]): Category {
-  const normalized = tokensOf(agentType).join('-');
-  for (const [category, re] of CATEGORY_RULES) {
-    if (category === 'coding') break;
-    if (re.test(normalized)) return category;
-  }
-  if (languages.length > 0) return 'coding';
-  const coding = CATEGORY_RULES.find(([c]) => c === 'coding')![1];
-  return coding.test(normalized) ? 'coding' : 'default';
+  const category = categoryOf(agentType);
+  return category === 'default' && languages.length > 0 ? 'coding' : category;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
+import { AGENT_CATEGORIES, type AgentCategory } from '../util/agent-category.js';
 
-/** Agent categories the profile rules map every agent type to. */
-export const CATEGORIES = ['architect', 'coding', 'test', 'security', 'devops', 'documentation', 'support', 'default'] as const;
-export type Category = (typeof CATEGORIES)[number];
+/** Agent categories the profile rules map every agent type to (shared with permissions). */
+export const CATEGORIES = AGENT_CATEGORIES as readonly [AgentCategory, ...AgentCategory[]];
+export type Category = AgentCategory;
 
 /** Hard cap on `max_bytes` (spec §4: above it the answer is 413 CTX_002). */
 export const MAX_CONTEXT_BYTES_CAP = 10 * 1024 * 1024;

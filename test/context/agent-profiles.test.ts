@@ -30,7 +30,7 @@ describe('context/agent-profiles', () => {
     ['devops-engineer', 'devops', []],
     ['kubernetes-specialist', 'devops', []],
     ['terraform-expert', 'devops', ['terraform']],
-    ['site-reliability-engineer', 'devops', []],
+    ['sre-engineer', 'devops', []],
     ['documentation-writer', 'documentation', []],
     ['technical-writer', 'documentation', []],
     ['support-engineer', 'support', []],
@@ -51,7 +51,8 @@ describe('context/agent-profiles', () => {
   it('detects languages in any position of the type', () => {
     expect(languagesOfType('senior-rust-backend-dev')).to.deep.equal(['rust']);
     expect(languagesOfType('Kotlin_Android_Expert')).to.deep.equal(['kotlin', 'java']);
-    expect(categoryOfType('lead-python-dev', ['python'])).to.equal('architect');
+    expect(categoryOfType('lead-python-dev', ['python'])).to.equal('coding');
+    expect(categoryOfType('data-scientist', ['python', 'sql'])).to.equal('coding');
   });
 
   it('gives unknown types the default profile with positive weights', () => {
