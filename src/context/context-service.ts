@@ -147,7 +147,11 @@ export class ContextService {
    * first getContext also awaits it.
    */
   start(): Promise<void> {
-    this.started ??= this.doStart();
+    this.started ??= this.doStart().catch((err: unknown) => {
+      // Closed while starting (a sidecar stopped right after it started): not a failure.
+      if (this.closed) return;
+      throw err;
+    });
     return this.started;
   }
 

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { TokenService } from '../auth/token-service.js';
 import type { RequestStats } from '../observability/request-stats.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { ContextService } from '../context/index.js';
 
 export type ComponentHealth = 'ok' | 'degraded' | 'down';
 
@@ -29,11 +30,8 @@ export interface ResultStorePort {
   close(): Promise<void>;
 }
 
-export interface ContextPort {
-  stats(): { context_cache_entries: number; context_cache_bytes: number; cache_hit_rate: number; cache_hits: number; cache_misses: number };
-  watcherStatus(): 'ok' | 'degraded' | 'disabled';
-  close(): Promise<void>;
-}
+/** The context engine (src/context): routes use all of it, /status, /health and /metrics its stats and watcher status. */
+export type ContextPort = ContextService;
 
 /** The `/status` `agents` section. */
 export interface AgentStats {

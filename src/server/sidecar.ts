@@ -13,6 +13,8 @@ import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
 import { createApp } from './create-app.js';
+import { createContextService } from '../context/index.js';
+import { onResultStored, previousOutputsOf, publisherOf } from '../context/sidecar-hooks.js';
 import type { AppDeps } from './app-deps.js';
 import { acquirePidLock, releaseState, writeState, type SidecarState } from './state-file.js';
 
@@ -96,6 +98,19 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     };
     // Components: each is built here, registered in `deps` and in `closers` (for a failed start);
     // `close()` below shuts them down in order. Their routes are listed in create-app.ts.
+    // Context engine: the bus and the result store plug in through plain functions, looked up at
+    // call time so the order in which components are built here does not matter.
+    const context = createContextService({
+      config,
+      logger: logger.child({ module: 'context' }),
+      publish: (event) => publisherOf(deps.bus)?.(event),
+      previousOutputs: (projectId, issueId) => previousOutputsOf(deps.results)(projectId, issueId),
+    });
+    deps.context = context;
+    closers.push(() => context.close());
+    // Index the project and start the watcher without delaying `listen`: the first context
+    // request waits for the index, /health does not.
+    context.start().catch((err: unknown) => logger.error({ err }, 'context engine failed to start'));
 
     deps.metrics.setSources({
       activeAgents: () => deps.agents?.stats().active ?? 0,
@@ -104,6 +119,10 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       cacheMisses: () => deps.context?.stats().cache_misses ?? 0,
       storageBytes: () => Math.round((deps.results?.stats().total_size_mb ?? 0) * 1048576),
     });
+
+    // A new result for an issue makes its cached contexts stale (previous_agent_outputs).
+    const unsubscribeResults = onResultStored(deps.results, (issueId) => context.invalidateIssue(issueId));
+    closers.push(async () => unsubscribeResults());
 
     const app = createApp(deps);
     const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 }, app.callback());
