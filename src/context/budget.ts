@@ -56,7 +56,9 @@ function fitNone(items: readonly BudgetItem[], maxBytes: number): BudgetResult {
 }
 
 function fitSmart(items: readonly BudgetItem[], maxBytes: number): BudgetResult {
-  const perFileCap = Math.max(8 * 1024, Math.floor(maxBytes / 8));
+  // No single file may take more than an eighth of the budget while others are being dropped
+  // (small budgets: half of it, at most 8 KiB); what is left at the end goes back to cut files.
+  const perFileCap = Math.max(Math.floor(maxBytes / 8), Math.min(8 * 1024, Math.floor(maxBytes / 2)));
   const sizes = items.map((it) => it.bytes);
   const cut = items.map(() => false);
   let count = items.length;
@@ -78,6 +80,16 @@ function fitSmart(items: readonly BudgetItem[], maxBytes: number): BudgetResult 
     count = 1;
     sizes[0] = maxBytes;
     cut[0] = items[0]!.bytes > maxBytes;
+  }
+  // Give the unused budget back to the cut files, best ranked first.
+  let leftover = maxBytes;
+  for (let i = 0; i < count; i++) leftover -= sizes[i]!;
+  for (let i = 0; i < count && leftover > 0; i++) {
+    if (!cut[i]) continue;
+    const extra = Math.min(leftover, items[i]!.bytes - sizes[i]!);
+    sizes[i] = sizes[i]! + extra;
+    leftover -= extra;
+    if (sizes[i] === items[i]!.bytes) cut[i] = false;
   }
   const placed: Placed[] = [];
   let used = 0;

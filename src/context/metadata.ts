@@ -141,7 +141,7 @@ function build(present: string[], texts: Map<string, string>, stats: Array<impor
   const totalFiles = Object.values(languages).reduce((a, b) => a + b, 0);
   for (const [lang, n] of Object.entries(languages).sort((a, b) => b[1] - a[1])) {
     const t = TYPE_BY_LANGUAGE[lang];
-    if (t && n >= Math.max(3, totalFiles * 0.05)) addType(t === 'typescript' && !types.includes('node') ? 'typescript' : t);
+    if (t && n >= Math.max(1, totalFiles * 0.05)) addType(t === 'typescript' && !types.includes('node') ? 'typescript' : t);
   }
   const meta: ProjectMetadata = { project_type: types[0] ?? 'unknown', project_types: types, dependencies: deps, ...versions };
   let best: { cov: Coverage; mtime: number } | null = null;

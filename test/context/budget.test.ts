@@ -41,15 +41,21 @@ describe('context/budget', () => {
     expect(r.placed.map((p) => p.index)).to.deep.equal([0, 1]);
   });
 
-  it('smart: cuts the largest file to head+tail before dropping anything', () => {
+  it('smart: cuts the largest file to head+tail before dropping anything, and uses the budget left', () => {
     const big = item(lines(5000));
     const small = [item('small one'), item('small two')];
     const r = fitBudget([small[0]!, big, small[1]!], 64 * 1024, 'smart');
     expect(r.placed.map((p) => p.index)).to.deep.equal([0, 1, 2]);
     expect(r.placed[1]!.truncated).to.equal(true);
-    expect(r.placed[1]!.bytes).to.be.at.most(16 * 1024);
     expect(r.totalBytes).to.be.at.most(64 * 1024);
+    expect(r.totalBytes).to.be.at.least(60 * 1024);
     expect(r.truncated).to.equal(true);
+  });
+
+  it('smart: a small budget still keeps head and tail of a large file', () => {
+    const r = fitBudget([item('def main(): pass\n'), item(lines(3000))], 4096, 'smart');
+    expect(r.placed.map((p) => [p.index, p.truncated])).to.deep.equal([[0, false], [1, true]]);
+    expect(r.totalBytes).to.be.at.most(4096).and.at.least(3000);
   });
 
   it('smart: drops the lowest ranked files when cutting is not enough', () => {
