@@ -15,7 +15,11 @@ export default async function scanProject(task: ScanTask): Promise<ScanResult> {
   const t0 = performance.now();
   try {
     const rules = new PathRules(task.rules);
-    const listed = await listProjectFiles({ root: task.realRoot, rules, useGit: task.useGit });
+    const listed = await listProjectFiles({
+      root: task.realRoot, rules, useGit: task.useGit,
+      ...(task.gitFacts ? { facts: { realRoot: task.realRoot, ...task.gitFacts } } : {}),
+    });
+    const gitFacts = listed.gitFacts ? await listed.gitFacts : undefined;
     const snapshot = encodeSnapshot(randomUUID(), listed.entries);
     const langs = new Uint8Array(snapshot.langs);
     const kinds = new Uint16Array(snapshot.kinds);
@@ -41,6 +45,8 @@ export default async function scanProject(task: ScanTask): Promise<ScanResult> {
       directories: listed.directories,
       ignoreFiles: listed.ignoreFiles,
       manifests,
+      tree: listed.tree,
+      ...(gitFacts ? { gitFacts } : {}),
       timings: { listMs: listed.listMs, statMs: listed.statMs, totalMs: performance.now() - t0 },
       ...(task.previous ? { changes: diffAgainst(task.previous.snapshot, task.previous.overlay, listed.entries) } : {}),
     };

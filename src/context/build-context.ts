@@ -174,30 +174,48 @@ export function buildContext(task: BuildTask): BuildResult {
   const kindsOf = (i: number): number => (i < view.count ? view.kinds[i]! : extra[i - view.count]!.kinds);
   const langOf = (i: number): number => (i < view.count ? view.langs[i]! : extra[i - view.count]!.lang);
   const deleted = (i: number): boolean => i < view.count && overridden.has(i) && overridden.get(i) === null;
-  const staticOf = (i: number): number => (i < view.count ? base[i]! : extra[i - view.count]!.st);
+
+  // Signals as per-item flags: a few binary searches instead of three Set lookups per path.
+  const ISSUE = 1;
+  const UNCOMMITTED = 2;
+  const RECENT = 4;
+  const flags = new Uint8Array(n);
+  const extraIndex = new Map(extra.map((e, j) => [e.path, view.count + j]));
+  const mark = (p: string, bit: number): void => {
+    const i = extraIndex.get(p) ?? (view.count > 0 ? binarySearch(paths, p) : -1);
+    if (i >= 0) flags[i]! |= bit;
+  };
+  for (const p of sig.issueFiles) mark(p, ISSUE);
+  for (const p of sig.uncommitted.keys()) mark(p, UNCOMMITTED);
+  for (const p of sig.recentCommitFiles) mark(p, RECENT);
 
   // Total scores (NaN = deleted). The list order uses only stable parts (static + issue files +
   // query), so editing a file never reorders project_structure.files.
   const total = new Float64Array(n);
   const listKey = new Float64Array(n);
   const w = scorer.profile.weights;
+  const terms = sig.queryTerms;
+  const now = sig.now;
+  const hasOverlay = overridden.size > 0;
   for (let i = 0; i < n; i++) {
-    if (deleted(i)) {
+    if (hasOverlay && deleted(i)) {
       total[i] = NaN;
       listKey[i] = NaN;
       continue;
     }
-    const s = staticOf(i);
-    const p = pathOf(i);
-    const d = scorer.dynamicScore(p, needLower ? lowerOf(i) : p, mtimeOf(i), sig);
+    const s = i < view.count ? base[i]! : extra[i - view.count]!.st;
+    let hits = 0;
+    if (needLower) {
+      const l = lowerOf(i);
+      for (const t of terms) if (l.includes(t)) hits++;
+    }
+    const f = flags[i]!;
+    const mtime = hasOverlay || i >= view.count ? mtimeOf(i) : view.mtimes[i]!;
+    const d = scorer.dynamicFrom((f & ISSUE) !== 0, (f & UNCOMMITTED) !== 0, (f & RECENT) !== 0, hits, now - mtime);
     total[i] = s === -Infinity ? -Infinity : s + d;
     let lk = s === -Infinity ? -1e9 : s;
-    if (sig.issueFiles.has(p)) lk += w.issue_files;
-    if (needLower) {
-      let hits = 0;
-      for (const t of sig.queryTerms) if (lowerOf(i).includes(t)) hits++;
-      lk += w.query * Math.min(hits, 3);
-    }
+    if (f & ISSUE) lk += w.issue_files;
+    if (hits > 0) lk += w.query * Math.min(hits, 3);
     listKey[i] = lk;
   }
   const structureCap = task.structureMaxFiles;

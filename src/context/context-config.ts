@@ -42,8 +42,8 @@ const weightsSchema = z.strictObject({
 const requirementsSchema = z.strictObject({
   /** false: `git_context` is null for this profile. */
   git_context: z.boolean(),
-  /** Number of recent commits listed (0–100). */
-  recent_commits: z.number().int().min(0).max(100),
+  /** Number of recent commits listed (0–30). */
+  recent_commits: z.number().int().min(0).max(30),
   previous_outputs: z.boolean(),
   metadata: z.boolean(),
 }).partial();

@@ -15,7 +15,6 @@ import { PathRules } from './path-rules.js';
 import { ProjectIndex, type AppliedChange } from './project-index.js';
 import { ProjectWatcher, type WatcherStatus } from './project-watcher.js';
 import { prepareSignals, ProfileScorer, queryTerms, type PreparedSignals } from './ranking.js';
-import type { RunGit } from './run-git.js';
 import { ContextPool, silentLogger, type Logger } from './scan-pool.js';
 import type { BackendHandlers, WatchBackend } from './watch-backends.js';
 import type { BuildSuccess } from './worker-protocol.js';
@@ -39,8 +38,6 @@ export interface ContextServiceDeps {
   watch?: boolean;
   /** Tests: force the non-git walker even inside a work tree. */
   useGit?: boolean;
-  /** Tests: a fake or counting git runner. */
-  git?: RunGit;
   /** Tests: a custom watch backend (e.g. one that fails like an exhausted inotify). */
   createWatchBackend?: (handlers: BackendHandlers) => WatchBackend;
 }
@@ -92,6 +89,8 @@ interface ActiveBuild {
 }
 
 const COMPACT_AFTER = 5000;
+/** Commits fetched once per HEAD; profiles list up to their `requirements.recent_commits`. */
+const RECENT_COMMITS = 30;
 const EVENT_MAX_PATHS = 500;
 const EVENT_MAX_WAIT_MS = 1000;
 
@@ -169,20 +168,23 @@ export class ContextService {
     });
     this.index = new ProjectIndex(this.rules);
     this.pool = new ContextPool({ threads: this.cfg.worker_threads, logger: this.logger });
+    const pool = this.pool;
     this.git = new GitState({
       root: this.realRoot,
       realRoot: this.realRoot,
-      git: this.deps.git,
-      recentCommits: 100,
+      collect: (task) => pool.gitFacts(task),
+      recentCommits: RECENT_COMMITS,
       maxUncommitted: this.cfg.max_uncommitted,
       logger: this.logger,
       onEpoch: (epoch) => this.onGitEpoch(epoch),
     });
     this.metadata = new MetadataProvider({ realRoot: this.realRoot, recheckMs: Math.min(2000, Math.max(100, this.cfg.ttl_ms)) });
-    // git status runs in a child process while the scan runs in a worker: both off this thread.
-    const gitWarm = this.git.get().catch((err) => this.logger.warn({ err }, 'git context warm-up failed'));
-    const scan = await this.pool.scan(this.scanTask());
+    // The scan runs git status anyway (untracked and changed files): the same run gives the
+    // git facts, all in a worker — spawning children blocks the thread that spawns them.
+    const scan = await this.pool.scan({ ...this.scanTask(), gitFacts: { recentCommits: RECENT_COMMITS, maxUntrackedCounted: this.cfg.max_uncommitted } });
     this.index.setScan(scan, Date.now());
+    this.git.setWorkTree(scan.tree);
+    if (scan.gitFacts) this.git.seed(scan.gitFacts);
     this.logger.info({ files: scan.snapshot.count, mode: scan.mode, ms: Math.round(scan.timings.totalMs) }, 'project indexed');
     if (this.watchEnabled && !this.closed) {
       this.watcher = new ProjectWatcher({
@@ -209,7 +211,6 @@ export class ContextService {
         this.verifyTimer.unref();
       }
     }
-    await gitWarm;
   }
 
   private scanTask() {

@@ -60,7 +60,6 @@ const TEST_FILE = /(^test_.*\.py$|_test\.(py|go|rb|exs|dart)$|[._-](test|spec|e2
 const CI_DIR = /(^|\/)(\.github\/workflows|\.github\/actions|\.circleci|\.buildkite|\.gitlab|\.woodpecker|\.azure-pipelines)\//;
 const INFRA_DIR = /(^|\/)(k8s|kubernetes|helm|charts|deploy|deployment|deployments|manifests|infra|infrastructure|terraform|ansible|playbooks|docker|\.devcontainer|ops|pulumi|cdk)\//;
 const SCRIPT_DIR = /(^|\/)(scripts?|bin|tools|hack)\//;
-const GENERATED = /(\.min\.(js|css)|\.map|\.snap|_pb2(_grpc)?\.py|\.pb\.go|\.pb\.(h|cc)|\.g\.dart|\.freezed\.dart|\.generated\.[a-z]+|\.d\.ts\.map|-lock\.json)$|(^|\/)(generated|__generated__|gen)\//;
 const SECURITY_WORDS = /(auth|oauth|jwt|token|session|login|logout|passw|credential|crypt|cipher|secret|permission|rbac|acl|policy|policies|sanitiz|escape|csrf|xss|cors|security|guard|firewall|tls|ssl|cert|signature|sign[-_]?in|verify|acl)/;
 const ENTRY_NAMES = /^(index|main|app|server|cli|__init__|__main__|lib|mod|program|startup|entry|bootstrap|wsgi|asgi|manage)\.[a-z0-9]+$/;
 
@@ -83,36 +82,83 @@ export function manifestLanguages(base: string): string[] | null {
   return MANIFEST_LANGUAGES[base] ?? null;
 }
 
-/**
- * Classify one relative POSIX path. Pure and allocation-light: it runs over every indexed path.
- *
- * @example classify('src/auth/login.test.ts') // Kind.TEST | Kind.SECURITY
- */
-export function classify(relPath: string): { kinds: number; languageId: number; depth: number } {
-  const lower = relPath.toLowerCase();
-  const slash = lower.lastIndexOf('/');
-  const base = lower.slice(slash + 1);
-  const languageId = languageIdOfBase(base);
+/** Facts that depend only on a file's directory (memoised per directory when classifying a whole index). */
+interface DirFacts {
+  depth: number;
+  generated: boolean;
+  test: boolean;
+  ci: boolean;
+  infra: boolean;
+  docs: boolean;
+  script: boolean;
+  security: boolean;
+}
+
+const GENERATED_DIR = /(^|\/)(generated|__generated__|gen)\//;
+const GENERATED_FILE = /(\.min\.(js|css)|\.map|\.snap|_pb2(_grpc)?\.py|\.pb\.go|\.pb\.(h|cc)|\.g\.dart|\.freezed\.dart|\.generated\.[a-z]+|\.d\.ts\.map|-lock\.json)$/;
+const DOCS_DIR = /(^|\/)(docs?|documentation|wiki|man)\//;
+
+function dirFacts(dirLower: string): DirFacts {
+  // `dirLower` is '' or ends with '/'.
   let depth = 0;
-  for (let i = lower.indexOf('/'); i >= 0; i = lower.indexOf('/', i + 1)) depth++;
+  for (let i = dirLower.indexOf('/'); i >= 0; i = dirLower.indexOf('/', i + 1)) depth++;
+  return {
+    depth,
+    generated: GENERATED_DIR.test(dirLower),
+    test: TEST_DIR.test(dirLower),
+    ci: CI_DIR.test(dirLower),
+    infra: INFRA_DIR.test(dirLower),
+    docs: DOCS_DIR.test(dirLower),
+    script: SCRIPT_DIR.test(dirLower),
+    security: SECURITY_WORDS.test(dirLower),
+  };
+}
+
+function combine(d: DirFacts, dirLower: string, base: string): { kinds: number; languageId: number; depth: number } {
+  const languageId = languageIdOfBase(base);
   let kinds = 0;
   const dot = base.lastIndexOf('.');
   if (dot > 0 && BINARY_EXT.has(base.slice(dot + 1))) kinds |= Kind.BINARY;
   if (LOCKS.has(base)) kinds |= Kind.LOCK;
   else if (MANIFESTS.has(base) || /^requirements.*\.txt$/.test(base) || base.endsWith('.csproj') || base.endsWith('.gemspec')) kinds |= Kind.MANIFEST;
-  if (GENERATED.test(lower)) kinds |= Kind.GENERATED;
-  if (TEST_DIR.test(lower) || TEST_FILE.test(base)) kinds |= Kind.TEST;
-  if (CI_DIR.test(lower) || CI_FILES.has(base)) kinds |= Kind.CI;
-  if (INFRA_DIR.test(lower) || INFRA_FILES.has(base) || base.startsWith('dockerfile') || base.endsWith('.dockerfile')
+  if (d.generated || GENERATED_FILE.test(base)) kinds |= Kind.GENERATED;
+  if (d.test || TEST_FILE.test(base)) kinds |= Kind.TEST;
+  if (d.ci || CI_FILES.has(base) || (dirLower.endsWith('.github/') && base.endsWith('.yml'))) kinds |= Kind.CI;
+  if (d.infra || INFRA_FILES.has(base) || base.startsWith('dockerfile') || base.endsWith('.dockerfile')
     || base.endsWith('.tf') || base.endsWith('.hcl') || base.startsWith('docker-compose')) kinds |= Kind.INFRA;
-  if (DOC_NAMES.test(base) || (DOC_EXT.test(base) && !(kinds & Kind.TEST)) || /(^|\/)(docs?|documentation|wiki|man)\//.test(lower)) {
+  if (DOC_NAMES.test(base) || (DOC_EXT.test(base) && !(kinds & Kind.TEST)) || d.docs) {
     if (!(kinds & (Kind.MANIFEST | Kind.LOCK))) kinds |= Kind.DOCS;
   }
   if (CONFIG_NAMES.test(base) || (CONFIG_EXT.test(base) && !(kinds & (Kind.MANIFEST | Kind.LOCK | Kind.CI)))) kinds |= Kind.CONFIG;
   const programming = isProgrammingLanguage(languageId);
-  if (programming && (SCRIPT_DIR.test(lower) || base.endsWith('.sh') || base.endsWith('.ps1'))) kinds |= Kind.SCRIPT;
+  if (programming && (d.script || base.endsWith('.sh') || base.endsWith('.ps1'))) kinds |= Kind.SCRIPT;
   if (programming && !(kinds & (Kind.GENERATED | Kind.LOCK))) kinds |= Kind.SOURCE;
-  if (SECURITY_WORDS.test(lower)) kinds |= Kind.SECURITY;
-  if (depth <= 2 && ENTRY_NAMES.test(base)) kinds |= Kind.ENTRY;
-  return { kinds, languageId, depth };
+  if (d.security || SECURITY_WORDS.test(base)) kinds |= Kind.SECURITY;
+  if (d.depth <= 2 && ENTRY_NAMES.test(base)) kinds |= Kind.ENTRY;
+  return { kinds, languageId, depth: d.depth };
+}
+
+/**
+ * Classify one relative POSIX path.
+ *
+ * @example classify('src/auth/login.test.ts') // Kind.TEST | Kind.SECURITY | …
+ */
+export function classify(relPath: string): { kinds: number; languageId: number; depth: number } {
+  const lower = relPath.toLowerCase();
+  const slash = lower.lastIndexOf('/');
+  const dir = lower.slice(0, slash + 1);
+  return combine(dirFacts(dir), dir, lower.slice(slash + 1));
+}
+
+/** A classifier that memoises directory facts: for classifying a whole index (50k paths share ~5k dirs). */
+export function createClassifier(): (relPath: string) => { kinds: number; languageId: number; depth: number } {
+  const dirs = new Map<string, DirFacts>();
+  return (relPath) => {
+    const lower = relPath.toLowerCase();
+    const slash = lower.lastIndexOf('/');
+    const dir = lower.slice(0, slash + 1);
+    let d = dirs.get(dir);
+    if (!d) dirs.set(dir, (d = dirFacts(dir)));
+    return combine(d, dir, lower.slice(slash + 1));
+  };
 }

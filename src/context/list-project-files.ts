@@ -4,7 +4,9 @@ import path from 'node:path';
 import fg from 'fast-glob';
 import { GitignoreRules, type IgnoreFile } from './gitignore-rules.js';
 import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules } from './path-rules.js';
-import { detectWorkTree, runGit, type RunGit } from './run-git.js';
+import { collectGitFacts, gitStateKey, statusArgs, type GitFacts } from './git-facts.js';
+import { parseStatusV2 } from './git-parse.js';
+import { detectWorkTree, runGit, type GitOutput, type GitWorkTree, type RunGit } from './run-git.js';
 import type { SnapshotEntry } from './snapshot-codec.js';
 
 /**
@@ -26,6 +28,12 @@ export interface ListedProject {
   entries: SnapshotEntry[];
   directories: string[];
   ignoreFiles: IgnoreFile[];
+  /** The git work tree, or null in walk mode. */
+  tree: GitWorkTree | null;
+  /** Git mode: the raw `git status` run for the listing (shared with the git facts). */
+  status?: Promise<GitOutput>;
+  /** Git mode with `facts`: the git facts, collected alongside from the same status run. */
+  gitFacts?: Promise<GitFacts>;
   listMs: number;
   statMs: number;
 }
@@ -35,57 +43,155 @@ export interface ListOptions {
   rules: PathRules;
   useGit: boolean;
   git?: RunGit;
+  /** Also collect the git facts (status, +N -M, commits, remote) from the same status run. */
+  facts?: { realRoot: string; recentCommits: number; maxUntrackedCounted: number };
+}
+
+/** One tracked file as `git ls-files -c -s --debug -z` reports it, with the index's stat data. */
+export interface IndexedFile {
+  path: string;
+  mode: string;
+  stage: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * Parse `git ls-files -c -s --debug -z`: `<mode> <sha> <stage>\t<path>\0` followed by indented
+ * `ctime:`, `mtime:`, `dev:`/`ino:`, `uid:`/`gid:`, `size:`/`flags:` lines.
+ */
+export function parseLsFilesDebug(out: string): IndexedFile[] {
+  const files: IndexedFile[] = [];
+  let pos = 0;
+  const n = out.length;
+  while (pos < n) {
+    const nul = out.indexOf('\0', pos);
+    if (nul < 0) break;
+    const header = out.slice(pos, nul);
+    const tab = header.indexOf('\t');
+    const meta = header.slice(0, tab).split(' ');
+    const file: IndexedFile = { path: header.slice(tab + 1), mode: meta[0] ?? '', stage: Number(meta[2] ?? 0), size: 0, mtimeMs: 0 };
+    pos = nul + 1;
+    // Debug lines start with two spaces; the next entry starts with its mode digits.
+    while (pos < n && out.charCodeAt(pos) === 32) {
+      const eol = out.indexOf('\n', pos);
+      const line = out.slice(pos, eol < 0 ? n : eol);
+      pos = eol < 0 ? n : eol + 1;
+      const t = line.trimStart();
+      if (t.startsWith('mtime: ')) {
+        const [sec, nsec] = t.slice(7).split(':');
+        file.mtimeMs = Number(sec) * 1000 + Math.floor(Number(nsec) / 1e6);
+      } else if (t.startsWith('size: ')) {
+        file.size = Number(t.slice(6, t.indexOf('\t') < 0 ? undefined : t.indexOf('\t')));
+      }
+    }
+    if (tab >= 0) files.push(file);
+  }
+  return files;
 }
 
 export async function listProjectFiles(opts: ListOptions): Promise<ListedProject> {
   const t0 = performance.now();
-  const tree = opts.useGit ? await detectWorkTree(opts.root, opts.git) : null;
-  let candidates: string[];
-  let ignoreFiles: IgnoreFile[];
-  let walkedDirs: string[] | null = null;
-  let mode: 'git' | 'walk';
-  if (tree) {
-    mode = 'git';
-    const out = await (opts.git ?? runGit)(['ls-files', '-co', '--exclude-standard', '-z'], opts.root);
-    if (out.code !== 0) throw new Error(`git ls-files exited with ${out.code}`);
-    candidates = out.stdout.split('\0').filter((p) => p.length > 0 && !opts.rules.isExcludedFile(p));
-    ignoreFiles = await gitIgnoreFiles(opts.root, candidates, tree.gitDir, tree.prefix, opts.git ?? runGit);
-  } else {
-    mode = 'walk';
-    const walked = walkWithGitignore(opts.root, opts.rules);
-    candidates = walked.files;
-    ignoreFiles = walked.ignoreFiles;
-    walkedDirs = walked.dirs;
+  const git = opts.git ?? runGit;
+  const tree = opts.useGit ? await detectWorkTree(opts.root, git) : null;
+  if (!tree) return walkProject(opts, t0);
+  // Inside a work tree git decides what is ignored. The index already holds each tracked
+  // file's size and mtime (git keeps them to avoid re-stat'ing), so only files `git status`
+  // reports as changed or untracked, and entries without stat data, are lstat'ed here:
+  // a 50k-file tree needs a few lstat calls instead of 50k. The same status output feeds the
+  // git facts, so git walks the tree once.
+  const gitKey = await gitStateKey(tree);
+  const statusP = git(statusArgs(), opts.root);
+  const gitFacts = opts.facts
+    ? collectGitFacts({ root: opts.root, realRoot: opts.facts.realRoot, tree, recentCommits: opts.facts.recentCommits, maxUntrackedCounted: opts.facts.maxUntrackedCounted }, { git, status: statusP, key: gitKey })
+    : undefined;
+  // Observed here so an early failure elsewhere never leaves it unhandled.
+  gitFacts?.catch(() => undefined);
+  const [indexOut, status] = await Promise.all([git(['ls-files', '-c', '-s', '--debug', '-z'], opts.root), statusP]);
+  if (indexOut.code !== 0) throw new Error(`git ls-files exited with ${indexOut.code}`);
+  const parsedStatus = parseStatusV2(status.code === 0 ? status.stdout : '', tree.prefix);
+  const ignoreFilesP = gitIgnoreFiles(opts.root, tree.gitDir, tree.prefix, git);
+  const t1 = performance.now();
+  const toStat = new Set<string>();
+  for (const [p, e] of parsedStatus.entries) if (e.status !== 'deleted' || e.staged) toStat.add(p);
+  const rootSlash = opts.root.endsWith('/') ? opts.root : opts.root + '/';
+  const byPath = new Map<string, SnapshotEntry>();
+  for (const f of parseLsFilesDebug(indexOut.stdout)) {
+    // Symlinks (120000) and submodules (160000) are not files we read.
+    if (f.mode !== '100644' && f.mode !== '100755') continue;
+    if (byPath.has(f.path) || opts.rules.isExcludedFile(f.path)) continue;
+    if (toStat.has(f.path) || f.stage !== 0 || f.mtimeMs === 0) {
+      toStat.add(f.path);
+      continue;
+    }
+    const st = parsedStatus.entries.get(f.path);
+    if (st?.status === 'deleted') continue;
+    byPath.set(f.path, { path: f.path, size: f.size, mtimeMs: f.mtimeMs });
   }
+  for (const rel of toStat) {
+    if (byPath.has(rel) || opts.rules.isExcludedFile(rel)) continue;
+    const st = fs.lstatSync(rootSlash + rel, { throwIfNoEntry: false });
+    // Regular files only: a tracked file replaced by a symlink or FIFO leaves the index.
+    if (!st || !st.isFile()) continue;
+    byPath.set(rel, { path: rel, size: st.size, mtimeMs: st.mtimeMs });
+  }
+  const entries: SnapshotEntry[] = [];
+  for (const e of byPath.values()) {
+    if (CONDITIONAL_SECRET_RE.test(e.path) && carriesToken(rootSlash + e.path, e.size)) continue;
+    entries.push(e);
+  }
+  sortEntries(entries);
+  const t2 = performance.now();
+  const ignoreFiles = await ignoreFilesP;
+  for (const e of entries) {
+    if (e.path === '.gitignore' || e.path.endsWith('/.gitignore')) {
+      const text = readSmall(path.join(opts.root, e.path));
+      if (text !== null) ignoreFiles.push({ dir: e.path === '.gitignore' ? '' : e.path.slice(0, -'/.gitignore'.length), content: text });
+    }
+  }
+  return {
+    mode: 'git', entries, directories: ancestorDirs(entries.map((e) => e.path)), ignoreFiles, tree, status: statusP,
+    ...(gitFacts ? { gitFacts } : {}),
+    listMs: t1 - t0, statMs: t2 - t1,
+  };
+}
+
+/** Outside git: walk, filter, lstat. */
+function walkProject(opts: ListOptions, t0: number): ListedProject {
+  const walked = walkWithGitignore(opts.root, opts.rules);
   const t1 = performance.now();
   const entries: SnapshotEntry[] = [];
   const rootSlash = opts.root.endsWith('/') ? opts.root : opts.root + '/';
-  for (const rel of candidates) {
+  for (const rel of walked.files) {
     const st = fs.lstatSync(rootSlash + rel, { throwIfNoEntry: false });
     // Regular files only: symlinks (to files or dirs, in or out of the root), FIFOs, sockets
-    // and devices never enter the index. ENOENT (deleted but still in git's index) is normal.
+    // and devices never enter the index. ENOENT (deleted since the listing) is normal.
     if (!st || !st.isFile()) continue;
     // `.npmrc`, `.pypirc`…: secrets only when they carry tokens, so read them (they are small).
     if (CONDITIONAL_SECRET_RE.test(rel) && carriesToken(rootSlash + rel, st.size)) continue;
     entries.push({ path: rel, size: st.size, mtimeMs: st.mtimeMs });
   }
-  let sorted = true;
+  sortEntries(entries);
+  return { mode: 'walk', entries, directories: walked.dirs, ignoreFiles: walked.ignoreFiles, tree: null, listMs: t1 - t0, statMs: performance.now() - t1 };
+}
+
+function sortEntries(entries: SnapshotEntry[]): void {
   for (let i = 1; i < entries.length; i++) {
     if (!(entries[i - 1]!.path < entries[i]!.path)) {
-      sorted = false;
-      break;
+      entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      return;
     }
   }
-  if (!sorted) {
-    entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    // git lists unmerged paths once per stage: keep one.
-    let w = 0;
-    for (let r = 0; r < entries.length; r++) if (w === 0 || entries[w - 1]!.path !== entries[r]!.path) entries[w++] = entries[r]!;
-    entries.length = w;
+}
+
+function readSmall(abs: string): string | null {
+  try {
+    const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+    if (!st || !st.isFile() || st.size > 1024 * 1024) return null;
+    return fs.readFileSync(abs, 'utf8');
+  } catch {
+    return null;
   }
-  const t2 = performance.now();
-  const directories = walkedDirs ?? ancestorDirs(entries.map((e) => e.path));
-  return { mode, entries, directories, ignoreFiles, listMs: t1 - t0, statMs: t2 - t1 };
 }
 
 function carriesToken(abs: string, size: number): boolean {
@@ -120,17 +226,8 @@ export function ancestorDirs(paths: readonly string[]): string[] {
   return [...dirs].sort();
 }
 
-async function gitIgnoreFiles(root: string, listed: string[], gitDir: string, prefix: string, git: RunGit): Promise<IgnoreFile[]> {
+async function gitIgnoreFiles(root: string, gitDir: string, prefix: string, git: RunGit): Promise<IgnoreFile[]> {
   const out: IgnoreFile[] = [];
-  const readSmall = (abs: string): string | null => {
-    try {
-      const st = fs.lstatSync(abs, { throwIfNoEntry: false });
-      if (!st || !st.isFile() || st.size > 1024 * 1024) return null;
-      return fs.readFileSync(abs, 'utf8');
-    } catch {
-      return null;
-    }
-  };
   // Global excludes and info/exclude apply from the top level; ancestors' .gitignore files too
   // when the root is a subdirectory of the work tree. Rebase them onto the root.
   const globalPath = await git(['config', '--path', '--get', 'core.excludesFile'], root).then((o) => o.stdout.trim(), () => '');
@@ -147,12 +244,6 @@ async function gitIgnoreFiles(root: string, listed: string[], gitDir: string, pr
       const dirAbs = path.join(top, ...parts.slice(0, depth));
       const text = readSmall(path.join(dirAbs, '.gitignore'));
       if (text) out.push({ dir: '', content: rebaseIgnore(text, parts.slice(depth).join('/') + '/') });
-    }
-  }
-  for (const rel of listed) {
-    if (rel === '.gitignore' || rel.endsWith('/.gitignore')) {
-      const text = readSmall(path.join(root, rel));
-      if (text !== null) out.push({ dir: rel === '.gitignore' ? '' : rel.slice(0, -'/.gitignore'.length), content: text });
     }
   }
   return out;

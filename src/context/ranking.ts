@@ -55,6 +55,7 @@ export function queryTerms(q: string | undefined): string[] {
 }
 
 const RECENCY_HALF_LIFE_MS = 2 * 86_400_000;
+const RECENCY_RATE = Math.LN2 / RECENCY_HALF_LIFE_MS;
 
 /** A profile compiled for fast scoring. */
 export class ProfileScorer {
@@ -112,18 +113,20 @@ export class ProfileScorer {
 
   /** Dynamic relevance: issue signals, query hints, recency. */
   dynamicScore(rel: string, lowerRel: string, mtimeMs: number, sig: PreparedSignals): number {
+    let hits = 0;
+    for (const t of sig.queryTerms) if (lowerRel.includes(t)) hits++;
+    return this.dynamicFrom(sig.issueFiles.has(rel), sig.uncommitted.has(rel), sig.recentCommitFiles.has(rel), hits, sig.now - mtimeMs);
+  }
+
+  /** The same sum from precomputed flags (the worker's hot loop uses this per path). */
+  dynamicFrom(issueFile: boolean, uncommitted: boolean, recentCommit: boolean, queryHits: number, ageMs: number): number {
     const w = this.profile.weights;
     let s = 0;
-    if (sig.issueFiles.has(rel)) s += w.issue_files;
-    if (sig.uncommitted.has(rel)) s += w.uncommitted;
-    if (sig.recentCommitFiles.has(rel)) s += w.recent_commits;
-    if (sig.queryTerms.length > 0) {
-      let hits = 0;
-      for (const t of sig.queryTerms) if (lowerRel.includes(t)) hits++;
-      if (hits > 0) s += w.query * Math.min(hits, 3);
-    }
-    const age = sig.now - mtimeMs;
-    if (w.recency > 0 && age < 30 * 86_400_000) s += w.recency * Math.pow(0.5, Math.max(0, age) / RECENCY_HALF_LIFE_MS);
+    if (issueFile) s += w.issue_files;
+    if (uncommitted) s += w.uncommitted;
+    if (recentCommit) s += w.recent_commits;
+    if (queryHits > 0) s += w.query * Math.min(queryHits, 3);
+    if (w.recency > 0 && ageMs < 30 * 86_400_000) s += w.recency * Math.exp(-Math.max(0, ageMs) * RECENCY_RATE);
     return s;
   }
 

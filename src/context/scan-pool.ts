@@ -2,6 +2,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { ContextGenerationError } from '../errors/index.js';
+import type { GitFacts, GitFactsTask } from './git-facts.js';
 import type { BuildSuccess, BuildTask, ScanSuccess, ScanTask } from './worker-protocol.js';
 
 /** Minimal logger shape (pino-compatible). */
@@ -33,6 +34,7 @@ export class ContextPool {
   private readonly pool: Piscina;
   private readonly scanFile = workerFile('scan-project');
   private readonly buildFile = workerFile('build-context');
+  private readonly gitFile = workerFile('git-facts');
   private readonly logger: Logger;
   private closed = false;
 
@@ -57,6 +59,11 @@ export class ContextPool {
 
   async build(task: BuildTask): Promise<BuildSuccess> {
     return this.run<BuildTask, BuildSuccess>(task, this.buildFile);
+  }
+
+  async gitFacts(task: GitFactsTask): Promise<GitFacts> {
+    const { ok: _ok, ...facts } = await this.run<GitFactsTask, { ok: true } & GitFacts>(task, this.gitFile);
+    return facts;
   }
 
   get threads(): number {

@@ -1,4 +1,4 @@
-import { classify } from './file-kinds.js';
+import { createClassifier } from './file-kinds.js';
 import type { IndexChange, OverlayEntry, SnapshotBuffers } from './worker-protocol.js';
 
 /**
@@ -33,6 +33,7 @@ export function encodeSnapshot(id: string, entries: readonly SnapshotEntry[]): S
   const kd = new Uint16Array(kinds);
   const lg = new Uint8Array(langs);
   const dp = new Uint8Array(depths);
+  const classify = createClassifier();
   let pos = 0;
   for (let i = 0; i < count; i++) {
     const e = entries[i]!;

@@ -51,9 +51,13 @@ export class NativeDirWatcher implements WatchBackend {
   constructor(private readonly root: string, private readonly handlers: BackendHandlers) {}
 
   async start(dirs: Iterable<string>): Promise<void> {
+    let n = 0;
     for (const d of dirs) {
       this.addDir(d);
       if (this.failed) return;
+      // Each fs.watch is a synchronous inotify_add_watch: yield now and then so thousands of
+      // directories never hold the event loop for more than a few ms.
+      if (++n % 200 === 0) await new Promise((r) => setImmediate(r));
     }
   }
 

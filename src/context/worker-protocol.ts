@@ -3,6 +3,8 @@ import type { Strategy } from './budget.js';
 import type { IgnoreFile } from './gitignore-rules.js';
 import type { PathRulesOptions } from './path-rules.js';
 import type { RankSignals } from './ranking.js';
+import type { GitFacts } from './git-facts.js';
+import type { GitWorkTree } from './run-git.js';
 
 /**
  * The closed message protocol between the main thread and the worker entry points in
@@ -45,6 +47,8 @@ export interface ScanTask {
   useGit: boolean;
   /** The index this scan replaces: the worker then also reports what changed since. */
   previous?: { snapshot: SnapshotBuffers; overlay: OverlayEntry[] };
+  /** Inside a work tree, also collect the git facts from the same `git status` run. */
+  gitFacts?: { recentCommits: number; maxUntrackedCounted: number };
 }
 
 /** A change between two states of the index. */
@@ -68,7 +72,13 @@ export interface ScanSuccess {
   timings: { listMs: number; statMs: number; totalMs: number };
   /** Present when the task had `previous`: what differs from it (size or mtime). */
   changes?: IndexChange[];
+  /** The git work tree (null outside one). */
+  tree: GitWorkTree | null;
+  /** Present in git mode when the task asked for them. */
+  gitFacts?: GitFacts;
 }
+
+export type GitFactsResult = ({ ok: true } & GitFacts) | WorkerFailure;
 export type ScanResult = ScanSuccess | WorkerFailure;
 
 /** One change on top of a snapshot: `[path, size, mtimeMs]`, or `[path]` for a deletion. */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { ancestorDirs, listProjectFiles, rebaseIgnore } from '../../src/context/list-project-files.js';
+import { ancestorDirs, listProjectFiles, parseLsFilesDebug, rebaseIgnore } from '../../src/context/list-project-files.js';
 import { PathRules } from '../../src/context/path-rules.js';
 import { cleanup, gitCommitAll, gitInit, tempDir, writeTree } from './helpers.js';
 
@@ -75,6 +75,31 @@ describe('context/list-project-files', () => {
     const paths = listed.entries.map((e) => e.path);
     expect(paths).to.deep.equal([...EXPECTED.filter((p) => p !== 'docs/readme.md'), 'src/untracked.ts'].sort());
     expect(listed.ignoreFiles.filter((f) => f.content.includes('logs/')).map((f) => f.dir)).to.deep.equal(['']);
+  });
+
+  it('git: sizes come from the index for clean files and from lstat for changed ones', async () => {
+    const root = path.join(base, 'sizes');
+    await writeTree(root, { 'a.txt': '12345\n', 'b.txt': 'x\n', 'c.txt': 'c\n' });
+    gitInit(root);
+    gitCommitAll(root, 'initial');
+    await writeTree(root, { 'a.txt': '1234567890\n' });
+    await fsp.rm(path.join(root, 'c.txt'));
+    await fsp.symlink('b.txt', path.join(root, 'link.txt'));
+    gitCommitAll(root, 'link');
+    const listed = await listProjectFiles({ root, rules, useGit: true });
+    expect(listed.entries.map((e) => [e.path, e.size])).to.deep.equal([['a.txt', 11], ['b.txt', 2]]);
+    await writeTree(root, { 'b.txt': 'longer now\n' });
+    const again = await listProjectFiles({ root, rules, useGit: true });
+    expect(again.entries.find((e) => e.path === 'b.txt')!.size).to.equal(11);
+  });
+
+  it('parses git ls-files --debug output', () => {
+    const out = '100644 abc 0\tsrc/a b.ts\0  ctime: 1:0\n  mtime: 1700000000:500000000\n  dev: 1\tino: 2\n  uid: 0\tgid: 0\n  size: 42\tflags: 0\n'
+      + '120000 def 0\tlink\0  ctime: 1:0\n  mtime: 0:0\n  dev: 1\tino: 3\n  uid: 0\tgid: 0\n  size: 5\tflags: 0\n';
+    expect(parseLsFilesDebug(out)).to.deep.equal([
+      { path: 'src/a b.ts', mode: '100644', stage: 0, size: 42, mtimeMs: 1_700_000_000_500 },
+      { path: 'link', mode: '120000', stage: 0, size: 5, mtimeMs: 0 },
+    ]);
   });
 
   it('git: a root below the top level lists only its subtree, relative to it', async () => {
