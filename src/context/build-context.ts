@@ -8,7 +8,7 @@ import { prepareSignals, ProfileScorer, type PreparedSignals } from './ranking.j
 import { redactSecrets } from './redact.js';
 import { looksBinary, readContainedFileSync } from './safe-read.js';
 import { SnapshotView } from './snapshot-codec.js';
-import { topK } from './top-k.js';
+import { selectCandidates, selectListed, type RankInputs } from './select-ranked.js';
 import type { BuildResult, BuildTask, RelevantFile, SnapshotBuffers } from './worker-protocol.js';
 
 /**
@@ -32,6 +32,9 @@ const rulesMemo = new Map<string, PathRules>();
 
 interface ContentMemo {
   key: string;
+  /** Size and mtime of the file as read (fstat of the opened descriptor). */
+  size: number;
+  mtimeMs: number;
   text: string | null;
   checksum: string;
   redactions: number;
@@ -53,6 +56,7 @@ function decoded(buffers: SnapshotBuffers): DecodedSnapshot {
       const oldest = snapshots.keys().next().value!;
       snapshots.delete(oldest);
       for (const k of [...statics.keys()]) if (k.startsWith(oldest + '|')) statics.delete(k);
+      for (const k of [...orders.keys()]) if (k.startsWith(oldest + '|')) orders.delete(k);
     }
   }
   return d;
@@ -95,6 +99,29 @@ function staticScores(snap: DecodedSnapshot, scorer: ProfileScorer): Float64Arra
   return arr;
 }
 
+const orders = new Map<string, Uint32Array>();
+
+/** Base items by static score descending, index (= path) ascending; memoised like the scores. */
+function staticOrder(snap: DecodedSnapshot, scorer: ProfileScorer, base: Float64Array): Uint32Array {
+  const key = `${snap.view.buffers.id}|${scorer.profile.key}`;
+  let order = orders.get(key);
+  if (!order) {
+    order = new Uint32Array(base.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    order.sort((a, b) => {
+      const sa = base[a]!;
+      const sb = base[b]!;
+      if (sa === sb) return a - b;
+      if (sa === -Infinity) return 1;
+      if (sb === -Infinity) return -1;
+      return sb - sa;
+    });
+    orders.set(key, order);
+    if (orders.size > 64) orders.delete(orders.keys().next().value!);
+  }
+  return order;
+}
+
 function readForContext(realRoot: string, rel: string, maxFileBytes: number): ContentMemo | null {
   const r = readContainedFileSync(realRoot, rel, maxFileBytes);
   if (!r.ok) return null;
@@ -108,14 +135,15 @@ function readForContext(realRoot: string, rel: string, maxFileBytes: number): Co
   }
   const checksum = 'sha256:' + createHash('sha256').update(r.data).digest('hex');
   let value: ContentMemo;
-  if (looksBinary(r.data)) value = { key, text: null, checksum, redactions: 0, bytes: 0, rejected: 'binary' };
+  const stat = { size: st.size, mtimeMs: st.mtimeMs };
+  if (looksBinary(r.data)) value = { key, ...stat, text: null, checksum, redactions: 0, bytes: 0, rejected: 'binary' };
   else {
     const raw = r.data.toString('utf8');
     if (CONDITIONAL_SECRET_RE.test(rel) && CONDITIONAL_SECRET_CONTENT_RE.test(raw)) {
-      value = { key, text: null, checksum, redactions: 0, bytes: 0, rejected: 'secret' };
+      value = { key, ...stat, text: null, checksum, redactions: 0, bytes: 0, rejected: 'secret' };
     } else {
       const red = redactSecrets(raw);
-      value = { key, text: red.text, checksum, redactions: red.count, bytes: Buffer.byteLength(red.text), rejected: null };
+      value = { key, ...stat, text: red.text, checksum, redactions: red.count, bytes: Buffer.byteLength(red.text), rejected: null };
     }
   }
   if (memo) {
@@ -136,11 +164,13 @@ function readForContext(realRoot: string, rel: string, maxFileBytes: number): Co
 export function buildContext(task: BuildTask): BuildResult {
   const t0 = performance.now();
   const snap = decoded(task.snapshot);
+  const tDecoded = performance.now();
   const { view, paths } = snap;
   const scorer = scorerFor(task.profile);
   const sig: PreparedSignals = prepareSignals(task.signals);
   const rules = rulesFor(task.rules);
   const base = staticScores(snap, scorer);
+  const tStatic = performance.now();
   const needLower = sig.queryTerms.length > 0;
   if (needLower && !snap.lower) snap.lower = paths.map((p) => p.toLowerCase());
   const lower = snap.lower;
@@ -166,68 +196,75 @@ export function buildContext(task: BuildTask): BuildResult {
     const o = overridden.get(i);
     return o ? o[1] : view.mtimes[i]!;
   };
-  const sizeOf = (i: number): number => {
-    if (i >= view.count) return extra[i - view.count]!.size;
-    const o = overridden.get(i);
-    return o ? o[0] : view.sizes[i]!;
-  };
   const kindsOf = (i: number): number => (i < view.count ? view.kinds[i]! : extra[i - view.count]!.kinds);
   const langOf = (i: number): number => (i < view.count ? view.langs[i]! : extra[i - view.count]!.lang);
   const deleted = (i: number): boolean => i < view.count && overridden.has(i) && overridden.get(i) === null;
 
-  // Signals as per-item flags: a few binary searches instead of three Set lookups per path.
+  // Signals as per-item flags: a few binary searches instead of Set lookups per path.
   const ISSUE = 1;
   const UNCOMMITTED = 2;
   const RECENT = 4;
-  const flags = new Uint8Array(n);
+  const flagOf = new Map<number, number>();
+  const hitsOf = new Map<number, number>();
   const extraIndex = new Map(extra.map((e, j) => [e.path, view.count + j]));
   const mark = (p: string, bit: number): void => {
     const i = extraIndex.get(p) ?? (view.count > 0 ? binarySearch(paths, p) : -1);
-    if (i >= 0) flags[i]! |= bit;
+    if (i >= 0) flagOf.set(i, (flagOf.get(i) ?? 0) | bit);
   };
   for (const p of sig.issueFiles) mark(p, ISSUE);
   for (const p of sig.uncommitted.keys()) mark(p, UNCOMMITTED);
   for (const p of sig.recentCommitFiles) mark(p, RECENT);
-
-  // Total scores (NaN = deleted). The list order uses only stable parts (static + issue files +
-  // query), so editing a file never reorders project_structure.files.
-  const total = new Float64Array(n);
-  const listKey = new Float64Array(n);
-  const w = scorer.profile.weights;
-  const terms = sig.queryTerms;
-  const now = sig.now;
-  const hasOverlay = overridden.size > 0;
-  for (let i = 0; i < n; i++) {
-    if (hasOverlay && deleted(i)) {
-      total[i] = NaN;
-      listKey[i] = NaN;
-      continue;
-    }
-    const s = i < view.count ? base[i]! : extra[i - view.count]!.st;
-    let hits = 0;
-    if (needLower) {
+  if (needLower) {
+    // Query hints: the one O(n) pass, only for requests that carry `q`.
+    const terms = sig.queryTerms;
+    for (let i = 0; i < n; i++) {
       const l = lowerOf(i);
+      let hits = 0;
       for (const t of terms) if (l.includes(t)) hits++;
+      if (hits > 0) hitsOf.set(i, hits);
     }
-    const f = flags[i]!;
-    const mtime = hasOverlay || i >= view.count ? mtimeOf(i) : view.mtimes[i]!;
-    const d = scorer.dynamicFrom((f & ISSUE) !== 0, (f & UNCOMMITTED) !== 0, (f & RECENT) !== 0, hits, now - mtime);
-    total[i] = s === -Infinity ? -Infinity : s + d;
-    let lk = s === -Infinity ? -1e9 : s;
-    if (f & ISSUE) lk += w.issue_files;
-    if (hits > 0) lk += w.query * Math.min(hits, 3);
-    listKey[i] = lk;
   }
-  const structureCap = task.structureMaxFiles;
-  const live = n - [...overridden.values()].filter((v) => v === null).length;
-  const listed = topK(n, structureCap, (i) => listKey[i]!, pathOf, (s) => !Number.isNaN(s));
-  const filesTruncated = live > listed.length;
-  const listCutoff = filesTruncated && listed.length > 0 ? listKey[listed[listed.length - 1]!]! : -Infinity;
+
+  const w = scorer.profile.weights;
+  const now = sig.now;
+  const staticOf = (i: number): number => (i < view.count ? base[i]! : extra[i - view.count]!.st);
+  // Exact relevance; the list key uses only stable parts (static + issue files + query), so
+  // editing a file never reorders project_structure.files.
+  const total = (i: number): number => {
+    const st = staticOf(i);
+    if (st === -Infinity) return -Infinity;
+    const f = flagOf.get(i) ?? 0;
+    return st + scorer.dynamicFrom((f & ISSUE) !== 0, (f & UNCOMMITTED) !== 0, (f & RECENT) !== 0, hitsOf.get(i) ?? 0, now - mtimeOf(i));
+  };
+  const listKey = (i: number): number => {
+    const st = staticOf(i);
+    let lk = st === -Infinity ? -1e9 : st;
+    if ((flagOf.get(i) ?? 0) & ISSUE) lk += w.issue_files;
+    const hits = hitsOf.get(i) ?? 0;
+    if (hits > 0) lk += w.query * Math.min(hits, 3);
+    return lk;
+  };
+  let deletedCount = 0;
+  for (const v of overridden.values()) if (v === null) deletedCount++;
+  const inputs: RankInputs = {
+    baseCount: view.count,
+    order: staticOrder(snap, scorer, base),
+    staticOf,
+    isDeleted: deleted,
+    extras: extra.map((_, j) => view.count + j),
+    flagged: [...new Set([...flagOf.keys(), ...hitsOf.keys()])],
+    total,
+    listKey,
+    maxUnflaggedDynamic: Math.max(0, w.recency),
+    later: (a, b) => (a < view.count && b < view.count ? a > b : pathOf(a) > pathOf(b)),
+    liveCount: n - deletedCount,
+  };
+  const { listed, truncated: filesTruncated } = selectListed(inputs, task.structureMaxFiles);
+  const listCutoff = filesTruncated && listed.length > 0 ? listKey(listed[listed.length - 1]!) : -Infinity;
   const tRank = performance.now();
 
   // Candidates, best first; read until max_files files are accepted.
-  const window = Math.min(n, task.maxFiles * 3 + 20);
-  const candidates = topK(n, window, (i) => total[i]!, pathOf, (s) => s > 0);
+  const candidates = selectCandidates(inputs, Math.min(n, task.maxFiles * 3 + 20));
   const items: Array<{ i: number; memo: ContentMemo }> = [];
   const considered: string[] = [];
   let redactions = 0;
@@ -249,12 +286,12 @@ export function buildContext(task: BuildTask): BuildResult {
     const { i, memo } = items[p.index]!;
     const rel = pathOf(i);
     redactions += memo.redactions;
-    selectionCutoff = Math.min(selectionCutoff, total[i]!);
+    selectionCutoff = Math.min(selectionCutoff, total(i));
     relevantFiles.push({
       path: rel,
       content: p.text,
-      last_modified: new Date(mtimeOf(i)).toISOString(),
-      size: sizeOf(i),
+      last_modified: new Date(memo.mtimeMs).toISOString(),
+      size: memo.size,
       language: LANGUAGE_NAMES[langOf(i)] ?? 'other',
       checksum: memo.checksum,
       truncated: p.truncated,
@@ -282,7 +319,7 @@ export function buildContext(task: BuildTask): BuildResult {
     selectionOpen: (relevantFiles.length < task.maxFiles && fitted.dropped === 0) || (task.strategy === 'none' && fitted.dropped > 0),
     considered,
     redactions,
-    timings: { rankMs: tRank - t0, readMs: tEnd - tRank, totalMs: tEnd - t0 },
+    timings: { decodeMs: tDecoded - t0, staticMs: tStatic - tDecoded, rankMs: tRank - tStatic, readMs: tEnd - tRank, totalMs: tEnd - t0 },
   };
 }
 

@@ -177,6 +177,7 @@ export class ContextService {
       maxUncommitted: this.cfg.max_uncommitted,
       logger: this.logger,
       onEpoch: (epoch) => this.onGitEpoch(epoch),
+      showRootFiles: () => this.index.totals().total_files <= 5000,
     });
     this.metadata = new MetadataProvider({ realRoot: this.realRoot, recheckMs: Math.min(2000, Math.max(100, this.cfg.ttl_ms)) });
     // The scan runs git status anyway (untracked and changed files): the same run gives the
@@ -185,7 +186,7 @@ export class ContextService {
     this.index.setScan(scan, Date.now());
     this.git.setWorkTree(scan.tree);
     if (scan.gitFacts) this.git.seed(scan.gitFacts);
-    this.logger.info({ files: scan.snapshot.count, mode: scan.mode, ms: Math.round(scan.timings.totalMs) }, 'project indexed');
+    this.logger.info({ files: scan.snapshot.count, mode: scan.mode, ms: Math.round(scan.timings.totalMs), list_ms: Math.round(scan.timings.listMs), stat_ms: Math.round(scan.timings.statMs) }, 'project indexed');
     if (this.watchEnabled && !this.closed) {
       this.watcher = new ProjectWatcher({
         realRoot: this.realRoot,
@@ -355,6 +356,7 @@ export class ContextService {
         maxFileBytes: this.cfg.max_file_bytes,
         rules: this.rules.options,
       });
+      this.logger.debug({ agent_type: params.agentType, timings: built.timings }, 'context built');
       let bytes = built.contentBytes + 512;
       for (const f of built.relevantFiles) bytes += f.path.length + f.reason.length + 160;
       for (const f of built.files) bytes += f.length + 4;

@@ -36,6 +36,8 @@ export interface GitStateOptions {
   logger?: Logger;
   /** Called when the epoch changes (the service then drops contexts built on the old state). */
   onEpoch?: (epoch: number) => void;
+  /** Whether a root commit lists its files (the service turns it off for big trees). */
+  showRootFiles?: () => boolean;
 }
 
 const MAX_PATHSPEC = 100;
@@ -119,6 +121,7 @@ export class GitState {
       tree,
       recentCommits: this.opts.recentCommits,
       maxUntrackedCounted: this.opts.maxUncommitted,
+      showRootFiles: this.opts.showRootFiles?.() ?? true,
       ...(paths ? { paths } : {}),
     };
   }

@@ -41,6 +41,8 @@ export interface GitFactsTask {
   maxUntrackedCounted: number;
   /** Partial refresh: only these paths (status and numstat with a literal pathspec). */
   paths?: string[];
+  /** List the files of a root commit (off for big trees: they are every file of the project). */
+  showRootFiles?: boolean;
 }
 
 const EMPTY_TREE_SHA1 = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -78,16 +80,24 @@ export async function collectGitFacts(task: GitFactsTask, opts: { git?: RunGit; 
   const git = opts.git ?? runGit;
   const key = opts.key ?? (await gitStateKey(task.tree));
   const partial = task.paths !== undefined;
-  const spec = task.paths ? ['--', ...task.paths.map((p) => `:(literal)${p}`)] : [];
-  const numstat = git(['diff', '--numstat', '-z', '--relative', 'HEAD', ...spec], task.root).then((o) =>
-    o.code === 0 ? o : git(['diff', '--numstat', '-z', '--relative', '--cached', EMPTY_TREE_SHA1, ...spec], task.root));
+  // In a big tree the root commit's "changes" are every file of the project: not a useful
+  // signal, and listing them costs as much as the whole status. showRoot=false leaves it empty.
   const log = !partial && task.recentCommits > 0
-    ? git(['log', `-n${task.recentCommits}`, '-z', '--name-only', '--relative', '--no-renames', '--format=%x1e%H%x1f%an%x1f%aI%x1f%s', '--', '.'], task.root)
+    ? git(['-c', `log.showRoot=${task.showRootFiles === false ? 'false' : 'true'}`, 'log', `-n${task.recentCommits}`, '-z', '--name-only', '--relative', '--no-renames', '--format=%x1e%H%x1f%an%x1f%aI%x1f%s', '--', '.'], task.root)
     : Promise.resolve({ stdout: '', code: 0 });
   const remotes = !partial ? git(['config', '--get-regexp', '^remote\\..*\\.url$'], task.root) : Promise.resolve({ stdout: '', code: 1 });
-  const [status, num, logOut, remoteOut] = await Promise.all([opts.status ?? git(statusArgs(task.paths), task.root), numstat, log, remotes]);
+  const status = await (opts.status ?? git(statusArgs(task.paths), task.root));
   const parsed = parseStatusV2(status.code === 0 ? status.stdout : '', task.tree.prefix);
-  const counts = num.code === 0 ? parseNumstat(num.stdout) : new Map<string, { added: number | null; deleted: number | null }>();
+  // +N -M only for what status reports as changed (a clean tree needs no diff at all; a
+  // whole-tree `git diff HEAD` would stat every file a second time).
+  const changed: string[] = [];
+  for (const [p, e] of parsed.entries) {
+    if (e.status === 'untracked') continue;
+    changed.push(p);
+    if (e.oldPath) changed.push(e.oldPath); // both sides, or git cannot pair the rename
+  }
+  const counts = changed.length === 0 ? new Map<string, { added: number | null; deleted: number | null }>() : await numstat(git, task.root, changed.length > 200 ? null : changed);
+  const [logOut, remoteOut] = await Promise.all([log, remotes]);
   const changes: GitChange[] = [];
   let untracked = 0;
   for (const [p, e] of parsed.entries) {
@@ -111,6 +121,13 @@ export async function collectGitFacts(task: GitFactsTask, opts: { git?: RunGit; 
     remote: remoteOut.code === 0 ? parseRemotes(remoteOut.stdout) : null,
     ...(task.paths ? { paths: task.paths } : {}),
   };
+}
+
+async function numstat(git: RunGit, root: string, paths: string[] | null): Promise<Map<string, { added: number | null; deleted: number | null }>> {
+  const spec = paths ? ['--', ...paths.map((p) => `:(literal)${p}`)] : [];
+  let out = await git(['diff', '--numstat', '-z', '--relative', 'HEAD', ...spec], root);
+  if (out.code !== 0) out = await git(['diff', '--numstat', '-z', '--relative', '--cached', EMPTY_TREE_SHA1, ...spec], root);
+  return out.code === 0 ? parseNumstat(out.stdout) : new Map();
 }
 
 function diffText(c: { added: number | null; deleted: number | null } | undefined): string {

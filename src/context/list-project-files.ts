@@ -1,8 +1,7 @@
 import fs, { type Dirent } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import fg from 'fast-glob';
-import { GitignoreRules, type IgnoreFile } from './gitignore-rules.js';
+import type { IgnoreFile } from './gitignore-rules.js';
 import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules } from './path-rules.js';
 import { collectGitFacts, gitStateKey, statusArgs, type GitFacts } from './git-facts.js';
 import { parseStatusV2 } from './git-parse.js';
@@ -94,7 +93,7 @@ export async function listProjectFiles(opts: ListOptions): Promise<ListedProject
   const t0 = performance.now();
   const git = opts.git ?? runGit;
   const tree = opts.useGit ? await detectWorkTree(opts.root, git) : null;
-  if (!tree) return walkProject(opts, t0);
+  if (!tree) return await walkProject(opts, t0);
   // Inside a work tree git decides what is ignored. The index already holds each tracked
   // file's size and mtime (git keeps them to avoid re-stat'ing), so only files `git status`
   // reports as changed or untracked, and entries without stat data, are lstat'ed here:
@@ -102,13 +101,18 @@ export async function listProjectFiles(opts: ListOptions): Promise<ListedProject
   // git facts, so git walks the tree once.
   const gitKey = await gitStateKey(tree);
   const statusP = git(statusArgs(), opts.root);
+  const indexOut = await git(['ls-files', '-c', '-s', '--debug', '-z'], opts.root);
+  if (indexOut.code !== 0) throw new Error(`git ls-files exited with ${indexOut.code}`);
+  const indexed = parseLsFilesDebug(indexOut.stdout);
   const gitFacts = opts.facts
-    ? collectGitFacts({ root: opts.root, realRoot: opts.facts.realRoot, tree, recentCommits: opts.facts.recentCommits, maxUntrackedCounted: opts.facts.maxUntrackedCounted }, { git, status: statusP, key: gitKey })
+    ? collectGitFacts({
+      root: opts.root, realRoot: opts.facts.realRoot, tree, recentCommits: opts.facts.recentCommits,
+      maxUntrackedCounted: opts.facts.maxUntrackedCounted, showRootFiles: indexed.length <= 5000,
+    }, { git, status: statusP, key: gitKey })
     : undefined;
   // Observed here so an early failure elsewhere never leaves it unhandled.
   gitFacts?.catch(() => undefined);
-  const [indexOut, status] = await Promise.all([git(['ls-files', '-c', '-s', '--debug', '-z'], opts.root), statusP]);
-  if (indexOut.code !== 0) throw new Error(`git ls-files exited with ${indexOut.code}`);
+  const status = await statusP;
   const parsedStatus = parseStatusV2(status.code === 0 ? status.stdout : '', tree.prefix);
   const ignoreFilesP = gitIgnoreFiles(opts.root, tree.gitDir, tree.prefix, git);
   const t1 = performance.now();
@@ -116,7 +120,7 @@ export async function listProjectFiles(opts: ListOptions): Promise<ListedProject
   for (const [p, e] of parsedStatus.entries) if (e.status !== 'deleted' || e.staged) toStat.add(p);
   const rootSlash = opts.root.endsWith('/') ? opts.root : opts.root + '/';
   const byPath = new Map<string, SnapshotEntry>();
-  for (const f of parseLsFilesDebug(indexOut.stdout)) {
+  for (const f of indexed) {
     // Symlinks (120000) and submodules (160000) are not files we read.
     if (f.mode !== '100644' && f.mode !== '100755') continue;
     if (byPath.has(f.path) || opts.rules.isExcludedFile(f.path)) continue;
@@ -157,7 +161,10 @@ export async function listProjectFiles(opts: ListOptions): Promise<ListedProject
 }
 
 /** Outside git: walk, filter, lstat. */
-function walkProject(opts: ListOptions, t0: number): ListedProject {
+async function walkProject(opts: ListOptions, t0: number): Promise<ListedProject> {
+  // Loaded on demand: fast-glob and the gitignore matcher are not needed inside a work tree,
+  // and every module a worker loads delays its first task.
+  const { walkWithGitignore } = await import('./walk-with-gitignore.js');
   const walked = walkWithGitignore(opts.root, opts.rules);
   const t1 = performance.now();
   const entries: SnapshotEntry[] = [];
@@ -272,53 +279,4 @@ export function rebaseIgnore(text: string, prefix: string): string {
     if (rel.startsWith(prefix)) out.push(`${neg ? '!' : ''}/${rel.slice(prefix.length)}`);
   }
   return out.join('\n');
-}
-
-/** Walk outside git: fast-glob with a pruning, gitignore-aware readdir. */
-export function walkWithGitignore(root: string, rules: PathRules): { files: string[]; dirs: string[]; ignoreFiles: IgnoreFile[] } {
-  const gitignore = new GitignoreRules();
-  const ignoreFiles: IgnoreFile[] = [];
-  const dirs: string[] = [];
-  const rootAbs = path.resolve(root);
-  const relOf = (abs: string): string => {
-    const r = path.relative(rootAbs, path.resolve(rootAbs, abs));
-    return r === '' ? '' : r.split(path.sep).join('/');
-  };
-  const readdirSync = ((dir: fs.PathLike, options?: unknown) => {
-    const entries = fs.readdirSync(dir, options as { withFileTypes: true }) as unknown as Dirent[] | string[];
-    const relDir = relOf(String(dir));
-    dirs.push(relDir);
-    if (entries.length === 0 || typeof entries[0] === 'string') return entries;
-    const dirents = entries as Dirent[];
-    const gi = dirents.find((e) => e.name === '.gitignore' && e.isFile());
-    if (gi && !gitignore.has(relDir)) {
-      try {
-        const abs = path.join(rootAbs, relDir, '.gitignore');
-        const st = fs.lstatSync(abs);
-        if (st.isFile() && st.size <= 1024 * 1024) {
-          const content = fs.readFileSync(abs, 'utf8');
-          gitignore.add(relDir, content);
-          ignoreFiles.push({ dir: relDir, content });
-        }
-      } catch {
-        // vanished or unreadable: no rules from it
-      }
-    }
-    return dirents.filter((e) => {
-      const rel = relDir === '' ? e.name : `${relDir}/${e.name}`;
-      if (e.isDirectory()) return !rules.isExcludedDir(rel) && !gitignore.ignores(rel, true);
-      if (e.isFile()) return !rules.isExcludedFile(rel) && !gitignore.ignores(rel, false);
-      return false; // symlinks, FIFOs, sockets, devices: never listed, never followed
-    });
-  }) as typeof fs.readdirSync;
-  const files = fg.sync('**', {
-    cwd: rootAbs,
-    dot: true,
-    onlyFiles: true,
-    followSymbolicLinks: false,
-    suppressErrors: true,
-    unique: false,
-    fs: { ...fs, readdirSync },
-  });
-  return { files, dirs: [...new Set(dirs)].sort(), ignoreFiles };
 }

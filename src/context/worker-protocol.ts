@@ -128,6 +128,6 @@ export interface BuildSuccess {
   /** Paths read but left out (binary, secret content, unreadable…): an edit to them matters too. */
   considered: string[];
   redactions: number;
-  timings: { rankMs: number; readMs: number; totalMs: number };
+  timings: { decodeMs: number; staticMs: number; rankMs: number; readMs: number; totalMs: number };
 }
 export type BuildResult = BuildSuccess | WorkerFailure;

@@ -4,7 +4,6 @@ import { parseContextConfig } from '../../src/context/context-config.js';
 import { classify, Kind } from '../../src/context/file-kinds.js';
 import { languageOf } from '../../src/context/languages.js';
 import { prepareSignals, ProfileScorer, queryTerms } from '../../src/context/ranking.js';
-import { topK } from '../../src/context/top-k.js';
 
 const cfg = parseContextConfig({});
 const NOW = Date.parse('2026-01-10T00:00:00Z');
@@ -18,8 +17,7 @@ function rank(agentType: string, paths: string[], signals = noSignals): string[]
     const st = s.staticScore(p, c.kinds, c.languageId, c.depth);
     return s.total(st, s.dynamicScore(p, p.toLowerCase(), OLD, signals));
   };
-  const idx = topK(paths.length, paths.length, (i) => score(paths[i]!), (i) => paths[i]!, (v) => v > 0);
-  return idx.map((i) => paths[i]!);
+  return paths.filter((p) => score(p) > 0).sort((a, b) => (score(b) - score(a)) || (a < b ? -1 : 1));
 }
 
 const TREE = [
@@ -116,9 +114,4 @@ describe('context/ranking', () => {
     expect(queryTerms(undefined)).to.deep.equal([]);
   });
 
-  it('topK orders by score then path and respects k', () => {
-    const scores = [1, 5, 5, 3, 0];
-    const names = ['e', 'b', 'a', 'c', 'd'];
-    expect(topK(5, 3, (i) => scores[i]!, (i) => names[i]!, (s) => s > 0)).to.deep.equal([2, 1, 3]);
-  });
 });
