@@ -63,6 +63,8 @@ export interface WatcherStatusReport {
   indexed_files: number;
   /** Bumped on every change applied to the index (watcher events, rescans). */
   index_version: number;
+  /** Time the backend took to set the initial watches (ms). */
+  watch_ready_ms: number | null;
   ttl_ms: number;
 }
 
@@ -82,6 +84,8 @@ interface Entry {
   maxBytes: number;
   /** Changes applied while this entry was being built (checked before it is stored). */
   changesSeen?: AppliedChange[];
+  /** False when the provisional git signals it was ranked with turned out wrong. */
+  signalsHeld?: boolean;
 }
 
 interface ActiveBuild {
@@ -178,6 +182,7 @@ export class ContextService {
       logger: this.logger,
       onEpoch: (epoch) => this.onGitEpoch(epoch),
       showRootFiles: () => this.index.totals().total_files <= 5000,
+      quickDiff: (task) => pool.worktreeDiff(task),
     });
     this.metadata = new MetadataProvider({ realRoot: this.realRoot, recheckMs: Math.min(2000, Math.max(100, this.cfg.ttl_ms)) });
     // The scan runs git status anyway (untracked and changed files): the same run gives the
@@ -237,13 +242,14 @@ export class ContextService {
     await this.start();
     if (this.closed) throw new ContextGenerationError('Context engine is shutting down');
     await this.ensureFresh();
-    const gitSnap = await this.gitSnapshot();
+    // HEAD/index first (cheap; a commit or checkout starts a new epoch and drops the cache).
+    await this.gitCheck();
     const profile = params.profile;
     if (!params.refresh) {
       const hit = this.cache.get(params.key);
       if (hit && hit.gitEpoch === this.gitEpoch) {
         this.cache.hits++;
-        return this.assemble(hit, gitSnap, true, t0);
+        return this.assemble(hit, await this.gitSettled(), true, t0);
       }
     }
     this.cache.misses++;
@@ -251,10 +257,10 @@ export class ContextService {
     const { value } = await this.cache.singleFlight(
       params.key,
       params.issueId,
-      () => this.build(params, profile, gitSnap),
+      () => this.build(params, profile),
       (v) => this.storable(v),
     );
-    return this.assemble(value, gitSnap, false, t0);
+    return this.assemble(value, await this.gitSettled(), false, t0);
   }
 
   private validate(req: ContextRequest) {
@@ -302,9 +308,18 @@ export class ContextService {
     if (Date.now() - this.index.scannedAt > this.cfg.ttl_ms) await this.rescan('ttl');
   }
 
-  private async gitSnapshot(): Promise<GitSnapshot | null> {
+  private async gitCheck(): Promise<void> {
     try {
-      return await this.git.get(this.watching() ? undefined : this.cfg.ttl_ms);
+      await this.git.checkState(this.watching() ? undefined : this.cfg.ttl_ms);
+    } catch (err) {
+      this.logger.warn({ err }, 'git context unavailable');
+    }
+  }
+
+  /** Git facts with every edited path refreshed (null outside a work tree or when git fails). */
+  private async gitSettled(): Promise<GitSnapshot | null> {
+    try {
+      return await this.git.settle();
     } catch (err) {
       this.logger.warn({ err }, 'git context unavailable');
       return null;
@@ -322,7 +337,7 @@ export class ContextService {
     return p;
   }
 
-  private async build(params: ReturnType<ContextService['validate']>, profile: AgentProfile, gitSnap: GitSnapshot | null): Promise<Entry> {
+  private async build(params: ReturnType<ContextService['validate']>, profile: AgentProfile): Promise<Entry> {
     const active: ActiveBuild = { changes: [] };
     this.activeBuilds.add(active);
     try {
@@ -332,16 +347,19 @@ export class ContextService {
       }) : [];
       const issueFiles = new Set<string>();
       for (const o of previous) for (const f of o.files_affected ?? []) if (typeof f === 'string') issueFiles.add(f.replace(/^\.\//, ''));
+      // Rank while git refreshes the paths just edited: they count as uncommitted meanwhile.
+      const gitSignals = this.git.provisionalSignals();
       const signals = {
         issueFiles: [...issueFiles],
-        uncommitted: gitSnap?.signals.uncommitted ?? [],
-        recentCommitFiles: gitSnap?.signals.recentCommitFiles ?? [],
+        uncommitted: gitSignals?.uncommitted ?? [],
+        recentCommitFiles: gitSignals?.recentCommitFiles ?? [],
         queryTerms: queryTerms(params.q),
         now: Date.now(),
       };
       const snapshot = this.index.snapshot;
       if (!snapshot || !this.pool) throw new ContextGenerationError('Project index is not ready');
       const epoch = this.gitEpoch;
+      const settled = this.gitSettled();
       const built = await this.pool.build({
         root: this.root,
         realRoot: this.realRoot,
@@ -356,6 +374,9 @@ export class ContextService {
         maxFileBytes: this.cfg.max_file_bytes,
         rules: this.rules.options,
       });
+      await settled;
+      // Stored only if git confirmed the guess about which edited paths are uncommitted.
+      const signalsHeld = gitSignals === null || this.git.provisionalHolds(gitSignals);
       this.logger.debug({ agent_type: params.agentType, timings: built.timings }, 'context built');
       let bytes = built.contentBytes + 512;
       for (const f of built.relevantFiles) bytes += f.path.length + f.reason.length + 160;
@@ -378,6 +399,7 @@ export class ContextService {
         maxBytes: params.maxBytes,
       };
       entry.changesSeen = active.changes;
+      entry.signalsHeld = signalsHeld;
       return entry;
     } finally {
       this.activeBuilds.delete(active);
@@ -386,10 +408,13 @@ export class ContextService {
 
   /** Store a finished build only if nothing that happened while it ran affects it. */
   private storable(entry: Entry): boolean {
-    if (entry.gitEpoch !== this.gitEpoch) return false;
     const seen = entry.changesSeen ?? [];
     delete entry.changesSeen;
-    return !seen.some((c) => this.affects(entry, c));
+    const reason = entry.gitEpoch !== this.gitEpoch ? 'git epoch changed'
+      : entry.signalsHeld === false ? 'provisional git signals were wrong'
+        : seen.some((c) => this.affects(entry, c)) ? 'a file it depends on changed while it was built' : null;
+    if (reason) this.logger.debug({ key: entry.key, reason }, 'context not cached');
+    return reason === null;
   }
 
   private async assemble(e: Entry, gitSnap: GitSnapshot | null, hit: boolean, t0: number): Promise<ContextResponse> {
@@ -633,6 +658,7 @@ export class ContextService {
       index_mode: this.index?.mode ?? null,
       indexed_files: this.index?.totals().total_files ?? 0,
       index_version: this.index?.version ?? 0,
+      watch_ready_ms: this.watcher?.readyMs ? Math.round(this.watcher.readyMs) : null,
       ttl_ms: this.cfg.ttl_ms,
     };
   }
@@ -648,6 +674,7 @@ export class ContextService {
     if (this.closed) return;
     this.closed = true;
     if (this.verifyTimer) clearTimeout(this.verifyTimer);
+    this.git?.close();
     await this.watcher?.close();
     this.flushEvent();
     if (this.rescanning) await this.rescanning.catch(() => undefined);

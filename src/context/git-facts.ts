@@ -30,6 +30,11 @@ export interface GitFacts {
   remote: { name: string; url: string } | null;
   /** The paths a partial collection covered; absent for a full one. */
   paths?: string[];
+  /**
+   * True when comparing worktree bytes with HEAD blobs gives git's own answer: no
+   * .gitattributes anywhere (filters, eol, text attributes) and no autocrlf/eol conversion.
+   */
+  byteExact?: boolean;
 }
 
 export interface GitFactsTask {
@@ -85,7 +90,10 @@ export async function collectGitFacts(task: GitFactsTask, opts: { git?: RunGit; 
   const log = !partial && task.recentCommits > 0
     ? git(['-c', `log.showRoot=${task.showRootFiles === false ? 'false' : 'true'}`, 'log', `-n${task.recentCommits}`, '-z', '--name-only', '--relative', '--no-renames', '--format=%x1e%H%x1f%an%x1f%aI%x1f%s', '--', '.'], task.root)
     : Promise.resolve({ stdout: '', code: 0 });
-  const remotes = !partial ? git(['config', '--get-regexp', '^remote\\..*\\.url$'], task.root) : Promise.resolve({ stdout: '', code: 1 });
+  const remotes = !partial ? git(['config', '--get-regexp', '^(remote\\..*\\.url|core\\.autocrlf|core\\.eol)$'], task.root) : Promise.resolve({ stdout: '', code: 1 });
+  const attributes = !partial ? git(['ls-files', '-z', '--', ':(top,glob)**/.gitattributes'], task.root) : Promise.resolve({ stdout: '', code: 1 });
+  // A partial refresh knows its paths: diff them while status runs (two spawns in parallel).
+  const earlyCounts = task.paths ? numstat(git, task.root, task.paths) : null;
   const status = await (opts.status ?? git(statusArgs(task.paths), task.root));
   const parsed = parseStatusV2(status.code === 0 ? status.stdout : '', task.tree.prefix);
   // +N -M only for what status reports as changed (a clean tree needs no diff at all; a
@@ -96,8 +104,18 @@ export async function collectGitFacts(task: GitFactsTask, opts: { git?: RunGit; 
     changed.push(p);
     if (e.oldPath) changed.push(e.oldPath); // both sides, or git cannot pair the rename
   }
-  const counts = changed.length === 0 ? new Map<string, { added: number | null; deleted: number | null }>() : await numstat(git, task.root, changed.length > 200 ? null : changed);
-  const [logOut, remoteOut] = await Promise.all([log, remotes]);
+  const covered = (p: string): boolean => task.paths?.includes(p) ?? false;
+  let counts: Map<string, { added: number | null; deleted: number | null }>;
+  if (earlyCounts && changed.every(covered)) counts = await earlyCounts;
+  else {
+    earlyCounts?.catch(() => undefined);
+    counts = changed.length === 0 ? new Map() : await numstat(git, task.root, changed.length > 200 ? null : changed);
+  }
+  const [logOut, remoteOut, attrOut, infoAttributes] = await Promise.all([
+    log, remotes, attributes,
+    fsp.stat(path.join(task.tree.gitDir, 'info', 'attributes')).then(() => true, () => false),
+  ]);
+  const conversions = /^core\.(autocrlf (true|input)|eol crlf)$/m.test(remoteOut.stdout);
   const changes: GitChange[] = [];
   let untracked = 0;
   for (const [p, e] of parsed.entries) {
@@ -119,7 +137,7 @@ export async function collectGitFacts(task: GitFactsTask, opts: { git?: RunGit; 
     changes,
     commits,
     remote: remoteOut.code === 0 ? parseRemotes(remoteOut.stdout) : null,
-    ...(task.paths ? { paths: task.paths } : {}),
+    ...(task.paths ? { paths: task.paths } : { byteExact: attrOut.code === 0 && attrOut.stdout === '' && !infoAttributes && !conversions }),
   };
 }
 

@@ -44,6 +44,8 @@ export class ProjectWatcher {
   private processing: Promise<void> | null = null;
   private closed = false;
   readyAt = 0;
+  /** How long setting the initial watches took. */
+  readyMs = 0;
 
   constructor(opts: ProjectWatcherOptions) {
     this.opts = opts;
@@ -76,12 +78,14 @@ export class ProjectWatcher {
       ?? (this.opts.backend === 'chokidar'
         ? new ChokidarDirWatcher(realRoot, handlers, (rel) => index.isIndexable(rel, true))
         : new NativeDirWatcher(realRoot, handlers));
+    const t0 = performance.now();
     try {
       await this.backend.start(index.directories);
     } catch (err) {
       this.fail(err as Error);
       return;
     }
+    this.readyMs = performance.now() - t0;
     if (this.statusValue === 'starting') {
       this.readyAt = Date.now();
       this.setStatus('ok');

@@ -4,6 +4,7 @@ import { Piscina } from 'piscina';
 import { ContextGenerationError } from '../errors/index.js';
 import type { GitFacts, GitFactsTask } from './git-facts.js';
 import type { BuildSuccess, BuildTask, ScanSuccess, ScanTask } from './worker-protocol.js';
+import type { WorktreeDiffResult, WorktreeDiffTask } from './worktree-diff.js';
 
 /** Minimal logger shape (pino-compatible). */
 export interface Logger {
@@ -35,6 +36,12 @@ export class ContextPool {
   private readonly scanFile = workerFile('scan-project');
   private readonly buildFile = workerFile('build-context');
   private readonly gitFile = workerFile('git-facts');
+  private readonly worktreeFile = workerFile('git-worktree-diff');
+  /**
+   * Git tasks mostly wait on child processes: one thread runs many of them at once, so a
+   * 100 ms `git status` never queues a build or a scan behind it.
+   */
+  private readonly io: Piscina;
   private readonly logger: Logger;
   private closed = false;
 
@@ -43,13 +50,26 @@ export class ContextPool {
     const logger = (this.logger = opts.logger ?? silentLogger);
     this.pool = new Piscina({
       filename: this.buildFile,
-      minThreads: threads,
+      // One thread at construction (each `new Worker` costs the main thread 10–20 ms); the rest
+      // start when tasks overlap, and none is ever retired: a thread keeps the decoded index
+      // and per-profile scores it has built.
+      minThreads: 1,
       maxThreads: threads,
-      idleTimeout: 60_000,
+      idleTimeout: 2 ** 31 - 1,
       // A worker that cannot load (wrong path, syntax error) emits `error` on the pool; without
       // a listener that would crash the whole sidecar.
     });
     this.pool.on('error', (err: Error) => logger.error({ err }, 'context worker error'));
+    this.io = new Piscina({
+      filename: this.gitFile,
+      minThreads: 1,
+      maxThreads: 1,
+      concurrentTasksPerWorker: 8,
+      // Tasks overlap and keep child processes open: the thread must not sleep between tasks.
+      atomics: 'disabled',
+      idleTimeout: 2 ** 31 - 1,
+    });
+    this.io.on('error', (err: Error) => logger.error({ err }, 'context git worker error'));
   }
 
   async scan(task: ScanTask): Promise<ScanSuccess> {
@@ -62,20 +82,25 @@ export class ContextPool {
   }
 
   async gitFacts(task: GitFactsTask): Promise<GitFacts> {
-    const { ok: _ok, ...facts } = await this.run<GitFactsTask, { ok: true } & GitFacts>(task, this.gitFile);
+    const { ok: _ok, ...facts } = await this.run<GitFactsTask, { ok: true } & GitFacts>(task, this.gitFile, this.io);
     return facts;
+  }
+
+  async worktreeDiff(task: WorktreeDiffTask): Promise<Extract<WorktreeDiffResult, { ok: true }>> {
+    return this.run<WorktreeDiffTask, Extract<WorktreeDiffResult, { ok: true }>>(task, this.worktreeFile, this.io);
   }
 
   get threads(): number {
     return this.pool.threads.length;
   }
 
-  private async run<T, R extends { ok: true }>(task: T, filename: string): Promise<R> {
+  private async run<T, R extends { ok: true }>(task: T, filename: string, pool: Piscina = this.pool): Promise<R> {
     if (this.closed) throw new ContextGenerationError('Context engine is shutting down');
     let res: R | { ok: false; code: string; message: string };
     try {
-      res = (await this.pool.run(task, { filename })) as R | { ok: false; code: string; message: string };
+      res = (await pool.run(task, { filename })) as R | { ok: false; code: string; message: string };
     } catch (err) {
+      if (this.closed) throw new ContextGenerationError('Context engine is shutting down');
       this.logger.error({ err }, 'context worker crashed');
       throw new ContextGenerationError('Context worker failed');
     }
@@ -90,6 +115,6 @@ export class ContextPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.pool.destroy();
+    await Promise.all([this.pool.destroy(), this.io.destroy()]);
   }
 }

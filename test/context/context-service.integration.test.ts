@@ -106,6 +106,7 @@ describe('context service (integration)', function () {
     await writeTree(root, { 'src/index.ts': 'export function main(): number {\n  return 2;\n}\n// wip\n', 'src/new-feature.ts': 'export const feature = 1;\nexport const more = 2;\n' });
     svc = createContextService({
       config: configFor({ project_root: root, storage_path: storage, context: { ttl_ms: 60_000, debounce_ms: 20 } }),
+      ...(process.env.CTX_DEBUG ? { logger: { debug: (o: object, m?: string) => console.log('debug', m, JSON.stringify(o)), info() {}, warn: (o: object, m?: string) => console.log('warn', m, o), error: (o: object, m?: string) => console.log('error', m, o) } } : {}),
       publish: (e) => {
         events.push(e);
       },
