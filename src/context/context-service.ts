@@ -191,6 +191,7 @@ export class ContextService {
     this.index.setScan(scan, Date.now());
     this.git.setWorkTree(scan.tree);
     if (scan.gitFacts) this.git.seed(scan.gitFacts);
+    this.primeWorkers();
     this.logger.info({ files: scan.snapshot.count, mode: scan.mode, ms: Math.round(scan.timings.totalMs), list_ms: Math.round(scan.timings.listMs), stat_ms: Math.round(scan.timings.statMs) }, 'project indexed');
     if (this.watchEnabled && !this.closed) {
       this.watcher = new ProjectWatcher({
@@ -217,6 +218,24 @@ export class ContextService {
         this.verifyTimer.unref();
       }
     }
+  }
+
+  /**
+   * Warm every CPU worker on the new index in the background: two overlapping tasks make the
+   * pool start its second thread now (after the scan, not during it) and both decode the
+   * snapshot, so the first requests do not pay for it.
+   */
+  private primeWorkers(): void {
+    const snapshot = this.index.snapshot;
+    const pool = this.pool;
+    if (!snapshot || !pool) return;
+    const profile = this.profileFor('default');
+    const task = {
+      prime: true, root: this.root, realRoot: this.realRoot, snapshot, overlay: [], profile,
+      signals: { issueFiles: [], uncommitted: [], recentCommitFiles: [], queryTerms: [], now: Date.now() },
+      maxBytes: 1, maxFiles: 1, strategy: 'smart' as const, structureMaxFiles: 0, maxFileBytes: 1, rules: this.rules.options,
+    };
+    for (let i = 0; i < pool.maxThreads; i++) pool.build(task).catch(() => undefined);
   }
 
   private scanTask() {

@@ -79,7 +79,8 @@ export function parseLsFilesDebug(out: string): IndexedFile[] {
       const t = line.trimStart();
       if (t.startsWith('mtime: ')) {
         const [sec, nsec] = t.slice(7).split(':');
-        file.mtimeMs = Number(sec) * 1000 + Math.floor(Number(nsec) / 1e6);
+        // Same formula as Node's Stats#mtimeMs, so both sides compare equal.
+        file.mtimeMs = Number(sec) * 1e3 + Number(nsec) / 1e6;
       } else if (t.startsWith('size: ')) {
         file.size = Number(t.slice(6, t.indexOf('\t') < 0 ? undefined : t.indexOf('\t')));
       }

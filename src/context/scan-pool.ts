@@ -94,6 +94,10 @@ export class ContextPool {
     return this.pool.threads.length;
   }
 
+  get maxThreads(): number {
+    return this.pool.maxThreads;
+  }
+
   private async run<T, R extends { ok: true }>(task: T, filename: string, pool: Piscina = this.pool): Promise<R> {
     if (this.closed) throw new ContextGenerationError('Context engine is shutting down');
     let res: R | { ok: false; code: string; message: string };

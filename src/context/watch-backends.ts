@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { watch as chokidarWatch, type FSWatcher as ChokidarWatcher } from 'chokidar';
+import type { FSWatcher as ChokidarWatcher } from 'chokidar';
 
 /**
  * Directory watch backends. Both watch directories only (never one watch per file) and report
@@ -125,8 +125,10 @@ export class ChokidarDirWatcher implements WatchBackend {
     private readonly watchable: (rel: string) => boolean,
   ) {}
 
-  start(dirs: Iterable<string>): Promise<void> {
+  async start(dirs: Iterable<string>): Promise<void> {
     this.dirs = new Set(dirs);
+    // Loaded only when configured: the default backend does not need it.
+    const { watch: chokidarWatch } = await import('chokidar');
     return new Promise((resolve) => {
       const w = chokidarWatch(this.root, {
         ignoreInitial: true,

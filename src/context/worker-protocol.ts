@@ -85,6 +85,8 @@ export type ScanResult = ScanSuccess | WorkerFailure;
 export type OverlayEntry = [string, number, number] | [string];
 
 export interface BuildTask {
+  /** Only decode the snapshot (warms a worker thread after a scan); the result is empty. */
+  prime?: boolean;
   root: string;
   realRoot: string;
   snapshot: SnapshotBuffers;
