@@ -19,6 +19,10 @@ const eventsSchema = z.strictObject({
   /** 'always': fsync the journal before answering 202; 'interval': fsync every `fsync_interval_ms`. */
   fsync: z.enum(['always', 'interval']).default('always'),
   fsync_interval_ms: z.number().int().min(1).default(50),
+  /** Largest accepted serialized `data` of one event (400 EVT_002 beyond). */
+  max_event_bytes: z.number().int().min(256).max(10 * 1024 * 1024).default(1024 * 1024),
+  /** Memory bound of the buffer: oldest events are evicted (and dead-lettered) beyond it. */
+  buffer_max_bytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024),
 });
 
 const resultsSchema = z.strictObject({
