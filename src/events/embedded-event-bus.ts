@@ -6,11 +6,12 @@ import { isDiskFull } from '../storage/atomic-write.js';
 import { DeadLetterQueue, toDeadLetter, type DeadLetterEntry } from './dead-letter-queue.js';
 import { DeliveryStats } from './delivery-stats.js';
 import type {
-  BusEvent, DeadLetterListOptions, DeadLetterPage, DeadLetterReason, EventBus, EventBusHealth, EventBusStats,
+  BusEvent, DeadLetter, DeadLetterListOptions, DeadLetterPage, DeadLetterReason, EventBus, EventBusHealth, EventBusStats,
   EventPage, ListOptions, PublishedListener, PublishInput, PublishResult, WaitOptions, WaitResult,
 } from './event-bus.js';
 import { matchesFilter, parseFilter, type EventFilter } from './event-filter.js';
 import { formatEventId, newEpoch, parseEventId } from './event-id.js';
+import { EVENT_NAME_PATTERN } from './event-names.js';
 import { EventJournal, type JournalOpenReport } from './event-journal.js';
 import { EventRing, type StoredEvent } from './event-ring.js';
 import { ExpiryTracker } from './expiry-tracker.js';
@@ -90,8 +91,6 @@ const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 const MAX_JITTER_MS = 250;
 const WRITE_ERROR_DEGRADED_MS = 60_000;
-/** Event types and topics: path-safe, so they can sit in a URL path segment. */
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
@@ -179,11 +178,11 @@ export class EmbeddedEventBus implements EventBus {
 
   private prepare(input: PublishInput): Omit<PendingPublish, 'startedAt' | 'resolve' | 'reject'> {
     const type = input.event_type;
-    if (typeof type !== 'string' || !NAME_PATTERN.test(type)) {
+    if (typeof type !== 'string' || !EVENT_NAME_PATTERN.test(type)) {
       throw new InvalidEventError('event_type must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$ (and is not *)', { event_type: type });
     }
     const topic = input.topic ?? 'coordination';
-    if (typeof topic !== 'string' || !NAME_PATTERN.test(topic)) {
+    if (typeof topic !== 'string' || !EVENT_NAME_PATTERN.test(topic)) {
       throw new InvalidEventError('topic must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', { topic });
     }
     const publisher = input.publisher;
@@ -400,13 +399,14 @@ export class EmbeddedEventBus implements EventBus {
     this.waiters.assertCapacity(capKey);
     this.sweep();
     const after = this.resolveCursor(o.since);
-    const probe = { eventType, topic, filter };
+    const issueScope = o.issueScope;
+    const probe: Selection = { eventType, topic, filter, issueScope };
     const found = this.scan(after, (e) => matchesWaiter(probe, e), limit);
     if (found.matched.length > 0) return Promise.resolve(this.deliver(found.matched, found.more));
     const timeoutMs = this.clampTimeout(o.timeoutMs);
     if (timeoutMs === 0 || o.signal?.aborted) return Promise.resolve(this.timeoutPage());
     return new Promise<WaitResult>((resolve) => {
-      const w: Waiter = { eventType, topic, filter, limit, subscriberId, capKey, settle: resolve };
+      const w: Waiter = { eventType, topic, filter, issueScope, limit, subscriberId, capKey, settle: resolve };
       this.waiters.add(w);
       w.timer = setTimeout(() => {
         if (!this.waiters.remove(w)) return;
@@ -435,7 +435,7 @@ export class EmbeddedEventBus implements EventBus {
       const limit = clampLimit(options.limit);
       this.sweep();
       const after = this.resolveCursor(options.since);
-      const probe = { eventType, topic, filter };
+      const probe: Selection = { eventType, topic, filter, issueScope: options.issueScope };
       const found = this.scan(after, (e) => matchesWaiter(probe, e), limit);
       return Promise.resolve(this.page(found.matched, found.more));
     } catch (err) {
@@ -565,10 +565,21 @@ export class EmbeddedEventBus implements EventBus {
       const out = [];
       for (const entry of this.dlq.values()) {
         if (type && type !== '*' && entry.stored.event.event_type !== type) continue;
+        if (options.issueScope !== undefined && !inIssueScope(entry.stored.event, options.issueScope)) continue;
         if (out.length === limit) break;
         out.push(toDeadLetter(entry));
       }
       return Promise.resolve({ dead_letters: out, total: this.dlq.size });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  getDeadLetter(eventId: string): Promise<DeadLetter | undefined> {
+    try {
+      this.assertOpen();
+      const entry = this.dlq.get(eventId);
+      return Promise.resolve(entry ? toDeadLetter(entry) : undefined);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -783,19 +794,32 @@ export class EmbeddedEventBus implements EventBus {
   }
 }
 
-function matchesWaiter(w: { eventType: string; topic: string | undefined; filter: EventFilter }, e: BusEvent): boolean {
+interface Selection {
+  eventType: string;
+  topic: string | undefined;
+  filter: EventFilter;
+  issueScope: string | undefined;
+}
+
+function matchesWaiter(w: Selection, e: BusEvent): boolean {
   return (w.eventType === '*' || w.eventType === e.event_type) && (w.topic === undefined || w.topic === e.topic) &&
-    (w.filter.length === 0 || matchesFilter(e, w.filter));
+    (w.filter.length === 0 || matchesFilter(e, w.filter)) && (w.issueScope === undefined || inIssueScope(e, w.issueScope));
+}
+
+/** Events about another issue are invisible to an issue-scoped token; events about no issue are not. */
+function inIssueScope(e: BusEvent, issue: string): boolean {
+  const own = Object.hasOwn(e.data, 'issue_id') ? e.data.issue_id : undefined;
+  return own === undefined || own === null || String(own) === issue;
 }
 
 function checkWaitType(type: string): string {
-  if (type === '*' || (typeof type === 'string' && NAME_PATTERN.test(type))) return type;
+  if (type === '*' || (typeof type === 'string' && EVENT_NAME_PATTERN.test(type))) return type;
   throw new InvalidEventError('event_type must be * or match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', { event_type: type });
 }
 
 function checkTopic(topic: string | undefined): string | undefined {
   if (topic === undefined || topic === '') return undefined;
-  if (NAME_PATTERN.test(topic)) return topic;
+  if (EVENT_NAME_PATTERN.test(topic)) return topic;
   throw new InvalidEventError('topic must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', { topic });
 }
 

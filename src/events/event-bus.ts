@@ -64,6 +64,8 @@ export interface WaitOptions {
   limit?: number;
   /** Aborting frees the wait at once (closed socket); the promise then resolves as a timeout. */
   signal?: AbortSignal;
+  /** Token limited to one issue (spec §2): events whose `data.issue_id` names another issue stay invisible. */
+  issueScope?: string;
 }
 
 /** A page of events; `next_cursor` is always a string, also when `events` is empty. */
@@ -85,6 +87,8 @@ export interface ListOptions {
   filter?: string;
   since?: string;
   limit?: number;
+  /** As in `WaitOptions.issueScope`. */
+  issueScope?: string;
 }
 
 export type DeadLetterReason = 'expired' | 'evicted';
@@ -99,6 +103,8 @@ export interface DeadLetterListOptions {
   eventType?: string;
   /** Default 100, max 1000; oldest first. */
   limit?: number;
+  /** As in `WaitOptions.issueScope`. */
+  issueScope?: string;
 }
 
 export interface DeadLetterPage {
@@ -145,6 +151,8 @@ export interface EventBus {
   /** Same selection as `wait` but never blocks. Does not count as a delivery. */
   list(options?: ListOptions): Promise<EventPage>;
   listDeadLetters(options?: DeadLetterListOptions): Promise<DeadLetterPage>;
+  /** One dead letter by its event id, or undefined. */
+  getDeadLetter(eventId: string): Promise<DeadLetter | undefined>;
   /** Publishes the dead letter again (new id) and removes it from the queue; `NotFoundError` if absent. */
   redriveDeadLetter(eventId: string): Promise<PublishResult>;
   /** Empties the queue; resolves to the number removed. */

@@ -3,3 +3,4 @@ export { createEventBus, type CreateEventBusOptions } from './create-event-bus.j
 export { EmbeddedEventBus, journalDir, type BusLogger, type EmbeddedEventBusOptions } from './embedded-event-bus.js';
 export { parseFilter, matchesFilter, type EventFilter } from './event-filter.js';
 export { formatEventId, parseEventId } from './event-id.js';
+export { EVENT_NAME_PATTERN, isEventName } from './event-names.js';

@@ -7,6 +7,7 @@ export interface Waiter {
   readonly eventType: string;
   readonly topic: string | undefined;
   readonly filter: EventFilter;
+  readonly issueScope: string | undefined;
   readonly limit: number;
   readonly subscriberId: string;
   readonly capKey: string;

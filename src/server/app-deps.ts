@@ -3,25 +3,15 @@ import type { Config } from '../config/schema.js';
 import type { TokenService } from '../auth/token-service.js';
 import type { RequestStats } from '../observability/request-stats.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { EventBus } from '../events/event-bus.js';
 
 export type ComponentHealth = 'ok' | 'degraded' | 'down';
 
 /** The `/status` `events` section, measured by the bus. */
-export interface EventBusStats {
-  total_published: number;
-  total_delivered: number;
-  active_subscriptions: number;
-  queue_depth: number;
-  avg_delivery_time_ms: number;
-  dead_letter_queue_size: number;
-}
+export type { EventBusStats } from '../events/event-bus.js';
 
-/** What the server core needs from the event bus (the bus module offers much more). */
-export interface EventBusPort {
-  stats(): EventBusStats;
-  health(): ComponentHealth;
-  close(): Promise<void>;
-}
+/** The event bus (src/events): routes use all of it, /status, /health and /metrics its stats and health. */
+export type EventBusPort = EventBus;
 
 export interface ResultStorePort {
   stats(): { results_stored: number; total_size_mb: number };

@@ -12,6 +12,7 @@ import { createLogger } from '../logging/create-logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
+import { createEventBus } from '../events/create-event-bus.js';
 import { createApp } from './create-app.js';
 import type { AppDeps } from './app-deps.js';
 import { acquirePidLock, releaseState, writeState, type SidecarState } from './state-file.js';
@@ -96,6 +97,9 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     };
     // Components: each is built here, registered in `deps` and in `closers` (for a failed start);
     // `close()` below shuts them down in order. Their routes are listed in create-app.ts.
+    const bus = await createEventBus({ config, logger: logger.child({ module: 'events' }) });
+    deps.bus = bus;
+    closers.push(() => bus.close());
 
     deps.metrics.setSources({
       activeAgents: () => deps.agents?.stats().active ?? 0,
