@@ -232,8 +232,9 @@ export class EmbeddedEventBus implements EventBus {
   }
 
   private async flushLoop(): Promise<void> {
-    // Let every publish issued in the current tick join the first batch.
-    await Promise.resolve();
+    // Let every publish that arrives in this turn of the event loop (all the requests parsed in
+    // one poll phase) join the first batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (this.hasWork()) {
       const batch = this.pending.splice(0, MAX_BATCH);
       const markers = this.takeMarkers();
@@ -244,7 +245,7 @@ export class EmbeddedEventBus implements EventBus {
       for (const s of stored) text += s.line;
       try {
         if (text) {
-          await this.journal.append(text);
+          this.journal.append(text);
           this.dirtySinceSync = true;
         }
         if ((batch.length > 0 && this.cfg.fsync === 'always') || this.syncDue) {
@@ -710,7 +711,7 @@ export class EmbeddedEventBus implements EventBus {
     this.enforceCapacity(now);
 
     if (!replay.header && report.created) {
-      await this.journal.append(recordLine({ t: 'h', v: 1, epoch: this.epoch, head: this.head, at: now }));
+      this.journal.append(recordLine({ t: 'h', v: 1, epoch: this.epoch, head: this.head, at: now }));
       await this.journal.sync();
     }
     if (rewrite || this.shouldCompact()) await this.compact();
@@ -777,7 +778,7 @@ export class EmbeddedEventBus implements EventBus {
     }
     while (this.flushing) await this.flushing;
     try {
-      if (!this.journal.isBroken) await this.journal.append(recordLine({ t: 'c', at: this.now() }));
+      if (!this.journal.isBroken) this.journal.append(recordLine({ t: 'c', at: this.now() }));
     } catch (err) {
       this.logger?.error({ err }, 'event journal close marker failed');
     }
