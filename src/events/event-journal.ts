@@ -67,7 +67,8 @@ export class EventJournal {
    * Lock the directory, read every record (calling `visit`), repair a torn tail, and return the
    * journal ready for appends. A journal that another live process holds is refused.
    */
-  static async open(dir: string, visit: RecordVisitor): Promise<{ journal: EventJournal; report: JournalOpenReport }> {
+  static async open(dirGiven: string, visit: RecordVisitor): Promise<{ journal: EventJournal; report: JournalOpenReport }> {
+    const dir = path.resolve(dirGiven);
     await ensureSecureDir(dir);
     await acquireLock(path.join(dir, LOCK_FILE));
     let handle: FileHandle | undefined;
@@ -211,7 +212,16 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Lock files held by journals open in this process. The pid in a lock file cannot tell "another
+ * journal in this very process" from "a crashed earlier process that had the same pid" (common in
+ * containers, where a restarted sidecar often gets the same pid), so this process remembers its
+ * own locks and treats a lock with its pid that it does not hold as stale.
+ */
+const heldLocks = new Set<string>();
+
 async function acquireLock(file: string): Promise<void> {
+  if (heldLocks.has(file)) throw new Error(`Event journal in ${path.dirname(file)} is already open in this process`);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fh = await fsp.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
@@ -220,12 +230,13 @@ async function acquireLock(file: string): Promise<void> {
       } finally {
         await fh.close();
       }
+      heldLocks.add(file);
       return;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const pid = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || isAlive(pid))) {
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
       throw new Error(`Event journal in ${path.dirname(file)} is in use by process ${pid}`);
     }
     // A stale lock left by a crashed sidecar.
@@ -237,5 +248,6 @@ async function acquireLock(file: string): Promise<void> {
 }
 
 async function releaseLock(file: string): Promise<void> {
+  if (!heldLocks.delete(file)) return;
   await fsp.unlink(file).catch(() => undefined);
 }

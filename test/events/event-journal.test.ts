@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { BusFixture, rejection, seqOf } from './bus-fixture.js';
 
 const journalOf = (dir: string) => path.join(dir, 'events', 'journal.jsonl');
@@ -31,6 +33,32 @@ describe('events: journal durability', () => {
       await fx.close(bus);
     });
   }
+
+  it('keeps every acknowledged publish when the process is killed with SIGKILL mid-stream', async () => {
+    const dir = await fx.tempDir();
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./crash-publisher.js', import.meta.url)), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    for (let i = 0; i < 400 && out.split('\n').length < 200; i++) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGKILL');
+    await exited;
+    const acked = out.split('\n').filter((l) => /^evt_/.test(l));
+    expect(acked.length).to.be.above(50);
+    const bus = await fx.bus(dir);
+    const kept = new Set<string>();
+    let cursor: string | undefined;
+    for (let more = true; more;) {
+      const page = await bus.list({ limit: 1000, ...(cursor ? { since: cursor } : {}) });
+      for (const e of page.events) kept.add(e.event_id);
+      cursor = page.next_cursor;
+      more = page.more_available;
+    }
+    expect(acked.filter((id) => !kept.has(id))).to.deep.equal([]);
+    const next = await bus.publish({ event_type: 'crash', publisher: 'p' });
+    expect(seqOf(next.event.event_id)).to.equal(Math.max(...[...kept].map(seqOf)) + 1);
+    await fx.close(bus);
+  });
 
   it('continues ids after a restart even when nothing is left in the buffer', async () => {
     fx.clock = Date.now();
@@ -70,7 +98,7 @@ describe('events: journal durability', () => {
 
   it('compacts the journal so it does not grow forever, keeping epoch and ids', async () => {
     const dir = await fx.tempDir();
-    let bus = await fx.bus(dir, { buffer_size: 10, dead_letter_size: 0 }, { compactMinBytes: 4096 });
+    let bus = await fx.bus(dir, { buffer_size: 10, dead_letter_size: 0, fsync: 'interval' }, { compactMinBytes: 4096 });
     const pad = 'x'.repeat(200);
     let last = '';
     for (let i = 0; i < 400; i++) last = (await bus.publish({ event_type: 'x', publisher: 'p', data: { i, pad } })).event.event_id;
@@ -91,8 +119,22 @@ describe('events: journal durability', () => {
     expect((await fsp.stat(path.join(dir, 'events'))).mode & 0o777).to.equal(0o700);
     expect((await fsp.stat(journalOf(dir))).mode & 0o777).to.equal(0o600);
     const err = await rejection(fx.bus(dir));
-    expect(err.message).to.match(/in use by process/);
+    expect(err.message).to.match(/already open in this process/);
     await fx.close(bus);
+  });
+
+  it('takes over a stale lock left by a crashed process, even one that had our pid', async () => {
+    const dir = await fx.tempDir();
+    let bus = await fx.bus(dir);
+    await bus.publish({ event_type: 'x', publisher: 'p' });
+    await fx.close(bus);
+    const lock = path.join(dir, 'events', 'journal.lock');
+    for (const pid of [process.pid, 2 ** 22 + 17]) {
+      await fsp.writeFile(lock, `${pid}\n`);
+      bus = await fx.bus(dir);
+      expect((await bus.list({})).events).to.have.length(1);
+      await fx.close(bus);
+    }
   });
 
   it('starts a new epoch when the journal lost its header, so old cursors get 410', async () => {
