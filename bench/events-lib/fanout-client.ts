@@ -2,7 +2,7 @@
  * A load process for the fan-out benchmarks: keeps `count` long-polls open against either the
  * sidecar (`GET /api/events/wait/fan?since=<cursor>`) or the bare long-poll server (`GET /wait`),
  * re-issuing each one as soon as it is answered, and reports every answer to the parent over IPC
- * with its receive time on the shared wall clock (`performance.timeOrigin + performance.now()`).
+ * (batched) with its receive time on the shared wall clock (`performance.timeOrigin + performance.now()`).
  *
  * argv: <sidecar|bare> <url> <count> [token]
  */
@@ -29,12 +29,28 @@ function poll(cursor: string): void {
     res.on('end', () => {
       const t = performance.timeOrigin + performance.now();
       if (stopped) return;
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as { events: Array<{ event_id: string }>; next_cursor: string };
-      for (const e of body.events) process.send?.({ t, id: e.event_id });
-      poll(body.next_cursor);
+      answered.push({ t, text: Buffer.concat(chunks).toString() });
+      // Parse, report and re-poll after every answer already readable got its receive time, so
+      // the figure measures the server, not this process working through its backlog.
+      if (answered.length === 1) setImmediate(drain);
     });
   });
   req.on('error', () => undefined);
+}
+
+const answered: Array<{ t: number; text: string }> = [];
+
+function drain(): void {
+  const batch = answered.splice(0);
+  const report: Array<{ t: number; id: string }> = [];
+  const next: string[] = [];
+  for (const { t, text } of batch) {
+    const body = JSON.parse(text) as { events: Array<{ event_id: string }>; next_cursor: string };
+    for (const e of body.events) report.push({ t, id: e.event_id });
+    next.push(body.next_cursor);
+  }
+  process.send?.({ answers: report });
+  for (const cursor of next) poll(cursor);
 }
 
 for (let i = 0; i < count; i++) poll('now');

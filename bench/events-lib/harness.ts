@@ -30,8 +30,8 @@ export function pinSelf(): void {
 }
 
 /** Spawn `node [--expose-gc] <file> ...args` pinned to `core`, with an IPC channel. */
-export function spawnPinned(file: string, args: string[], core: string): ChildProcess {
-  const node = [process.execPath, '--expose-gc', file, ...args];
+export function spawnPinned(file: string, args: string[], core: string, nodeArgs: string[] = []): ChildProcess {
+  const node = [process.execPath, '--expose-gc', ...nodeArgs, file, ...args];
   const [cmd, ...rest] = hasTaskset() ? ['taskset', '-c', core, ...node] : node;
   return spawn(cmd!, rest, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
@@ -54,7 +54,9 @@ function once<T>(child: ChildProcess, pick: (msg: any) => T | undefined): Promis
 /** Start a bench server (see bench-server.ts) on the server core and wait until it listens. */
 export async function startServer(mode: string, ...args: string[]): Promise<ServerProcess> {
   const file = fileURLToPath(new URL('./bench-server.js', import.meta.url));
-  const child = spawnPinned(file, [mode, ...args], SERVER_CORE);
+  // BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the server under test.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawnPinned(file, [mode, ...args], SERVER_CORE, nodeArgs);
   const ready = await once(child, (m: { ready?: boolean; url: string; token?: string; tokens?: string[] }) => (m.ready ? m : undefined));
   return {
     child,

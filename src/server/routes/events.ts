@@ -77,7 +77,10 @@ function publishedBody(result: PublishResult): z.infer<typeof publishedSchema> {
 /** Free the wait as soon as the client goes away, so a dropped connection does not hold a slot. */
 function abortOnClose(ctx: AppRouterContext): AbortSignal {
   const controller = new AbortController();
-  ctx.res.once('close', () => controller.abort());
+  // 'close' also follows every completed answer; aborting then would only cost a DOMException.
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) controller.abort();
+  });
   return controller.signal;
 }
 
