@@ -48,14 +48,18 @@ const targets: Target[] = [
 
 const rps: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
 const p99: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
+const cpuPerReq: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
 try {
   for (const t of targets) await load({ ...t.opts(), duration: 2 }); // warm-up (JIT, journal file, sockets)
   for (let r = 0; r < ROUNDS; r++) {
     for (const t of targets) {
+      const cpuBefore = await t.server.cpuMicros();
       const res = await load(t.opts());
+      const cpu = (await t.server.cpuMicros()) - cpuBefore;
+      cpuPerReq[t.name]!.push(cpu / res.requests.total);
       rps[t.name]!.push(res.requests.average);
       p99[t.name]!.push(res.latency.p99);
-      process.stderr.write(`round ${r + 1} ${t.name}: ${Math.round(res.requests.average)} req/s, p99 ${res.latency.p99} ms\n`);
+      process.stderr.write(`round ${r + 1} ${t.name}: ${Math.round(res.requests.average)} req/s, p99 ${res.latency.p99} ms, ${Math.round(cpu / res.requests.total)} µs CPU/req\n`);
     }
   }
 } finally {
@@ -70,6 +74,11 @@ const summary = {
   req_per_s_median: Object.fromEntries(targets.map((t) => [t.name, Math.round(med(t.name))])),
   latency_p99_ms_median: Object.fromEntries(targets.map((t) => [t.name, median(p99[t.name]!)])),
   req_per_s_rounds: Object.fromEntries(targets.map((t) => [t.name, rps[t.name]!.map(Math.round)])),
+  // Server CPU per request is far less sensitive to other load on the machine than wall-clock
+  // req/s; on a dedicated core, req/s ≈ 1e6 / (CPU µs per request) for CPU-bound servers.
+  server_cpu_us_per_req_median: Object.fromEntries(targets.map((t) => [t.name, round(median(cpuPerReq[t.name]!), 1)])),
+  cpu_ratio_koa_post_vs_publish_always: round(median(cpuPerReq.koa_router_bodyparser_post!) / median(cpuPerReq.sidecar_publish_fsync_always!), 3),
+  cpu_ratio_koa_post_vs_publish_interval: round(median(cpuPerReq.koa_router_bodyparser_post!) / median(cpuPerReq.sidecar_publish_fsync_interval!), 3),
   ratio_publish_always_vs_koa_post: round(med('sidecar_publish_fsync_always') / med('koa_router_bodyparser_post'), 3),
   ratio_publish_interval_vs_koa_post: round(med('sidecar_publish_fsync_interval') / med('koa_router_bodyparser_post'), 3),
   ratio_koa_post_vs_koa_hello: round(med('koa_router_bodyparser_post') / med('koa_hello_world'), 3),

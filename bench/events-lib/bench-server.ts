@@ -1,7 +1,7 @@
 /**
  * A server under test, run in its own process (pinned to one core by the parent) and driven over
- * IPC: it announces `{ready, url, token?}`, answers `{cmd: 'rss'}` with its RSS after a full GC
- * and `{cmd: 'stop'}` by closing and exiting.
+ * IPC: it announces `{ready, url, token?}`, answers `{cmd: 'rss'}` with its RSS after a full GC,
+ * `{cmd: 'cpu'}` with its CPU time so far (user + system, µs) and `{cmd: 'stop'}` by closing and exiting.
  *
  * Modes:
  * - `koa-hello`     bare Koa answering "hello" (the first baseline of issue 2 item 10);
@@ -122,6 +122,9 @@ process.on('message', (msg: { cmd: string }) => {
     gc?.();
     gc?.();
     process.send?.({ rss: process.memoryUsage().rss });
+  } else if (msg.cmd === 'cpu') {
+    const u = process.cpuUsage();
+    process.send?.({ cpu_us: u.user + u.system });
   } else if (msg.cmd === 'stop') {
     void stop().then(() => process.exit(0));
   }

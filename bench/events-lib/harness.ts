@@ -12,6 +12,8 @@ export interface ServerProcess {
   token?: string;
   tokens?: string[];
   rss(): Promise<number>;
+  /** CPU time (user + system) the server process used so far, in µs. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,11 @@ export async function startServer(mode: string, ...args: string[]): Promise<Serv
     rss: () => {
       const answer = once(child, (m: { rss?: number }) => m.rss);
       child.send({ cmd: 'rss' });
+      return answer;
+    },
+    cpuMicros: () => {
+      const answer = once(child, (m: { cpu_us?: number }) => m.cpu_us);
+      child.send({ cmd: 'cpu' });
       return answer;
     },
     stop: async () => {

@@ -164,19 +164,16 @@ export class EmbeddedEventBus implements EventBus {
   // ---------------------------------------------------------------- publish
 
   publish(input: PublishInput): Promise<PublishResult> {
-    try {
+    // A throw inside the executor (closed bus, invalid input) rejects the promise.
+    return new Promise<PublishResult>((resolve, reject) => {
       this.assertOpen();
-      const p = this.prepare(input);
-      return new Promise<PublishResult>((resolve, reject) => {
-        this.pending.push({ ...p, startedAt: performance.now(), resolve, reject });
-        this.kick();
-      });
-    } catch (err) {
-      return Promise.reject(err);
-    }
+      this.pending.push(this.prepare(input, resolve, reject));
+      this.kick();
+    });
   }
 
-  private prepare(input: PublishInput): Omit<PendingPublish, 'startedAt' | 'resolve' | 'reject'> {
+  private prepare(input: PublishInput, resolve: PendingPublish['resolve'], reject: PendingPublish['reject']): PendingPublish {
+    const startedAt = performance.now();
     const type = input.event_type;
     if (typeof type !== 'string' || !EVENT_NAME_PATTERN.test(type)) {
       throw new InvalidEventError('event_type must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$ (and is not *)', { event_type: type });
@@ -213,7 +210,8 @@ export class EmbeddedEventBus implements EventBus {
     }
     // Keep the JSON round-trip, not the caller's object: later mutation by the caller cannot
     // change the event, and what waiters see now is exactly what a restart replays.
-    return { type, topic, publisher, correlationId, ttl, dataJson, data: JSON.parse(dataJson) as Record<string, unknown> };
+    const data = JSON.parse(dataJson) as Record<string, unknown>;
+    return { type, topic, publisher, correlationId, ttl, dataJson, data, startedAt, resolve, reject };
   }
 
   // ---------------------------------------------------------------- the write loop
