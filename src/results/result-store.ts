@@ -104,10 +104,8 @@ export interface ResultStoreStats {
   expired_removed: number;
 }
 
-export interface ResultStoreHealth {
-  healthy: boolean;
-  message?: string;
-}
+/** Same scale as the other components of `/health`: `degraded` after a failed write until the next success. */
+export type ResultStoreHealth = 'ok' | 'degraded' | 'down';
 
 export interface ResultStore {
   /** Store a result durably; the returned envelope is what GET answers for it. */
@@ -122,7 +120,8 @@ export interface ResultStore {
   /** Remove results older than the retention period; returns how many were removed. */
   sweepExpired(): Promise<number>;
   stats(): ResultStoreStats;
-  health(): Promise<ResultStoreHealth>;
+  /** Cheap and synchronous: `/health` calls it on every probe. */
+  health(): ResultStoreHealth;
   /** Wait for pending writes, stop timers. Idempotent. */
   close(): Promise<void>;
 }

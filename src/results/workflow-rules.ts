@@ -13,10 +13,10 @@ export interface NextAgent {
  * - any failure → chief-architect (high);
  * - a partial result → chief-architect (medium), who decides how to finish it;
  * - coding success → test-engineer (high), security-auditor (medium);
- * - QA success → security-auditor (high); security success → devops-engineer (high);
+ * - test (QA) success → security-auditor (high); security success → devops-engineer (high);
  * - devops success → documentation-specialist (low): documentation comes last;
- * - documentation, chief-architect and support agents end the chain (no next agent).
- * `when_agent` is an exact agent type, a category of `agentCategory` or `*`.
+ * - documentation, architect, support and other agents end the chain (no next agent).
+ * `when_agent` is an exact agent type, a category of `categoryOf` (src/util/agent-category.ts) or `*`.
  */
 export const DEFAULT_WORKFLOW_RULES: readonly WorkflowRule[] = Object.freeze([
   { when_agent: '*', when_status: 'failed', next: [
@@ -29,7 +29,7 @@ export const DEFAULT_WORKFLOW_RULES: readonly WorkflowRule[] = Object.freeze([
     { agent_type: 'test-engineer', priority: 'high', reason: 'Implementation finished; verify it with tests' },
     { agent_type: 'security-auditor', priority: 'medium', reason: 'Implementation finished; audit the changes for security issues' },
   ] },
-  { when_agent: 'qa', when_status: 'success', next: [
+  { when_agent: 'test', when_status: 'success', next: [
     { agent_type: 'security-auditor', priority: 'high', reason: 'Tests pass; audit the changes for security issues' },
   ] },
   { when_agent: 'security', when_status: 'success', next: [

@@ -399,10 +399,12 @@ describe('FileResultStore', () => {
       full = true;
       const err = await rejection(store.store(input()));
       expect([err.status, err.code]).to.deep.equal([507, 'STR_001']);
+      expect(store.health()).to.equal('degraded');
       expect(store.stats().results_stored).to.equal(1);
       expect((await store.get(first.id))?.id).to.equal(first.id);
       full = false;
       const third = await store.store(input());
+      expect(store.health()).to.equal('ok');
       expect((await store.query({})).results.map((r) => r.id)).to.deep.equal([third.id, first.id]);
       expect((await tree(results)).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
     });
@@ -448,9 +450,9 @@ describe('FileResultStore', () => {
 
     it('reports health, and refuses writes once closed', async () => {
       store = await openStore(storage);
-      expect(await store.health()).to.deep.equal({ healthy: true });
+      expect(store.health()).to.equal('ok');
       await store.close();
-      expect((await store.health()).healthy).to.equal(false);
+      expect(store.health()).to.equal('down');
       expect((await rejection(store.store(input()))).code).to.equal('STR_001');
     });
   });
