@@ -55,8 +55,9 @@ describe('GET /openapi.json', () => {
   before(async () => { s = await startTestServer(); });
   after(async () => { await s.stop(); });
 
-  it('describes every registered route from the validating schemas, without auth', async () => {
-    const res = await s.request('GET', '/openapi.json');
+  it('describes every registered route from the validating schemas, behind auth', async () => {
+    expect((await s.request('GET', '/openapi.json')).status).to.equal(401);
+    const res = await s.request('GET', '/openapi.json', { token: await s.tokenFor() });
     expect(res.status).to.equal(200);
     expect(res.body.openapi).to.equal('3.1.0');
     expect(res.body.paths['/health'].get.security).to.deep.equal([]);
