@@ -303,9 +303,10 @@ export class FileResultStore implements ResultStore {
     const data = `${JSON.stringify(stored, null, 2)}\n`;
     let latest: string;
     try {
-      const pairDir = await ensureSubdirs(this.root, this.realRoot, [v.project_id, v.issue_id]);
-      latest = path.join(pairDir, `${v.agent_type}.json`);
-      await this.retireLatest(pair, latest, v);
+      // One check covers the pair dir too: it is an ancestor of the history dir.
+      const historyDir = await ensureSubdirs(this.root, this.realRoot, [v.project_id, v.issue_id, HISTORY_DIR, v.agent_type]);
+      latest = path.join(this.root, v.project_id, v.issue_id, `${v.agent_type}.json`);
+      await this.retireLatest(pair, latest, historyDir);
       await this.writeFile(latest, data);
     } catch (err) {
       this.lastWriteFailed = true;
@@ -321,7 +322,7 @@ export class FileResultStore implements ResultStore {
   }
 
   /** Move the pair's current latest file into history (or quarantine whatever else sits there). */
-  private async retireLatest(pair: string, latest: string, v: { project_id: string; issue_id: string; agent_type: string }): Promise<void> {
+  private async retireLatest(pair: string, latest: string, historyDir: string): Promise<void> {
     let st;
     try {
       st = await fsp.lstat(latest);
@@ -332,7 +333,6 @@ export class FileResultStore implements ResultStore {
     }
     const oldId = this.index.latestFileId(pair);
     if (st.isFile() && oldId !== undefined && this.index.has(oldId)) {
-      const historyDir = await ensureSubdirs(this.root, this.realRoot, [v.project_id, v.issue_id, HISTORY_DIR, v.agent_type]);
       const dest = path.join(historyDir, `${oldId}.json`);
       await fsp.rename(latest, dest);
       this.index.relocate(oldId, dest);

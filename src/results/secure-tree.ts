@@ -18,16 +18,17 @@ function errno(err: unknown): string | undefined {
  *
  * `mkdir -p` follows a symlink planted at any intermediate component, so components are
  * checked one by one with lstat. The common case (the directory exists) costs one realpath:
- * if it equals the path under the real root, no component is a link.
+ * if it equals the path under the real root, no component is a link. Verifying the deepest
+ * directory verifies all its ancestors, so callers ask for the deepest one they need.
  */
 export async function ensureSubdirs(root: string, realRoot: string, parts: readonly string[]): Promise<string> {
   const dir = path.join(root, ...parts);
   const expected = path.join(realRoot, ...parts);
   try {
+    // A non-directory planted at the last component passes this check, but nothing is written
+    // through it: the rename or open inside it then fails with ENOTDIR.
     const real = await fsp.realpath(dir);
     if (real !== expected) throw new UnsafePathError(dir, 'a path component is a symbolic link');
-    const st = await fsp.lstat(dir);
-    if (!st.isDirectory()) throw new UnsafePathError(dir, 'not a directory');
     return dir;
   } catch (err) {
     if (errno(err) !== 'ENOENT') throw err;
