@@ -1,6 +1,7 @@
 import { accessSync, constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { AppError, StorageReadError, StorageWriteError, ValidationError } from '../errors/index.js';
 import { ensureSecureDir, fsyncDir, isDiskFull, writeFileAtomic } from '../storage/atomic-write.js';
 import { issuesOf, isoDateTime, storeInputSchema, type StoredEnvelope } from './envelope-schema.js';
@@ -33,6 +34,8 @@ export interface FileResultStoreOptions {
   log?: ResultStoreLogger;
   /** The durable writer; injectable so tests can simulate a full disk. */
   writeFile?: (file: string, data: string) => Promise<void>;
+  /** Bytes of recently stored or read envelopes kept parsed in memory (default 32 MiB; 0 = none). */
+  cacheBytes?: number;
 }
 
 /** What `open` found and did; also kept on the store as `openReport`. */
@@ -115,6 +118,8 @@ export class FileResultStore implements ResultStore {
   private readonly now: () => number;
   private readonly writeFile: (file: string, data: string) => Promise<void>;
   private readonly retentionMs: number;
+  /** Envelopes never change once stored (only their file moves), so a cache needs no invalidation beyond removal. */
+  private readonly cache: LRUCache<string, StoredEnvelope> | undefined;
   private quarantinedCount = 0;
   private expiredRemoved = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -127,6 +132,10 @@ export class FileResultStore implements ResultStore {
     this.now = options.now ?? Date.now;
     this.writeFile = options.writeFile ?? ((file, data) => writeFileAtomic(file, data));
     this.retentionMs = options.retentionDays * 86_400_000;
+    const cacheBytes = options.cacheBytes ?? 32 * 1_048_576;
+    this.cache = cacheBytes > 0
+      ? new LRUCache<string, StoredEnvelope>({ maxSize: cacheBytes, sizeCalculation: (_v, id) => Math.max(1, this.index.get(id)?.size ?? 1) })
+      : undefined;
   }
 
   /**
@@ -318,6 +327,7 @@ export class FileResultStore implements ResultStore {
       status: v.result.status, timestamp_ms: Date.parse(stored.timestamp), file: latest, size: Buffer.byteLength(data),
     });
     this.index.setLatestFile(pair, id);
+    this.remember(stored);
     return { ...stored, storage_path: latest };
   }
 
@@ -344,7 +354,10 @@ export class FileResultStore implements ResultStore {
     // A link planted at the destination, a directory, or a file the index does not know: move
     // it aside (rename moves a link itself, never its target) rather than write anywhere near it.
     // Whatever was indexed at this path was replaced by it, so that entry is gone.
-    if (oldId !== undefined) this.index.remove(oldId);
+    if (oldId !== undefined) {
+      this.index.remove(oldId);
+      this.cache?.delete(oldId);
+    }
     await this.quarantine(latest, st.isSymbolicLink() ? 'symbolic link at a latest-result path'
       : st.isFile() ? 'unindexed file at a latest-result path' : 'not a regular file at a latest-result path');
   }
@@ -360,8 +373,17 @@ export class FileResultStore implements ResultStore {
     return new StorageWriteError('Result storage write failed');
   }
 
-  /** Read an envelope; follows a concurrent latest → history move once. */
+  /** Cache a stored envelope, frozen: callers share it and must not be able to change it. */
+  private remember(stored: StoredEnvelope): void {
+    if (!this.cache) return;
+    deepFreeze(stored);
+    this.cache.set(stored.id, stored);
+  }
+
+  /** Read an envelope (cache first); follows a concurrent latest → history move once. */
   private async read(entry: IndexEntry): Promise<ResultEnvelope | undefined> {
+    const cached = this.cache?.get(entry.id);
+    if (cached) return { ...cached, storage_path: entry.file };
     const tries = [entry.file, path.join(this.root, entry.project_id, entry.issue_id, HISTORY_DIR, entry.agent_type, `${entry.id}.json`)];
     for (const file of tries) {
       let text: string;
@@ -378,6 +400,7 @@ export class FileResultStore implements ResultStore {
       } catch {
         throw new StorageReadError('A stored result is unreadable');
       }
+      if (this.index.get(entry.id) === entry) this.remember(stored);
       return { ...stored, storage_path: file };
     }
     // Gone from disk (deleted by hand, or expired meanwhile): forget it rather than fail forever.
@@ -471,6 +494,7 @@ export class FileResultStore implements ResultStore {
             }
           }
           this.index.remove(id);
+          this.cache?.delete(id);
           sample = e;
           n++;
         }
@@ -493,4 +517,12 @@ export class FileResultStore implements ResultStore {
     }, interval);
     this.timer.unref();
   }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }

@@ -107,6 +107,7 @@ export interface ResultStoreStats {
 /** Same scale as the other components of `/health`: `degraded` after a failed write until the next success. */
 export type ResultStoreHealth = 'ok' | 'degraded' | 'down';
 
+/** Envelopes returned by a store may be shared with its cache: treat them as read-only. */
 export interface ResultStore {
   /** Store a result durably; the returned envelope is what GET answers for it. */
   store(input: StoreResultInput): Promise<ResultEnvelope>;

@@ -90,6 +90,19 @@ describe('FileResultStore', () => {
       expect(s.stats().results_stored).to.equal(50);
     });
 
+    it('reads the same envelopes from disk when the cache is off, and shares cached ones read-only', async () => {
+      store = await openStore(storage, { cacheBytes: 0 });
+      const a = await store.store(input({ result: { status: 'success', list: [1] } }));
+      const b = await store.store(input());
+      expect((await store.get(a.id))?.storage_path).to.match(/history\/python-specialist\/[0-9A-Z]{26}\.json$/);
+      expect((await store.query({})).results.map((r) => r.id)).to.deep.equal([b.id, a.id]);
+      await store.close();
+      store = await openStore(storage);
+      const cached = await store.get(a.id);
+      expect(await store.get(a.id)).to.deep.equal(cached);
+      expect(() => (cached?.result.list as number[]).push(2)).to.throw(TypeError);
+    });
+
     it('leaves no temp files after writes', async () => {
       store = await openStore(storage);
       const s = store;
