@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import type { EventBusPort } from '../../src/server/app-deps.js';
+import type { AppDeps } from '../../src/server/app-deps.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 interface Published {
@@ -14,14 +14,14 @@ interface Published {
  * Records what the result route publishes. The result route only needs `publish` from the bus;
  * the bus's own semantics are tested with the bus.
  */
-function recordingBus(fail = false): EventBusPort & { published: Published[] } {
+function recordingBus(fail = false) {
   const published: Published[] = [];
   let n = 0;
   return {
     published,
     stats: () => ({ total_published: published.length, total_delivered: 0, active_subscriptions: 0, queue_depth: 0, avg_delivery_time_ms: 0, dead_letter_queue_size: 0 }),
-    health: () => 'ok',
-    async publish(input) {
+    health: () => 'ok' as const,
+    async publish(input: Published) {
       if (fail) throw new Error('bus down');
       published.push(input);
       return { event: { event_id: `evt-${++n}`, timestamp: new Date().toISOString() } };
@@ -30,22 +30,31 @@ function recordingBus(fail = false): EventBusPort & { published: Published[] } {
   };
 }
 
+type Bus = NonNullable<AppDeps['bus']>;
+
 const ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 describe('HTTP /api/results', () => {
   let s: TestServer;
   let bus: ReturnType<typeof recordingBus>;
+  let realBus: AppDeps['bus'];
   let coder: string;
   let project: string;
 
   before(async () => {
     s = await startTestServer();
+    realBus = s.handle.deps.bus;
     project = s.config.project_id;
     coder = await s.tokenFor({ agent_type: 'python-specialist', sub: 'py-1' });
   });
   beforeEach(() => {
+    // The route's use of the bus port is checked with a recorder; one test below uses the real bus.
     bus = recordingBus();
-    s.handle.deps.bus = bus;
+    s.handle.deps.bus = bus as unknown as Bus;
+  });
+  afterEach(() => {
+    // Shutdown closes deps.bus: it must be the real one again (its journal lock is released then).
+    s.handle.deps.bus = realBus;
   });
   after(async () => {
     await s.stop();
@@ -95,8 +104,29 @@ describe('HTTP /api/results', () => {
       expect(failed.body.next_agents).to.deep.equal([{ agent_type: 'chief-architect', priority: 'high', reason: 'The agent failed; the architect decides how to recover' }]);
     });
 
+    it('makes agent_completed and agent_failed visible to waiters on the real event bus', async function () {
+      if (!realBus) this.skip(); // the bus is wired by src/events; without it there is nothing to wait on
+      s.handle.deps.bus = realBus;
+      const waiter = await s.tokenFor({ agent_type: 'test-engineer', sub: 'qa-1' });
+      const wait = (type: string) => s.request('GET', `/api/events/wait/${type}?topic=implementation&since=now&timeout=10000`, { token: waiter });
+      const waiting = [wait('agent_completed'), wait('agent_failed')];
+      await new Promise((r) => setTimeout(r, 100));
+      const ok = await post(coder, body({ issue_id: 'EVT-1' }));
+      const failed = await post(coder, body({ issue_id: 'EVT-1', result: { status: 'failed' } }));
+      const [completedEvents, failedEvents] = await Promise.all(waiting);
+      expect(ok.body.event_published).to.equal(true);
+      expect(completedEvents?.body.events[0]).to.deep.include({
+        event_id: ok.body.event_id, event_type: 'agent_completed', topic: 'implementation', publisher: 'py-1',
+        data: { issue_id: 'EVT-1', agent_type: 'python-specialist', agent_id: 'py-1', status: 'success', result_id: ok.body.id },
+      });
+      expect(failedEvents?.body.events[0]).to.deep.include({
+        event_id: failed.body.event_id, event_type: 'agent_failed',
+        data: { issue_id: 'EVT-1', agent_type: 'python-specialist', agent_id: 'py-1', status: 'failed', result_id: failed.body.id },
+      });
+    });
+
     it('still answers 201 when the bus fails, with event_published false', async () => {
-      s.handle.deps.bus = recordingBus(true);
+      s.handle.deps.bus = recordingBus(true) as unknown as Bus;
       const res = await post(coder, body());
       expect(res.status).to.equal(201);
       expect(res.body).to.deep.include({ event_published: false, event_id: null });
@@ -156,8 +186,9 @@ describe('HTTP /api/results', () => {
       const ids = answers.map((a) => a.body.id as string);
       expect(new Set(ids).size).to.equal(50);
 
+      s.handle.deps.bus = realBus;
       await s.restart();
-      s.handle.deps.bus = bus;
+      realBus = s.handle.deps.bus;
       const list = await s.request('GET', '/api/results?issue_id=CONC&limit=1000', { token: s.adminToken });
       expect(list.status).to.equal(200);
       expect(list.body.results.map((r: { id: string }) => r.id).sort()).to.deep.equal([...ids].sort());
