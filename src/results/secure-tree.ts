@@ -1,4 +1,4 @@
-import { constants, promises as fsp } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureSecureDir, fsyncDir } from '../storage/atomic-write.js';
 
@@ -68,5 +68,21 @@ export async function readRegularFile(file: string): Promise<{ text: string; siz
     return { text, size: st.size };
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Synchronous twin of `readRegularFile`, for the start-up scan: with 4 libuv threads, async
+ * open/fstat/read/close of many small files is bound by thread hand-offs, and sync calls are
+ * several times faster while nothing else is being served yet.
+ */
+export function readRegularFileSync(file: string): { text: string; size: number } {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UnsafePathError(file, 'not a regular file');
+    return { text: readFileSync(fd, 'utf8'), size: st.size };
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,9 +1,9 @@
-import { promises as fsp, type Dirent } from 'node:fs';
+import { readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { isSafeId } from '../util/ids.js';
 import { storedEnvelopeSchema, type StoredEnvelope } from './envelope-schema.js';
 import { RESULT_ID_PATTERN } from './result-id.js';
-import { readRegularFile } from './secure-tree.js';
+import { readRegularFileSync } from './secure-tree.js';
 
 /** Directory under `<storage>/results` that receives files the scan could not trust. */
 export const QUARANTINE_DIR = '.quarantine';
@@ -36,15 +36,13 @@ interface Candidate {
   id?: string;
 }
 
-const READ_CONCURRENCY = 16;
-
 function isTemp(name: string): boolean {
   return name.startsWith('.') && name.endsWith('.tmp');
 }
 
-async function list(dir: string, report: ScanReport): Promise<Dirent[]> {
+function list(dir: string, report: ScanReport): Dirent[] {
   try {
-    return await fsp.readdir(dir, { withFileTypes: true });
+    return readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') report.suspicious.push({ file: dir, reason: `unreadable directory (${code ?? 'error'})` });
@@ -56,7 +54,8 @@ async function list(dir: string, report: ScanReport): Promise<Dirent[]> {
  * Walk `<root>/<project>/<issue>/{<type>.json, history/<type>/<id>.json}` without following
  * links (Dirent types come from the entry itself) and check every file: JSON, envelope schema,
  * and that its ids match where it lies (a file copied to the wrong place is not trusted).
- * Read-only: the caller decides what to do with the findings.
+ * Read-only: the caller decides what to do with the findings. Uses synchronous fs (it runs at
+ * start-up, before anything is served), yielding to the event loop every 1,000 files.
  */
 export async function scanResultTree(root: string): Promise<ScanReport> {
   const report: ScanReport = { results: [], suspicious: [], temps: [] };
@@ -65,20 +64,20 @@ export async function scanResultTree(root: string): Promise<ScanReport> {
     report.suspicious.push({ file, reason });
   };
 
-  for (const p of await list(root, report)) {
+  for (const p of list(root, report)) {
     if (p.name === QUARANTINE_DIR) continue;
     const pDir = path.join(root, p.name);
     if (!p.isDirectory() || !isSafeId(p.name)) { odd(pDir, 'not a project directory'); continue; }
-    for (const i of await list(pDir, report)) {
+    for (const i of list(pDir, report)) {
       const iDir = path.join(pDir, i.name);
       if (!i.isDirectory() || !isSafeId(i.name)) { odd(iDir, 'not an issue directory'); continue; }
-      for (const f of await list(iDir, report)) {
+      for (const f of list(iDir, report)) {
         const file = path.join(iDir, f.name);
         if (f.name === HISTORY_DIR && f.isDirectory()) {
-          for (const t of await list(file, report)) {
+          for (const t of list(file, report)) {
             const tDir = path.join(file, t.name);
             if (!t.isDirectory() || !isSafeId(t.name)) { odd(tDir, 'not a history directory'); continue; }
-            for (const h of await list(tDir, report)) {
+            for (const h of list(tDir, report)) {
               const hFile = path.join(tDir, h.name);
               const id = h.name.slice(0, -'.json'.length);
               if (isTemp(h.name) && h.isFile()) report.temps.push(hFile);
@@ -98,25 +97,23 @@ export async function scanResultTree(root: string): Promise<ScanReport> {
     }
   }
 
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < candidates.length) {
-      const c = candidates[next++] as Candidate;
-      const found = await check(c);
-      if ('reason' in found) {
-        if (found.reason !== 'vanished') odd(c.file, found.reason);
-      } else report.results.push(found);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, candidates.length) }, worker));
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i] as Candidate;
+    const found = check(c);
+    if ('reason' in found) {
+      if (found.reason !== 'vanished') odd(c.file, found.reason);
+    } else report.results.push(found);
+    // Let timers and I/O callbacks run now and then during a long scan.
+    if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve));
+  }
   return report;
 }
 
-async function check(c: Candidate): Promise<FoundResult | { reason: string }> {
+function check(c: Candidate): FoundResult | { reason: string } {
   let text: string;
   let size: number;
   try {
-    ({ text, size } = await readRegularFile(c.file));
+    ({ text, size } = readRegularFileSync(c.file));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { reason: 'vanished' };
