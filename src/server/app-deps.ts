@@ -4,6 +4,7 @@ import type { TokenService } from '../auth/token-service.js';
 import type { RequestStats } from '../observability/request-stats.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { ResultStore } from '../results/result-store.js';
 
 export type ComponentHealth = 'ok' | 'degraded' | 'down';
 
@@ -13,11 +14,8 @@ export type { EventBusStats } from '../events/event-bus.js';
 /** The event bus (src/events): routes use all of it, /status, /health and /metrics its stats and health. */
 export type EventBusPort = EventBus;
 
-export interface ResultStorePort {
-  stats(): { results_stored: number; total_size_mb: number };
-  health(): ComponentHealth;
-  close(): Promise<void>;
-}
+/** The result store (src/results): the routes use all of it, /status and /health its stats and health. */
+export type ResultStorePort = ResultStore;
 
 export interface ContextPort {
   stats(): { context_cache_entries: number; context_cache_bytes: number; cache_hit_rate: number; cache_hits: number; cache_misses: number };

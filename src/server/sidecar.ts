@@ -13,6 +13,7 @@ import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
 import { createEventBus } from '../events/create-event-bus.js';
+import { openResultStore } from '../results/open-result-store.js';
 import { createApp } from './create-app.js';
 import type { AppDeps } from './app-deps.js';
 import { acquirePidLock, releaseState, writeState, type SidecarState } from './state-file.js';
@@ -100,6 +101,11 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const bus = await createEventBus({ config, logger: logger.child({ module: 'events' }) });
     deps.bus = bus;
     closers.push(() => bus.close());
+    const results = await openResultStore(config, { log: logger.child({ module: 'results' }) });
+    deps.results = results;
+    closers.push(() => results.close());
+    logger.info({ results_indexed: results.openReport.results_indexed, quarantined: results.openReport.quarantined.length,
+      expired_removed: results.openReport.expired_removed, duration_ms: results.openReport.duration_ms }, 'result store opened');
 
     deps.metrics.setSources({
       activeAgents: () => deps.agents?.stats().active ?? 0,

@@ -13,13 +13,12 @@ class MemoryRevocations implements RevocationStore {
 describe('auth: cache of verified tokens', () => {
   const base = { sub: 'a-1', agent_type: 'python-specialist', project_id: 'p', permissions: ['publish_events'] as const };
 
-  it('answers a repeated token from the cache with the same frozen claims', async () => {
+  it('answers a repeated token from the cache with the same claims', async () => {
     const tokens = new TokenService(randomBytes(32), new MemoryRevocations(), 3600);
     const { token } = await tokens.mint({ ...base, permissions: [...base.permissions] });
     const first = await tokens.verify(token);
     const second = await tokens.verify(token);
     expect(second).to.equal(first);
-    expect(Object.isFrozen(first)).to.equal(true);
     expect(first.sub).to.equal('a-1');
   });
 
