@@ -35,13 +35,14 @@ async function waiting(kind: 'sidecar' | 'bare', server: ServerProcess): Promise
   return (await getJson(`${server.url}/status`, server.tokens![15])).events.active_subscriptions as number;
 }
 
-async function cycle(kind: 'sidecar' | 'bare', server: ServerProcess): Promise<{ before: number; during: number }> {
+async function cycle(kind: 'sidecar' | 'bare', server: ServerProcess): Promise<{ before: number; during: number; heap: number }> {
   for (let i = 0; (await waiting(kind, server)) > 0; i++) {
     if (i > 2000) throw new Error('waits of the previous cycle did not go away');
     await sleep(5);
   }
   await sleep(200);
-  const before = await server.rss();
+  const beforeMem = await server.memory();
+  const before = beforeMem.rss;
   const clients: ChildProcess[] = [];
   for (let p = 0; p < PROCS; p++) {
     const share = Math.floor(N / PROCS) + (p < N % PROCS ? 1 : 0);
@@ -53,8 +54,8 @@ async function cycle(kind: 'sidecar' | 'bare', server: ServerProcess): Promise<{
       await sleep(10);
     }
     await sleep(300);
-    const during = await server.rss();
-    return { before, during };
+    const duringMem = await server.memory();
+    return { before, during: duringMem.rss, heap: duringMem.heapUsed - beforeMem.heapUsed };
   } finally {
     for (const c of clients) {
       c.send({ cmd: 'stop' });
@@ -71,12 +72,16 @@ for (const kind of ['bare', 'sidecar'] as const) {
     // The first cycle is cold (first sockets, JIT, lazily grown heap); later ones reuse what it grew.
     const cold = await cycle(kind, server);
     const extra: number[] = [];
+    const heap: number[] = [];
     for (let c = 0; c < CYCLES; c++) {
-      const { before, during } = await cycle(kind, server);
-      extra.push((during - before) / 2 ** 20);
+      const r = await cycle(kind, server);
+      extra.push((r.during - r.before) / 2 ** 20);
+      heap.push(r.heap / 2 ** 20);
     }
     const key = kind === 'bare' ? 'bare_node_http' : 'sidecar';
-    results[key] = { cold_extra_rss_mb: round((cold.during - cold.before) / 2 ** 20), extra_rss_mb_median: round(median(extra)), extra_rss_mb_cycles: extra.map((x) => round(x)), per_waiter_kib: round((median(extra) * 1024) / N, 1) };
+    results[key] = {
+      cold_extra_rss_mb: round((cold.during - cold.before) / 2 ** 20), cold_extra_heap_mb: round(cold.heap / 2 ** 20),
+      extra_heap_mb_median: round(median(heap)), extra_rss_mb_median: round(median(extra)), extra_rss_mb_cycles: extra.map((x) => round(x)), per_waiter_kib: round((median(extra) * 1024) / N, 1) };
     process.stderr.write(`${key}: ${JSON.stringify(results[key])}\n`);
   } finally {
     await server.stop();

@@ -121,7 +121,8 @@ process.on('message', (msg: { cmd: string }) => {
   if (msg.cmd === 'rss') {
     gc?.();
     gc?.();
-    process.send?.({ rss: process.memoryUsage().rss });
+    const m = process.memoryUsage();
+    process.send?.({ rss: m.rss, heap_used: m.heapUsed });
   } else if (msg.cmd === 'cpu') {
     const u = process.cpuUsage();
     process.send?.({ cpu_us: u.user + u.system });

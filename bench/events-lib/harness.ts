@@ -11,7 +11,10 @@ export interface ServerProcess {
   url: string;
   token?: string;
   tokens?: string[];
+  /** RSS after a full GC, in bytes. */
   rss(): Promise<number>;
+  /** RSS and V8 heap in use after a full GC, in bytes. */
+  memory(): Promise<{ rss: number; heapUsed: number }>;
   /** CPU time (user + system) the server process used so far, in µs. */
   cpuMicros(): Promise<number>;
   stop(): Promise<void>;
@@ -67,6 +70,11 @@ export async function startServer(mode: string, ...args: string[]): Promise<Serv
     ...(ready.tokens ? { tokens: ready.tokens } : {}),
     rss: () => {
       const answer = once(child, (m: { rss?: number }) => m.rss);
+      child.send({ cmd: 'rss' });
+      return answer;
+    },
+    memory: () => {
+      const answer = once(child, (m: { rss?: number; heap_used?: number }) => (m.rss !== undefined ? { rss: m.rss, heapUsed: m.heap_used ?? 0 } : undefined));
       child.send({ cmd: 'rss' });
       return answer;
     },
