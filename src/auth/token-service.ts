@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import { TokenExpiredError, UnauthorizedError } from '../errors/index.js';
+import { isPermission, PERMISSIONS, type Permission } from './permissions.js';
+import type { RevocationStore } from './revocations.js';
+
+export const TOKEN_ISSUER = 'cco-orchestration-sidecar';
+export const TOKEN_AUDIENCE = 'cco-agents';
+const ALGORITHM = 'HS256';
+const CLOCK_TOLERANCE_S = 30;
+/** No token may live longer than this, whatever its `exp` says. */
+const MAX_TOKEN_AGE_S = 30 * 86_400;
+
+/** What a verified token proves about its bearer (`ctx.state.auth`). */
+export interface AuthInfo {
+  sub: string;
+  agent_type: string;
+  project_id: string;
+  permissions: ReadonlySet<Permission>;
+  issue_id?: string;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+export interface MintInput {
+  sub: string;
+  agent_type: string;
+  project_id: string;
+  permissions: readonly Permission[];
+  issue_id?: string;
+  /** Lifetime in seconds (default: the service's TTL). */
+  ttl_seconds?: number;
+  /** Absolute expiry cap (unix seconds): a derived token never outlives its parent. */
+  not_after?: number;
+}
+
+export interface MintedToken {
+  token: string;
+  jti: string;
+  expires_at: string;
+  exp: number;
+}
+
+const claimsSchema = z.object({
+  sub: z.string().min(1).max(256),
+  agent_type: z.string().min(1).max(128),
+  project_id: z.string().min(1).max(128),
+  permissions: z.array(z.string()).max(PERMISSIONS.length * 2),
+  issue_id: z.string().min(1).max(128).optional(),
+  jti: z.string().min(1).max(128),
+  iat: z.number(),
+  exp: z.number(),
+});
+
+/**
+ * Sign a sidecar token with `key`. Used by the server and, with the local key file, by the
+ * operator's CLI (`cco orchestration token`), so both produce identical claims.
+ */
+export async function signToken(key: Uint8Array, input: MintInput, defaultTtlSeconds: number): Promise<MintedToken> {
+  const now = Math.floor(Date.now() / 1000);
+  let exp = now + (input.ttl_seconds ?? defaultTtlSeconds);
+  if (input.not_after !== undefined) exp = Math.min(exp, input.not_after);
+  const jti = randomUUID();
+  const payload: Record<string, unknown> = {
+    agent_type: input.agent_type,
+    project_id: input.project_id,
+    permissions: [...new Set(input.permissions)],
+  };
+  if (input.issue_id !== undefined) payload.issue_id = input.issue_id;
+  const token = await new SignJWT(payload)
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setSubject(input.sub)
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(exp)
+    .setJti(jti)
+    .sign(key);
+  return { token, jti, exp, expires_at: new Date(exp * 1000).toISOString() };
+}
+
+/**
+ * Mints and verifies the sidecar's JWTs (jose, HS256 pinned). Verification pins algorithm,
+ * issuer, audience, typ, required claims, max age and clock tolerance (HAZARDS.md "Tokens"),
+ * checks revocation, and turns *every* failure (including jose's TypeErrors on forged key
+ * types) into a 401, never a 500.
+ */
+export class TokenService {
+  constructor(
+    private readonly key: Uint8Array,
+    private readonly revocations: RevocationStore,
+    private readonly defaultTtlSeconds: number,
+  ) {}
+
+  mint(input: MintInput): Promise<MintedToken> {
+    return signToken(this.key, input, this.defaultTtlSeconds);
+  }
+
+  async verify(token: string): Promise<AuthInfo> {
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, this.key, {
+        algorithms: [ALGORITHM],
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+        typ: 'JWT',
+        requiredClaims: ['sub', 'jti', 'iat', 'nbf', 'exp', 'agent_type', 'project_id', 'permissions'],
+        maxTokenAge: MAX_TOKEN_AGE_S,
+        clockTolerance: CLOCK_TOLERANCE_S,
+      }));
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) {
+        const exp = typeof err.payload.exp === 'number' ? new Date(err.payload.exp * 1000).toISOString() : 'unknown';
+        throw new TokenExpiredError(exp);
+      }
+      throw new UnauthorizedError('Invalid or expired token');
+    }
+    const parsed = claimsSchema.safeParse(payload);
+    if (!parsed.success) throw new UnauthorizedError('Token claims are malformed');
+    const c = parsed.data;
+    if (c.iat > Math.floor(Date.now() / 1000) + CLOCK_TOLERANCE_S) throw new UnauthorizedError('Token issued in the future');
+    if (this.revocations.isRevoked(c.jti)) throw new UnauthorizedError('Token has been revoked');
+    const info: AuthInfo = {
+      sub: c.sub,
+      agent_type: c.agent_type,
+      project_id: c.project_id,
+      permissions: new Set(c.permissions.filter(isPermission)),
+      jti: c.jti,
+      iat: c.iat,
+      exp: c.exp,
+    };
+    if (c.issue_id !== undefined) info.issue_id = c.issue_id;
+    return info;
+  }
+
+  revoke(jti: string, exp: number): Promise<void> {
+    return this.revocations.revoke(jti, exp);
+  }
+
+  get revokedCount(): number {
+    return this.revocations.size();
+  }
+}

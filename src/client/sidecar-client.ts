@@ -1,0 +1,117 @@
+/**
+ * Typed HTTP client for the sidecar, used by the CLI and importable by TypeScript agents.
+ *
+ * @example
+ * const client = new SidecarClient({ url: 'http://127.0.0.1:3001', token: process.env.JWT_TOKEN })
+ * const health = await client.health()
+ */
+export interface ContractErrorBody {
+  error: string;
+  message: string;
+  code: string;
+  details?: Record<string, unknown>;
+  request_id?: string;
+}
+
+/** The sidecar answered with a contract error (spec §1). */
+export class SidecarError extends Error {
+  constructor(readonly status: number, readonly body: ContractErrorBody) {
+    super(`${body.message} (${body.code}, HTTP ${status})`);
+  }
+  get code(): string {
+    return this.body.code;
+  }
+}
+
+/** Nothing answered at the URL. */
+export class SidecarUnavailableError extends Error {
+  constructor(readonly url: string, cause: unknown) {
+    super(`No sidecar answers at ${url} (${(cause as Error)?.message ?? cause}). Start one with: cco orchestration start`);
+  }
+}
+
+export interface ClientOptions {
+  url: string;
+  token?: string;
+  /** Per-request timeout in ms when the caller gives no signal (default 30 s). */
+  timeoutMs?: number;
+}
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestInit {
+  body?: unknown;
+  query?: Query;
+  signal?: AbortSignal;
+  /** Accept these non-2xx statuses as answers instead of throwing (e.g. 503 from /health). */
+  acceptStatus?: number[];
+}
+
+export class SidecarClient {
+  readonly url: string;
+  private readonly token: string | undefined;
+  private readonly timeoutMs: number;
+
+  constructor(options: ClientOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.token = options.token;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  async request<T>(method: string, path: string, init: RequestInit = {}): Promise<T> {
+    const target = new URL(this.url + path);
+    for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) target.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (init.body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(target, {
+        method,
+        headers,
+        body: init.body === undefined ? null : JSON.stringify(init.body),
+        signal: init.signal ?? AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') throw err;
+      throw new SidecarUnavailableError(this.url, (err as { cause?: unknown }).cause ?? err);
+    }
+    const text = await res.text();
+    let parsed: unknown = text;
+    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* keep text */ }
+    if (!res.ok && !init.acceptStatus?.includes(res.status)) {
+      const body = (parsed && typeof parsed === 'object' ? parsed : { error: 'http_error', message: text || res.statusText, code: `HTTP_${res.status}` }) as ContractErrorBody;
+      throw new SidecarError(res.status, body);
+    }
+    return parsed as T;
+  }
+
+  health(): Promise<HealthResponse> {
+    return this.request<HealthResponse>('GET', '/health', { acceptStatus: [503] });
+  }
+
+  status(): Promise<StatusResponse> {
+    return this.request<StatusResponse>('GET', '/status');
+  }
+
+  refreshToken(): Promise<{ token: string; expires_at: string }> {
+    return this.request('POST', '/api/auth/refresh');
+  }
+}
+
+export interface HealthResponse {
+  status: 'healthy' | 'degraded' | 'unhealthy';
+  service: string;
+  version: string;
+  uptime_seconds: number;
+  checks: Record<string, string | number>;
+  timestamp: string;
+}
+
+export interface StatusResponse {
+  agents: { active: number; queued: number; completed: number; failed: number; spawned_total: number; by_type: Record<string, number>; avg_execution_time_ms: number };
+  storage: { context_cache_entries: number; context_cache_bytes: number; results_stored: number; total_size_mb: number; cache_hit_rate: number; storage_path: string };
+  events: { total_published: number; total_delivered: number; active_subscriptions: number; queue_depth: number; avg_delivery_time_ms: number; dead_letter_queue_size: number };
+  performance: { avg_response_time_ms: number; p95_response_time_ms: number; p99_response_time_ms: number; requests_per_second: number; errors_per_minute: number };
+  timestamp: string;
+}

@@ -1,0 +1,32 @@
+import os from 'node:os';
+import path from 'node:path';
+
+export const DEFAULT_SIDECAR_URL = 'http://127.0.0.1:3001';
+export const DEFAULT_STORAGE = path.join(os.homedir(), '.cco', 'orchestration');
+
+/** Where a client finds the sidecar and its credentials: flags < env (< state file, see CLI). */
+export interface ClientSettings {
+  /** Explicit URL (flag or CCO_SIDECAR_URL); undefined = ask the state file, then the default. */
+  url?: string;
+  token?: string;
+  storagePath: string;
+  /** CCO_SIDECAR_JWT_SECRET, when the operator runs the sidecar with an env-given key. */
+  jwtSecret?: string;
+}
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+/** The only place the CLI reads the environment. */
+export function clientSettings(flags: { url?: string; token?: string; 'storage-path'?: string }, env: NodeJS.ProcessEnv = process.env): ClientSettings {
+  const settings: ClientSettings = {
+    storagePath: path.resolve(expandHome(flags['storage-path'] ?? env.CCO_SIDECAR_STORAGE ?? DEFAULT_STORAGE)),
+  };
+  const url = flags.url ?? env.CCO_SIDECAR_URL;
+  if (url) settings.url = url.replace(/\/+$/, '');
+  const token = flags.token ?? env.JWT_TOKEN;
+  if (token) settings.token = token;
+  if (env.CCO_SIDECAR_JWT_SECRET) settings.jwtSecret = env.CCO_SIDECAR_JWT_SECRET;
+  return settings;
+}

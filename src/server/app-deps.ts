@@ -1,0 +1,70 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { TokenService } from '../auth/token-service.js';
+import type { RequestStats } from '../observability/request-stats.js';
+import type { Metrics } from '../observability/metrics.js';
+
+export type ComponentHealth = 'ok' | 'degraded' | 'down';
+
+/** The `/status` `events` section, measured by the bus. */
+export interface EventBusStats {
+  total_published: number;
+  total_delivered: number;
+  active_subscriptions: number;
+  queue_depth: number;
+  avg_delivery_time_ms: number;
+  dead_letter_queue_size: number;
+}
+
+/** What the server core needs from the event bus (the bus module offers much more). */
+export interface EventBusPort {
+  stats(): EventBusStats;
+  health(): ComponentHealth;
+  close(): Promise<void>;
+}
+
+export interface ResultStorePort {
+  stats(): { results_stored: number; total_size_mb: number };
+  health(): ComponentHealth;
+  close(): Promise<void>;
+}
+
+export interface ContextPort {
+  stats(): { context_cache_entries: number; context_cache_bytes: number; cache_hit_rate: number; cache_hits: number; cache_misses: number };
+  watcherStatus(): 'ok' | 'degraded' | 'disabled';
+  close(): Promise<void>;
+}
+
+/** The `/status` `agents` section. */
+export interface AgentStats {
+  active: number;
+  queued: number;
+  completed: number;
+  failed: number;
+  spawned_total: number;
+  by_type: Record<string, number>;
+  avg_execution_time_ms: number;
+}
+
+export interface AgentsPort {
+  stats(): AgentStats;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything the HTTP app needs, passed in (no module-global singletons), so tests can build an
+ * app around any combination of real components.
+ */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  tokens: TokenService;
+  metrics: Metrics;
+  requestStats: RequestStats;
+  version: string;
+  startedAt: number;
+  bus?: EventBusPort;
+  results?: ResultStorePort;
+  context?: ContextPort;
+  agents?: AgentsPort;
+}

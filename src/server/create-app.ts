@@ -1,0 +1,55 @@
+import Koa, { type Next } from 'koa';
+import { Router, type Layer } from '@koa/router';
+import type { AppContext, AppState } from './app-types.js';
+import type { AppDeps } from './app-deps.js';
+import type { RouteModule, Routers } from './routes/routers.js';
+import { requestContext } from './middleware/request-context.js';
+import { errorHandler } from './middleware/error-handler.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { jsonBody } from './middleware/json-body.js';
+import { authenticate } from './middleware/authenticate.js';
+import { notFound } from './middleware/not-found.js';
+import { healthRoutes } from './routes/health.js';
+import { statusRoutes } from './routes/status.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { authRoutes } from './routes/auth.js';
+
+/** Every resource's routes, in one list, so adding a resource is one line here. */
+const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes];
+
+/** Record the matched route template (for metrics and audit) before anything can fail. */
+function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promise<void> {
+  const method = ctx.method.toUpperCase();
+  const route = (ctx.matched ?? []).findLast((layer) => layer.methods.includes(method));
+  ctx.state.route = route ? String(route.path) : ctx.path;
+  return next();
+}
+
+/**
+ * The one place where middleware order is defined:
+ * request id + timing → error handler → security headers/CORS → public routes →
+ * protected routes (route recorded → token verified → JSON body parsed) → 404/405.
+ * Bodies are parsed only after authentication, so an anonymous client cannot make the sidecar
+ * parse 10 MiB of JSON.
+ */
+export function createApp(deps: AppDeps, extraModules: RouteModule[] = []): Koa<AppState> {
+  const app = new Koa<AppState>({ proxy: false });
+  app.on('error', (err: Error) => deps.logger.warn({ err }, 'connection error'));
+
+  const routerOptions = { sensitive: false, strict: false };
+  const routers: Routers = {
+    public: new Router<AppState>(routerOptions),
+    protected: new Router<AppState>(routerOptions),
+  };
+  routers.public.use(recordRoute);
+  routers.protected.use(recordRoute, authenticate(deps.tokens), jsonBody(deps.config.body_limit_bytes));
+  for (const register of [...ROUTE_MODULES, ...extraModules]) register(routers, deps);
+
+  app.use(requestContext(deps.metrics, deps.requestStats));
+  app.use(errorHandler(deps.logger));
+  app.use(securityHeaders());
+  app.use(notFound());
+  app.use(routers.public.routes());
+  app.use(routers.protected.routes());
+  return app;
+}

@@ -1,0 +1,50 @@
+import { constants, promises as fsp } from 'node:fs';
+import type { RouteModule } from './routers.js';
+import type { AppDeps, ComponentHealth } from '../app-deps.js';
+import { CpuSampler, diskSpaceAvailableMb, rssMb } from '../../observability/process-usage.js';
+
+/** Below this much free space, storage is reported degraded (writes may soon fail with 507). */
+const LOW_DISK_MB = 64;
+
+async function storageHealth(deps: AppDeps): Promise<{ state: ComponentHealth; freeMb: number }> {
+  const dir = deps.config.storage_path;
+  try {
+    await fsp.access(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+  } catch {
+    return { state: 'down', freeMb: 0 };
+  }
+  const freeMb = await diskSpaceAvailableMb(dir).catch(() => 0);
+  const resultState = deps.results?.health() ?? 'ok';
+  const state: ComponentHealth = resultState === 'down' ? 'down' : freeMb < LOW_DISK_MB || resultState === 'degraded' ? 'degraded' : 'ok';
+  return { state, freeMb };
+}
+
+/** `GET /health` (no auth): every number measured now, never a constant (spec §4). */
+export const healthRoutes: RouteModule = (routers, deps) => {
+  const cpu = new CpuSampler();
+  routers.public.get('/health', async (ctx) => {
+    const storage = await storageHealth(deps);
+    const bus = deps.bus?.health() ?? 'down';
+    const watcher = deps.context?.watcherStatus() ?? 'disabled';
+    const unhealthy = storage.state === 'down' || bus === 'down';
+    const degraded = storage.state === 'degraded' || bus === 'degraded' || watcher === 'degraded';
+    ctx.status = unhealthy ? 503 : 200;
+    ctx.body = {
+      status: unhealthy ? 'unhealthy' : degraded ? 'degraded' : 'healthy',
+      service: 'orchestration-sidecar',
+      version: deps.version,
+      uptime_seconds: Math.floor((Date.now() - deps.startedAt) / 1000),
+      checks: {
+        storage: storage.state,
+        event_bus: bus,
+        watcher,
+        memory_usage_mb: rssMb(),
+        cpu_usage_percent: cpu.sample(),
+        active_agents: deps.agents?.stats().active ?? 0,
+        event_queue_size: deps.bus?.stats().queue_depth ?? 0,
+        disk_space_available_mb: storage.freeMb,
+      },
+      timestamp: new Date().toISOString(),
+    };
+  });
+};

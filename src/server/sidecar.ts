@@ -1,0 +1,155 @@
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { ensureSecureDir } from '../storage/atomic-write.js';
+import { loadSigningKey } from '../auth/signing-key.js';
+import { FileRevocationStore } from '../auth/revocations.js';
+import { TokenService } from '../auth/token-service.js';
+import { createLogger } from '../logging/create-logger.js';
+import { Metrics } from '../observability/metrics.js';
+import { RequestStats } from '../observability/request-stats.js';
+import { VERSION } from '../version.js';
+import { createApp } from './create-app.js';
+import type { AppDeps } from './app-deps.js';
+import { acquirePidLock, releaseState, writeState, type SidecarState } from './state-file.js';
+
+export interface StartSidecarOptions {
+  config: Config;
+  /** Mirror logs to stdout (foreground `start`). */
+  logToStdout?: boolean;
+  /** Injected logger (tests); otherwise logs go to `<storage>/logs/`. */
+  logger?: Logger;
+}
+
+export interface SidecarHandle {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly deps: AppDeps;
+  /** Idempotent graceful shutdown; resolves when everything is closed. */
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {}
+
+const SHUTDOWN_DEADLINE_MS = 4_000;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+function refuseDangerousRoot(root: string): void {
+  const resolved = path.resolve(root);
+  if (resolved === path.parse(resolved).root) throw new StartupError(`Refusing to serve the file-system root (${resolved}) as a project`);
+  if (resolved === path.resolve(os.homedir())) throw new StartupError(`Refusing to serve the home directory (${resolved}) as a project; pass --project <dir>`);
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      server.off('listening', onListening);
+      if (err.code === 'EADDRINUSE') reject(new StartupError(`Port ${port} on ${host} is already in use; pick another with --port`));
+      else if (err.code === 'EADDRNOTAVAIL') reject(new StartupError(`Address ${host} is not available on this machine`));
+      else if (err.code === 'EACCES') reject(new StartupError(`Not allowed to listen on ${host}:${port}`));
+      else reject(err);
+    };
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    // Always pass the host: listen(port) alone binds every interface (HAZARDS.md).
+    server.listen(port, host);
+  });
+}
+
+/**
+ * The composition root: builds every component from the config, wires them into the Koa app,
+ * listens on host:port and records the state file. Shutdown order: stop accepting → answer
+ * pending long-polls and stop agents → close components (journal flushed) → drop idle sockets
+ * → force-close what is left at the deadline.
+ */
+export async function startSidecar(options: StartSidecarOptions): Promise<SidecarHandle> {
+  const { config } = options;
+  refuseDangerousRoot(config.project_root);
+  await ensureSecureDir(config.storage_path);
+  await acquirePidLock(config.storage_path);
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    await ensureSecureDir(path.join(config.storage_path, 'logs'));
+    const logger = options.logger ?? createLogger({
+      level: config.log_level,
+      logDir: path.join(config.storage_path, 'logs'),
+      stdout: options.logToStdout ?? false,
+    });
+    const key = await loadSigningKey(config.storage_path, config.jwt_secret);
+    const tokens = new TokenService(key, await FileRevocationStore.open(config.storage_path), config.token_ttl_seconds);
+    const deps: AppDeps = {
+      config,
+      logger,
+      tokens,
+      metrics: new Metrics(),
+      requestStats: new RequestStats(),
+      version: VERSION,
+      startedAt: Date.now(),
+    };
+    // Components: each is built here, registered in `deps` and in `closers` (for a failed start);
+    // `close()` below shuts them down in order. Their routes are listed in create-app.ts.
+
+    deps.metrics.setSources({
+      activeAgents: () => deps.agents?.stats().active ?? 0,
+      eventsPublished: () => deps.bus?.stats().total_published ?? 0,
+      cacheHits: () => deps.context?.stats().cache_hits ?? 0,
+      cacheMisses: () => deps.context?.stats().cache_misses ?? 0,
+      storageBytes: () => Math.round((deps.results?.stats().total_size_mb ?? 0) * 1048576),
+    });
+
+    const app = createApp(deps);
+    const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 }, app.callback());
+    const sockets = new Set<Socket>();
+    server.on('connection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    await listen(server, config.port, config.host);
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${hostForUrl}:${port}`;
+    if (!LOOPBACK.has(config.host)) logger.warn({ host: config.host }, 'listening beyond loopback: every agent on the network can reach this sidecar');
+
+    const state: SidecarState = {
+      pid: process.pid, host: config.host, port, url, project_id: config.project_id, project_root: config.project_root,
+      storage_path: config.storage_path, version: VERSION, started_at: new Date(deps.startedAt).toISOString(),
+    };
+    await writeState(config.storage_path, state);
+    logger.info({ url, project_id: config.project_id, project_root: config.project_root }, 'sidecar listening');
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        const forceTimer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_DEADLINE_MS);
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Components answer their waiters and stop their agents before sockets are dropped.
+        const components = [deps.agents, deps.context, deps.bus, deps.results];
+        await Promise.allSettled(components.map((c) => c?.close()));
+        server.closeIdleConnections();
+        setImmediate(() => server.closeIdleConnections());
+        await serverClosed;
+        clearTimeout(forceTimer);
+        for (const socket of sockets) socket.destroy();
+        await releaseState(config.storage_path);
+        logger.info('sidecar stopped');
+        logger.flush?.();
+      })();
+      return closing;
+    };
+    return { url, host: config.host, port, deps, close };
+  } catch (err) {
+    for (const closeIt of closers.reverse()) await closeIt().catch(() => undefined);
+    await releaseState(config.storage_path);
+    throw err;
+  }
+}
