@@ -44,7 +44,10 @@ export interface AgentSupervisorDeps {
   defaultPermissions(agentType: string): readonly string[];
   /** Publish a lifecycle event on the bus; failures are logged, never fatal. */
   publish?(event: AgentLifecycleEvent): Promise<unknown> | unknown;
-  /** The context engine; when absent the context file holds what the sidecar knows (issue, type, task). */
+  /**
+   * The context engine; when absent, or when it resolves `undefined` (no engine wired), the
+   * context file holds what the sidecar knows (issue, type, task) and `context_injected` is false.
+   */
   buildContext?(issueId: string, agentType: string, options: BuildContextOptions): Promise<unknown>;
   logger?: AgentLogger;
   /** Upper bound for `buildContext` before the agent starts without it (default 60 s). */
@@ -485,7 +488,7 @@ export class AgentSupervisor {
         this.deps.buildContext(p.request.issue_id, p.request.agent_type, { task: p.request.task, requirements: p.request.context_requirements ?? [] }),
         timeout,
       ]);
-      return { injected: true, value, error: null };
+      return value === undefined ? { injected: false, value: null, error: null } : { injected: true, value, error: null };
     } catch (err) {
       this.log.warn({ agent_id: p.id, err: (err as Error).message }, 'context not injected');
       return { injected: false, value: null, error: 'Context generation failed; fetch it with GET /api/context/:issue_id/:agent_type' };

@@ -1,4 +1,4 @@
-import { readBootId, readProcStat } from './proc-stat.js';
+import { listGroupMembers, readBootId, readProcStat } from './proc-stat.js';
 
 /** Who an agent process was: enough to recognise it again, or to know it is gone. */
 export interface ProcessIdentity {
@@ -26,16 +26,17 @@ export function identifyGroup(id: ProcessIdentity): GroupState {
 }
 
 /**
- * True when some process is in process group `pgid` (signal 0 probes without delivering).
- * Far cheaper than scanning /proc, which matters when a hundred agents end at once.
+ * True when a process that has not exited is in process group `pgid`. Signal 0 probes cheaply;
+ * only when it finds someone is /proc scanned, because signal 0 also "finds" zombies, and an
+ * init that reaps orphans lazily (seen here: up to 2 s) would make a dead group look alive.
  */
 export function groupExists(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  return listGroupMembers(pgid).some((m) => m.state !== 'Z' && m.state !== 'X');
 }
 
 /**

@@ -76,8 +76,11 @@ export const configSchema = z.strictObject({
   agents: z.record(z.string(), agentCommandSchema).default({}),
   max_concurrent_agents: z.number().int().min(1).max(10_000).default(119),
   agent_queue_size: z.number().int().min(0).max(1_000_000).default(1_000),
-  /** Between SIGTERM and SIGKILL when an agent group is stopped (timeout, kill, shutdown). */
-  agent_kill_grace_seconds: z.number().min(0).max(600).default(10),
+  /**
+   * Between SIGTERM and SIGKILL when an agent group is stopped (timeout, kill, shutdown). Kept
+   * under the 5 s within which a stopping sidecar must exit.
+   */
+  agent_kill_grace_seconds: z.number().min(0).max(600).default(3),
   /** Per stream (stdout, stderr) and agent; output past it is drained and dropped. */
   agent_log_max_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
   /** Finished agents (state and logs) older than this are removed. */

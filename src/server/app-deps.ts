@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { TokenService } from '../auth/token-service.js';
 import type { RequestStats } from '../observability/request-stats.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { AgentSupervisor } from '../agents/agent-supervisor.js';
 
 export type ComponentHealth = 'ok' | 'degraded' | 'down';
 
@@ -66,5 +67,24 @@ export interface AppDeps {
   bus?: EventBusPort;
   results?: ResultStorePort;
   context?: ContextPort;
-  agents?: AgentsPort;
+  /** The agent supervisor (it implements AgentsPort); its routes are in routes/agents.ts. */
+  agents?: AgentSupervisor;
+  /**
+   * Publish an event on the bus as the sidecar itself (set where the bus is wired). Agent
+   * lifecycle events (`agent_spawned`, `agent_completed`, `agent_failed`) go through it.
+   */
+  publishEvent?: (event: SidecarEvent) => Promise<unknown>;
+  /**
+   * Build the context of an issue for an agent type (set where the context engine is wired).
+   * Spawned agents find it in `CONTEXT_FILE`; without it they get issue, type and task only.
+   */
+  buildAgentContext?: (issueId: string, agentType: string, options: { task: string; requirements: readonly string[] }) => Promise<unknown>;
+}
+
+/** An event the sidecar publishes itself. */
+export interface SidecarEvent {
+  event_type: string;
+  topic: string;
+  publisher: string;
+  data: Record<string, unknown>;
 }

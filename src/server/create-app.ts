@@ -13,9 +13,10 @@ import { healthRoutes } from './routes/health.js';
 import { statusRoutes } from './routes/status.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { authRoutes } from './routes/auth.js';
+import { agentsRoutes } from './routes/agents.js';
 
 /** Every resource's routes, in one list, so adding a resource is one line here. */
-const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes];
+const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, agentsRoutes];
 
 /** Record the matched route template (for metrics and audit) before anything can fail. */
 function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promise<void> {

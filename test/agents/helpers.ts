@@ -28,7 +28,7 @@ if (mode === 'report') {
     context_mode: st.mode & 0o777, context: JSON.parse(readFileSync(cf, 'utf8')) }));
 } else if (mode === 'exit') {
   console.log('out line'); console.error('err line');
-  process.exitCode = Number(a);
+  process.exitCode = Number(a ?? 0);
 } else if (mode === 'sleep') {
   await sleep(Number(a));
 } else if (mode === 'stubborn') {
