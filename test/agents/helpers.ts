@@ -1,11 +1,15 @@
 import { promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { configFor } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { AgentSupervisor, type AgentSupervisorDeps } from '../../src/agents/agent-supervisor.js';
 import type { AgentLifecycleEvent, ChildTokenRequest, SpawnCaller } from '../../src/agents/types.js';
 import { listGroupMembers } from '../../src/agents/proc-stat.js';
+
+/** The example agent shipped in examples/, resolved from dist/test/agents/. */
+export const EXAMPLE_AGENT = fileURLToPath(new URL('../../../examples/example-agent.mjs', import.meta.url));
 
 /**
  * One Node script that plays every agent the tests need, chosen by its first argument:
