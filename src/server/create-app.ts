@@ -3,6 +3,7 @@ import { Router, type Layer } from '@koa/router';
 import type { AppContext, AppState } from './app-types.js';
 import type { AppDeps } from './app-deps.js';
 import type { RouteModule, Routers } from './routes/routers.js';
+import { RouteCatalog } from './route-spec.js';
 import { requestContext } from './middleware/request-context.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { securityHeaders } from './middleware/security-headers.js';
@@ -13,10 +14,11 @@ import { healthRoutes } from './routes/health.js';
 import { statusRoutes } from './routes/status.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { authRoutes } from './routes/auth.js';
+import { openApiRoutes } from './routes/openapi.js';
 import { agentsRoutes } from './routes/agents.js';
 
 /** Every resource's routes, in one list, so adding a resource is one line here. */
-const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, agentsRoutes];
+const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes];
 
 /** Record the matched route template (for metrics and audit) before anything can fail. */
 function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promise<void> {
@@ -41,6 +43,7 @@ export function createApp(deps: AppDeps, extraModules: RouteModule[] = []): Koa<
   const routers: Routers = {
     public: new Router<AppState>(routerOptions),
     protected: new Router<AppState>(routerOptions),
+    catalog: new RouteCatalog(),
   };
   routers.public.use(recordRoute);
   routers.protected.use(recordRoute, authenticate(deps.tokens), jsonBody(deps.config.body_limit_bytes));

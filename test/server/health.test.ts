@@ -49,3 +49,20 @@ describe('GET /health, /status, /metrics', () => {
     expect(res.text).to.match(/sidecar_requests_total\{method="GET",route="\/health",status="\d{3}"\} \d+/);
   });
 });
+
+describe('GET /openapi.json', () => {
+  let s: TestServer;
+  before(async () => { s = await startTestServer(); });
+  after(async () => { await s.stop(); });
+
+  it('describes every registered route from the validating schemas, behind auth', async () => {
+    expect((await s.request('GET', '/openapi.json')).status).to.equal(401);
+    const res = await s.request('GET', '/openapi.json', { token: await s.tokenFor() });
+    expect(res.status).to.equal(200);
+    expect(res.body.openapi).to.equal('3.1.0');
+    expect(res.body.paths['/health'].get.security).to.deep.equal([]);
+    const revoke = res.body.paths['/api/auth/revoke'].post;
+    expect(revoke.requestBody.content['application/json'].schema.required).to.deep.equal(['jti']);
+    expect(revoke.responses['403'].content['application/json'].schema.$ref).to.equal('#/components/schemas/Error');
+  });
+});

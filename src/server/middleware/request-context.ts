@@ -21,7 +21,8 @@ export function requestContext(metrics: Metrics, stats: RequestStats) {
       await next();
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = ctx.state.route ?? (ctx.status === 404 ? 'unmatched' : ctx.path);
+      // Unmatched paths share one label: client-chosen paths must not grow the metric set.
+      const route = ctx.state.route ?? 'unmatched';
       metrics.observeRequest(ctx.method, route, ctx.status, seconds);
       stats.record(seconds * 1000, ctx.status >= 500);
     }

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import type { RouteModule } from './routers.js';
 import type { AppDeps } from '../app-deps.js';
-import type { AppContext } from '../app-types.js';
 import type { AuthInfo } from '../../auth/token-service.js';
 import { SpawnFailedError } from '../../errors/index.js';
 import { safeId } from '../../util/ids.js';
-import { parseInput } from '../validate.js';
+import { defineRoute } from '../route-spec.js';
 import { authOf, requireIssueScope, requirePermission, requireProjectScope } from '../permissions.js';
 import { AGENT_STATUSES } from '../../agents/types.js';
 import type { AgentSupervisor } from '../../agents/agent-supervisor.js';
@@ -56,20 +55,23 @@ function requireAgentAccess(auth: AuthInfo, deps: AppDeps, agentId: string, ownO
   }
 }
 
-function agentIdOf(ctx: AppContext & { params?: Record<string, string> }): string {
-  return parseInput(idParams, ctx.params ?? {}, 'params').id;
-}
-
 /**
  * Agents (spec §4): spawn (`spawn_agents`), list, status, logs and kill (`manage_agents`; an
  * agent may read its own status with its own token).
  */
 export const agentsRoutes: RouteModule = (routers, deps) => {
-  routers.protected.post('/api/agents/spawn', async (ctx) => {
+  defineRoute(routers, {
+    method: 'post', path: '/api/agents/spawn', tag: 'agents', permission: 'spawn_agents', body: spawnBody,
+    summary: 'Spawn an agent of a configured type for an issue (queued beyond max_concurrent_agents)',
+    responses: {
+      201: { description: '{agent_id, spawned, status, process_id, context_injected, jwt_token, webhook_url, timestamp}' },
+      400: { description: 'REQ_001 (invalid body or refused environment key) or AGT_002 (no command for the type)' },
+      429: { description: 'AGT_003: capacity reached and the queue is full' },
+      500: { description: 'AGT_001: the command could not be started' },
+    },
+  }, async (ctx, { body }) => {
     const auth = authOf(ctx);
-    requirePermission(auth, 'spawn_agents');
     requireProjectScope(auth, deps.config.project_id);
-    const body = parseInput(spawnBody, ctx.request.body, 'body');
     requireIssueScope(auth, body.issue_id);
     const result = await supervisorOf(deps).spawn(body, {
       sub: auth.sub,
@@ -80,14 +82,15 @@ export const agentsRoutes: RouteModule = (routers, deps) => {
       exp: auth.exp,
     });
     ctx.status = 201;
-    ctx.body = result;
+    return result;
   });
 
-  routers.protected.get('/api/agents', (ctx) => {
+  defineRoute(routers, {
+    method: 'get', path: '/api/agents', tag: 'agents', permission: 'manage_agents', query: listQuery,
+    summary: 'List agents, newest first', responses: { 200: { description: '{agents: [agent…], total, timestamp}' } },
+  }, (ctx, { query: q }) => {
     const auth = authOf(ctx);
-    requirePermission(auth, 'manage_agents');
     requireProjectScope(auth, deps.config.project_id);
-    const q = parseInput(listQuery, ctx.query, 'query');
     if (q.issue_id !== undefined) requireIssueScope(auth, q.issue_id);
     // An issue-scoped token sees only its issue's agents.
     const issueId = q.issue_id ?? auth.issue_id;
@@ -96,31 +99,34 @@ export const agentsRoutes: RouteModule = (routers, deps) => {
       ...(q.type ? { agent_type: q.type } : {}),
       ...(issueId ? { issue_id: issueId } : {}),
     });
-    ctx.body = { agents: all.slice(0, q.limit), total: all.length, timestamp: new Date().toISOString() };
+    return { agents: all.slice(0, q.limit), total: all.length, timestamp: new Date().toISOString() };
   });
 
-  routers.protected.get('/api/agents/:id/status', (ctx) => {
-    const auth = authOf(ctx);
-    const id = agentIdOf(ctx);
-    requireAgentAccess(auth, deps, id, true);
-    ctx.body = { ...supervisorOf(deps).get(id), timestamp: new Date().toISOString() };
+  defineRoute(routers, {
+    method: 'get', path: '/api/agents/:id/status', tag: 'agents', params: idParams,
+    summary: "One agent's state (manage_agents, or the agent's own token)",
+    responses: { 200: { description: 'The agent' }, 404: { description: 'No such agent' } },
+  }, (ctx, { params }) => {
+    requireAgentAccess(authOf(ctx), deps, params.id, true);
+    return { ...supervisorOf(deps).get(params.id), timestamp: new Date().toISOString() };
   });
 
-  routers.protected.get('/api/agents/:id/logs', async (ctx) => {
-    const auth = authOf(ctx);
-    const id = agentIdOf(ctx);
-    requireAgentAccess(auth, deps, id, false);
-    const q = parseInput(logsQuery, ctx.query, 'query');
-    const chunk = await supervisorOf(deps).readLogs(id, q.stream, q.offset !== undefined ? { offset: q.offset } : { tail: q.tail });
-    ctx.body = { ...chunk, timestamp: new Date().toISOString() };
+  defineRoute(routers, {
+    method: 'get', path: '/api/agents/:id/logs', tag: 'agents', permission: 'manage_agents', params: idParams, query: logsQuery,
+    summary: "An agent's output: the last `tail` lines, or complete lines from byte `offset` (to follow)",
+    responses: { 200: { description: '{agent_id, stream, lines[], offset, next_offset, size_bytes, truncated, final, capped, status}' } },
+  }, async (ctx, { params, query: q }) => {
+    requireAgentAccess(authOf(ctx), deps, params.id, false);
+    const chunk = await supervisorOf(deps).readLogs(params.id, q.stream, q.offset !== undefined ? { offset: q.offset } : { tail: q.tail });
+    return { ...chunk, timestamp: new Date().toISOString() };
   });
 
-  routers.protected.delete('/api/agents/:id', (ctx) => {
-    const auth = authOf(ctx);
-    const id = agentIdOf(ctx);
-    requireAgentAccess(auth, deps, id, false);
-    const q = parseInput(killQuery, ctx.query, 'query');
-    const force = q.force === 'true' || q.force === '1';
-    ctx.body = supervisorOf(deps).kill(id, { force });
+  defineRoute(routers, {
+    method: 'delete', path: '/api/agents/:id', tag: 'agents', permission: 'manage_agents', params: idParams, query: killQuery,
+    summary: 'Stop an agent: SIGTERM to its process group, SIGKILL after the grace (force=true: at once)',
+    responses: { 200: { description: '{agent_id, status, killed, signal, timestamp}' } },
+  }, (ctx, { params, query: q }) => {
+    requireAgentAccess(authOf(ctx), deps, params.id, false);
+    return supervisorOf(deps).kill(params.id, { force: q.force === 'true' || q.force === '1' });
   });
 };

@@ -1,6 +1,7 @@
 import { constants, promises as fsp } from 'node:fs';
 import type { RouteModule } from './routers.js';
 import type { AppDeps, ComponentHealth } from '../app-deps.js';
+import { defineRoute } from '../route-spec.js';
 import { CpuSampler, diskSpaceAvailableMb, rssMb } from '../../observability/process-usage.js';
 
 /** Below this much free space, storage is reported degraded (writes may soon fail with 507). */
@@ -22,14 +23,18 @@ async function storageHealth(deps: AppDeps): Promise<{ state: ComponentHealth; f
 /** `GET /health` (no auth): every number measured now, never a constant (spec §4). */
 export const healthRoutes: RouteModule = (routers, deps) => {
   const cpu = new CpuSampler();
-  routers.public.get('/health', async (ctx) => {
+  defineRoute(routers, {
+    method: 'get', path: '/health', tag: 'observability', auth: 'public',
+    summary: 'Liveness and component checks (no auth)',
+    responses: { 200: { description: 'healthy or degraded' }, 503: { description: 'unhealthy: storage or event bus cannot work' } },
+  }, async (ctx) => {
     const storage = await storageHealth(deps);
     const bus = deps.bus?.health() ?? 'down';
     const watcher = deps.context?.watcherStatus() ?? 'disabled';
     const unhealthy = storage.state === 'down' || bus === 'down';
     const degraded = storage.state === 'degraded' || bus === 'degraded' || watcher === 'degraded';
     ctx.status = unhealthy ? 503 : 200;
-    ctx.body = {
+    return {
       status: unhealthy ? 'unhealthy' : degraded ? 'degraded' : 'healthy',
       service: 'orchestration-sidecar',
       version: deps.version,

@@ -1,9 +1,13 @@
 import type { RouteModule } from './routers.js';
+import { defineRoute } from '../route-spec.js';
 
 /** `GET /metrics`: Prometheus text exposition. Behind auth like every route but /health. */
 export const metricsRoutes: RouteModule = (routers, deps) => {
-  routers.protected.get('/metrics', async (ctx) => {
+  defineRoute(routers, {
+    method: 'get', path: '/metrics', tag: 'observability', summary: 'Prometheus text exposition',
+    responses: { 200: { description: 'Metrics in Prometheus text format' } },
+  }, async (ctx) => {
     ctx.type = deps.metrics.contentType;
-    ctx.body = await deps.metrics.render();
+    return deps.metrics.render();
   });
 };

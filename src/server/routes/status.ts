@@ -1,5 +1,6 @@
 import type { RouteModule } from './routers.js';
 import type { AgentStats, EventBusStats } from '../app-deps.js';
+import { defineRoute } from '../route-spec.js';
 
 const NO_AGENTS: AgentStats = { active: 0, queued: 0, completed: 0, failed: 0, spawned_total: 0, by_type: {}, avg_execution_time_ms: 0 };
 const NO_EVENTS: EventBusStats = {
@@ -8,10 +9,13 @@ const NO_EVENTS: EventBusStats = {
 
 /** `GET /status`: real counters from each component and the request window (spec §4). */
 export const statusRoutes: RouteModule = (routers, deps) => {
-  routers.protected.get('/status', (ctx) => {
+  defineRoute(routers, {
+    method: 'get', path: '/status', tag: 'observability', summary: 'Counters of agents, storage, events and request latency',
+    responses: { 200: { description: 'Measured counters over a sliding window' } },
+  }, () => {
     const cache = deps.context?.stats();
     const results = deps.results?.stats();
-    ctx.body = {
+    return {
       agents: deps.agents?.stats() ?? NO_AGENTS,
       storage: {
         context_cache_entries: cache?.context_cache_entries ?? 0,

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import type { Permission } from '../auth/permissions.js';
+import type { AppRouterContext } from './app-types.js';
+import type { Routers } from './routes/routers.js';
+import { parseInput } from './validate.js';
+import { authOf, requirePermission } from './permissions.js';
+
+type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+
+/** One route: its HTTP shape, its input schemas (validation AND documentation) and its answers. */
+export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
+  method: HttpMethod;
+  /** Koa path with `:params`, e.g. `/api/results/:id`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** `public` routes skip authentication (only /health and documents). Default: token. */
+  auth?: 'public' | 'token';
+  /** Checked before the handler runs (after authentication). */
+  permission?: Permission;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Documented answers: status → description (and schema where useful). */
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+}
+
+/** The specs of every route an app registered, for `/openapi.json`. */
+export class RouteCatalog {
+  readonly specs: Array<RouteSpec<z.ZodType, z.ZodType, z.ZodType>> = [];
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/**
+ * Register a route from its spec: input is validated with the same zod schemas that document it
+ * in OpenAPI (one source of truth), the permission is checked, and the handler gets typed input.
+ * A handler's return value becomes the body (status 200 unless the handler set another).
+ *
+ * @example
+ * defineRoute(routers, { method: 'get', path: '/api/results/:id', summary: 'One result', tag: 'results',
+ *   permission: 'read_results', params: z.object({ id: safeId }), responses: { 200: { description: 'The envelope' } } },
+ *   async (ctx, { params }) => store.get(params.id))
+ */
+export function defineRoute<P extends z.ZodType = z.ZodUndefined, Q extends z.ZodType = z.ZodUndefined, B extends z.ZodType = z.ZodUndefined>(
+  routers: Routers,
+  spec: RouteSpec<P, Q, B>,
+  handler: (ctx: AppRouterContext, input: RouteInput<Out<P>, Out<Q>, Out<B>>) => unknown,
+): void {
+  routers.catalog.specs.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
+  const router = spec.auth === 'public' ? routers.public : routers.protected;
+  router[spec.method](spec.path, async (ctx) => {
+    if (spec.permission) requirePermission(authOf(ctx), spec.permission);
+    const input = {
+      params: (spec.params ? parseInput(spec.params, ctx.params, 'params') : undefined) as Out<P>,
+      query: (spec.query ? parseInput(spec.query, ctx.query, 'query') : undefined) as Out<Q>,
+      body: (spec.body ? parseInput(spec.body, ctx.request.body ?? {}, 'body') : undefined) as Out<B>,
+    };
+    const result = await handler(ctx, input);
+    if (result !== undefined) ctx.body = result;
+  });
+}
