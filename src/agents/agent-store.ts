@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ensureSecureDir, writeFileAtomic } from '../storage/atomic-write.js';
 import { isSafeId } from '../util/ids.js';
-import { AGENT_STATUSES, type AgentRecord } from './types.js';
+import { AGENT_STATUSES, FINAL_STATUSES, type AgentRecord } from './types.js';
 
 /**
  * The agents registry on disk: `<storage>/agents/<id>/` holds `state.json` (the record),
@@ -57,7 +57,11 @@ export class AgentStore {
             return;
           }
           this.dirty.delete(id);
-          await writeFileAtomic(this.fileOf(id, 'state.json'), `${JSON.stringify(next, null, 2)}\n`);
+          // Live states (queued, running) matter for finding orphans after a crash of the sidecar
+          // process, which keeps the page cache; after a power loss no agent survives either (and
+          // the boot id changes). Only final states are worth an fsync.
+          await writeFileAtomic(this.fileOf(id, 'state.json'), `${JSON.stringify(next, null, 2)}\n`, 0o600,
+            { durable: FINAL_STATUSES.has(next.status) });
         }
       } catch (err) {
         this.writing.delete(id);

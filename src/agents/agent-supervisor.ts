@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import type { Config, AgentCommand } from '../config/schema.js';
 import { AgentCapacityError, NotFoundError, SpawnFailedError, ValidationError } from '../errors/index.js';
 import { writeFileAtomic } from '../storage/atomic-write.js';
@@ -10,11 +7,11 @@ import { newAgentId } from './agent-id.js';
 import { AgentStore } from './agent-store.js';
 import { buildChildEnv, checkRequestEnvironment } from './child-env.js';
 import { childTokenRequest } from './child-token.js';
-import { CappedLogSink } from './log-sink.js';
+import { AgentSpawner, SpawnError } from './agent-spawner.js';
 import { readLogFrom, readLogTail, type LogChunk } from './log-reader.js';
 import { substituteArgs } from './placeholders.js';
 import { PriorityQueue } from './priority-queue.js';
-import { readBootId, readProcStat } from './proc-stat.js';
+import { readBootId } from './proc-stat.js';
 import { groupAlive, identifyGroup, signalGroup, waitGroupGone, type ProcessIdentity } from './process-group.js';
 import {
   FINAL_STATUSES,
@@ -107,13 +104,10 @@ interface Pending {
 type EndReason = 'timeout' | 'killed_by_request' | 'sidecar_shutdown';
 
 interface LiveAgent {
-  child: ChildProcess;
+  /** Known once the spawner reported the process. */
   identity: ProcessIdentity;
-  stdout: CappedLogSink;
-  stderr: CappedLogSink;
-  startedMono: number;
   durationMs: number | null;
-  exit: { code: number | null; signal: NodeJS.Signals | null } | null;
+  exit: { code: number | null; signal: string | null } | null;
   endReason: EndReason | null;
   forced: boolean;
   timers: Set<NodeJS.Timeout>;
@@ -148,6 +142,7 @@ export class AgentSupervisor {
   private readonly queue = new PriorityQueue<Pending>();
   private readonly ends = new Map<string, { promise: Promise<AgentRecord>; resolve: (r: AgentRecord) => void }>();
   private readonly publishChains = new Map<string, Promise<void>>();
+  private readonly spawner: AgentSpawner;
   private retentionTimer: NodeJS.Timeout | null = null;
   private closing = false;
   private closePromise: Promise<void> | null = null;
@@ -157,6 +152,7 @@ export class AgentSupervisor {
     this.config = deps.config;
     this.log = deps.logger ?? NOOP_LOGGER;
     this.store = new AgentStore(deps.config.storage_path);
+    this.spawner = new AgentSpawner((err) => this.log.error({ err: err.message }, 'agent spawner worker failed'));
   }
 
   private get graceMs(): number {
@@ -369,8 +365,6 @@ export class AgentSupervisor {
    */
   private async startAgent(p: Pending, fromQueue: boolean): Promise<void> {
     const rec = this.mustGet(p.id);
-    let child: ChildProcess | undefined;
-    let sinks: { stdout: CappedLogSink; stderr: CappedLogSink } | undefined;
     try {
       let token = p.token;
       if (fromQueue) {
@@ -397,7 +391,7 @@ export class AgentSupervisor {
         ...(context.error ? { context_error: context.error } : {}),
         sidecar_url: this.sidecarUrl(),
         generated_at: new Date().toISOString(),
-      }));
+      }), 0o600, { durable: false }); // transient: removed at exit, meaningless after a reboot
 
       const cancelledBefore = this.cancelled.get(p.id) ?? (this.closing ? 'sidecar_shutdown' : undefined);
       if (cancelledBefore) {
@@ -405,10 +399,6 @@ export class AgentSupervisor {
         return;
       }
 
-      sinks = {
-        stdout: new CappedLogSink(this.store.fileOf(p.id, 'stdout.log'), this.config.agent_log_max_bytes),
-        stderr: new CappedLogSink(this.store.fileOf(p.id, 'stderr.log'), this.config.agent_log_max_bytes),
-      };
       const env = buildChildEnv(this.deps.parentEnv, p.command, p.request.environment, {
         AGENT_ID: p.id,
         AGENT_TYPE: rec.agent_type,
@@ -423,28 +413,8 @@ export class AgentSupervisor {
       const args = substituteArgs(p.command.args, {
         task: rec.task, issue_id: rec.issue_id, agent_type: rec.agent_type, agent_id: p.id, context_file: contextFile,
       });
-      // No shell, ever; detached: the child calls setsid() and leads its own process group.
-      child = spawn(p.command.command, args, {
-        cwd: this.config.project_root,
-        env,
-        detached: true,
-        shell: false,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        windowsHide: true,
-      });
-      if (child.pid === undefined) {
-        const [err] = (await once(child, 'error')) as [NodeJS.ErrnoException];
-        throw new SpawnFailedError(`Cannot start the command configured for '${rec.agent_type}': ${err.code ?? err.message}`,
-          { agent_type: rec.agent_type, errno: err.code });
-      }
-      // Same tick as spawn(): libuv cannot have reaped the child yet, so this pid is ours.
-      const stat = readProcStat(child.pid);
       const live: LiveAgent = {
-        child,
-        identity: { pid: child.pid, startTicks: stat?.startTicks ?? null, bootId: readBootId() },
-        stdout: sinks.stdout,
-        stderr: sinks.stderr,
-        startedMono: performance.now(),
+        identity: { pid: 0, startTicks: null, bootId: readBootId() },
         durationMs: null,
         exit: null,
         endReason: null,
@@ -452,22 +422,46 @@ export class AgentSupervisor {
         timers: new Set(),
         finalizing: false,
       };
-      this.attach(p.id, live);
+      // The fork+exec and the pipes live in the spawner worker, off this event loop.
+      let started: { pid: number; startTicks: number | null };
+      try {
+        started = await this.spawner.spawn(p.id, {
+          command: p.command.command,
+          args,
+          cwd: this.config.project_root,
+          env,
+          stdoutFile: this.store.fileOf(p.id, 'stdout.log'),
+          stderrFile: this.store.fileOf(p.id, 'stderr.log'),
+          logCapBytes: this.config.agent_log_max_bytes,
+          stdioGraceMs: this.graceMs + 1_000,
+        }, {
+          onExit: (exit) => this.onExit(p.id, live, exit),
+          onClosed: (dropped) => void this.finalize(p.id, live, dropped),
+        });
+      } catch (err) {
+        const errno = err instanceof SpawnError ? err.errno : null;
+        throw new SpawnFailedError(`Cannot start the command configured for '${rec.agent_type}': ${errno ?? (err as Error).message}`,
+          { agent_type: rec.agent_type, errno });
+      }
+      live.identity = { pid: started.pid, startTicks: started.startTicks, bootId: live.identity.bootId };
       this.live.set(p.id, live);
       this.starting.delete(p.id);
       rec.status = 'running';
-      rec.process_id = child.pid;
-      rec.process_start_ticks = live.identity.startTicks;
+      rec.process_id = started.pid;
+      rec.process_start_ticks = started.startTicks;
       rec.boot_id = live.identity.bootId;
       rec.started_at = new Date().toISOString();
       this.publishLifecycle(rec, 'agent_spawned');
+      const timeout = setTimeout(() => this.terminate(live, 'timeout', false), rec.timeout_seconds * 1000);
+      live.timers.add(timeout);
+      // The exit may already have been reported while this awaited nothing: it cannot, the
+      // worker posts 'spawned' before any 'exit'; a kill or shutdown during the start applies now.
       const late = this.cancelled.get(p.id) ?? (this.closing ? 'sidecar_shutdown' : undefined);
       if (late) this.terminate(live, late, false);
       await this.persist(rec);
-      this.log.info({ agent_id: p.id, agent_type: rec.agent_type, pid: child.pid }, 'agent started');
+      this.log.info({ agent_id: p.id, agent_type: rec.agent_type, pid: started.pid }, 'agent started');
     } catch (err) {
-      if (!child?.pid) {
-        await Promise.all([sinks?.stdout.close(), sinks?.stderr.close()]);
+      if (!this.live.has(p.id)) {
         rec.error = err instanceof SpawnFailedError ? err.message : 'Agent spawn failed';
         await this.finishUnstarted(rec, 'failed', null);
         this.log.error({ agent_id: p.id, err: (err as Error).message }, 'agent start failed');
@@ -497,32 +491,14 @@ export class AgentSupervisor {
     }
   }
 
-  /** Wire the child's pipes, exit and timeout. */
-  private attach(id: string, live: LiveAgent): void {
-    const { child } = live;
-    // Drained always, never paused: a child must not block on a full pipe.
-    if (child.stdout) live.stdout.attach(child.stdout);
-    if (child.stderr) live.stderr.attach(child.stderr);
-    child.on('error', (err) => this.log.warn({ agent_id: id, err: err.message }, 'agent process error'));
-    child.once('exit', (code, signal) => {
-      live.durationMs = performance.now() - live.startedMono;
-      live.exit = { code, signal };
-      for (const t of live.timers) clearTimeout(t);
-      live.timers.clear();
-      // Descendants may outlive the leader and hold the pipes open; 'close' cannot be awaited
-      // forever. Leftovers are dealt with in finalize.
-      const stopWaiting = setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }, this.graceMs + 1_000);
-      if (groupAlive(live.identity)) signalGroup(live.identity, live.forced ? 'SIGKILL' : 'SIGTERM');
-      child.once('close', () => {
-        clearTimeout(stopWaiting);
-        void this.finalize(id, live);
-      });
-    });
-    const timeout = setTimeout(() => this.terminate(live, 'timeout', false), this.mustGet(id).timeout_seconds * 1000);
-    live.timers.add(timeout);
+  /** The leader exited (its pipes may still be open): stop timers, TERM what is left of the group. */
+  private onExit(id: string, live: LiveAgent, exit: { code: number | null; signal: string | null; durationMs: number }): void {
+    live.durationMs = exit.durationMs;
+    live.exit = { code: exit.code, signal: exit.signal };
+    for (const t of live.timers) clearTimeout(t);
+    live.timers.clear();
+    if (live.identity.pid > 0 && groupAlive(live.identity)) signalGroup(live.identity, live.forced ? 'SIGKILL' : 'SIGTERM');
+    this.log.info({ agent_id: id, code: exit.code, signal: exit.signal }, 'agent process exited');
   }
 
   /** SIGTERM to the group and SIGKILL after the grace, or SIGKILL at once. */
@@ -544,7 +520,7 @@ export class AgentSupervisor {
   }
 
   /** After the leader exited and its pipes closed: clean the group, record, notify, free the slot. */
-  private async finalize(id: string, live: LiveAgent): Promise<void> {
+  private async finalize(id: string, live: LiveAgent, dropped: { stdout: number; stderr: number }): Promise<void> {
     if (live.finalizing) return;
     live.finalizing = true;
     const rec = this.mustGet(id);
@@ -553,7 +529,6 @@ export class AgentSupervisor {
       signalGroup(live.identity, 'SIGKILL');
       await waitGroupGone(live.identity, 5_000);
     }
-    await Promise.all([live.stdout.close(), live.stderr.close()]);
     const exit = live.exit ?? { code: null, signal: null };
     const status: AgentStatus = live.endReason === 'timeout' ? 'timed_out'
       : live.endReason ? 'killed'
@@ -564,7 +539,7 @@ export class AgentSupervisor {
     rec.reason = live.endReason ?? (status === 'completed' ? null : exit.signal ? `terminated by ${exit.signal}` : `exit code ${exit.code}`);
     rec.ended_at = new Date().toISOString();
     rec.duration_ms = live.durationMs === null ? null : Math.round(live.durationMs);
-    rec.log_dropped_bytes = { stdout: live.stdout.droppedBytes, stderr: live.stderr.droppedBytes };
+    rec.log_dropped_bytes = { ...dropped };
     await this.store.removeContextFile(id).catch((err: Error) => this.log.warn({ agent_id: id, err: err.message }, 'context file not removed'));
     await this.persist(rec);
     this.live.delete(id);
@@ -739,6 +714,7 @@ export class AgentSupervisor {
       waits.push(this.waitForEnd(id));
     }
     await Promise.allSettled(waits);
+    await this.spawner.close();
     await this.store.flush();
     await Promise.allSettled([...this.publishChains.values()]);
   }

@@ -17,7 +17,8 @@ export type GroupState = 'leader_alive' | 'leader_gone' | 'recycled' | 'unknown'
 
 /** Compare a recorded identity with what runs now. */
 export function identifyGroup(id: ProcessIdentity): GroupState {
-  if (id.startTicks === null) return 'unknown';
+  // kill(-0) and kill(-1) would reach our own group or every process: never a valid agent.
+  if (!Number.isInteger(id.pid) || id.pid <= 1 || id.startTicks === null) return 'unknown';
   const boot = readBootId();
   if (id.bootId !== null && boot !== null && id.bootId !== boot) return 'recycled';
   const stat = readProcStat(id.pid);

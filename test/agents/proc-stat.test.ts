@@ -21,5 +21,8 @@ describe('agents/proc-stat', () => {
     expect(identifyGroup({ pid: process.pid, startTicks: ticks, bootId: 'another-boot' })).to.equal('recycled');
     expect(identifyGroup({ pid: process.pid, startTicks: null, bootId: null })).to.equal('unknown');
     expect(readProcStat(2 ** 30)).to.equal(null);
+    // pid 0 or 1 would make kill(-pid) reach our own group or everyone: never signalled.
+    expect(identifyGroup({ pid: 0, startTicks: 1, bootId: null })).to.equal('unknown');
+    expect(identifyGroup({ pid: 1, startTicks: readProcStat(1)?.startTicks ?? 1, bootId: null })).to.equal('unknown');
   });
 });
