@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { CappedLogSink } from '../src/agents/log-sink.js';
 import { readProcStat } from '../src/agents/proc-stat.js';
+import { resolveExecutable } from '../src/agents/resolve-command.js';
 import type { SpawnerEvent, SpawnerRequest } from '../src/agents/spawner-protocol.js';
 
 /**
@@ -26,8 +27,18 @@ async function handleSpawn(req: Extract<SpawnerRequest, { op: 'spawn' }>): Promi
   try {
     stdout = new CappedLogSink(req.stdoutFile, req.logCapBytes);
     stderr = new CappedLogSink(req.stderrFile, req.logCapBytes);
+    const executable = resolveExecutable(req.command, req.env.PATH, req.cwd);
+    if (!executable) {
+      await Promise.all([stdout.close(), stderr.close()]);
+      post({ op: 'spawn_failed', id: req.id, errno: 'ENOENT', message: `${req.command}: command not found` });
+      return;
+    }
+    // `nice` lowers the priority and then execs the agent in place: same pid, same process group,
+    // and every thread the agent starts inherits the niceness.
+    const niceBin = req.nice > 0 ? resolveExecutable('nice', '/usr/bin:/bin', '/') : null;
+    const [file, argv] = niceBin ? [niceBin, ['-n', String(req.nice), executable, ...req.args]] : [executable, req.args];
     // No shell, ever; detached: the child calls setsid() and leads its own process group.
-    const child = spawn(req.command, req.args, {
+    const child = spawn(file, argv, {
       cwd: req.cwd, env: req.env, detached: true, shell: false, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true,
     });
     if (child.pid === undefined) {

@@ -270,6 +270,7 @@ export class AgentSupervisor {
     const token = await this.deps.mintToken(tokenRequest);
 
     // Decided synchronously after the last await, so concurrent spawns cannot overbook slots.
+    if (this.closing) throw new SpawnFailedError('The sidecar is shutting down');
     this.checkCapacity();
     const runNow = this.slotsUsed < this.config.max_concurrent_agents;
     const record: AgentRecord = {
@@ -434,6 +435,7 @@ export class AgentSupervisor {
           stderrFile: this.store.fileOf(p.id, 'stderr.log'),
           logCapBytes: this.config.agent_log_max_bytes,
           stdioGraceMs: this.graceMs + 1_000,
+          nice: this.config.agent_nice,
         }, {
           onExit: (exit) => this.onExit(p.id, live, exit),
           onClosed: (dropped) => void this.finalize(p.id, live, dropped),

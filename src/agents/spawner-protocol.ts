@@ -17,6 +17,8 @@ export type SpawnerRequest =
     logCapBytes: number;
     /** After the leader exits, stop waiting for its pipes to close after this long. */
     stdioGraceMs: number;
+    /** Run the agent through `nice -n <n>` (0: not at all). */
+    nice: number;
   };
 
 /** worker → main */
