@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
@@ -16,6 +17,20 @@ import type { SpawnerEvent, SpawnerRequest } from '../src/agents/spawner-protoco
  */
 const port = parentPort;
 if (!port) throw new Error('agent-spawner must run as a worker thread');
+
+/**
+ * With the scheduler's autogroups on (Linux default on desktops and many servers), CPU is shared
+ * between sessions first, and every agent is a session of its own (setsid): nice(1) alone would
+ * then not lower an agent against the sidecar at all. The session's autogroup niceness does.
+ * Best effort: no procfs, no autogroups, or an older kernel just leave nice(1) in charge.
+ */
+function lowerAutogroup(pid: number, nice: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+  } catch {
+    // not available here
+  }
+}
 
 function post(event: SpawnerEvent): void {
   port!.postMessage(event);
@@ -49,6 +64,7 @@ async function handleSpawn(req: Extract<SpawnerRequest, { op: 'spawn' }>): Promi
     }
     // Same tick as spawn(): this thread's loop cannot have reaped the child yet, so the pid is ours.
     const stat = readProcStat(child.pid);
+    if (req.nice > 0) lowerAutogroup(child.pid, req.nice);
     const startedAt = performance.now();
     const out = stdout;
     const err = stderr;

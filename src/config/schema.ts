@@ -85,7 +85,7 @@ export const configSchema = z.strictObject({
    * CPU niceness of agent processes (0 = same as the sidecar). Agents are batch work: when they
    * saturate the machine the sidecar, at normal priority, must still answer them promptly.
    */
-  agent_nice: z.number().int().min(0).max(19).default(10),
+  agent_nice: z.number().int().min(0).max(19).default(19),
   /** Per stream (stdout, stderr) and agent; output past it is drained and dropped. */
   agent_log_max_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
   /** Finished agents (state and logs) older than this are removed. */

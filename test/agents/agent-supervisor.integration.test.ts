@@ -47,8 +47,9 @@ describe('agents/supervisor (real processes)', function () {
     expect(report.argv).to.deep.equal(['report', path.join(h.dir, 'report.json'), task, 'ISSUE-7']);
     expect(report.cwd).to.equal(await fsp.realpath(h.root));
     expect(report.context_mode).to.equal(0o600);
-    // Agents run niced (agent_nice, default 10) so a busy machine still serves the sidecar first.
-    expect(report.nice).to.equal(10);
+    // Agents run niced (agent_nice, default 19) so a busy machine still serves the sidecar first.
+    expect(report.nice).to.equal(19);
+    expect(report.autogroup).to.match(/nice 19$|^none$/);
     expect(report.context).to.include({ agent_id: res.agent_id, issue_id: 'ISSUE-7', agent_type: 'fixture-agent', task, context_injected: false });
     const contextFile = path.join(h.storage, 'agents', res.agent_id, 'context.json');
     expect(report.env).to.deep.equal({

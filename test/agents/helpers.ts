@@ -30,7 +30,8 @@ if (mode === 'report') {
   const st = statSync(cf);
   writeFileSync(a, JSON.stringify({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd(),
     context_mode: st.mode & 0o777, context: JSON.parse(readFileSync(cf, 'utf8')),
-    nice: Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[16]) }));
+    nice: Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[16]),
+    autogroup: (() => { try { return readFileSync('/proc/self/autogroup', 'utf8').trim(); } catch { return 'none'; } })() }));
 } else if (mode === 'exit') {
   console.log('out line'); console.error('err line');
   process.exitCode = Number(a ?? 0);
