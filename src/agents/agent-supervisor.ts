@@ -189,7 +189,11 @@ export class AgentSupervisor {
       if (rec.status === 'running' && rec.process_id !== null) {
         const identity: ProcessIdentity = { pid: rec.process_id, startTicks: rec.process_start_ticks, bootId: rec.boot_id };
         const state = identifyGroup(identity);
-        if (state === 'recycled') {
+        const boot = readBootId();
+        if (rec.boot_id !== null && boot !== null && rec.boot_id !== boot) {
+          // The machine restarted since: none of that boot's processes can be alive.
+          rec.reason = 'machine_rebooted';
+        } else if (state === 'recycled') {
           rec.reason = 'process_gone_pid_recycled';
           report.pid_recycled += 1;
         } else if (state === 'unknown') {

@@ -21,6 +21,7 @@ describe('CLI: spawn, agents, logs, kill', function () {
     s = await startTestServer({
       config: {
         agent_kill_grace_seconds: 0.3,
+        agent_nice: 0,
         agents: {
           'sleepy-engineer': { command: process.execPath, args: [fixture, 'sleep', '{task}'] },
           'failing-engineer': { command: process.execPath, args: [fixture, 'exit', '{task}'] },

@@ -24,6 +24,7 @@ describe('agents over HTTP (real sidecar, real processes)', function () {
         max_concurrent_agents: 2,
         agent_queue_size: 1,
         agent_kill_grace_seconds: 0.3,
+        agent_nice: 0,
         agents: {
           'python-specialist': { command: process.execPath, args: [EXAMPLE_AGENT] },
           'sleepy-engineer': { command: process.execPath, args: [fixture, 'sleep', '{task}'] },

@@ -79,6 +79,8 @@ export async function createHarness(): Promise<Harness> {
         storage_path: storage,
         project_id: 'proj',
         agent_kill_grace_seconds: 0.3,
+        // Other test suites share these 2 cores: niced agents would start seconds late under load.
+        agent_nice: 0,
         agents: { 'fixture-agent': { command: process.execPath, args: [fixture, '{task}'] } },
         ...overrides,
       });
@@ -126,7 +128,7 @@ export function groupMembers(pgid: number): number[] {
   return listGroupMembers(pgid).filter((m) => m.state !== 'Z').map((m) => m.pid);
 }
 
-export async function until(check: () => boolean | Promise<boolean>, ms = 5000, step = 20): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, ms = 10_000, step = 20): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
