@@ -11,7 +11,8 @@
  *
  * Before every call it refreshes its token (POST /api/auth/refresh) when fewer than
  * AGENT_REFRESH_MARGIN_SECONDS (default 300) remain: tokens last 1 h, agents may run longer.
- * It retries 429 and 503 answers after the advertised Retry-After.
+ * It retries 429 and 503 answers after the advertised Retry-After, 408 and connection failures
+ * after a short pause.
  *
  * Environment (set by the sidecar): AGENT_ID, AGENT_TYPE, ISSUE_ID, PROJECT_ID, SIDECAR_URL
  * (ends in /api), JWT_TOKEN, TASK, CONTEXT_FILE, PROJECT_ROOT.
@@ -65,11 +66,22 @@ async function refreshTokenIfNeeded() {
 async function call(method, path, body) {
   for (let attempt = 1; ; attempt++) {
     await refreshTokenIfNeeded();
-    const res = await fetch(`${api}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
+    let res;
+    try {
+      res = await fetch(`${api}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch (err) {
+      // Connection refused or reset: the sidecar may be restarting. Nothing was processed.
+      if (attempt < 6) {
+        log(`${method} ${path} failed (${err.cause?.code ?? err.message}); retrying in ${attempt} s`);
+        await new Promise((r) => setTimeout(r, attempt * 1000));
+        continue;
+      }
+      throw err;
+    }
     const text = await res.text();
     let parsed = null;
     try {
@@ -77,7 +89,9 @@ async function call(method, path, body) {
     } catch {
       parsed = { message: text };
     }
-    if ((res.status === 429 || res.status === 503) && attempt < 6) {
+    // 429/503: told to wait; 408: the request did not arrive in time (a starved agent on a saturated
+    // machine), so nothing was processed and sending it again is safe.
+    if ((res.status === 429 || res.status === 503 || res.status === 408) && attempt < 6) {
       const wait = Number(res.headers.get('retry-after') ?? parsed?.details?.retry_after_seconds ?? 1);
       log(`${method} ${path} answered ${res.status}; retrying in ${wait} s`);
       await new Promise((r) => setTimeout(r, Math.min(wait, 60) * 1000));
