@@ -145,6 +145,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 25));
       }
     })();
+    const loadBefore = os.loadavg()[0];
     const t0 = Date.now();
     const spawns = await Promise.all(Array.from({ length: FLOW_AGENTS }, (_, i) => call('POST', '/api/agents/spawn', {
       agent_type: 'python-specialist', issue_id: 'BENCH-FLOW', task: `review slice ${i}`,
@@ -158,11 +159,14 @@ async function main(): Promise<void> {
     for (const a of agents) byStatus[a.status] = (byStatus[a.status] ?? 0) + 1;
     const status = await call('GET', '/status');
     const results = await call('GET', '/api/results?issue_id=BENCH-FLOW&limit=1000');
+    const published = await call('GET', '/api/events?type=task_completed&limit=1000');
     const failedSample = agents.find((a) => a.status !== 'completed');
     let failedStderr: string[] = [];
     if (failedSample) failedStderr = (await call('GET', `/api/agents/${failedSample.agent_id}/logs?stream=stderr&tail=3`)).body.lines;
     flow = {
       agents: FLOW_AGENTS,
+      // Other work on the machine skews every figure: the 1-minute load average around the run.
+      load_average_1m: { before: Math.round(loadBefore * 10) / 10, after: Math.round(os.loadavg()[0] * 10) / 10 },
       spawn_answers: summary(spawns.map((s) => s.ms)),
       spawn_statuses: spawns.reduce<Record<string, number>>((acc, s) => ({ ...acc, [s.status]: (acc[s.status] ?? 0) + 1 }), {}),
       all_spawned_ms: spawnedAt - t0,
@@ -171,6 +175,8 @@ async function main(): Promise<void> {
       wall_time_ms: lastEnd - t0,
       agent_duration_ms: summary(agents.map((a) => a.duration_ms ?? 0)),
       results_stored: Array.isArray(results.body?.results) ? results.body.results.length : null,
+      completion_events: Array.isArray(published.body?.events)
+        ? published.body.events.filter((e: any) => e.data?.issue_id === 'BENCH-FLOW').length : null,
       probe_status_latency_ms: summary(probeLatency),
       sidecar_reported: status.body.performance,
       agents_section: status.body.agents,
