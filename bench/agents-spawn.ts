@@ -145,7 +145,7 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, 25));
       }
     })();
-    const loadBefore = os.loadavg()[0];
+    const loadBefore = os.loadavg()[0] ?? 0;
     const t0 = Date.now();
     const spawns = await Promise.all(Array.from({ length: FLOW_AGENTS }, (_, i) => call('POST', '/api/agents/spawn', {
       agent_type: 'python-specialist', issue_id: 'BENCH-FLOW', task: `review slice ${i}`,
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
     flow = {
       agents: FLOW_AGENTS,
       // Other work on the machine skews every figure: the 1-minute load average around the run.
-      load_average_1m: { before: Math.round(loadBefore * 10) / 10, after: Math.round(os.loadavg()[0] * 10) / 10 },
+      load_average_1m: { before: Math.round(loadBefore * 10) / 10, after: Math.round((os.loadavg()[0] ?? 0) * 10) / 10 },
       spawn_answers: summary(spawns.map((s) => s.ms)),
       spawn_statuses: spawns.reduce<Record<string, number>>((acc, s) => ({ ...acc, [s.status]: (acc[s.status] ?? 0) + 1 }), {}),
       all_spawned_ms: spawnedAt - t0,
