@@ -26,6 +26,8 @@ const BIN = path.join(repo, 'bin', 'run.js');
 const EXAMPLE = path.join(repo, 'examples', 'example-agent.mjs');
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 40);
 const FLOW_AGENTS = Number(process.env.BENCH_FLOW_AGENTS ?? 119);
+/** Unset: the sidecar's default `agent_nice`; set to compare (e.g. 0 = agents at the sidecar's priority). */
+const AGENT_NICE = process.env.BENCH_AGENT_NICE === undefined ? undefined : Number(process.env.BENCH_AGENT_NICE);
 
 function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -57,6 +59,7 @@ async function makeProject(root: string): Promise<void> {
   await mkdir(path.join(root, '.cco'));
   await writeFile(path.join(root, '.cco', 'orchestration.json'), JSON.stringify({
     max_concurrent_agents: 119,
+    ...(AGENT_NICE === undefined ? {} : { agent_nice: AGENT_NICE }),
     agents: {
       'python-specialist': { command: process.execPath, args: [EXAMPLE], timeout_seconds: 600 },
       'probe-engineer': { command: process.execPath, args: ['-e', 'console.log(Date.now())'], timeout_seconds: 60 },
@@ -165,6 +168,7 @@ async function main(): Promise<void> {
     if (failedSample) failedStderr = (await call('GET', `/api/agents/${failedSample.agent_id}/logs?stream=stderr&tail=3`)).body.lines;
     flow = {
       agents: FLOW_AGENTS,
+      agent_nice: AGENT_NICE ?? 'default (19)',
       // Other work on the machine skews every figure: the 1-minute load average around the run.
       load_average_1m: { before: Math.round(loadBefore * 10) / 10, after: Math.round((os.loadavg()[0] ?? 0) * 10) / 10 },
       spawn_answers: summary(spawns.map((s) => s.ms)),
