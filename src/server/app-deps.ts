@@ -4,6 +4,7 @@ import type { TokenService } from '../auth/token-service.js';
 import type { RequestStats } from '../observability/request-stats.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AgentSupervisor } from '../agents/agent-supervisor.js';
+import type { ResultStore } from '../results/result-store.js';
 
 export type ComponentHealth = 'ok' | 'degraded' | 'down';
 
@@ -21,14 +22,19 @@ export interface EventBusStats {
 export interface EventBusPort {
   stats(): EventBusStats;
   health(): ComponentHealth;
+  /** Used by `POST /api/results` to announce `agent_completed` / `agent_failed`. */
+  publish(input: {
+    event_type: string;
+    publisher: string;
+    topic?: string;
+    data?: Record<string, unknown>;
+    correlation_id?: string | null;
+  }): Promise<{ event: { event_id: string; timestamp: string } }>;
   close(): Promise<void>;
 }
 
-export interface ResultStorePort {
-  stats(): { results_stored: number; total_size_mb: number };
-  health(): ComponentHealth;
-  close(): Promise<void>;
-}
+/** The result store (src/results): the routes use all of it, /status and /health its stats and health. */
+export type ResultStorePort = ResultStore;
 
 export interface ContextPort {
   stats(): { context_cache_entries: number; context_cache_bytes: number; cache_hit_rate: number; cache_hits: number; cache_misses: number };
@@ -70,21 +76,8 @@ export interface AppDeps {
   /** The agent supervisor (it implements AgentsPort); its routes are in routes/agents.ts. */
   agents?: AgentSupervisor;
   /**
-   * Publish an event on the bus as the sidecar itself (set where the bus is wired). Agent
-   * lifecycle events (`agent_spawned`, `agent_completed`, `agent_failed`) go through it.
-   */
-  publishEvent?: (event: SidecarEvent) => Promise<unknown>;
-  /**
    * Build the context of an issue for an agent type (set where the context engine is wired).
    * Spawned agents find it in `CONTEXT_FILE`; without it they get issue, type and task only.
    */
   buildAgentContext?: (issueId: string, agentType: string, options: { task: string; requirements: readonly string[] }) => Promise<unknown>;
-}
-
-/** An event the sidecar publishes itself. */
-export interface SidecarEvent {
-  event_type: string;
-  topic: string;
-  publisher: string;
-  data: Record<string, unknown>;
 }

@@ -12,6 +12,7 @@ import { createLogger } from '../logging/create-logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
+import { openResultStore } from '../results/open-result-store.js';
 import { createApp } from './create-app.js';
 import type { AppDeps } from './app-deps.js';
 import { acquirePidLock, releaseState, writeState, type SidecarState } from './state-file.js';
@@ -99,6 +100,11 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     };
     // Components: each is built here, registered in `deps` and in `closers` (for a failed start);
     // `close()` below shuts them down in order. Their routes are listed in create-app.ts.
+    const results = await openResultStore(config, { log: logger.child({ module: 'results' }) });
+    deps.results = results;
+    closers.push(() => results.close());
+    logger.info({ results_indexed: results.openReport.results_indexed, quarantined: results.openReport.quarantined.length,
+      expired_removed: results.openReport.expired_removed, duration_ms: results.openReport.duration_ms }, 'result store opened');
 
     // Agents: recovery of a crashed predecessor's agents runs before we listen. SIDECAR_URL and
     // the bus/context hooks are read lazily: the port is known only after listen, and the bus and
@@ -110,7 +116,8 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       sidecarUrl: () => agentApiUrl,
       mintToken: (req) => tokens.mint({ ...req, permissions: req.permissions.filter(isPermission) }),
       defaultPermissions: (agentType) => defaultPermissionsFor(agentType, config.permissions),
-      publish: (event) => deps.publishEvent?.(event),
+      // Lifecycle events go on the bus once one is wired (deps.bus); without a bus they are skipped.
+      publish: (event) => deps.bus?.publish(event),
       buildContext: async (issueId, agentType, opts) => deps.buildAgentContext?.(issueId, agentType, opts),
       logger,
     });
