@@ -12,7 +12,8 @@ import { readLogFrom, readLogTail, type LogChunk } from './log-reader.js';
 import { substituteArgs } from './placeholders.js';
 import { PriorityQueue } from './priority-queue.js';
 import { readBootId } from './proc-stat.js';
-import { groupAlive, identifyGroup, signalGroup, waitGroupGone, type ProcessIdentity } from './process-group.js';
+import { groupAlive, signalGroup, waitGroupGone, type ProcessIdentity } from './process-group.js';
+import { recoverAgents, type RecoveryReport } from './agent-recovery.js';
 import {
   FINAL_STATUSES,
   type AgentLifecycleEvent,
@@ -72,19 +73,6 @@ export interface KillResult {
   killed: boolean;
   signal: 'SIGTERM' | 'SIGKILL' | null;
   timestamp: string;
-}
-
-export interface RecoveryReport {
-  /** Registry entries found still `running`/`queued` and marked `lost`. */
-  lost: number;
-  /** Of those, how many still had live processes that were terminated. */
-  orphans_killed: number;
-  /** Entries left alone because their pid now belongs to someone else. */
-  pid_recycled: number;
-  /** Directories without a readable state. */
-  skipped: number;
-  /** Finished agents removed by retention. */
-  pruned: number;
 }
 
 export interface AgentListFilter {
@@ -167,73 +155,28 @@ export class AgentSupervisor {
   // Start and crash recovery
 
   /**
-   * Load the registry and recover from a previous run. Entries still `running` are checked by
-   * pid + start time (+ boot id): a match means the sidecar crashed and left the agent behind; it
-   * is terminated (SIGTERM to its group, SIGKILL after the grace) rather than adopted, because its
-   * pipes to the old sidecar are gone (its logs and exit code cannot be collected) and its token
-   * may be mid-task. A mismatch means the pid was recycled: nothing is signalled. Either way the
-   * entry becomes `lost`. Queued entries (the queue is in memory) become `lost` as well.
+   * Load the registry and recover from a previous run (see `recoverAgents`: live orphans of a
+   * crashed sidecar are terminated, recycled pids never signalled, and those entries become
+   * `lost`), then prune old history. Spawning is refused until this has run.
    */
   async start(): Promise<RecoveryReport> {
     const problems = checkAgentConfig(this.config.agents);
     if (problems.length > 0) throw new Error(`Invalid agents configuration:\n  ${problems.join('\n  ')}`);
     await this.store.init();
     const { records, skipped } = await this.store.loadAll();
-    const report: RecoveryReport = { lost: 0, orphans_killed: 0, pid_recycled: 0, skipped: skipped.length, pruned: 0 };
-    const orphans: ProcessIdentity[] = [];
-    const changed: AgentRecord[] = [];
-    const now = new Date().toISOString();
-    for (const rec of records) {
-      this.records.set(rec.agent_id, rec);
-      if (rec.status !== 'running' && rec.status !== 'queued') continue;
-      if (rec.status === 'running' && rec.process_id !== null) {
-        const identity: ProcessIdentity = { pid: rec.process_id, startTicks: rec.process_start_ticks, bootId: rec.boot_id };
-        const state = identifyGroup(identity);
-        const boot = readBootId();
-        if (rec.boot_id !== null && boot !== null && rec.boot_id !== boot) {
-          // The machine restarted since: none of that boot's processes can be alive.
-          rec.reason = 'machine_rebooted';
-        } else if (state === 'recycled') {
-          rec.reason = 'process_gone_pid_recycled';
-          report.pid_recycled += 1;
-        } else if (state === 'unknown') {
-          rec.reason = 'process_unverifiable';
-        } else if (groupAlive(identity) && signalGroup(identity, 'SIGTERM')) {
-          orphans.push(identity);
-          rec.reason = 'orphan_terminated_after_sidecar_crash';
-          report.orphans_killed += 1;
-        } else {
-          rec.reason = 'process_gone_after_sidecar_crash';
-        }
-      } else {
-        rec.reason = 'sidecar_restarted_before_start';
-      }
-      rec.status = 'lost';
-      rec.ended_at = now;
-      changed.push(rec);
-    }
-    await this.reapForeignGroups(orphans);
+    for (const rec of records) this.records.set(rec.agent_id, rec);
+    const { changed, counts } = await recoverAgents(records, this.graceMs);
     for (const rec of changed) {
       await this.store.removeContextFile(rec.agent_id).catch(() => undefined);
       await this.persist(rec);
       this.publishEnd(rec);
     }
-    report.lost = changed.length;
-    report.pruned = await this.pruneHistory();
+    const report: RecoveryReport = { lost: changed.length, ...counts, skipped: skipped.length, pruned: await this.pruneHistory() };
     this.retentionTimer = setInterval(() => void this.pruneHistory().catch(() => undefined), 3_600_000);
     this.retentionTimer.unref();
     this.started = true;
     if (changed.length > 0 || skipped.length > 0) this.log.warn({ ...report }, 'agents recovered after restart');
     return report;
-  }
-
-  /** TERM was sent; wait the grace, then KILL whatever is left (processes we cannot wait() for). */
-  private async reapForeignGroups(groups: ProcessIdentity[]): Promise<void> {
-    if (groups.length === 0) return;
-    const gone = await Promise.all(groups.map((g) => waitGroupGone(g, this.graceMs, 50)));
-    const stubborn = groups.filter((_, i) => !gone[i]);
-    for (const g of stubborn) signalGroup(g, 'SIGKILL');
-    await Promise.all(stubborn.map((g) => waitGroupGone(g, 5_000, 50)));
   }
 
   /** Remove finished agents (state and logs) older than `agent_history_days`. */
