@@ -4,6 +4,7 @@ import type { TokenService } from '../auth/token-service.js';
 import type { RequestStats } from '../observability/request-stats.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { AgentSupervisor } from '../agents/agent-supervisor.js';
 import type { ResultStore } from '../results/result-store.js';
 
 export type ComponentHealth = 'ok' | 'degraded' | 'down';
@@ -54,5 +55,11 @@ export interface AppDeps {
   bus?: EventBusPort;
   results?: ResultStorePort;
   context?: ContextPort;
-  agents?: AgentsPort;
+  /** The agent supervisor (it implements AgentsPort); its routes are in routes/agents.ts. */
+  agents?: AgentSupervisor;
+  /**
+   * Build the context of an issue for an agent type (set where the context engine is wired).
+   * Spawned agents find it in `CONTEXT_FILE`; without it they get issue, type and task only.
+   */
+  buildAgentContext?: (issueId: string, agentType: string, options: { task: string; requirements: readonly string[] }) => Promise<unknown>;
 }
