@@ -12,11 +12,15 @@ import { createLogger } from '../logging/create-logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
+import { createEventBus } from '../events/create-event-bus.js';
+import { openResultStore } from '../results/open-result-store.js';
 import { createApp } from './create-app.js';
 import { createContextService } from '../context/index.js';
-import { onResultStored, previousOutputsOf, publisherOf } from '../context/sidecar-hooks.js';
 import type { AppDeps } from './app-deps.js';
 import { acquirePidLock, releaseState, writeState, type SidecarState } from './state-file.js';
+import { AgentSupervisor } from '../agents/agent-supervisor.js';
+import { defaultPermissionsFor, isPermission } from '../auth/permissions.js';
+import { parentEnvironment } from '../config/parent-env.js';
 
 export interface StartSidecarOptions {
   config: Config;
@@ -98,16 +102,56 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     };
     // Components: each is built here, registered in `deps` and in `closers` (for a failed start);
     // `close()` below shuts them down in order. Their routes are listed in create-app.ts.
-    // Context engine: the bus and the result store plug in through plain functions, looked up at
-    // call time so the order in which components are built here does not matter.
+    const bus = await createEventBus({ config, logger: logger.child({ module: 'events' }) });
+    deps.bus = bus;
+    closers.push(() => bus.close());
+    const results = await openResultStore(config, { log: logger.child({ module: 'results' }) });
+    deps.results = results;
+    closers.push(() => results.close());
+    logger.info({ results_indexed: results.openReport.results_indexed, quarantined: results.openReport.quarantined.length,
+      expired_removed: results.openReport.expired_removed, duration_ms: results.openReport.duration_ms }, 'result store opened');
+
+    // Agents: recovery of a crashed predecessor's agents runs before we listen. SIDECAR_URL and
+    // the bus/context hooks are read lazily: the port is known only after listen, and the bus and
+    // context engine may be wired after this.
+    let agentApiUrl = '';
+    const agents = new AgentSupervisor({
+      config,
+      parentEnv: parentEnvironment(),
+      sidecarUrl: () => agentApiUrl,
+      mintToken: (req) => tokens.mint({ ...req, permissions: req.permissions.filter(isPermission) }),
+      defaultPermissions: (agentType) => defaultPermissionsFor(agentType, config.permissions),
+      // Lifecycle events go on the bus once one is wired (deps.bus); without a bus they are skipped.
+      publish: (event) => deps.bus?.publish(event),
+      buildContext: async (issueId, agentType, opts) => deps.buildAgentContext?.(issueId, agentType, opts),
+      logger,
+    });
+    await agents.start();
+    deps.agents = agents;
+    // Last resort when the process dies without close() (hard-stop timer, uncaught error):
+    // SIGKILL every agent group so nothing outlives the sidecar.
+    const killAgentsOnExit = (): void => agents.killAllSync();
+    process.on('exit', killAgentsOnExit);
+    closers.push(async () => {
+      await agents.close();
+      process.off('exit', killAgentsOnExit);
+    });
+
+    // Context engine: publishes `files_changed` on the bus, reads previous outputs from the
+    // result store, and builds the CONTEXT_FILE of spawned agents (the task text is its hint).
     const context = createContextService({
       config,
       logger: logger.child({ module: 'context' }),
-      publish: (event) => publisherOf(deps.bus)?.(event),
-      previousOutputs: (projectId, issueId) => previousOutputsOf(deps.results)(projectId, issueId),
+      publish: (event) => bus.publish({ ...event, publisher: 'cco-sidecar' }),
+      previousOutputs: (projectId, issueId) => results.previousOutputs(projectId, issueId),
     });
     deps.context = context;
     closers.push(() => context.close());
+    deps.buildAgentContext = (issueId, agentType, { task, requirements }) =>
+      context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) });
+    // A new result for an issue makes its cached contexts stale (previous_agent_outputs).
+    const unsubscribeResults = results.onStored((event) => context.invalidateIssue(event.issue_id));
+    closers.push(async () => unsubscribeResults());
     // Index the project and start the watcher without delaying `listen`: the first context
     // request waits for the index, /health does not.
     context.start().catch((err: unknown) => logger.error({ err }, 'context engine failed to start'));
@@ -119,10 +163,6 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       cacheMisses: () => deps.context?.stats().cache_misses ?? 0,
       storageBytes: () => Math.round((deps.results?.stats().total_size_mb ?? 0) * 1048576),
     });
-
-    // A new result for an issue makes its cached contexts stale (previous_agent_outputs).
-    const unsubscribeResults = onResultStored(deps.results, (issueId) => context.invalidateIssue(issueId));
-    closers.push(async () => unsubscribeResults());
 
     const app = createApp(deps);
     const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 }, app.callback());
@@ -137,6 +177,9 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const port = typeof address === 'object' && address ? address.port : config.port;
     const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${hostForUrl}:${port}`;
+    // Agents run on this machine: a wildcard bind is reached through loopback.
+    const agentHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : hostForUrl;
+    agentApiUrl = `http://${agentHost}:${port}/api`;
     if (!LOOPBACK.has(config.host)) logger.warn({ host: config.host }, 'listening beyond loopback: every agent on the network can reach this sidecar');
 
     const state: SidecarState = {
@@ -151,8 +194,11 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       closing ??= (async () => {
         const forceTimer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_DEADLINE_MS);
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-        // Components answer their waiters and stop their agents before sockets are dropped.
-        const components = [deps.agents, deps.context, deps.bus, deps.results];
+        // Agents stop first (their final lifecycle events still reach the bus), then the other
+        // components answer their waiters, before sockets are dropped.
+        await deps.agents?.close().catch((err: Error) => logger.error({ err }, 'agents did not stop cleanly'));
+        process.off('exit', killAgentsOnExit);
+        const components = [deps.context, deps.bus, deps.results];
         await Promise.allSettled(components.map((c) => c?.close()));
         server.closeIdleConnections();
         setImmediate(() => server.closeIdleConnections());
