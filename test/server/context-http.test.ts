@@ -168,3 +168,49 @@ describe('HTTP: context with the watcher on', function () {
     expect(path.isAbsolute(project)).to.equal(true);
   });
 });
+
+describe('HTTP: context wired to results and events', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  let project: string;
+  before(async () => {
+    project = await makeTempDir('cco-ctx-wired-');
+    await writeTree(project, { 'app/main.py': 'print(1)\n', 'app/util.py': 'x = 1\n', 'docs/notes.md': '# notes\n' });
+    server = await startTestServer({ projectRoot: project, config: { watch: true } });
+  });
+  after(async () => {
+    await server?.stop();
+    await removeDir(project);
+  });
+
+  it('a stored result shows up in previous_agent_outputs at once and raises its files', async () => {
+    const admin = server.adminToken;
+    const q = '/api/context/ISSUE-R/python-specialist';
+    const before = await server.request('GET', q, { token: admin });
+    expect(before.body.context.previous_agent_outputs).to.deep.equal([]);
+    expect((await server.request('GET', q, { token: admin })).body.cache_hit).to.equal(true);
+    const stored = await server.request('POST', '/api/results', {
+      token: admin,
+      body: { agent_id: 'a-1', agent_type: 'test-engineer', issue_id: 'ISSUE-R', result: { status: 'success', decisions: ['document the notes'], rationale: 'why', files_modified: ['docs/notes.md'] } },
+    });
+    expect(stored.status).to.equal(201);
+    const after = await server.request('GET', q, { token: admin });
+    expect(after.body.cache_hit).to.equal(false);
+    expect(after.body.context.previous_agent_outputs.map((o: { result_id: string }) => o.result_id)).to.deep.equal([stored.body.id]);
+    expect(after.body.context.relevant_files[0].path).to.equal('docs/notes.md');
+  });
+
+  it('publishes files_changed on the bus when the watcher sees edits', async () => {
+    const deadline = Date.now() + 10_000;
+    while (server.handle.deps.context!.watcherReport().phase !== 'ok' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await writeTree(project, { 'app/new_module.py': 'y = 2\n' });
+    let found: { data: { paths: string[]; changes: unknown[] } } | undefined;
+    while (!found && Date.now() < deadline) {
+      const res = await server.request('GET', '/api/events?type=files_changed', { token: server.adminToken });
+      found = (res.body.events ?? []).find((e: { data: { paths: string[] } }) => e.data.paths.includes('app/new_module.py'));
+      if (!found) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(found, 'files_changed event').to.not.equal(undefined);
+    expect(found!.data.changes).to.deep.include({ path: 'app/new_module.py', kind: 'add' });
+  });
+});
