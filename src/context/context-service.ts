@@ -190,8 +190,8 @@ export class ContextService {
     const scan = await this.pool.scan({ ...this.scanTask(), gitFacts: { recentCommits: RECENT_COMMITS, maxUntrackedCounted: this.cfg.max_uncommitted } });
     this.index.setScan(scan, Date.now());
     this.git.setWorkTree(scan.tree);
-    if (scan.gitFacts) this.git.seed(scan.gitFacts);
     this.primeWorkers();
+    if (scan.gitFacts) this.git.seed(scan.gitFacts);
     this.logger.info({ files: scan.snapshot.count, mode: scan.mode, ms: Math.round(scan.timings.totalMs), list_ms: Math.round(scan.timings.listMs), stat_ms: Math.round(scan.timings.statMs) }, 'project indexed');
     if (this.watchEnabled && !this.closed) {
       this.watcher = new ProjectWatcher({
@@ -235,7 +235,14 @@ export class ContextService {
       signals: { issueFiles: [], uncommitted: [], recentCommitFiles: [], queryTerms: [], now: Date.now() },
       maxBytes: 1, maxFiles: 1, strategy: 'smart' as const, structureMaxFiles: 0, maxFileBytes: 1, rules: this.rules.options,
     };
-    for (let i = 0; i < pool.maxThreads; i++) pool.build(task).catch(() => undefined);
+    // One more thread per macrotask: each `new Worker` holds the event loop 10–20 ms.
+    let i = 0;
+    const next = (): void => {
+      if (this.closed || i++ >= pool.maxThreads) return;
+      pool.build(task).catch(() => undefined);
+      setTimeout(next, 5).unref();
+    };
+    setTimeout(next, 5).unref();
   }
 
   private scanTask() {

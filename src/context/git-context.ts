@@ -94,10 +94,15 @@ export class GitState {
   /** Facts collected elsewhere (by the scan, which runs `git status` anyway). */
   seed(facts: GitFacts): void {
     this.apply(facts);
-    // Start the long-lived cat-file now, not on the first edit.
+    // Start the long-lived cat-file soon, not on the first edit (a moment later: starting the
+    // git worker thread should not land in the same event-loop turn as the CPU workers').
     if (this.byteExact && this.tree && this.opts.quickDiff) {
-      this.opts.quickDiff({ toplevel: this.tree.toplevel, prefix: this.tree.prefix, realRoot: this.opts.realRoot, paths: [], known: [] })
-        .catch(() => undefined);
+      const tree = this.tree;
+      const quick = this.opts.quickDiff;
+      setTimeout(() => {
+        if (this.closed) return;
+        quick({ toplevel: tree.toplevel, prefix: tree.prefix, realRoot: this.opts.realRoot, paths: [], known: [] }).catch(() => undefined);
+      }, 50).unref();
     }
   }
 

@@ -14,6 +14,8 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
+const WORKER_NICE = 10;
+
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
@@ -41,7 +43,7 @@ export class ContextPool {
    * Git tasks mostly wait on child processes: one thread runs many of them at once, so a
    * 100 ms `git status` never queues a build or a scan behind it.
    */
-  private readonly io: Piscina;
+  private ioPool: Piscina | null = null;
   private readonly logger: Logger;
   private closed = false;
 
@@ -56,20 +58,31 @@ export class ContextPool {
       minThreads: 1,
       maxThreads: threads,
       idleTimeout: 2 ** 31 - 1,
+      // Lower priority (Linux nice +10, inherited by the git processes these threads spawn): on
+      // a 2-core machine a scan must not take the CPU away from the thread answering requests.
+      niceIncrement: WORKER_NICE,
       // A worker that cannot load (wrong path, syntax error) emits `error` on the pool; without
       // a listener that would crash the whole sidecar.
     });
     this.pool.on('error', (err: Error) => logger.error({ err }, 'context worker error'));
-    this.io = new Piscina({
-      filename: this.gitFile,
-      minThreads: 1,
-      maxThreads: 1,
-      concurrentTasksPerWorker: 8,
-      // Tasks overlap and keep child processes open: the thread must not sleep between tasks.
-      atomics: 'disabled',
-      idleTimeout: 2 ** 31 - 1,
-    });
-    this.io.on('error', (err: Error) => logger.error({ err }, 'context git worker error'));
+  }
+
+  /** Created on first use: starting a thread costs the main thread 10–20 ms, not during the scan. */
+  private get io(): Piscina {
+    if (!this.ioPool) {
+      this.ioPool = new Piscina({
+        filename: this.gitFile,
+        minThreads: 1,
+        maxThreads: 1,
+        concurrentTasksPerWorker: 8,
+        // Tasks overlap and keep child processes open: the thread must not sleep between tasks.
+        atomics: 'disabled',
+        idleTimeout: 2 ** 31 - 1,
+        niceIncrement: WORKER_NICE,
+      });
+      this.ioPool.on('error', (err: Error) => this.logger.error({ err }, 'context git worker error'));
+    }
+    return this.ioPool;
   }
 
   async scan(task: ScanTask): Promise<ScanSuccess> {
@@ -119,6 +132,6 @@ export class ContextPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.pool.destroy(), this.io.destroy()]);
+    await Promise.all([this.pool.destroy(), this.ioPool?.destroy()]);
   }
 }
