@@ -176,7 +176,7 @@ export function buildContext(task: BuildTask): BuildResult {
   const snap = decoded(task.snapshot);
   const tDecoded = performance.now();
   if (task.prime) {
-    staticOrder(snap, scorerFor(task.profile), staticScores(snap, scorerFor(task.profile)));
+    // Decoding is all the first real request would otherwise wait for on this thread.
     return {
       ok: true, relevantFiles: [], files: [], filesTruncated: false, directories: [], truncated: false, contentBytes: 0,
       selectionCutoff: Infinity, listCutoff: -Infinity, selectionOpen: true, considered: [], redactions: 0,

@@ -93,16 +93,44 @@ export function parseLsFilesDebug(out: string): IndexedFile[] {
 export async function listProjectFiles(opts: ListOptions): Promise<ListedProject> {
   const t0 = performance.now();
   const git = opts.git ?? runGit;
-  const tree = opts.useGit ? await detectWorkTree(opts.root, git) : null;
-  if (!tree) return await walkProject(opts, t0);
+  if (!opts.useGit) return await walkProject(opts, t0);
+  // The common layout (root = top level, `.git` a directory) is checked with one lstat, so
+  // the state key is read and git status starts at once instead of after `git rev-parse`;
+  // rev-parse runs alongside and decides (a guess that turns out wrong only costs a rerun).
+  const guessDir = path.join(opts.root, '.git');
+  const guessed = fs.lstatSync(guessDir, { throwIfNoEntry: false })?.isDirectory() ? guessDir : null;
+  const treeP = detectWorkTree(opts.root, git);
+  let tree: GitWorkTree | null;
+  let gitKey: string;
+  let statusP: Promise<GitOutput>;
+  let indexP: Promise<GitOutput>;
+  const lsFiles = (): Promise<GitOutput> => git(['ls-files', '-c', '-s', '--debug', '-z'], opts.root);
+  if (guessed) {
+    gitKey = await gitStateKey({ gitDir: guessed, commonDir: guessed });
+    statusP = git(statusArgs(), opts.root);
+    indexP = lsFiles();
+    tree = await treeP;
+    if (!tree || tree.gitDir !== guessed || tree.prefix !== '') {
+      statusP.catch(() => undefined);
+      indexP.catch(() => undefined);
+      if (!tree) return await walkProject(opts, t0);
+      gitKey = await gitStateKey(tree);
+      statusP = git(statusArgs(), opts.root);
+      indexP = lsFiles();
+    }
+  } else {
+    tree = await treeP;
+    if (!tree) return await walkProject(opts, t0);
+    gitKey = await gitStateKey(tree);
+    statusP = git(statusArgs(), opts.root);
+    indexP = lsFiles();
+  }
   // Inside a work tree git decides what is ignored. The index already holds each tracked
   // file's size and mtime (git keeps them to avoid re-stat'ing), so only files `git status`
   // reports as changed or untracked, and entries without stat data, are lstat'ed here:
   // a 50k-file tree needs a few lstat calls instead of 50k. The same status output feeds the
   // git facts, so git walks the tree once.
-  const gitKey = await gitStateKey(tree);
-  const statusP = git(statusArgs(), opts.root);
-  const indexOut = await git(['ls-files', '-c', '-s', '--debug', '-z'], opts.root);
+  const indexOut = await indexP;
   if (indexOut.code !== 0) throw new Error(`git ls-files exited with ${indexOut.code}`);
   const indexed = parseLsFilesDebug(indexOut.stdout);
   const gitFacts = opts.facts
