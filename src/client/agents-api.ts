@@ -1,5 +1,6 @@
 import type { SidecarClient } from './sidecar-client.js';
 import type { AgentPriority, AgentStatus, AgentView } from '../agents/types.js';
+import type { SpawnResult } from '../agents/agent-supervisor.js';
 
 /**
  * Typed calls for the agents endpoints (spec §4 Agents), on top of `SidecarClient`.
@@ -17,17 +18,8 @@ export interface SpawnAgentBody {
   priority?: AgentPriority;
 }
 
-export interface SpawnAgentResponse {
-  agent_id: string;
-  spawned: true;
-  status: 'running' | 'queued';
-  process_id: number | null;
-  context_injected: boolean;
-  jwt_token: string;
-  webhook_url: string;
-  timestamp: string;
-  queue_position?: number;
-}
+/** The 201 body of `POST /api/agents/spawn` (the supervisor's own type). */
+export type SpawnAgentResponse = SpawnResult;
 
 export type AgentStatusResponse = AgentView & { timestamp: string };
 

@@ -1,5 +1,5 @@
 import type { SidecarClient } from './sidecar-client.js';
-import type { ResultEnvelope, ResultPayload, ResultStatus } from '../results/result-store.js';
+import type { ResultEnvelope, ResultPage, ResultPayload, ResultQuery, ResultStatus } from '../results/result-store.js';
 import type { NextAgent } from '../results/workflow-rules.js';
 
 export type { ResultEnvelope, ResultPayload, ResultStatus, NextAgent };
@@ -25,23 +25,9 @@ export interface StoreResultResponse {
   timestamp: string;
 }
 
-/** Query of `GET /api/results`. */
-export interface ListResultsQuery {
-  issue_id?: string;
-  agent_type?: string;
-  project_id?: string;
-  status?: ResultStatus;
-  since?: string;
-  until?: string;
-  latest?: boolean;
-  limit?: number;
-  cursor?: string;
-}
-
-export interface ResultsPage {
-  results: ResultEnvelope[];
-  next_cursor: string | null;
-}
+/** Query of `GET /api/results` and one page of its answer: the store's own types (same wire shape). */
+export type ListResultsQuery = ResultQuery;
+export type ResultsPage = ResultPage;
 
 /**
  * Result calls of the typed client, kept beside `SidecarClient` so each resource adds its own file.

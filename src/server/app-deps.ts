@@ -6,6 +6,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { ContextService } from '../context/index.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { AgentSupervisor } from '../agents/agent-supervisor.js';
+import type { AgentStatsSnapshot } from '../agents/types.js';
 import type { ResultStore } from '../results/result-store.js';
 
 export type ComponentHealth = 'ok' | 'degraded' | 'down';
@@ -23,15 +24,7 @@ export type ResultStorePort = ResultStore;
 export type ContextPort = ContextService;
 
 /** The `/status` `agents` section. */
-export interface AgentStats {
-  active: number;
-  queued: number;
-  completed: number;
-  failed: number;
-  spawned_total: number;
-  by_type: Record<string, number>;
-  avg_execution_time_ms: number;
-}
+export type AgentStats = AgentStatsSnapshot;
 
 export interface AgentsPort {
   stats(): AgentStats;
