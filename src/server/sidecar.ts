@@ -1,7 +1,6 @@
-import http from 'node:http';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { ensureSecureDir } from '../storage/atomic-write.js';
@@ -13,6 +12,10 @@ import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
 import { createApp } from './create-app.js';
+import { createHttpServer } from './http-server.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { AUDIT_FILE } from '../audit/read-audit.js';
+import type { RouteModule } from './routes/routers.js';
 import type { AppDeps } from './app-deps.js';
 import { acquirePidLock, releaseState, writeState, type SidecarState } from './state-file.js';
 
@@ -22,6 +25,8 @@ export interface StartSidecarOptions {
   logToStdout?: boolean;
   /** Injected logger (tests); otherwise logs go to `<storage>/logs/`. */
   logger?: Logger;
+  /** Extra route modules (tests: e.g. a slow route to exercise timeouts). */
+  extraRoutes?: RouteModule[];
 }
 
 export interface SidecarHandle {
@@ -85,6 +90,10 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     });
     const key = await loadSigningKey(config.storage_path, config.jwt_secret);
     const tokens = new TokenService(key, await FileRevocationStore.open(config.storage_path), config.token_ttl_seconds);
+    const audit = await AuditLog.open({
+      file: path.join(config.storage_path, AUDIT_FILE), maxFileBytes: config.audit.max_file_bytes, maxFiles: config.audit.max_files,
+    });
+    closers.push(() => audit.close());
     const deps: AppDeps = {
       config,
       logger,
@@ -93,6 +102,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       requestStats: new RequestStats(),
       version: VERSION,
       startedAt: Date.now(),
+      audit,
     };
     // Components: each is built here, registered in `deps` and in `closers` (for a failed start);
     // `close()` below shuts them down in order. Their routes are listed in create-app.ts.
@@ -105,13 +115,8 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       storageBytes: () => Math.round((deps.results?.stats().total_size_mb ?? 0) * 1048576),
     });
 
-    const app = createApp(deps);
-    const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 }, app.callback());
-    const sockets = new Set<Socket>();
-    server.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-    });
+    const app = createApp(deps, options.extraRoutes);
+    const { server, sockets } = createHttpServer(app.callback(), config.http, logger);
     await listen(server, config.port, config.host);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const address = server.address();
@@ -126,6 +131,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     };
     await writeState(config.storage_path, state);
     logger.info({ url, project_id: config.project_id, project_root: config.project_root }, 'sidecar listening');
+    await audit.record({ action: 'sidecar.start', resource: url, outcome: 'success', project_id: config.project_id, details: { pid: process.pid } });
 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
@@ -140,6 +146,10 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
         await serverClosed;
         clearTimeout(forceTimer);
         for (const socket of sockets) socket.destroy();
+        // Last: components may still record (e.g. agents killed on shutdown) while they close.
+        await audit.record({ action: 'sidecar.stop', resource: url, outcome: 'success', project_id: config.project_id, details: { pid: process.pid } })
+          .catch((err: unknown) => logger.error({ err }, 'audit log write failed (sidecar.stop)'));
+        await audit.close();
         await releaseState(config.storage_path);
         logger.info('sidecar stopped');
         logger.flush?.();
