@@ -43,17 +43,7 @@ function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promi
 export function createApp(deps: AppDeps, extraModules: RouteModule[] = []): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: false });
   app.on('error', (err: Error) => deps.logger.warn({ err }, 'connection error'));
-
-  const routerOptions = { sensitive: false, strict: false };
-  const routers: Routers = {
-    public: new Router<AppState>(routerOptions),
-    protected: new Router<AppState>(routerOptions),
-    catalog: new RouteCatalog(),
-  };
-  routers.public.use(recordRoute);
-  const limiter = deps.rateLimiter ?? new AgentRateLimiter(deps.config.rate_limits);
-  routers.protected.use(recordRoute, authenticate(deps.tokens), rateLimit(limiter), jsonBody(deps.config.body_limit_bytes), auditIntent(deps.audit));
-  for (const register of [...ROUTE_MODULES, ...extraModules]) register(routers, deps);
+  const routers = buildRouters(deps, extraModules);
 
   app.use(requestContext(deps.metrics, deps.requestStats));
   app.use(auditTrail(deps.audit, deps.logger));
@@ -64,4 +54,22 @@ export function createApp(deps: AppDeps, extraModules: RouteModule[] = []): Koa<
   app.use(routers.public.routes());
   app.use(routers.protected.routes());
   return app;
+}
+
+/**
+ * The public and protected routers with every route module registered (exported so tests can
+ * compare the routers' layers with the OpenAPI catalog).
+ */
+export function buildRouters(deps: AppDeps, extraModules: RouteModule[] = []): Routers {
+  const routerOptions = { sensitive: false, strict: false };
+  const routers: Routers = {
+    public: new Router<AppState>(routerOptions),
+    protected: new Router<AppState>(routerOptions),
+    catalog: new RouteCatalog(),
+  };
+  routers.public.use(recordRoute);
+  const limiter = deps.rateLimiter ?? new AgentRateLimiter(deps.config.rate_limits);
+  routers.protected.use(recordRoute, authenticate(deps.tokens), rateLimit(limiter), jsonBody(deps.config.body_limit_bytes), auditIntent(deps.audit));
+  for (const register of [...ROUTE_MODULES, ...extraModules]) register(routers, deps);
+  return routers;
 }
