@@ -12,8 +12,11 @@ export interface RawAnswer {
   ms: number;
 }
 
-function parse(text: string): Pick<RawAnswer, 'status' | 'headers' | 'body'> {
+function parse(full: string): Pick<RawAnswer, 'status' | 'headers' | 'body'> {
   const headers: Record<string, string> = {};
+  let text = full;
+  // Skip interim answers (100 Continue) to the final one.
+  while (/^HTTP\/1\.[01] 1\d\d /.test(text) && text.includes('\r\n\r\n')) text = text.slice(text.indexOf('\r\n\r\n') + 4);
   const end = text.indexOf('\r\n\r\n');
   if (end === -1) return { headers };
   const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
