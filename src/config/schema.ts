@@ -53,6 +53,9 @@ const rateLimitSchema = z.strictObject({
 const auditSchema = z.strictObject({
   max_file_bytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
   max_files: z.number().int().min(1).max(100).default(5),
+  /** 'always': fdatasync before the request goes on; 'interval': every `fsync_interval_ms`. */
+  fsync: z.enum(['always', 'interval']).default('interval'),
+  fsync_interval_ms: z.number().int().min(10).max(60_000).default(1_000),
 });
 
 /** HTTP server limits against slow, greedy or malformed clients. */

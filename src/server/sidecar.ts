@@ -92,6 +92,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const tokens = new TokenService(key, await FileRevocationStore.open(config.storage_path), config.token_ttl_seconds);
     const audit = await AuditLog.open({
       file: path.join(config.storage_path, AUDIT_FILE), maxFileBytes: config.audit.max_file_bytes, maxFiles: config.audit.max_files,
+      sync: config.audit.fsync, syncIntervalMs: config.audit.fsync_interval_ms,
     });
     closers.push(() => audit.close());
     const deps: AppDeps = {
