@@ -123,11 +123,16 @@ describe('security: slow clients and connection caps', () => {
   afterEach(() => { for (const socket of sockets.splice(0)) socket.destroy(); });
   after(async () => { await s.stop(); });
 
-  it('answers a slowloris (headers never finished) with 408 REQ_007 and closes it', async () => {
-    const res = await sendRaw(s.handle.port, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a', 4_000);
-    expect(res.closed).to.equal(true);
-    expectContractError(res, 408, 'REQ_007');
-    expect(res.ms).to.be.below(2_500); // 600 ms + a 1 s check interval at most
+  it('answers a slowloris (headers never finished) or a silent connection with 408 REQ_007 and closes it', async () => {
+    const [slow, silent] = await Promise.all([
+      sendRaw(s.handle.port, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a', 4_000),
+      sendRaw(s.handle.port, [], 4_000),
+    ]);
+    for (const res of [slow, silent]) {
+      expect(res.closed).to.equal(true);
+      expectContractError(res, 408, 'REQ_007');
+      expect(res.ms).to.be.below(2_500); // 600 ms + a 1 s check interval at most
+    }
   });
 
   it('answers a body that trickles in past request_timeout with 408 and closes it', async () => {
