@@ -104,12 +104,20 @@ describe('fuzz: schema-derived and hostile requests against a live sidecar', () 
   });
   after(async () => { await s.stop(); });
 
+  /**
+   * /health must answer within `ms`. Up to three samples: one slow sample is the scheduler of a
+   * busy 2-core machine (other test runs), a server wedged by fuzz input is slow every time.
+   */
   async function healthWithin(ms: number): Promise<void> {
-    const started = performance.now();
-    const res = await s.request('GET', '/health');
-    const took = performance.now() - started;
-    expect(res.body.service).to.equal('orchestration-sidecar');
-    expect(took, `/health took ${took.toFixed(1)} ms`).to.be.below(ms);
+    const took: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      const res = await s.request('GET', '/health');
+      took.push(performance.now() - started);
+      expect(res.body.service).to.equal('orchestration-sidecar');
+      if (took.at(-1)! < ms) return;
+    }
+    expect.fail(`/health took ${took.map((t) => t.toFixed(1)).join(', ')} ms`);
   }
 
   function checkAnswer(req: FuzzRequest, res: { status: number; body: any; headers: Record<string, unknown> }): void {

@@ -88,7 +88,8 @@ describe('rate limits over HTTP (spec §3)', () => {
     expect(greedyAnswers.filter((r) => r.status === 429)).to.have.length(290);
     expect(remaining).to.deep.equal(['9', '8', '7', '6', '5', '4', '3', '2', '1', '0']);
     latencies.sort((a, b) => a - b);
-    // The polite agent's own budget is untouched and it is answered while the flood runs.
-    expect(latencies[8]!, `p90 latency ${latencies[8]} ms`).to.be.below(250);
+    // The polite agent's own budget is untouched and it is answered while the flood runs: the
+    // limiter refuses at once, it never queues (the bound is loose for a busy 2-core machine).
+    expect(latencies[8]!, `p90 latency ${latencies[8]} ms`).to.be.below(1_000);
   });
 });
