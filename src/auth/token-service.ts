@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { TokenExpiredError, UnauthorizedError } from '../errors/index.js';
 import { isPermission, PERMISSIONS, type Permission } from './permissions.js';
@@ -89,6 +90,13 @@ export async function signToken(key: Uint8Array, input: MintInput, defaultTtlSec
  * types) into a 401, never a 500.
  */
 export class TokenService {
+  /**
+   * Verified tokens by their exact text. HMAC verification runs as a WebCrypto job on the libuv
+   * pool, where it queues behind result fsyncs; a hit skips it. Expiry and revocation are still
+   * checked on every hit, so caching never extends what a token may do.
+   */
+  private readonly verified = new LRUCache<string, AuthInfo>({ max: 10_000 });
+
   constructor(
     private readonly key: Uint8Array,
     private readonly revocations: RevocationStore,
@@ -100,6 +108,22 @@ export class TokenService {
   }
 
   async verify(token: string): Promise<AuthInfo> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      const now = Math.floor(Date.now() / 1000);
+      if (cached.exp + CLOCK_TOLERANCE_S <= now) {
+        this.verified.delete(token);
+        throw new TokenExpiredError(new Date(cached.exp * 1000).toISOString());
+      }
+      if (this.revocations.isRevoked(cached.jti)) throw new UnauthorizedError('Token has been revoked');
+      return cached;
+    }
+    const info = await this.verifyUncached(token);
+    this.verified.set(token, info);
+    return info;
+  }
+
+  private async verifyUncached(token: string): Promise<AuthInfo> {
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.key, {

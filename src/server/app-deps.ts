@@ -5,6 +5,7 @@ import type { RequestStats } from '../observability/request-stats.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuditSink } from '../audit/audit-log.js';
 import type { AgentRateLimiter } from '../protection/agent-rate-limiter.js';
+import type { ResultStore } from '../results/result-store.js';
 
 export type ComponentHealth = 'ok' | 'degraded' | 'down';
 
@@ -22,14 +23,19 @@ export interface EventBusStats {
 export interface EventBusPort {
   stats(): EventBusStats;
   health(): ComponentHealth;
+  /** Used by `POST /api/results` to announce `agent_completed` / `agent_failed`. */
+  publish(input: {
+    event_type: string;
+    publisher: string;
+    topic?: string;
+    data?: Record<string, unknown>;
+    correlation_id?: string | null;
+  }): Promise<{ event: { event_id: string; timestamp: string } }>;
   close(): Promise<void>;
 }
 
-export interface ResultStorePort {
-  stats(): { results_stored: number; total_size_mb: number };
-  health(): ComponentHealth;
-  close(): Promise<void>;
-}
+/** The result store (src/results): the routes use all of it, /status and /health its stats and health. */
+export type ResultStorePort = ResultStore;
 
 export interface ContextPort {
   stats(): { context_cache_entries: number; context_cache_bytes: number; cache_hit_rate: number; cache_hits: number; cache_misses: number };

@@ -19,9 +19,10 @@ import { statusRoutes } from './routes/status.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { authRoutes } from './routes/auth.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { resultRoutes } from './routes/results.js';
 
 /** Every resource's routes, in one list, so adding a resource is one line here. */
-const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes];
+const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, resultRoutes];
 
 /** Record the matched route template (for metrics and audit) before anything can fail. */
 function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promise<void> {

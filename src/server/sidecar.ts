@@ -11,6 +11,7 @@ import { createLogger } from '../logging/create-logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
+import { openResultStore } from '../results/open-result-store.js';
 import { createApp } from './create-app.js';
 import { createHttpServer } from './http-server.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -107,6 +108,11 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     };
     // Components: each is built here, registered in `deps` and in `closers` (for a failed start);
     // `close()` below shuts them down in order. Their routes are listed in create-app.ts.
+    const results = await openResultStore(config, { log: logger.child({ module: 'results' }) });
+    deps.results = results;
+    closers.push(() => results.close());
+    logger.info({ results_indexed: results.openReport.results_indexed, quarantined: results.openReport.quarantined.length,
+      expired_removed: results.openReport.expired_removed, duration_ms: results.openReport.duration_ms }, 'result store opened');
 
     deps.metrics.setSources({
       activeAgents: () => deps.agents?.stats().active ?? 0,

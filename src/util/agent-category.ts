@@ -34,3 +34,15 @@ export function categoryOf(agentType: string): AgentCategory {
   for (const [category, pattern] of RULES) if (pattern.test(t)) return category;
   return 'default';
 }
+
+/**
+ * True when a rule pattern names this agent type: `*`, the exact type (case-insensitive) or its
+ * category (e.g. `coding`). Used by workflow rules (`when_agent`).
+ *
+ * @example agentMatches('coding', 'go-expert') // true
+ */
+export function agentMatches(pattern: string, agentType: string): boolean {
+  if (pattern === '*') return true;
+  const p = pattern.toLowerCase();
+  return p === agentType.toLowerCase() || p === categoryOf(agentType);
+}

@@ -8,6 +8,14 @@ import type { MintInput } from '../../src/auth/token-service.js';
 import { startSidecar, type SidecarHandle } from '../../src/server/sidecar.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import type { RouteModule } from '../../src/server/routes/routers.js';
+import { AGENT_CATEGORIES } from '../../src/util/agent-category.js';
+
+/**
+ * Functional tests make bursts of requests with agent tokens; rate limits have their own tests
+ * (test/server/rate-limit.test.ts). So a test server is unlimited unless the test passes
+ * `config.rate_limits` (pass `{}` for the spec defaults).
+ */
+const UNLIMITED = Object.fromEntries([...AGENT_CATEGORIES, 'admin'].map((c) => [c, { points_per_minute: null }]));
 import { makeTempDir, removeDir } from './temp-dir.js';
 
 export interface TestResponse<T = any> {
@@ -90,7 +98,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const projectRoot = options.projectRoot ?? (await makeTempDir('cco-project-'));
   const storage = options.storage ?? path.join(await makeTempDir('cco-storage-'), 'orchestration');
   await mkdir(projectRoot, { recursive: true });
-  const config = configFor({ port: 0, log_level: 'silent', watch: false, ...options.config, project_root: projectRoot, storage_path: storage });
+  const config = configFor({
+    port: 0, log_level: 'silent', watch: false, ...options.config,
+    rate_limits: options.config?.rate_limits ?? UNLIMITED, project_root: projectRoot, storage_path: storage,
+  });
   const logger = createLogger({ level: 'silent' });
   const extraRoutes = options.extraRoutes ?? [];
   let handle = await startSidecar({ config, logger, extraRoutes });

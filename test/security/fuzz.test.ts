@@ -55,10 +55,12 @@ function requestArbitrary(spec: AnySpec): fc.Arbitrary<FuzzRequest> {
   const query = clampWaits(jsonSchema(spec.query));
   const body = jsonSchema(spec.body);
   return fc.record({
-    params: params ? fromSchema(params, 3) : fc.constant({}),
-    query: query ? fromSchema(query, 3) : fc.dictionary(fc.constantFrom('x', 'token', '__proto__', 'limit'), fc.constantFrom(...HOSTILE_STRINGS), { maxKeys: 2 }),
+    params: params ? fc.oneof(fromSchema(params, 3), fromSchema(params, 40)) : fc.constant({}),
+    query: query ? fc.oneof(fromSchema(query, 3), fromSchema(query, 40)) : fc.dictionary(fc.constantFrom('x', 'token', '__proto__', 'limit'), fc.constantFrom(...HOSTILE_STRINGS), { maxKeys: 2 }),
     body: fc.oneof(
-      { weight: 6, arbitrary: body ? fromSchema(body, 3) : fc.constant(undefined) },
+      // Mostly hostile leaves, or mostly valid ones (so handlers run and store, not only refuse).
+      { weight: 3, arbitrary: body ? fromSchema(body, 3) : fc.constant(undefined) },
+      { weight: 3, arbitrary: body ? fromSchema(body, 40) : fc.constant(undefined) },
       { weight: 1, arbitrary: fc.constantFrom(...HOSTILE_RAW_BODIES).map((raw) => ({ __raw: raw })) },
     ),
     rawSegments: fc.boolean(),

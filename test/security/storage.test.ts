@@ -46,6 +46,10 @@ describe('security: storage dirs 0700 and files 0600 even under umask 000', () =
         const { jti } = await s.handle.deps.tokens.verify(victim);
         await s.request('POST', '/api/auth/revoke', { token: s.adminToken, body: { jti } });
       }
+      const agent = await s.tokenFor({ sub: 'py-1', agent_type: 'python-specialist' });
+      for (const status of ['success', 'failed']) {
+        await s.request('POST', '/api/results', { token: agent, body: { agent_id: 'py-1', agent_type: 'python-specialist', issue_id: 'ISSUE-1', result: { status } } });
+      }
       await s.request('GET', '/status');
       process.stdout.write('READY\\n');
       process.stdin.on('end', async () => { await s.stop(); process.exit(0); });
@@ -65,6 +69,8 @@ describe('security: storage dirs 0700 and files 0600 even under umask 000', () =
       for (const expected of ['', 'jwt.key', 'sidecar.pid', 'sidecar.json', 'revoked.json', 'audit.log', 'audit.log.1', 'audit.log.2']) {
         expect(names, `${expected} exists`).to.include(expected);
       }
+      // Whatever components created (results tree, journals, …) is held to the same modes.
+      expect(names.filter((n) => n.startsWith('results')).length, 'result files exist').to.be.above(2);
       for (const e of running) expect(e.mode, e.file).to.equal(e.isDir ? 0o700 : 0o600);
     } finally {
       child.stdin.end();
@@ -116,7 +122,17 @@ describe('security: a full disk', () => {
     const revoked = await readFile(path.join(server.storage, 'revoked.json'), 'utf8').catch(() => '{}');
     expect(JSON.parse(revoked)).not.to.have.property(jti);
 
+    // The result store: 507 on a full disk, nothing stored, nothing partial.
+    const agent = await server.tokenFor({ sub: 'py-1', agent_type: 'python-specialist' });
+    const result = { agent_id: 'py-1', agent_type: 'python-specialist', issue_id: 'FULL-1', result: { status: 'success', rationale: 'r'.repeat(20_000) } };
+    expectContractError(await server.request('POST', '/api/results', { token: agent, body: result }), 507, 'STR_001');
+    expect((await server.request('GET', '/api/results?issue_id=FULL-1', { token: agent })).body.results).to.deep.equal([]);
+    expect((await walk(server.storage)).filter((e) => /\.tmp$/.test(e.file)).map((e) => e.file)).to.deep.equal([]);
+
     await disk!.release();
+    const stored = await server.request('POST', '/api/results', { token: agent, body: result });
+    expect(stored.status).to.equal(201);
+    expect((await server.request('GET', '/api/results?issue_id=FULL-1', { token: agent })).body.results).to.have.length(1);
     const ok = await server.request('POST', '/api/auth/revoke', { token: server.adminToken, body: { jti } });
     expect(ok.status).to.equal(200);
     expect(JSON.parse(await readFile(path.join(server.storage, 'revoked.json'), 'utf8'))).to.have.property(jti);

@@ -8,7 +8,7 @@ import { testRoutes } from '../helpers/test-routes.js';
 describe('audit log over HTTP', () => {
   let s: TestServer;
   const calls = { echo: 0 };
-  before(async () => { s = await startTestServer({ extraRoutes: [testRoutes(calls)] }); });
+  before(async () => { s = await startTestServer({ extraRoutes: [testRoutes(calls)], config: { rate_limits: {} } }); });
   after(async () => { await s.stop(); });
 
   const entries = async (): Promise<AuditEntry[]> =>
@@ -34,6 +34,18 @@ describe('audit log over HTTP', () => {
     }
     expect(lines[0]!.status).to.equal(null);
     expect(lines[1]!.status).to.equal(200);
+  });
+
+  it('audits a stored result the same way (every route merged later is covered)', async () => {
+    const token = await s.tokenFor({ sub: 'py-7', agent_type: 'python-specialist' });
+    const res = await s.request('POST', '/api/results', {
+      token, body: { agent_id: 'py-7', agent_type: 'python-specialist', issue_id: 'AUD-1', result: { status: 'success' } },
+    });
+    expect(res.status).to.equal(201);
+    const lines = await forRequest(String(res.headers['x-request-id']));
+    expect(lines.map((e) => [e.outcome, e.status, e.action, e.sub])).to.deep.equal([
+      ['intent', null, 'POST /api/results', 'py-7'], ['success', 201, 'POST /api/results', 'py-7'],
+    ]);
   });
 
   it('records 401 and 403 whatever the method, with the contract code', async () => {
