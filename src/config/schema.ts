@@ -19,6 +19,10 @@ const eventsSchema = z.strictObject({
   /** 'always': fsync the journal before answering 202; 'interval': fsync every `fsync_interval_ms`. */
   fsync: z.enum(['always', 'interval']).default('always'),
   fsync_interval_ms: z.number().int().min(1).default(50),
+  /** Largest accepted serialized `data` of one event (400 EVT_002 beyond). */
+  max_event_bytes: z.number().int().min(256).max(10 * 1024 * 1024).default(1024 * 1024),
+  /** Memory bound of the buffer: oldest events are evicted (and dead-lettered) beyond it. */
+  buffer_max_bytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024),
 });
 
 const resultsSchema = z.strictObject({
@@ -75,7 +79,10 @@ const httpSchema = z.strictObject({
 const agentCommandSchema = z.strictObject({
   command: z.string().min(1),
   args: z.array(z.string()).default([]),
+  /** Set for this agent type by the operator (trusted, applied over the base environment). */
   env: z.record(z.string(), z.string()).default({}),
+  /** Names of the sidecar's own environment variables passed through (e.g. an API key). */
+  inherit_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
   timeout_seconds: z.number().int().min(1).max(7 * 86_400).default(3_600),
 });
 
@@ -105,6 +112,20 @@ export const configSchema = z.strictObject({
   agents: z.record(z.string(), agentCommandSchema).default({}),
   max_concurrent_agents: z.number().int().min(1).max(10_000).default(119),
   agent_queue_size: z.number().int().min(0).max(1_000_000).default(1_000),
+  /**
+   * Between SIGTERM and SIGKILL when an agent group is stopped (timeout, kill, shutdown). Kept
+   * under the 5 s within which a stopping sidecar must exit.
+   */
+  agent_kill_grace_seconds: z.number().min(0).max(600).default(3),
+  /**
+   * CPU niceness of agent processes (0 = same as the sidecar). Agents are batch work: when they
+   * saturate the machine the sidecar, at normal priority, must still answer them promptly.
+   */
+  agent_nice: z.number().int().min(0).max(19).default(19),
+  /** Per stream (stdout, stderr) and agent; output past it is drained and dropped. */
+  agent_log_max_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  /** Finished agents (state and logs) older than this are removed. */
+  agent_history_days: z.number().min(0.0001).max(36_500).default(30),
   /** Context engine overrides (agent profiles etc.), validated by the context module. */
   context: z.record(z.string(), z.unknown()).default({}),
 });

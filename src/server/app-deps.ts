@@ -5,34 +5,17 @@ import type { RequestStats } from '../observability/request-stats.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuditSink } from '../audit/audit-log.js';
 import type { AgentRateLimiter } from '../protection/agent-rate-limiter.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { AgentSupervisor } from '../agents/agent-supervisor.js';
 import type { ResultStore } from '../results/result-store.js';
 
 export type ComponentHealth = 'ok' | 'degraded' | 'down';
 
 /** The `/status` `events` section, measured by the bus. */
-export interface EventBusStats {
-  total_published: number;
-  total_delivered: number;
-  active_subscriptions: number;
-  queue_depth: number;
-  avg_delivery_time_ms: number;
-  dead_letter_queue_size: number;
-}
+export type { EventBusStats } from '../events/event-bus.js';
 
-/** What the server core needs from the event bus (the bus module offers much more). */
-export interface EventBusPort {
-  stats(): EventBusStats;
-  health(): ComponentHealth;
-  /** Used by `POST /api/results` to announce `agent_completed` / `agent_failed`. */
-  publish(input: {
-    event_type: string;
-    publisher: string;
-    topic?: string;
-    data?: Record<string, unknown>;
-    correlation_id?: string | null;
-  }): Promise<{ event: { event_id: string; timestamp: string } }>;
-  close(): Promise<void>;
-}
+/** The event bus (src/events): routes use all of it, /status, /health and /metrics its stats and health. */
+export type EventBusPort = EventBus;
 
 /** The result store (src/results): the routes use all of it, /status and /health its stats and health. */
 export type ResultStorePort = ResultStore;
@@ -78,5 +61,11 @@ export interface AppDeps {
   bus?: EventBusPort;
   results?: ResultStorePort;
   context?: ContextPort;
-  agents?: AgentsPort;
+  /** The agent supervisor (it implements AgentsPort); its routes are in routes/agents.ts. */
+  agents?: AgentSupervisor;
+  /**
+   * Build the context of an issue for an agent type (set where the context engine is wired).
+   * Spawned agents find it in `CONTEXT_FILE`; without it they get issue, type and task only.
+   */
+  buildAgentContext?: (issueId: string, agentType: string, options: { task: string; requirements: readonly string[] }) => Promise<unknown>;
 }

@@ -19,10 +19,12 @@ import { statusRoutes } from './routes/status.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { authRoutes } from './routes/auth.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { agentsRoutes } from './routes/agents.js';
 import { resultRoutes } from './routes/results.js';
+import { eventRoutes } from './routes/events.js';
 
 /** Every resource's routes, in one list, so adding a resource is one line here. */
-const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, resultRoutes];
+const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes, eventRoutes];
 
 /** Record the matched route template (for metrics and audit) before anything can fail. */
 function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promise<void> {

@@ -11,6 +11,7 @@ import { createLogger } from '../logging/create-logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
+import { createEventBus } from '../events/create-event-bus.js';
 import { openResultStore } from '../results/open-result-store.js';
 import { createApp } from './create-app.js';
 import { createHttpServer } from './http-server.js';
@@ -19,6 +20,9 @@ import { AUDIT_FILE } from '../audit/read-audit.js';
 import type { RouteModule } from './routes/routers.js';
 import type { AppDeps } from './app-deps.js';
 import { acquirePidLock, releaseState, writeState, type SidecarState } from './state-file.js';
+import { AgentSupervisor } from '../agents/agent-supervisor.js';
+import { defaultPermissionsFor, isPermission } from '../auth/permissions.js';
+import { parentEnvironment } from '../config/parent-env.js';
 
 export interface StartSidecarOptions {
   config: Config;
@@ -108,11 +112,40 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     };
     // Components: each is built here, registered in `deps` and in `closers` (for a failed start);
     // `close()` below shuts them down in order. Their routes are listed in create-app.ts.
+    const bus = await createEventBus({ config, logger: logger.child({ module: 'events' }) });
+    deps.bus = bus;
+    closers.push(() => bus.close());
     const results = await openResultStore(config, { log: logger.child({ module: 'results' }) });
     deps.results = results;
     closers.push(() => results.close());
     logger.info({ results_indexed: results.openReport.results_indexed, quarantined: results.openReport.quarantined.length,
       expired_removed: results.openReport.expired_removed, duration_ms: results.openReport.duration_ms }, 'result store opened');
+
+    // Agents: recovery of a crashed predecessor's agents runs before we listen. SIDECAR_URL and
+    // the bus/context hooks are read lazily: the port is known only after listen, and the bus and
+    // context engine may be wired after this.
+    let agentApiUrl = '';
+    const agents = new AgentSupervisor({
+      config,
+      parentEnv: parentEnvironment(),
+      sidecarUrl: () => agentApiUrl,
+      mintToken: (req) => tokens.mint({ ...req, permissions: req.permissions.filter(isPermission) }),
+      defaultPermissions: (agentType) => defaultPermissionsFor(agentType, config.permissions),
+      // Lifecycle events go on the bus once one is wired (deps.bus); without a bus they are skipped.
+      publish: (event) => deps.bus?.publish(event),
+      buildContext: async (issueId, agentType, opts) => deps.buildAgentContext?.(issueId, agentType, opts),
+      logger,
+    });
+    await agents.start();
+    deps.agents = agents;
+    // Last resort when the process dies without close() (hard-stop timer, uncaught error):
+    // SIGKILL every agent group so nothing outlives the sidecar.
+    const killAgentsOnExit = (): void => agents.killAllSync();
+    process.on('exit', killAgentsOnExit);
+    closers.push(async () => {
+      await agents.close();
+      process.off('exit', killAgentsOnExit);
+    });
 
     deps.metrics.setSources({
       activeAgents: () => deps.agents?.stats().active ?? 0,
@@ -130,6 +163,9 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const port = typeof address === 'object' && address ? address.port : config.port;
     const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${hostForUrl}:${port}`;
+    // Agents run on this machine: a wildcard bind is reached through loopback.
+    const agentHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : hostForUrl;
+    agentApiUrl = `http://${agentHost}:${port}/api`;
     if (!LOOPBACK.has(config.host)) logger.warn({ host: config.host }, 'listening beyond loopback: every agent on the network can reach this sidecar');
 
     const state: SidecarState = {
@@ -145,8 +181,11 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       closing ??= (async () => {
         const forceTimer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_DEADLINE_MS);
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-        // Components answer their waiters and stop their agents before sockets are dropped.
-        const components = [deps.agents, deps.context, deps.bus, deps.results];
+        // Agents stop first (their final lifecycle events still reach the bus), then the other
+        // components answer their waiters, before sockets are dropped.
+        await deps.agents?.close().catch((err: Error) => logger.error({ err }, 'agents did not stop cleanly'));
+        process.off('exit', killAgentsOnExit);
+        const components = [deps.context, deps.bus, deps.results];
         await Promise.allSettled(components.map((c) => c?.close()));
         server.closeIdleConnections();
         setImmediate(() => server.closeIdleConnections());

@@ -4,6 +4,15 @@ import { randomBytes } from 'node:crypto';
 
 const TMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
+export interface AtomicWriteOptions {
+  /**
+   * Default true. false skips both fsyncs: the rename is still atomic for every reader and
+   * survives a crash of this process (the page cache does), just not a power loss. For files
+   * that matter only while the machine stays up (transient files, states superseded soon).
+   */
+  durable?: boolean;
+}
+
 /**
  * Durable atomic write: a crash leaves either the old file or the new one, never a torn one.
  *
@@ -15,7 +24,8 @@ const TMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | co
  *
  * @example await writeFileAtomic('/data/results/p/i/t.json', JSON.stringify(doc))
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600, options: AtomicWriteOptions = {}): Promise<void> {
+  const durable = options.durable ?? true;
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await fsp.open(tmp, TMP_FLAGS, mode);
@@ -24,11 +34,11 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await handle.writeFile(data);
     // umask may have narrowed the mode at creation; never widen it beyond what was asked.
     await handle.chmod(mode);
-    await handle.sync();
+    if (durable) await handle.sync();
     await handle.close();
     await fsp.rename(tmp, file);
     renamed = true;
-    await fsyncDir(dir);
+    if (durable) await fsyncDir(dir);
   } finally {
     if (!renamed) {
       await handle.close().catch(() => undefined);

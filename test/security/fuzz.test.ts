@@ -15,10 +15,9 @@ type Json = Record<string, any>;
 const jsonSchema = (schema: z.ZodType | undefined): Json | undefined =>
   schema ? (z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json) : undefined;
 
-/** Keep a wait route's own timeout short: the fuzz run is bounded in time. */
-function clampWaits(schema: Json | undefined): Json | undefined {
-  if (!schema?.properties?.timeout) return schema;
-  return { ...schema, properties: { ...schema.properties, timeout: { type: 'integer', minimum: 0, maximum: 150 } } };
+/** A long-poll route (it takes `timeout`): the fuzz always sends a short one, the run is bounded in time. */
+function isWait(schema: Json | undefined): boolean {
+  return Boolean(schema?.properties?.timeout);
 }
 
 /** encodeURIComponent throws on lone surrogates; send U+FFFD for them instead. */
@@ -52,7 +51,8 @@ interface FuzzRequest {
 
 function requestArbitrary(spec: AnySpec): fc.Arbitrary<FuzzRequest> {
   const params = jsonSchema(spec.params);
-  const query = clampWaits(jsonSchema(spec.query));
+  const query = jsonSchema(spec.query);
+  const waits = isWait(query);
   const body = jsonSchema(spec.body);
   return fc.record({
     params: params ? fc.oneof(fromSchema(params, 3), fromSchema(params, 40)) : fc.constant({}),
@@ -70,6 +70,7 @@ function requestArbitrary(spec: AnySpec): fc.Arbitrary<FuzzRequest> {
     auth: fc.constantFrom<FuzzRequest['auth']>('admin', 'admin', 'agent', 'none', 'junk'),
     junkToken: fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom(...HOSTILE_STRINGS), fc.base64String({ maxLength: 200 }).map((b) => `${b}.${b}.${b}`)),
     requestId: fc.oneof(fc.constant(''), fc.string({ maxLength: 80 }), fc.constantFrom(...HOSTILE_STRINGS)),
+    waitMs: fc.integer({ min: 0, max: 150 }),
   }).map((r) => {
     const paramValues = (r.params && typeof r.params === 'object' ? r.params : {}) as Record<string, unknown>;
     let path = spec.path.replace(/:([A-Za-z0-9_]+)/g, (_m, name: string) => {
@@ -78,9 +79,10 @@ function requestArbitrary(spec: AnySpec): fc.Arbitrary<FuzzRequest> {
     });
     if (r.upper) path = path.toUpperCase();
     if (r.trailingSlash) path += '/';
-    const q = r.query && typeof r.query === 'object' && !Array.isArray(r.query)
-      ? Object.entries(r.query as Record<string, unknown>).map(([k, v]) => `${encode(k)}=${encode(asText(v).slice(0, 2000))}`).join('&')
-      : '';
+    const entries = r.query && typeof r.query === 'object' && !Array.isArray(r.query) ? Object.entries(r.query as Record<string, unknown>) : [];
+    const pairs = entries.filter(([k]) => !waits || k !== 'timeout').map(([k, v]) => `${encode(k)}=${encode(asText(v).slice(0, 2000))}`);
+    if (waits) pairs.push(`timeout=${r.waitMs}`);
+    const q = pairs.join('&');
     const headers: Record<string, string> = {};
     if (r.contentType) headers['content-type'] = r.contentType;
     // Header values must be latin1 without controls for the client to send them at all.

@@ -1,0 +1,253 @@
+import { constants, ftruncateSync, promises as fsp, writeSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { ensureSecureDir, fsyncDir, writeFileAtomic } from '../storage/atomic-write.js';
+import { asRecord, type JournalRecord } from './journal-records.js';
+
+const JOURNAL_FILE = 'journal.jsonl';
+const LOCK_FILE = 'journal.lock';
+const READ_CHUNK = 1 << 20;
+const OPEN_FLAGS = constants.O_RDWR | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW;
+
+/** What reading the journal at open found. */
+export interface JournalOpenReport {
+  /** Bytes of valid journal after repair. */
+  bytes: number;
+  /** Complete lines that did not parse as a record (skipped). */
+  corruptLines: number;
+  /** Bytes of an incomplete last line cut off (a write interrupted by a crash). */
+  tornBytes: number;
+  /** The last record was a clean-close marker. */
+  cleanClose: boolean;
+  /** The file did not exist (a new journal). */
+  created: boolean;
+}
+
+/** Receives every valid record with its raw line (newline included) in file order. */
+export type RecordVisitor = (record: JournalRecord, line: string) => void;
+
+/**
+ * The append-only journal file of the embedded bus: `<storage>/events/journal.jsonl`, 0600, in
+ * a 0700 directory, guarded by a lock file so two sidecars never append to the same journal.
+ *
+ * Writes are serialised by the caller (one batch at a time): `append` either writes the whole
+ * batch or truncates the file back to where it was and throws, so a failed write (ENOSPC)
+ * never leaves a half record for the next open to misread. `rewrite` replaces the file
+ * atomically (compaction).
+ */
+export class EventJournal {
+  private handle: FileHandle;
+  private sizeBytes: number;
+  private broken = false;
+
+  private constructor(
+    readonly dir: string,
+    handle: FileHandle,
+    size: number,
+  ) {
+    this.handle = handle;
+    this.sizeBytes = size;
+  }
+
+  get file(): string {
+    return path.join(this.dir, JOURNAL_FILE);
+  }
+
+  /** Current size in bytes. */
+  get size(): number {
+    return this.sizeBytes;
+  }
+
+  /** True after a write failed and could not be rolled back: the file must not be appended to. */
+  get isBroken(): boolean {
+    return this.broken;
+  }
+
+  /**
+   * Lock the directory, read every record (calling `visit`), repair a torn tail, and return the
+   * journal ready for appends. A journal that another live process holds is refused.
+   */
+  static async open(dirGiven: string, visit: RecordVisitor): Promise<{ journal: EventJournal; report: JournalOpenReport }> {
+    const dir = path.resolve(dirGiven);
+    await ensureSecureDir(dir);
+    await acquireLock(path.join(dir, LOCK_FILE));
+    let handle: FileHandle | undefined;
+    try {
+      const file = path.join(dir, JOURNAL_FILE);
+      let created = false;
+      try {
+        await fsp.lstat(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        created = true;
+      }
+      handle = await fsp.open(file, OPEN_FLAGS, 0o600);
+      const st = await handle.stat();
+      if (!st.isFile()) throw new Error(`Event journal ${file} is not a regular file`);
+      if ((st.mode & 0o077) !== 0) await handle.chmod(0o600);
+      const report = await readRecords(handle, st.size, visit);
+      if (report.bytes < st.size) {
+        await handle.truncate(report.bytes);
+        await handle.sync();
+      }
+      if (created) await fsyncDir(dir);
+      return { journal: new EventJournal(dir, handle, report.bytes), report: { ...report, created } };
+    } catch (err) {
+      await handle?.close().catch(() => undefined);
+      await releaseLock(path.join(dir, LOCK_FILE));
+      throw err;
+    }
+  }
+
+  /**
+   * Append `text` (whole lines). All or nothing: on failure the file is cut back and the error
+   * rethrown.
+   *
+   * Synchronous on purpose: an append of a batch is a page-cache copy of a few kilobytes
+   * (microseconds), while an async write costs a thread-pool round trip per batch on the publish
+   * path; under load that round trip was a large share of the publish latency. Only the fsync,
+   * which waits for the device, goes to the thread pool.
+   */
+  append(text: string): void {
+    if (this.broken) throw new Error('Event journal is unusable after a failed write');
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    try {
+      while (off < buf.length) off += writeSync(this.handle.fd, buf, off, buf.length - off);
+      this.sizeBytes += buf.length;
+    } catch (err) {
+      this.rollback();
+      throw err;
+    }
+  }
+
+  /** fdatasync: makes every appended byte durable (the size change included). */
+  async sync(): Promise<void> {
+    try {
+      await this.handle.datasync();
+    } catch (err) {
+      // After a failed fsync the kernel may have dropped dirty pages: what is on disk is unknown.
+      this.broken = true;
+      throw err;
+    }
+  }
+
+  /** Atomically replace the journal with `text` (compaction) and continue appending to it. */
+  async rewriteBuffer(data: Uint8Array): Promise<void> {
+    if (this.broken) throw new Error('Event journal is unusable after a failed write');
+    await writeFileAtomic(this.file, data, 0o600);
+    const next = await fsp.open(this.file, OPEN_FLAGS, 0o600);
+    const old = this.handle;
+    this.handle = next;
+    this.sizeBytes = data.byteLength;
+    await old.close().catch(() => undefined);
+  }
+
+  /** Sync, close and unlock. */
+  async close(): Promise<void> {
+    try {
+      if (!this.broken) await this.handle.datasync();
+    } finally {
+      await this.handle.close().catch(() => undefined);
+      await releaseLock(path.join(this.dir, LOCK_FILE));
+    }
+  }
+
+  private rollback(): void {
+    try {
+      ftruncateSync(this.handle.fd, this.sizeBytes);
+    } catch {
+      this.broken = true;
+    }
+  }
+}
+
+/**
+ * Read the file in chunks (a journal can be larger than the biggest string V8 allows) and split
+ * it on newlines. A last line without a newline is a write cut short by a crash: its publish was
+ * never acknowledged, so it is cut off. A complete line that does not parse is skipped and counted.
+ */
+async function readRecords(handle: FileHandle, size: number, visit: RecordVisitor): Promise<Omit<JournalOpenReport, 'created'>> {
+  let pos = 0;
+  let carry: Buffer = Buffer.alloc(0);
+  let goodEnd = 0;
+  let corruptLines = 0;
+  let lastType: string | undefined;
+  const chunk = Buffer.allocUnsafe(READ_CHUNK);
+  while (pos < size) {
+    const { bytesRead } = await handle.read(chunk, 0, Math.min(READ_CHUNK, size - pos), pos);
+    if (bytesRead === 0) break;
+    const data: Buffer = carry.length ? Buffer.concat([carry, chunk.subarray(0, bytesRead)]) : Buffer.from(chunk.subarray(0, bytesRead));
+    const dataStart = pos - carry.length;
+    pos += bytesRead;
+    let lineStart = 0;
+    for (let nl = data.indexOf(10, lineStart); nl >= 0; nl = data.indexOf(10, lineStart)) {
+      const line = data.toString('utf8', lineStart, nl + 1);
+      lineStart = nl + 1;
+      goodEnd = dataStart + lineStart;
+      let record: JournalRecord | null = null;
+      try {
+        record = asRecord(JSON.parse(line));
+      } catch {
+        record = null;
+      }
+      if (record) {
+        lastType = record.t;
+        visit(record, line);
+      } else if (line.trim() !== '') {
+        corruptLines++;
+      }
+    }
+    carry = data.subarray(lineStart);
+  }
+  return { bytes: goodEnd, corruptLines, tornBytes: size - goodEnd, cleanClose: lastType === 'c' };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Lock files held by journals open in this process. The pid in a lock file cannot tell "another
+ * journal in this very process" from "a crashed earlier process that had the same pid" (common in
+ * containers, where a restarted sidecar often gets the same pid), so this process remembers its
+ * own locks and treats a lock with its pid that it does not hold as stale.
+ */
+const heldLocks = new Set<string>();
+
+async function acquireLock(file: string): Promise<void> {
+  if (heldLocks.has(file)) throw new Error(`Event journal in ${path.dirname(file)} is already open in this process`);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fh = await fsp.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      try {
+        await fh.writeFile(`${process.pid}\n`);
+      } finally {
+        await fh.close();
+      }
+      heldLocks.add(file);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw new Error(`Event journal in ${path.dirname(file)} is in use by process ${pid}`);
+    }
+    // A stale lock left by a crashed sidecar.
+    await fsp.unlink(file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+  throw new Error(`Cannot lock the event journal in ${path.dirname(file)}`);
+}
+
+async function releaseLock(file: string): Promise<void> {
+  if (!heldLocks.delete(file)) return;
+  await fsp.unlink(file).catch(() => undefined);
+}
