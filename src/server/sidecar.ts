@@ -17,6 +17,7 @@ import { createApp } from './create-app.js';
 import { createHttpServer } from './http-server.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { AUDIT_FILE } from '../audit/read-audit.js';
+import { recordAgentLifecycle } from '../audit/agent-lifecycle-audit.js';
 import type { RouteModule } from './routes/routers.js';
 import type { AppDeps } from './app-deps.js';
 import { acquirePidLock, releaseState, writeState, type SidecarState } from './state-file.js';
@@ -131,8 +132,12 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       sidecarUrl: () => agentApiUrl,
       mintToken: (req) => tokens.mint({ ...req, permissions: req.permissions.filter(isPermission) }),
       defaultPermissions: (agentType) => defaultPermissionsFor(agentType, config.permissions),
-      // Lifecycle events go on the bus once one is wired (deps.bus); without a bus they are skipped.
-      publish: (event) => deps.bus?.publish(event),
+      // Lifecycle events are audited (every start and exit, also timeout kills and crashes), then go
+      // on the bus once one is wired (deps.bus); without a bus they are skipped.
+      publish: async (event) => {
+        await recordAgentLifecycle(audit, event).catch((err: unknown) => logger.error({ err, agent_id: event.data.agent_id }, 'audit log write failed (agent lifecycle)'));
+        return deps.bus?.publish(event);
+      },
       buildContext: async (issueId, agentType, opts) => deps.buildAgentContext?.(issueId, agentType, opts),
       logger,
     });
