@@ -84,6 +84,7 @@ function holdHalfOpen(port: number, count: number): { open: () => number; reopen
     if (stopped) return;
     const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half-Open: '));
     sockets.add(socket);
+    socket.resume(); // consume the server's 408 so 'end' and 'close' fire
     socket.on('error', () => undefined);
     socket.on('close', () => {
       sockets.delete(socket);
@@ -151,6 +152,7 @@ async function main(): Promise<void> {
   const held: Waiter[] = [];
   let sockets: ReturnType<typeof holdHalfOpen> | undefined;
   try {
+    await measureHealth(ready.port, 20); // warm-up (JIT, first statfs)
     result.health_idle_ms = await measureHealth(ready.port, 100);
 
     sockets = holdHalfOpen(ready.port, halfOpen);
@@ -174,7 +176,17 @@ async function main(): Promise<void> {
       });
     });
     result.sidecar_rss_mb = healthRes.checks?.memory_usage_mb;
-    result.health_within_budget = health.max < HEALTH_BUDGET_MS;
+
+    // Hold on past the server's headers timeout (10 s): it cuts the half-open sockets with 408 and
+    // we open new ones at once, so /health is measured again under that churn.
+    const holdMs = arg('hold-ms', 11_000);
+    if (holdMs > 0) {
+      await new Promise((r) => setTimeout(r, holdMs));
+      result.health_during_half_open_churn_ms = await measureHealth(ready.port, 200);
+      result.half_open_reopened_after_server_timeout = sockets.reopened();
+    }
+    const worst = Math.max(health.max, (result.health_during_half_open_churn_ms as { max?: number } | undefined)?.max ?? 0);
+    result.health_within_budget = worst < HEALTH_BUDGET_MS;
 
     if (ready.hasEvents) {
       const pending = held.length;
@@ -189,15 +201,24 @@ async function main(): Promise<void> {
       } else {
         const woken = answers.filter((a) => a.status === 200 && a.events === 1);
         const lat = woken.map((a) => a.at - started).sort((a, b) => a - b);
+        const status = await new Promise<Record<string, any>>((resolve) => {
+          http.get({ host: '127.0.0.1', port: ready.port, path: '/status', headers: { authorization: `Bearer ${ready.tokens[0]}` } }, (res) => {
+            let t = '';
+            res.on('data', (c: Buffer) => { t += c.toString(); });
+            res.on('end', () => resolve(JSON.parse(t) as Record<string, any>));
+          });
+        });
         result.long_polls = {
           pending, publish_status: publishStatus, woken: woken.length,
           other_answers: answers.filter((a) => !(a.status === 200 && a.events === 1)).reduce<Record<string, number>>((m, a) => { m[a.status] = (m[a.status] ?? 0) + 1; return m; }, {}),
-          wake_ms: { p50: percentile(lat, 50), p99: percentile(lat, 99), last: percentile(lat, 100) },
+          // Client-side: publish sent → answer parsed in this process (which parses 2,000 answers
+          // itself); the server's own figure is the bus's avg_delivery_time_ms.
+          wake_ms: { first: percentile(lat, 0), p50: percentile(lat, 50), p99: percentile(lat, 99), last: percentile(lat, 100) },
+          server_avg_delivery_time_ms: status.events?.avg_delivery_time_ms,
         };
         result.publish_wakes_all = woken.length === pending;
       }
     }
-    result.half_open_reopened_after_server_timeout = sockets.reopened();
   } finally {
     sockets?.stop();
     for (const w of held) w.request.destroy();
