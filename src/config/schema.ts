@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { contextConfigSchema } from '../context/context-config.js';
 
 /**
  * The one typed configuration. Every section has defaults taken from the spec
@@ -126,8 +127,8 @@ export const configSchema = z.strictObject({
   agent_log_max_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
   /** Finished agents (state and logs) older than this are removed. */
   agent_history_days: z.number().min(0.0001).max(36_500).default(30),
-  /** Context engine overrides (agent profiles etc.), validated by the context module. */
-  context: z.record(z.string(), z.unknown()).default({}),
+  /** Context engine settings: agent profiles, excludes, budgets, watcher (src/context/context-config.ts). */
+  context: contextConfigSchema.default(contextConfigSchema.parse({})),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

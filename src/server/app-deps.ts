@@ -5,6 +5,7 @@ import type { RequestStats } from '../observability/request-stats.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AuditSink } from '../audit/audit-log.js';
 import type { AgentRateLimiter } from '../protection/agent-rate-limiter.js';
+import type { ContextService } from '../context/index.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { AgentSupervisor } from '../agents/agent-supervisor.js';
 import type { ResultStore } from '../results/result-store.js';
@@ -20,11 +21,8 @@ export type EventBusPort = EventBus;
 /** The result store (src/results): the routes use all of it, /status and /health its stats and health. */
 export type ResultStorePort = ResultStore;
 
-export interface ContextPort {
-  stats(): { context_cache_entries: number; context_cache_bytes: number; cache_hit_rate: number; cache_hits: number; cache_misses: number };
-  watcherStatus(): 'ok' | 'degraded' | 'disabled';
-  close(): Promise<void>;
-}
+/** The context engine (src/context): routes use all of it, /status, /health and /metrics its stats and watcher status. */
+export type ContextPort = ContextService;
 
 /** The `/status` `agents` section. */
 export interface AgentStats {

@@ -19,6 +19,7 @@ import { AuditLog } from '../audit/audit-log.js';
 import { AUDIT_FILE } from '../audit/read-audit.js';
 import { recordAgentLifecycle } from '../audit/agent-lifecycle-audit.js';
 import type { RouteModule } from './routes/routers.js';
+import { createContextService } from '../context/index.js';
 import type { AppDeps } from './app-deps.js';
 import { acquirePidLock, releaseState, writeState, type SidecarState } from './state-file.js';
 import { AgentSupervisor } from '../agents/agent-supervisor.js';
@@ -151,6 +152,25 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       await agents.close();
       process.off('exit', killAgentsOnExit);
     });
+
+    // Context engine: publishes `files_changed` on the bus, reads previous outputs from the
+    // result store, and builds the CONTEXT_FILE of spawned agents (the task text is its hint).
+    const context = createContextService({
+      config,
+      logger: logger.child({ module: 'context' }),
+      publish: (event) => bus.publish({ ...event, publisher: 'cco-sidecar' }),
+      previousOutputs: (projectId, issueId) => results.previousOutputs(projectId, issueId),
+    });
+    deps.context = context;
+    closers.push(() => context.close());
+    deps.buildAgentContext = (issueId, agentType, { task, requirements }) =>
+      context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) });
+    // A new result for an issue makes its cached contexts stale (previous_agent_outputs).
+    const unsubscribeResults = results.onStored((event) => context.invalidateIssue(event.issue_id));
+    closers.push(async () => unsubscribeResults());
+    // Index the project and start the watcher without delaying `listen`: the first context
+    // request waits for the index, /health does not.
+    context.start().catch((err: unknown) => logger.error({ err }, 'context engine failed to start'));
 
     deps.metrics.setSources({
       activeAgents: () => deps.agents?.stats().active ?? 0,

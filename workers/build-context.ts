@@ -1,0 +1,11 @@
+import { buildContext } from '../src/context/build-context.js';
+import type { BuildResult, BuildTask } from '../src/context/worker-protocol.js';
+
+/** Worker: rank, read, redact and truncate the relevant files of one context request. */
+export default function buildContextTask(task: BuildTask): BuildResult {
+  try {
+    return buildContext(task);
+  } catch (err) {
+    return { ok: false, code: 'CTX_001', message: `Context build failed: ${(err as Error).message}` };
+  }
+}
