@@ -31,6 +31,24 @@ describe('security: routing and identifiers', () => {
     for (const id of ['ISSUE-1', 'python-specialist', 'a.b_c-9', 'x'.repeat(128)]) expect(isSafeId(id), id).to.equal(true);
   });
 
+  it('refuses traversal, NUL and over-long ids in every real route parameter with 400, never 5xx', async () => {
+    const hostile = ['..%2F..%2F..%2Fetc%2Fpasswd', '..', '%2Fetc%2Fpasswd', 'a%00b', `${'n'.repeat(300)}`, '%2e%2e', '.hidden', 'a%5Cb'];
+    const templates: Array<[string, string]> = [
+      ['GET', '/api/context/{}/python-specialist'], ['GET', '/api/context/ISSUE-1/{}'], ['DELETE', '/api/cache/context/{}'],
+      ['GET', '/api/results/{}'], ['GET', '/api/agents/{}/status'], ['GET', '/api/agents/{}/logs'], ['DELETE', '/api/agents/{}'],
+      ['POST', '/api/events/{}'], ['GET', '/api/events/wait/{}?timeout=0'], ['POST', '/api/events/dead-letter/{}/redrive'],
+    ];
+    for (const [method, template] of templates) {
+      for (const id of hostile) {
+        const path = template.replace('{}', id);
+        const res = await s.request(method, path, { token: s.adminToken, ...(method === 'POST' ? { body: { data: {} } } : {}) });
+        expect(res.status, `${method} ${path}`).to.be.oneOf([400, 404]);
+        expectContractError(res);
+        expect(res.body.code, `${method} ${path}`).to.be.oneOf(['REQ_001', 'EVT_002', 'NOT_FOUND', 'AGT_002']);
+      }
+    }
+  });
+
   it('answers a NUL byte or an over-long name reaching fs with 400 REQ_001, never 500', async () => {
     expectContractError(await s.request('GET', '/api/test/stat/a%00b', { token: s.adminToken }), 400, 'REQ_001');
     expectContractError(await s.request('GET', `/api/test/stat/${'n'.repeat(300)}`, { token: s.adminToken }), 400, 'REQ_001');
