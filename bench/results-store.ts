@@ -72,7 +72,11 @@ async function serveSidecar(): Promise<void> {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cco-bench-results-'));
   const project = path.join(dir, 'project');
   await fsp.mkdir(project);
-  const config = configFor({ port: 0, log_level: 'silent', watch: false, project_root: project, storage_path: path.join(dir, 'storage') });
+  // This measures the store: a coding agent's token is otherwise limited to 60 requests/min (spec §3).
+  const config = configFor({
+    port: 0, log_level: 'silent', watch: false, project_root: project, storage_path: path.join(dir, 'storage'),
+    rate_limits: { coding: { points_per_minute: null } },
+  });
   const handle = await startSidecar({ config, logger: createLogger({ level: 'silent' }) });
   const agent = await handle.deps.tokens.mint({
     sub: 'bench-agent', agent_type: 'python-specialist', project_id: config.project_id, permissions: defaultPermissionsFor('python-specialist'),

@@ -42,10 +42,39 @@ const workflowRuleSchema = z.strictObject({
   })),
 });
 
+/**
+ * One rate-limit policy (see src/protection/rate-limit-policy.ts for the semantics): at most
+ * `points_per_minute` requests per minute, and at most `burst` of them back to back (within the
+ * time the sustained rate needs to earn `burst` requests). `burst` defaults to 10 s worth of the
+ * sustained rate.
+ */
 const rateLimitSchema = z.strictObject({
   /** null = unlimited. */
-  points_per_minute: z.number().int().min(1).nullable(),
-  burst: z.number().int().min(0).default(0),
+  points_per_minute: z.number().int().min(1).max(1_000_000).nullable(),
+  burst: z.number().int().min(1).max(1_000_000).optional(),
+});
+
+/** `<storage>/audit.log`: size-based rotation into audit.log.1 … audit.log.<max_files>. */
+const auditSchema = z.strictObject({
+  max_file_bytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  max_files: z.number().int().min(1).max(100).default(5),
+  /** 'always': fdatasync before the request goes on; 'interval': every `fsync_interval_ms`. */
+  fsync: z.enum(['always', 'interval']).default('interval'),
+  fsync_interval_ms: z.number().int().min(10).max(60_000).default(1_000),
+});
+
+/** HTTP server limits against slow, greedy or malformed clients. */
+const httpSchema = z.strictObject({
+  /** Open sockets beyond this get 503 SRV_001 (Connection: close). */
+  max_connections: z.number().int().min(1).max(1_000_000).default(12_000),
+  max_url_bytes: z.number().int().min(256).max(64 * 1024).default(8 * 1024),
+  /** Request line + headers (Node's maxHeaderSize); larger → 431 REQ_006. */
+  max_header_bytes: z.number().int().min(1024).max(256 * 1024).default(16 * 1024),
+  /** Time to receive the headers (slowloris); 408 REQ_007 after it. */
+  headers_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+  /** Time to receive the whole request (headers + body); long-poll waits are not affected. */
+  request_timeout_ms: z.number().int().min(100).max(3_600_000).default(30_000),
+  keep_alive_timeout_ms: z.number().int().min(100).max(600_000).default(5_000),
 });
 
 const agentCommandSchema = z.strictObject({
@@ -77,7 +106,10 @@ export const configSchema = z.strictObject({
   workflow_rules: z.array(workflowRuleSchema).optional(),
   /** Agent type or category → permissions; overrides the defaults of spec §2. */
   permissions: z.record(z.string(), z.array(z.string())).default({}),
+  /** Keyed by exact agent type, category (spec §3) or "admin"; overrides the defaults. */
   rate_limits: z.record(z.string(), rateLimitSchema).default({}),
+  audit: auditSchema.default(auditSchema.parse({})),
+  http: httpSchema.default(httpSchema.parse({})),
   agents: z.record(z.string(), agentCommandSchema).default({}),
   max_concurrent_agents: z.number().int().min(1).max(10_000).default(119),
   agent_queue_size: z.number().int().min(0).max(1_000_000).default(1_000),
@@ -105,5 +137,6 @@ export type Config = Readonly<z.output<typeof configSchema>> & {
   readonly project_root: string;
   readonly project_id: string;
 };
+export type RateLimitConfig = z.output<typeof rateLimitSchema>;
 export type WorkflowRule = z.output<typeof workflowRuleSchema>;
 export type AgentCommand = z.output<typeof agentCommandSchema>;

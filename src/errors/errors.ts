@@ -119,3 +119,48 @@ export class AgentCapacityError extends AppError {
     super(429, 'AGT_003', 'agent_capacity_reached', message, details);
   }
 }
+
+/**
+ * Protection codes (not in spec §1's table, which leaves these answers undefined; every one keeps
+ * the contract's JSON shape). Documented in the README under "Protection".
+ */
+
+/** The `Host` header names a host this sidecar does not serve (DNS rebinding defence). */
+export class MisdirectedRequestError extends AppError {
+  constructor(host: string) {
+    super(421, 'REQ_004', 'misdirected_request', 'Host header is missing or not allowed for this sidecar', { host });
+  }
+}
+
+export class UriTooLongError extends AppError {
+  constructor(limitBytes: number) {
+    super(414, 'REQ_005', 'uri_too_long', `Request URL is longer than ${limitBytes} bytes`, { limit_bytes: limitBytes });
+  }
+}
+
+export class HeadersTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super(431, 'REQ_006', 'headers_too_large', `Request headers are larger than ${limitBytes} bytes`, { limit_bytes: limitBytes });
+  }
+}
+
+export class RequestTimeoutError extends AppError {
+  constructor() {
+    super(408, 'REQ_007', 'request_timeout', 'The request was not received in time');
+  }
+}
+
+/** The connection cap is reached; the client should retry later. */
+export class ServerBusyError extends AppError {
+  constructor(limit: number, retryAfterSeconds = 1) {
+    super(503, 'SRV_001', 'server_busy', 'Too many open connections; retry later',
+      { limit, retry_after_seconds: retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}
+
+/** A security-relevant action was refused because its audit record could not be written. */
+export class AuditUnavailableError extends AppError {
+  constructor(message = 'The audit log cannot be written; the request was refused and not performed') {
+    super(503, 'AUD_001', 'audit_unavailable', message);
+  }
+}

@@ -3,6 +3,8 @@ import type { Config } from '../config/schema.js';
 import type { TokenService } from '../auth/token-service.js';
 import type { RequestStats } from '../observability/request-stats.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { AuditSink } from '../audit/audit-log.js';
+import type { AgentRateLimiter } from '../protection/agent-rate-limiter.js';
 import type { ContextService } from '../context/index.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { AgentSupervisor } from '../agents/agent-supervisor.js';
@@ -43,6 +45,10 @@ export interface AppDeps {
   requestStats: RequestStats;
   version: string;
   startedAt: number;
+  /** `<storage>/audit.log`: HTTP middleware records requests; modules record spawn/kill etc. */
+  audit: AuditSink;
+  /** Per-token limits (spec §3); built from `config.rate_limits` in memory unless given (e.g. Redis-backed). */
+  rateLimiter?: AgentRateLimiter;
   bus?: EventBusPort;
   results?: ResultStorePort;
   context?: ContextPort;

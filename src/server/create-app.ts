@@ -10,6 +10,10 @@ import { securityHeaders } from './middleware/security-headers.js';
 import { jsonBody } from './middleware/json-body.js';
 import { authenticate } from './middleware/authenticate.js';
 import { notFound } from './middleware/not-found.js';
+import { rateLimit } from './middleware/rate-limit.js';
+import { auditIntent, auditTrail } from './middleware/audit-trail.js';
+import { hostGuard } from './middleware/host-guard.js';
+import { AgentRateLimiter } from '../protection/agent-rate-limiter.js';
 import { healthRoutes } from './routes/health.js';
 import { statusRoutes } from './routes/status.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -33,15 +37,34 @@ function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promi
 
 /**
  * The one place where middleware order is defined:
- * request id + timing → error handler → security headers/CORS → public routes →
- * protected routes (route recorded → token verified → JSON body parsed) → 404/405.
- * Bodies are parsed only after authentication, so an anonymous client cannot make the sidecar
- * parse 10 MiB of JSON.
+ * request id + timing → audit outcome line → error handler → Host allowlist + URL limit →
+ * security headers/CORS → 404/405 → public routes → protected routes (route recorded → token
+ * verified → rate limit counted → JSON body parsed → audit intent line → handler).
+ * Bodies are parsed only after authentication and rate limiting, so an anonymous or throttled
+ * client cannot make the sidecar parse 10 MiB of JSON; the audit outcome line sits outside the
+ * error handler so it records the final status of every answer.
  */
 export function createApp(deps: AppDeps, extraModules: RouteModule[] = []): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: false });
   app.on('error', (err: Error) => deps.logger.warn({ err }, 'connection error'));
+  const routers = buildRouters(deps, extraModules);
 
+  app.use(requestContext(deps.metrics, deps.requestStats));
+  app.use(auditTrail(deps.audit, deps.logger));
+  app.use(errorHandler(deps.logger));
+  app.use(hostGuard({ host: deps.config.host, allowed_hosts: deps.config.allowed_hosts, maxUrlBytes: deps.config.http.max_url_bytes }));
+  app.use(securityHeaders());
+  app.use(notFound());
+  app.use(routers.public.routes());
+  app.use(routers.protected.routes());
+  return app;
+}
+
+/**
+ * The public and protected routers with every route module registered (exported so tests can
+ * compare the routers' layers with the OpenAPI catalog).
+ */
+export function buildRouters(deps: AppDeps, extraModules: RouteModule[] = []): Routers {
   const routerOptions = { sensitive: false, strict: false };
   const routers: Routers = {
     public: new Router<AppState>(routerOptions),
@@ -49,14 +72,8 @@ export function createApp(deps: AppDeps, extraModules: RouteModule[] = []): Koa<
     catalog: new RouteCatalog(),
   };
   routers.public.use(recordRoute);
-  routers.protected.use(recordRoute, authenticate(deps.tokens), jsonBody(deps.config.body_limit_bytes));
+  const limiter = deps.rateLimiter ?? new AgentRateLimiter(deps.config.rate_limits);
+  routers.protected.use(recordRoute, authenticate(deps.tokens), rateLimit(limiter), jsonBody(deps.config.body_limit_bytes), auditIntent(deps.audit));
   for (const register of [...ROUTE_MODULES, ...extraModules]) register(routers, deps);
-
-  app.use(requestContext(deps.metrics, deps.requestStats));
-  app.use(errorHandler(deps.logger));
-  app.use(securityHeaders());
-  app.use(notFound());
-  app.use(routers.public.routes());
-  app.use(routers.protected.routes());
-  return app;
+  return routers;
 }

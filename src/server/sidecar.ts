@@ -1,7 +1,6 @@
-import http from 'node:http';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { ensureSecureDir } from '../storage/atomic-write.js';
@@ -15,6 +14,11 @@ import { VERSION } from '../version.js';
 import { createEventBus } from '../events/create-event-bus.js';
 import { openResultStore } from '../results/open-result-store.js';
 import { createApp } from './create-app.js';
+import { createHttpServer } from './http-server.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { AUDIT_FILE } from '../audit/read-audit.js';
+import { recordAgentLifecycle } from '../audit/agent-lifecycle-audit.js';
+import type { RouteModule } from './routes/routers.js';
 import { createContextService } from '../context/index.js';
 import type { AppDeps } from './app-deps.js';
 import { acquirePidLock, releaseState, writeState, type SidecarState } from './state-file.js';
@@ -28,6 +32,8 @@ export interface StartSidecarOptions {
   logToStdout?: boolean;
   /** Injected logger (tests); otherwise logs go to `<storage>/logs/`. */
   logger?: Logger;
+  /** Extra route modules (tests: e.g. a slow route to exercise timeouts). */
+  extraRoutes?: RouteModule[];
 }
 
 export interface SidecarHandle {
@@ -91,6 +97,11 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     });
     const key = await loadSigningKey(config.storage_path, config.jwt_secret);
     const tokens = new TokenService(key, await FileRevocationStore.open(config.storage_path), config.token_ttl_seconds);
+    const audit = await AuditLog.open({
+      file: path.join(config.storage_path, AUDIT_FILE), maxFileBytes: config.audit.max_file_bytes, maxFiles: config.audit.max_files,
+      sync: config.audit.fsync, syncIntervalMs: config.audit.fsync_interval_ms,
+    });
+    closers.push(() => audit.close());
     const deps: AppDeps = {
       config,
       logger,
@@ -99,6 +110,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       requestStats: new RequestStats(),
       version: VERSION,
       startedAt: Date.now(),
+      audit,
     };
     // Components: each is built here, registered in `deps` and in `closers` (for a failed start);
     // `close()` below shuts them down in order. Their routes are listed in create-app.ts.
@@ -121,8 +133,12 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       sidecarUrl: () => agentApiUrl,
       mintToken: (req) => tokens.mint({ ...req, permissions: req.permissions.filter(isPermission) }),
       defaultPermissions: (agentType) => defaultPermissionsFor(agentType, config.permissions),
-      // Lifecycle events go on the bus once one is wired (deps.bus); without a bus they are skipped.
-      publish: (event) => deps.bus?.publish(event),
+      // Lifecycle events are audited (every start and exit, also timeout kills and crashes), then go
+      // on the bus once one is wired (deps.bus); without a bus they are skipped.
+      publish: async (event) => {
+        await recordAgentLifecycle(audit, event).catch((err: unknown) => logger.error({ err, agent_id: event.data.agent_id }, 'audit log write failed (agent lifecycle)'));
+        return deps.bus?.publish(event);
+      },
       buildContext: async (issueId, agentType, opts) => deps.buildAgentContext?.(issueId, agentType, opts),
       logger,
     });
@@ -164,13 +180,8 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       storageBytes: () => Math.round((deps.results?.stats().total_size_mb ?? 0) * 1048576),
     });
 
-    const app = createApp(deps);
-    const server = http.createServer({ requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000, maxHeaderSize: 16 * 1024 }, app.callback());
-    const sockets = new Set<Socket>();
-    server.on('connection', (socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-    });
+    const app = createApp(deps, options.extraRoutes);
+    const { server, sockets } = createHttpServer(app.callback(), config.http, logger);
     await listen(server, config.port, config.host);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const address = server.address();
@@ -188,6 +199,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     };
     await writeState(config.storage_path, state);
     logger.info({ url, project_id: config.project_id, project_root: config.project_root }, 'sidecar listening');
+    await audit.record({ action: 'sidecar.start', resource: url, outcome: 'success', project_id: config.project_id, details: { pid: process.pid } });
 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
@@ -205,6 +217,10 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
         await serverClosed;
         clearTimeout(forceTimer);
         for (const socket of sockets) socket.destroy();
+        // Last: components may still record (e.g. agents killed on shutdown) while they close.
+        await audit.record({ action: 'sidecar.stop', resource: url, outcome: 'success', project_id: config.project_id, details: { pid: process.pid } })
+          .catch((err: unknown) => logger.error({ err }, 'audit log write failed (sidecar.stop)'));
+        await audit.close();
         await releaseState(config.storage_path);
         logger.info('sidecar stopped');
         logger.flush?.();

@@ -7,6 +7,15 @@ import { PERMISSIONS, defaultPermissionsFor, type Permission } from '../../src/a
 import type { MintInput } from '../../src/auth/token-service.js';
 import { startSidecar, type SidecarHandle } from '../../src/server/sidecar.js';
 import { createLogger } from '../../src/logging/create-logger.js';
+import type { RouteModule } from '../../src/server/routes/routers.js';
+import { AGENT_CATEGORIES } from '../../src/util/agent-category.js';
+
+/**
+ * Functional tests make bursts of requests with agent tokens; rate limits have their own tests
+ * (test/server/rate-limit.test.ts). So a test server is unlimited unless the test passes
+ * `config.rate_limits` (pass `{}` for the spec defaults).
+ */
+const UNLIMITED = Object.fromEntries([...AGENT_CATEGORIES, 'admin'].map((c) => [c, { points_per_minute: null }]));
 import { makeTempDir, removeDir } from './temp-dir.js';
 
 export interface TestResponse<T = any> {
@@ -48,6 +57,8 @@ export interface TestServerOptions {
   projectRoot?: string;
   /** Reuse a storage dir (the caller owns it). */
   storage?: string;
+  /** Extra route modules registered after the real ones (test-only routes). */
+  extraRoutes?: RouteModule[];
 }
 
 /** Raw HTTP request on a given base URL (keeps `%2F`, `..` and NUL escapes exactly as written). */
@@ -87,9 +98,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const projectRoot = options.projectRoot ?? (await makeTempDir('cco-project-'));
   const storage = options.storage ?? path.join(await makeTempDir('cco-storage-'), 'orchestration');
   await mkdir(projectRoot, { recursive: true });
-  const config = configFor({ port: 0, log_level: 'silent', watch: false, ...options.config, project_root: projectRoot, storage_path: storage });
+  const config = configFor({
+    port: 0, log_level: 'silent', watch: false, ...options.config,
+    rate_limits: options.config?.rate_limits ?? UNLIMITED, project_root: projectRoot, storage_path: storage,
+  });
   const logger = createLogger({ level: 'silent' });
-  let handle = await startSidecar({ config, logger });
+  const extraRoutes = options.extraRoutes ?? [];
+  let handle = await startSidecar({ config, logger, extraRoutes });
 
   const server: TestServer = {
     url: handle.url,
@@ -115,7 +130,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async restart() {
       await handle.close();
-      handle = await startSidecar({ config: configFor({ ...config, port: 0 }), logger });
+      handle = await startSidecar({ config: configFor({ ...config, port: 0 }), logger, extraRoutes });
       server.handle = handle;
       server.url = handle.url;
       server.adminToken = await server.tokenFor({ agent_type: 'operator', sub: 'operator', permissions: ['admin'] as Permission[] });

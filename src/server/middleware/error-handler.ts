@@ -1,6 +1,8 @@
 import type { Next } from 'koa';
 import type { Logger } from 'pino';
-import { AppError, PayloadTooLargeError, ValidationError } from '../../errors/index.js';
+import { AppError, PayloadTooLargeError, StorageWriteError, ValidationError } from '../../errors/index.js';
+import { isDiskFull } from '../../storage/atomic-write.js';
+import { BASE_SECURITY_HEADERS, contractErrorBody } from '../contract-error.js';
 import type { AppContext } from '../app-types.js';
 
 interface HttpishError {
@@ -21,6 +23,12 @@ function toAppError(err: unknown): AppError | undefined {
     return new ValidationError('Request body is not valid JSON');
   }
   if (status === 415) return new ValidationError('Unsupported request encoding');
+  // Safety nets for errno failures a module did not map itself (HAZARDS.md): a full disk is the
+  // contract's 507, and the two file-system errors only a client's path can cause are 400s.
+  if (isDiskFull(err)) return new StorageWriteError('Storage is full', true);
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENAMETOOLONG') return new ValidationError('A path component is too long');
+  if (code === 'ERR_INVALID_ARG_VALUE' && /null bytes/.test(String(e.message))) return new ValidationError('A path contains a NUL byte');
   return undefined;
 }
 
@@ -39,15 +47,10 @@ export function errorHandler(logger: Logger) {
         appError = new AppError(500, 'INTERNAL_ERROR', 'internal_error', 'Internal server error');
       }
       ctx.status = appError.status;
+      // Also for answers refused before security-headers ran (e.g. a foreign Host).
+      ctx.set(BASE_SECURITY_HEADERS);
       for (const [name, value] of Object.entries(appError.headers)) ctx.set(name, value);
-      ctx.body = {
-        error: appError.error,
-        message: appError.message,
-        code: appError.code,
-        details: appError.details,
-        timestamp: new Date().toISOString(),
-        request_id: ctx.state.requestId,
-      };
+      ctx.body = contractErrorBody(appError, ctx.state.requestId);
     }
   };
 }

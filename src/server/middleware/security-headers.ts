@@ -1,5 +1,6 @@
 import type { Next } from 'koa';
 import type { AppContext } from '../app-types.js';
+import { BASE_SECURITY_HEADERS } from '../contract-error.js';
 
 const LOCAL_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
 
@@ -9,11 +10,7 @@ const LOCAL_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/;
  */
 export function securityHeaders() {
   return async function securityHeadersMiddleware(ctx: AppContext, next: Next): Promise<void> {
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
-    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set(BASE_SECURITY_HEADERS);
     const origin = ctx.get('Origin');
     if (origin && LOCAL_ORIGIN.test(origin)) {
       ctx.set('Access-Control-Allow-Origin', origin);

@@ -16,7 +16,10 @@ async function storageHealth(deps: AppDeps): Promise<{ state: ComponentHealth; f
   }
   const freeMb = await diskSpaceAvailableMb(dir).catch(() => 0);
   const resultState = deps.results?.health() ?? 'ok';
-  const state: ComponentHealth = resultState === 'down' ? 'down' : freeMb < LOW_DISK_MB || resultState === 'degraded' ? 'degraded' : 'ok';
+  // A failed audit write (e.g. a full disk) refuses mutating requests until writes succeed again.
+  const auditState = deps.audit.health();
+  const state: ComponentHealth = resultState === 'down' ? 'down'
+    : freeMb < LOW_DISK_MB || resultState === 'degraded' || auditState !== 'ok' ? 'degraded' : 'ok';
   return { state, freeMb };
 }
 
