@@ -136,7 +136,8 @@ export class TokenService {
         clockTolerance: CLOCK_TOLERANCE_S,
       }));
     } catch (err) {
-      if (err instanceof joseErrors.JWTExpired) {
+      // jose also raises JWTExpired for maxTokenAge (claim `iat`): only a passed `exp` is AUTH_002.
+      if (err instanceof joseErrors.JWTExpired && err.claim === 'exp') {
         const exp = typeof err.payload.exp === 'number' ? new Date(err.payload.exp * 1000).toISOString() : 'unknown';
         throw new TokenExpiredError(exp);
       }

@@ -118,3 +118,18 @@ describe('auth', () => {
     expect((await status(await s.tokenFor())).status).to.equal(200);
   });
 });
+
+describe('auth: maximum token age', () => {
+  let s: TestServer;
+  before(async () => { s = await startTestServer(); });
+  after(async () => { await s.stop(); });
+
+  it('answers a token older than the maximum age with AUTH_001, not an expiry in the future', async () => {
+    const key = new TextEncoder().encode((await readFile(path.join(s.storage, 'jwt.key'), 'utf8')).trim());
+    const now = Math.floor(Date.now() / 1000);
+    const token = await sign(key, { iat: now - 40 * 86_400, exp: now + 3600 });
+    const res = await s.request('GET', '/status', { token });
+    expect(res.status).to.equal(401);
+    expect(res.body.code).to.equal('AUTH_001');
+  });
+});
