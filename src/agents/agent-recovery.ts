@@ -69,7 +69,7 @@ export async function recoverAgents(records: Iterable<AgentRecord>, graceMs: num
 async function reapForeignGroups(groups: ProcessIdentity[], graceMs: number): Promise<void> {
   if (groups.length === 0) return;
   const gone = await Promise.all(groups.map((g) => waitGroupGone(g, graceMs, 50)));
-  const stubborn = groups.filter((_, i) => !gone[i]);
-  for (const g of stubborn) signalGroup(g, 'SIGKILL');
-  await Promise.all(stubborn.map((g) => waitGroupGone(g, 5_000, 50)));
+  const survivors = groups.filter((_, i) => !gone[i]);
+  for (const g of survivors) signalGroup(g, 'SIGKILL');
+  await Promise.all(survivors.map((g) => waitGroupGone(g, 5_000, 50)));
 }

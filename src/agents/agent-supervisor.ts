@@ -9,7 +9,7 @@ import { buildChildEnv, checkRequestEnvironment } from './child-env.js';
 import { childTokenRequest } from './child-token.js';
 import { AgentSpawner, SpawnError } from './agent-spawner.js';
 import { readLogFrom, readLogTail, type LogChunk } from './log-reader.js';
-import { substituteArgs } from './placeholders.js';
+import { substituteArgs } from './argv-template.js';
 import { PriorityQueue } from './priority-queue.js';
 import { readBootId } from './proc-stat.js';
 import { groupAlive, signalGroup, waitGroupGone, type ProcessIdentity } from './process-group.js';

@@ -91,16 +91,25 @@ function fitSmart(items: readonly BudgetItem[], maxBytes: number): BudgetResult 
     leftover -= extra;
     if (sizes[i] === items[i]!.bytes) cut[i] = false;
   }
+  return place(items, count, (i) => (cut[i] ? sizes[i]! : Infinity), maxBytes);
+}
+
+/**
+ * Place the first `count` items: whole when they fit their cap, else head and tail cut to the
+ * cap (never below MIN_SLICE_BYTES, never past the total budget).
+ */
+function place(items: readonly BudgetItem[], count: number, capOf: (index: number) => number, maxBytes: number): BudgetResult {
   const placed: Placed[] = [];
   let used = 0;
   for (let i = 0; i < count; i++) {
     const it = items[i]!;
-    if (!cut[i]) {
+    const cap = capOf(i);
+    if (it.bytes <= cap) {
       placed.push({ index: i, text: it.text, bytes: it.bytes, truncated: false });
       used += it.bytes;
       continue;
     }
-    const room = Math.min(sizes[i]!, maxBytes - used);
+    const room = Math.min(Math.floor(cap), maxBytes - used);
     if (room < MIN_SLICE_BYTES) continue;
     const t = headTail(it.text, room, it.bytes);
     placed.push({ index: i, text: t.text, bytes: t.bytes, truncated: t.truncated });
@@ -117,23 +126,7 @@ function fitSampling(items: readonly BudgetItem[], maxBytes: number): BudgetResu
     cap = waterLevel(items.slice(0, count).map((i) => i.bytes), maxBytes);
     if (cap >= MIN_SLICE_BYTES || cap === Infinity) break;
   }
-  const placed: Placed[] = [];
-  let used = 0;
-  for (let i = 0; i < count; i++) {
-    const it = items[i]!;
-    if (it.bytes <= cap) {
-      placed.push({ index: i, text: it.text, bytes: it.bytes, truncated: false });
-      used += it.bytes;
-      continue;
-    }
-    const room = Math.min(Math.floor(cap), maxBytes - used);
-    if (room < MIN_SLICE_BYTES) continue;
-    const t = headTail(it.text, room, it.bytes);
-    placed.push({ index: i, text: t.text, bytes: t.bytes, truncated: t.truncated });
-    used += t.bytes;
-  }
-  const dropped = items.length - placed.length;
-  return { placed, truncated: dropped > 0 || placed.some((p) => p.truncated), totalBytes: used, dropped };
+  return place(items, count, () => cap, maxBytes);
 }
 
 /** Largest c with Σ min(size, c) ≤ budget (Infinity when everything fits). */

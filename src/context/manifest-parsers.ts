@@ -27,15 +27,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A JSON manifest's top-level object, or undefined when the text is not one. */
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const doc: unknown = JSON.parse(text);
+    return isRecord(doc) ? doc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function parsePackageJson(text: string, manifest: string): ManifestInfo {
   const info = empty();
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return info;
-  }
-  if (!isRecord(doc)) return info;
+  const doc = parseJsonObject(text);
+  if (!doc) return info;
   info.projectTypes.push('node');
   const sections: Array<[string, Dependency['type']]> = [
     ['dependencies', 'runtime'], ['devDependencies', 'dev'], ['peerDependencies', 'peer'], ['optionalDependencies', 'optional'],
@@ -212,13 +217,8 @@ export function parsePomXml(text: string, manifest: string): ManifestInfo {
 
 export function parseComposerJson(text: string, manifest: string): ManifestInfo {
   const info = empty();
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return info;
-  }
-  if (!isRecord(doc)) return info;
+  const doc = parseJsonObject(text);
+  if (!doc) return info;
   info.projectTypes.push('php');
   for (const [key, type] of [['require', 'runtime'], ['require-dev', 'dev']] as const) {
     const deps = doc[key];

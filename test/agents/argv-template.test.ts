@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { substituteArgs } from '../../src/agents/placeholders.js';
+import { substituteArgs } from '../../src/agents/argv-template.js';
 
 const V = { task: `fix "it"; rm -rf / && echo $HOME {issue_id}`, issue_id: 'ISSUE-1', agent_type: 'qa-engineer', agent_id: 'agt-1', context_file: '/s/c.json' };
 
