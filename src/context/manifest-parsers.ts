@@ -27,6 +27,15 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A TOML manifest's top-level table, or undefined when the text does not parse. */
+function parseTomlObject(text: string): Record<string, unknown> | undefined {
+  try {
+    return parseToml(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A JSON manifest's top-level object, or undefined when the text is not one. */
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {
@@ -71,12 +80,8 @@ export function parsePep508(req: string): { name: string; version: string } | nu
 
 export function parsePyproject(text: string, manifest: string): ManifestInfo {
   const info = empty();
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseToml(text) as Record<string, unknown>;
-  } catch {
-    return info;
-  }
+  const doc = parseTomlObject(text);
+  if (!doc) return info;
   info.projectTypes.push('python');
   const add = (req: string, type: Dependency['type']): void => {
     const d = parsePep508(req);
@@ -133,12 +138,8 @@ export function parseRequirementsTxt(text: string, manifest: string): ManifestIn
 
 export function parseCargoToml(text: string, manifest: string): ManifestInfo {
   const info = empty();
-  let doc: Record<string, unknown>;
-  try {
-    doc = parseToml(text) as Record<string, unknown>;
-  } catch {
-    return info;
-  }
+  const doc = parseTomlObject(text);
+  if (!doc) return info;
   info.projectTypes.push('rust');
   const add = (table: unknown, type: Dependency['type']): void => {
     if (!isRecord(table)) return;

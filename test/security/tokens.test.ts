@@ -1,27 +1,16 @@
 import { expect } from 'chai';
-import { SignJWT, generateKeyPair } from 'jose';
+import { generateKeyPair } from 'jose';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { configFor } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import { startSidecar } from '../../src/server/sidecar.js';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../src/auth/token-service.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 import { expectContractError } from '../helpers/contract.js';
+import { forgeToken } from '../helpers/forge-token.js';
 
-type Key = Parameters<SignJWT['sign']>[0];
-interface Forge { alg?: string; typ?: string; iss?: string; aud?: string; iat?: number; nbf?: number; exp?: number | null; claims?: Record<string, unknown>; drop?: string[] }
-
-async function forge(key: Key, o: Forge = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const claims: Record<string, unknown> = { agent_type: 'python-specialist', project_id: 'p', permissions: ['admin'], ...o.claims };
-  let jwt = new SignJWT(claims).setProtectedHeader({ alg: o.alg ?? 'HS256', typ: o.typ ?? 'JWT' })
-    .setSubject('forger').setJti(`j-${Math.random()}`).setIssuedAt(o.iat ?? now).setNotBefore(o.nbf ?? now)
-    .setIssuer(o.iss ?? TOKEN_ISSUER).setAudience(o.aud ?? TOKEN_AUDIENCE);
-  if (o.exp !== null) jwt = jwt.setExpirationTime(o.exp ?? now + 600);
-  return jwt.sign(key);
-}
+const forge = forgeToken;
 
 /** HAZARDS.md "Tokens (jose)": every item, against a live sidecar. */
 describe('security: tokens', () => {

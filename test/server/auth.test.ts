@@ -1,19 +1,11 @@
 import { expect } from 'chai';
-import { SignJWT, generateKeyPair } from 'jose';
+import { generateKeyPair } from 'jose';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../src/auth/token-service.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { forgeToken } from '../helpers/forge-token.js';
 
-async function sign(key: Parameters<SignJWT['sign']>[0], opts: { alg?: string; iss?: string; aud?: string; exp?: number | null; iat?: number; typ?: string; claims?: Record<string, unknown> } = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  let jwt = new SignJWT({ agent_type: 'python-specialist', project_id: 'p', permissions: ['read_results'], ...opts.claims })
-    .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: opts.typ ?? 'JWT' })
-    .setSubject('a1').setJti('j1').setIssuedAt(opts.iat ?? now).setNotBefore(now - 1)
-    .setIssuer(opts.iss ?? TOKEN_ISSUER).setAudience(opts.aud ?? TOKEN_AUDIENCE);
-  if (opts.exp !== null) jwt = jwt.setExpirationTime(opts.exp ?? now + 600);
-  return jwt.sign(key);
-}
+const sign = forgeToken;
 
 describe('auth', () => {
   let s: TestServer;
