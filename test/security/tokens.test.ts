@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { generateKeyPair } from 'jose';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { configFor } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/logging/create-logger.js';
@@ -8,9 +8,7 @@ import { startSidecar } from '../../src/server/sidecar.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 import { expectContractError } from '../helpers/contract.js';
-import { forgeToken } from '../helpers/forge-token.js';
-
-const forge = forgeToken;
+import { forgeToken as forge, readStorageKey } from '../helpers/forge-token.js';
 
 /** HAZARDS.md "Tokens (jose)": every item, against a live sidecar. */
 describe('security: tokens', () => {
@@ -18,7 +16,7 @@ describe('security: tokens', () => {
   let key: Uint8Array;
   before(async () => {
     s = await startTestServer();
-    key = new TextEncoder().encode((await readFile(path.join(s.storage, 'jwt.key'), 'utf8')).trim());
+    key = await readStorageKey(s.storage);
   });
   after(async () => { await s.stop(); });
 

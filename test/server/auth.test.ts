@@ -1,18 +1,16 @@
 import { expect } from 'chai';
 import { generateKeyPair } from 'jose';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { forgeToken } from '../helpers/forge-token.js';
-
-const sign = forgeToken;
+import { forgeToken as sign, readStorageKey } from '../helpers/forge-token.js';
 
 describe('auth', () => {
   let s: TestServer;
   let key: Uint8Array;
   before(async () => {
     s = await startTestServer();
-    key = new TextEncoder().encode((await readFile(path.join(s.storage, 'jwt.key'), 'utf8')).trim());
+    key = await readStorageKey(s.storage);
   });
   after(async () => { await s.stop(); });
 
@@ -117,7 +115,7 @@ describe('auth: maximum token age', () => {
   after(async () => { await s.stop(); });
 
   it('answers a token older than the maximum age with AUTH_001, not an expiry in the future', async () => {
-    const key = new TextEncoder().encode((await readFile(path.join(s.storage, 'jwt.key'), 'utf8')).trim());
+    const key = await readStorageKey(s.storage);
     const now = Math.floor(Date.now() / 1000);
     const token = await sign(key, { iat: now - 40 * 86_400, exp: now + 3600 });
     const res = await s.request('GET', '/status', { token });

@@ -94,6 +94,18 @@ function issueScopeOf(auth: AuthInfo): { issueScope?: string } {
  * needs `subscribe_events`; a token limited to one issue neither publishes about nor sees events
  * whose `data.issue_id` names another issue; purging dead letters is admin only.
  */
+/** The event selection shared by wait and list: only the query fields the caller gave. */
+function selectionOf<F, S>(query: { topic?: string | undefined; filter?: F | undefined; since?: S | undefined; limit?: number | undefined }): {
+  topic?: string; filter?: F; since?: S; limit?: number;
+} {
+  return {
+    ...(query.topic !== undefined ? { topic: query.topic } : {}),
+    ...(query.filter !== undefined ? { filter: query.filter } : {}),
+    ...(query.since !== undefined ? { since: query.since } : {}),
+    ...(query.limit !== undefined ? { limit: query.limit } : {}),
+  };
+}
+
 export const eventRoutes: RouteModule = (routers, deps) => {
   defineRoute(routers, {
     method: 'get', path: '/api/events/wait/:event_type', tag: 'events', permission: 'subscribe_events',
@@ -113,10 +125,7 @@ export const eventRoutes: RouteModule = (routers, deps) => {
       capKey: auth.jti,
       signal: abortOnClose(ctx),
       ...(query.timeout !== undefined ? { timeoutMs: query.timeout } : {}),
-      ...(query.filter !== undefined ? { filter: query.filter } : {}),
-      ...(query.topic !== undefined ? { topic: query.topic } : {}),
-      ...(query.since !== undefined ? { since: query.since } : {}),
-      ...(query.limit !== undefined ? { limit: query.limit } : {}),
+      ...selectionOf(query),
       ...issueScopeOf(auth),
     });
     return { ...result, timestamp: new Date().toISOString() };
@@ -178,10 +187,7 @@ export const eventRoutes: RouteModule = (routers, deps) => {
     const auth = authOf(ctx);
     const page = await busOf(deps).list({
       ...(query.type !== undefined ? { eventType: query.type } : {}),
-      ...(query.topic !== undefined ? { topic: query.topic } : {}),
-      ...(query.filter !== undefined ? { filter: query.filter } : {}),
-      ...(query.since !== undefined ? { since: query.since } : {}),
-      ...(query.limit !== undefined ? { limit: query.limit } : {}),
+      ...selectionOf(query),
       ...issueScopeOf(auth),
     });
     return { ...page, timestamp: new Date().toISOString() };
