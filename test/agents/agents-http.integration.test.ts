@@ -161,8 +161,13 @@ describe('agents over HTTP (real sidecar, real processes)', function () {
     expect(stdout).to.match(/context fetched/).and.match(/token refreshed/).and.match(/result stored/).and.match(/completion event published/);
     const results = await s.request('GET', '/api/results?issue_id=ISSUE-FLOW', { token: s.adminToken });
     expect(results.body.results[0]).to.deep.include({ agent_id: res.body.agent_id, agent_type: 'python-specialist', issue_id: 'ISSUE-FLOW' });
+    // Lifecycle events are published after the status changes (the journal fsyncs first), so
+    // wait for the completion event the way an agent would instead of listing once.
+    const id = res.body.agent_id as string;
+    const done = await s.request('GET', `/api/events/wait/agent_completed?topic=coordination&filter=agent_id:${id}&timeout=10000`, { token: s.adminToken });
+    expect(done.body.events.map((e: any) => e.data.agent_id)).to.deep.equal([id]);
     const events = await s.request('GET', '/api/events/wait/*?topic=coordination&timeout=0&limit=1000', { token: s.adminToken });
-    const mine = events.body.events.filter((e: any) => e.data.agent_id === res.body.agent_id).map((e: any) => e.event_type);
+    const mine = events.body.events.filter((e: any) => e.data.agent_id === id).map((e: any) => e.event_type);
     expect(mine).to.include.members(['agent_spawned', 'task_completed', 'agent_completed']);
   });
 
