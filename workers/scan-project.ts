@@ -3,7 +3,7 @@ import { Kind } from '../src/context/file-kinds.js';
 import { listProjectFiles } from '../src/context/list-project-files.js';
 import { LANGUAGE_NAMES } from '../src/context/languages.js';
 import { PathRules } from '../src/context/path-rules.js';
-import { diffAgainst, encodeSnapshot } from '../src/context/snapshot-codec.js';
+import { createWarmableClassifier, diffAgainst, encodeSnapshot } from '../src/context/snapshot-codec.js';
 import type { ScanResult, ScanTask } from '../src/context/worker-protocol.js';
 
 /**
@@ -15,12 +15,16 @@ export default async function scanProject(task: ScanTask): Promise<ScanResult> {
   const t0 = performance.now();
   try {
     const rules = new PathRules(task.rules);
+    // Classifying 50k paths costs ~100 ms: done for the index file's paths while git status
+    // runs, so only the paths status adds are classified afterwards.
+    const classifier = createWarmableClassifier();
     const listed = await listProjectFiles({
       root: task.realRoot, rules, useGit: task.useGit,
       ...(task.gitFacts ? { facts: { realRoot: task.realRoot, ...task.gitFacts } } : {}),
+      whileGitRuns: (provisional) => classifier.warm(provisional),
     });
     const gitFacts = listed.gitFacts ? await listed.gitFacts : undefined;
-    const snapshot = encodeSnapshot(randomUUID(), listed.entries);
+    const snapshot = encodeSnapshot(randomUUID(), listed.entries, classifier.classify);
     const langs = new Uint8Array(snapshot.langs);
     const kinds = new Uint16Array(snapshot.kinds);
     const depths = new Uint8Array(snapshot.depths);

@@ -120,6 +120,7 @@ export class ContextService {
   private readonly activeBuilds = new Set<ActiveBuild>();
   private readonly jsonSizes = new WeakMap<object, number>();
   private gitEpoch = 0;
+  private requestsInFlight = 0;
   private started: Promise<void> | null = null;
   private rescanning: Promise<void> | null = null;
   private changesDuringScan: AppliedChange[] | null = null;
@@ -235,12 +236,17 @@ export class ContextService {
       signals: { issueFiles: [], uncommitted: [], recentCommitFiles: [], queryTerms: [], now: Date.now() },
       maxBytes: 1, maxFiles: 1, strategy: 'smart' as const, structureMaxFiles: 0, maxFileBytes: 1, rules: this.rules.options,
     };
-    // One more thread per macrotask: each `new Worker` holds the event loop 10–20 ms.
-    let i = 0;
+    // One more thread per macrotask: each `new Worker` holds the event loop 10–20 ms. Never
+    // while a request waits: its own build decodes the index too, and a warm-up queued ahead
+    // of it (or a thread started for it) would only delay the answer.
+    let primed = 0;
     const next = (): void => {
-      if (this.closed || i++ >= pool.maxThreads) return;
-      pool.build(task).catch(() => undefined);
-      setTimeout(next, 5).unref();
+      if (this.closed || primed >= pool.maxThreads) return;
+      if (this.requestsInFlight === 0) {
+        primed++;
+        pool.build(task).catch(() => undefined);
+      }
+      setTimeout(next, this.requestsInFlight === 0 ? 5 : 50).unref();
     };
     setTimeout(next, 5).unref();
   }
@@ -263,6 +269,15 @@ export class ContextService {
    * @example await service.getContext({ issue_id: 'ISSUE-1', agent_type: 'python-specialist' })
    */
   async getContext(req: ContextRequest): Promise<ContextResponse> {
+    this.requestsInFlight++;
+    try {
+      return await this.answer(req);
+    } finally {
+      this.requestsInFlight--;
+    }
+  }
+
+  private async answer(req: ContextRequest): Promise<ContextResponse> {
     const t0 = performance.now();
     const params = this.validate(req);
     await this.start();

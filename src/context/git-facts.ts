@@ -81,7 +81,16 @@ export function statusArgs(paths?: readonly string[]): string[] {
  * Collect the facts. `status` may be given when the caller already ran `statusArgs()` (the
  * scan does, for untracked and modified files).
  */
-export async function collectGitFacts(task: GitFactsTask, opts: { git?: RunGit; status?: Promise<GitOutput>; key?: string } = {}): Promise<GitFacts> {
+export interface CollectOptions {
+  git?: RunGit;
+  /** The `statusArgs()` run, when the caller already started it. */
+  status?: Promise<GitOutput>;
+  key?: string;
+  /** Whether the work tree tracks any `.gitattributes`, when the caller read the index itself. */
+  attributeFiles?: boolean;
+}
+
+export async function collectGitFacts(task: GitFactsTask, opts: CollectOptions = {}): Promise<GitFacts> {
   const git = opts.git ?? runGit;
   const key = opts.key ?? (await gitStateKey(task.tree));
   const partial = task.paths !== undefined;
@@ -91,7 +100,9 @@ export async function collectGitFacts(task: GitFactsTask, opts: { git?: RunGit; 
     ? git(['-c', `log.showRoot=${task.showRootFiles === false ? 'false' : 'true'}`, 'log', `-n${task.recentCommits}`, '-z', '--name-only', '--relative', '--no-renames', '--format=%x1e%H%x1f%an%x1f%aI%x1f%s', '--', '.'], task.root)
     : Promise.resolve({ stdout: '', code: 0 });
   const remotes = !partial ? git(['config', '--get-regexp', '^(remote\\..*\\.url|core\\.autocrlf|core\\.eol)$'], task.root) : Promise.resolve({ stdout: '', code: 1 });
-  const attributes = !partial ? git(['ls-files', '-z', '--', ':(top,glob)**/.gitattributes'], task.root) : Promise.resolve({ stdout: '', code: 1 });
+  const attributes = partial ? Promise.resolve({ stdout: '', code: 1 })
+    : opts.attributeFiles !== undefined ? Promise.resolve({ stdout: opts.attributeFiles ? '.gitattributes' : '', code: 0 })
+      : git(['ls-files', '-z', '--', ':(top,glob)**/.gitattributes'], task.root);
   // A partial refresh knows its paths: diff them while status runs (two spawns in parallel).
   const earlyCounts = task.paths ? numstat(git, task.root, task.paths) : null;
   const status = await (opts.status ?? git(statusArgs(task.paths), task.root));

@@ -7,6 +7,12 @@ import { collectGitFacts, gitStateKey, statusArgs, type GitFacts } from './git-f
 import { parseStatusV2 } from './git-parse.js';
 import { detectWorkTree, runGit, type GitOutput, type GitWorkTree, type RunGit } from './run-git.js';
 import type { SnapshotEntry } from './snapshot-codec.js';
+import { readGitIndexFile, type IndexedFile } from './git-index-file.js';
+
+export type { IndexedFile } from './git-index-file.js';
+
+const REGULAR_FILE = 0o100644;
+const EXECUTABLE_FILE = 0o100755;
 
 /**
  * List and stat the files of a project (runs inside a worker thread: everything here is
@@ -44,15 +50,12 @@ export interface ListOptions {
   git?: RunGit;
   /** Also collect the git facts (status, +N -M, commits, remote) from the same status run. */
   facts?: { realRoot: string; recentCommits: number; maxUntrackedCounted: number };
-}
-
-/** One tracked file as `git ls-files -c -s --debug -z` reports it, with the index's stat data. */
-export interface IndexedFile {
-  path: string;
-  mode: string;
-  stage: number;
-  size: number;
-  mtimeMs: number;
+  /**
+   * Git mode: called with the files the index file lists (rules applied, sorted) while git
+   * status still runs, for per-file work that can overlap it. The final entries differ only
+   * by what status reports.
+   */
+  whileGitRuns?: (provisional: readonly SnapshotEntry[]) => void;
 }
 
 /**
@@ -69,7 +72,7 @@ export function parseLsFilesDebug(out: string): IndexedFile[] {
     const header = out.slice(pos, nul);
     const tab = header.indexOf('\t');
     const meta = header.slice(0, tab).split(' ');
-    const file: IndexedFile = { path: header.slice(tab + 1), mode: meta[0] ?? '', stage: Number(meta[2] ?? 0), size: 0, mtimeMs: 0 };
+    const file: IndexedFile = { path: header.slice(tab + 1), mode: parseInt(meta[0] ?? '0', 8), stage: Number(meta[2] ?? 0), size: 0, mtimeMs: 0, skipWorktree: false };
     pos = nul + 1;
     // Debug lines start with two spaces; the next entry starts with its mode digits.
     while (pos < n && out.charCodeAt(pos) === 32) {
@@ -95,85 +98,66 @@ export async function listProjectFiles(opts: ListOptions): Promise<ListedProject
   const git = opts.git ?? runGit;
   if (!opts.useGit) return await walkProject(opts, t0);
   // The common layout (root = top level, `.git` a directory) is checked with one lstat, so
-  // the state key is read and git status starts at once instead of after `git rev-parse`;
-  // rev-parse runs alongside and decides (a guess that turns out wrong only costs a rerun).
+  // git status starts at once instead of after `git rev-parse`; rev-parse runs alongside and
+  // decides (a guess that turns out wrong only costs a second start).
   const guessDir = path.join(opts.root, '.git');
   const guessed = fs.lstatSync(guessDir, { throwIfNoEntry: false })?.isDirectory() ? guessDir : null;
   const treeP = detectWorkTree(opts.root, git);
+  let run: GitListing | null = null;
   let tree: GitWorkTree | null;
-  let gitKey: string;
-  let statusP: Promise<GitOutput>;
-  let indexP: Promise<GitOutput>;
-  const lsFiles = (): Promise<GitOutput> => git(['ls-files', '-c', '-s', '--debug', '-z'], opts.root);
   if (guessed) {
-    gitKey = await gitStateKey({ gitDir: guessed, commonDir: guessed });
-    statusP = git(statusArgs(), opts.root);
-    indexP = lsFiles();
+    const guess = { toplevel: opts.root, gitDir: guessed, commonDir: guessed, prefix: '' };
+    run = await startGitListing(opts, git, guess);
     tree = await treeP;
     if (!tree || tree.gitDir !== guessed || tree.prefix !== '') {
-      statusP.catch(() => undefined);
-      indexP.catch(() => undefined);
-      if (!tree) return await walkProject(opts, t0);
-      gitKey = await gitStateKey(tree);
-      statusP = git(statusArgs(), opts.root);
-      indexP = lsFiles();
+      run.abandon();
+      run = null;
     }
   } else {
     tree = await treeP;
-    if (!tree) return await walkProject(opts, t0);
-    gitKey = await gitStateKey(tree);
-    statusP = git(statusArgs(), opts.root);
-    indexP = lsFiles();
   }
-  // Inside a work tree git decides what is ignored. The index already holds each tracked
-  // file's size and mtime (git keeps them to avoid re-stat'ing), so only files `git status`
-  // reports as changed or untracked, and entries without stat data, are lstat'ed here:
-  // a 50k-file tree needs a few lstat calls instead of 50k. The same status output feeds the
-  // git facts, so git walks the tree once.
-  const indexOut = await indexP;
-  if (indexOut.code !== 0) throw new Error(`git ls-files exited with ${indexOut.code}`);
-  const indexed = parseLsFilesDebug(indexOut.stdout);
-  const gitFacts = opts.facts
-    ? collectGitFacts({
-      root: opts.root, realRoot: opts.facts.realRoot, tree, recentCommits: opts.facts.recentCommits,
-      maxUntrackedCounted: opts.facts.maxUntrackedCounted, showRootFiles: indexed.length <= 5000,
-    }, { git, status: statusP, key: gitKey })
-    : undefined;
-  // Observed here so an early failure elsewhere never leaves it unhandled.
-  gitFacts?.catch(() => undefined);
-  const status = await statusP;
-  const parsedStatus = parseStatusV2(status.code === 0 ? status.stdout : '', tree.prefix);
-  const ignoreFilesP = gitIgnoreFiles(opts.root, tree.gitDir, tree.prefix, git);
-  const t1 = performance.now();
-  const toStat = new Set<string>();
-  for (const [p, e] of parsedStatus.entries) if (e.status !== 'deleted' || e.staged) toStat.add(p);
+  if (!tree) return await walkProject(opts, t0);
+  run ??= await startGitListing(opts, git, tree);
+  const { indexed, statusP, gitFacts, ignoreFilesP } = run;
   const rootSlash = opts.root.endsWith('/') ? opts.root : opts.root + '/';
-  const byPath = new Map<string, SnapshotEntry>();
+  // While git status walks the tree, everything the index file alone decides is done now
+  // (rules, secrets, and the caller's own per-file work), so little is left once it answers.
+  const base: SnapshotEntry[] = [];
+  const mustStat = new Set<string>();
   for (const f of indexed) {
     // Symlinks (120000) and submodules (160000) are not files we read.
-    if (f.mode !== '100644' && f.mode !== '100755') continue;
-    if (byPath.has(f.path) || opts.rules.isExcludedFile(f.path)) continue;
-    if (toStat.has(f.path) || f.stage !== 0 || f.mtimeMs === 0) {
-      toStat.add(f.path);
-      continue;
+    if (f.mode !== REGULAR_FILE && f.mode !== EXECUTABLE_FILE) continue;
+    if (opts.rules.isExcludedFile(f.path)) continue;
+    // Conflicts, intent-to-add and sparse entries carry no usable stat data.
+    if (f.stage !== 0 || f.mtimeMs === 0 || f.skipWorktree) mustStat.add(f.path);
+    // The parsed entry is a SnapshotEntry already: 50k copies would only feed the collector.
+    else if (!(CONDITIONAL_SECRET_RE.test(f.path) && carriesToken(rootSlash + f.path, f.size))) base.push(f);
+  }
+  sortEntries(base);
+  opts.whileGitRuns?.(base);
+  const status = await statusP;
+  const parsedStatus = parseStatusV2(status.code === 0 ? status.stdout : '', tree.prefix);
+  const t1 = performance.now();
+  // What status reports is stat'ed (changed, untracked, staged); a deletion only in the work
+  // tree leaves the index. A clean tree keeps the base as it is.
+  const gone = new Set<string>();
+  for (const [p, e] of parsedStatus.entries) {
+    if (e.status === 'deleted' && !e.staged) gone.add(p);
+    else mustStat.add(p);
+  }
+  let entries = base;
+  if (mustStat.size > 0 || gone.size > 0) {
+    entries = base.filter((e) => !mustStat.has(e.path) && !gone.has(e.path));
+    for (const rel of mustStat) {
+      if (gone.has(rel) || opts.rules.isExcludedFile(rel)) continue;
+      const st = fs.lstatSync(rootSlash + rel, { throwIfNoEntry: false });
+      // Regular files only: a tracked file replaced by a symlink or FIFO leaves the index.
+      if (!st || !st.isFile()) continue;
+      if (CONDITIONAL_SECRET_RE.test(rel) && carriesToken(rootSlash + rel, st.size)) continue;
+      entries.push({ path: rel, size: st.size, mtimeMs: st.mtimeMs });
     }
-    const st = parsedStatus.entries.get(f.path);
-    if (st?.status === 'deleted') continue;
-    byPath.set(f.path, { path: f.path, size: f.size, mtimeMs: f.mtimeMs });
+    sortEntries(entries);
   }
-  for (const rel of toStat) {
-    if (byPath.has(rel) || opts.rules.isExcludedFile(rel)) continue;
-    const st = fs.lstatSync(rootSlash + rel, { throwIfNoEntry: false });
-    // Regular files only: a tracked file replaced by a symlink or FIFO leaves the index.
-    if (!st || !st.isFile()) continue;
-    byPath.set(rel, { path: rel, size: st.size, mtimeMs: st.mtimeMs });
-  }
-  const entries: SnapshotEntry[] = [];
-  for (const e of byPath.values()) {
-    if (CONDITIONAL_SECRET_RE.test(e.path) && carriesToken(rootSlash + e.path, e.size)) continue;
-    entries.push(e);
-  }
-  sortEntries(entries);
   const t2 = performance.now();
   const ignoreFiles = await ignoreFilesP;
   for (const e of entries) {
@@ -187,6 +171,69 @@ export async function listProjectFiles(opts: ListOptions): Promise<ListedProject
     ...(gitFacts ? { gitFacts } : {}),
     listMs: t1 - t0, statMs: t2 - t1,
   };
+}
+
+interface GitListing {
+  /** Tracked files with the index's stat data, relative to the root. */
+  indexed: IndexedFile[];
+  statusP: Promise<GitOutput>;
+  gitFacts?: Promise<GitFacts>;
+  ignoreFilesP: Promise<IgnoreFile[]>;
+  /** The guess was wrong: drop every pending result without an unhandled rejection. */
+  abandon(): void;
+}
+
+/**
+ * Start everything the listing needs from git at once, slowest first: `git status` (it walks
+ * and stats the whole tree) is spawned before the index is parsed, and the git facts' other
+ * commands (log, remotes) run while status still works, so the scan waits for one status and
+ * not for a chain of commands.
+ */
+async function startGitListing(opts: ListOptions, git: RunGit, tree: GitWorkTree): Promise<GitListing> {
+  const gitKey = await gitStateKey(tree);
+  const statusP = git(statusArgs(), opts.root);
+  const ignoreFilesP = gitIgnoreFiles(opts.root, tree.gitDir, tree.prefix, git);
+  // The index file itself (~20 ms for 50k entries) instead of `git ls-files --debug`, whose
+  // ~10 MB of text took a few hundred ms to read and parse; git answers what it cannot read.
+  const fromFile = process.env.GIT_INDEX_FILE ? null : readGitIndexFile(path.join(tree.gitDir, 'index'));
+  let indexed: IndexedFile[];
+  let attributeFiles: boolean | undefined;
+  if (fromFile) {
+    indexed = underPrefix(fromFile, tree.prefix);
+    // Facts need to know whether any .gitattributes exists in the whole work tree.
+    attributeFiles = fromFile.some((f) => f.path === '.gitattributes' || f.path.endsWith('/.gitattributes'));
+  } else {
+    const out = await git(['ls-files', '-c', '-s', '--debug', '-z'], opts.root);
+    if (out.code !== 0) {
+      statusP.catch(() => undefined);
+      ignoreFilesP.catch(() => undefined);
+      throw new Error(`git ls-files exited with ${out.code}`);
+    }
+    indexed = parseLsFilesDebug(out.stdout);
+  }
+  const gitFacts = opts.facts
+    ? collectGitFacts({
+      root: opts.root, realRoot: opts.facts.realRoot, tree, recentCommits: opts.facts.recentCommits,
+      maxUntrackedCounted: opts.facts.maxUntrackedCounted, showRootFiles: indexed.length <= 5000,
+    }, { git, status: statusP, key: gitKey, ...(attributeFiles !== undefined ? { attributeFiles } : {}) })
+    : undefined;
+  // Observed here so an early failure elsewhere never leaves it unhandled.
+  gitFacts?.catch(() => undefined);
+  return {
+    indexed, statusP, ignoreFilesP, ...(gitFacts ? { gitFacts } : {}),
+    abandon: () => {
+      statusP.catch(() => undefined);
+      ignoreFilesP.catch(() => undefined);
+    },
+  };
+}
+
+/** Index paths are relative to the top level: keep those under the root, relative to it. */
+function underPrefix(files: IndexedFile[], prefix: string): IndexedFile[] {
+  if (!prefix) return files;
+  const out: IndexedFile[] = [];
+  for (const f of files) if (f.path.startsWith(prefix)) out.push({ ...f, path: f.path.slice(prefix.length) });
+  return out;
 }
 
 /** Outside git: walk, filter, lstat. */

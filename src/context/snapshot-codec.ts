@@ -14,11 +14,17 @@ export interface SnapshotEntry {
   mtimeMs: number;
 }
 
-/** Encode sorted entries (the caller sorts). Classification happens here, once per path. */
-export function encodeSnapshot(id: string, entries: readonly SnapshotEntry[]): SnapshotBuffers {
+export type Classifier = (relPath: string) => { kinds: number; languageId: number; depth: number };
+
+/**
+ * Encode sorted entries (the caller sorts). Classification happens here, once per path,
+ * unless the caller passes a classifier that already knows most paths.
+ */
+export function encodeSnapshot(id: string, entries: readonly SnapshotEntry[], classify: Classifier = createClassifier()): SnapshotBuffers {
   const count = entries.length;
-  const encoded = entries.map((e) => Buffer.from(e.path, 'utf8'));
-  const byteLen = encoded.reduce((n, b) => n + b.length + 1, 0);
+  // Written straight into the shared buffer: one Buffer per path was 50k short-lived objects.
+  let byteLen = 0;
+  for (const e of entries) byteLen += Buffer.byteLength(e.path, 'utf8') + 1;
   const pathBytes = new SharedArrayBuffer(Math.max(1, byteLen));
   const offsets = new SharedArrayBuffer((count + 1) * 4);
   const sizes = new SharedArrayBuffer(Math.max(8, count * 8));
@@ -33,13 +39,11 @@ export function encodeSnapshot(id: string, entries: readonly SnapshotEntry[]): S
   const kd = new Uint16Array(kinds);
   const lg = new Uint8Array(langs);
   const dp = new Uint8Array(depths);
-  const classify = createClassifier();
   let pos = 0;
   for (let i = 0; i < count; i++) {
     const e = entries[i]!;
     off[i] = pos;
-    encoded[i]!.copy(pb, pos);
-    pos += encoded[i]!.length;
+    pos += pb.write(e.path, pos, 'utf8');
     pb[pos++] = 0;
     sz[i] = e.size;
     mt[i] = e.mtimeMs;
@@ -50,6 +54,26 @@ export function encodeSnapshot(id: string, entries: readonly SnapshotEntry[]): S
   }
   off[count] = pos;
   return { id, count, pathBytes, offsets, sizes, mtimes, kinds, langs, depths };
+}
+
+/**
+ * A classifier that can be warmed with paths ahead of time (while git status runs) and then
+ * answers those from memory: kinds, language and depth packed into one number per path.
+ */
+export function createWarmableClassifier(): { warm(entries: readonly { path: string }[]): void; classify: Classifier } {
+  const classifyNew = createClassifier();
+  const known = new Map<string, number>();
+  const pack = (c: ReturnType<Classifier>): number => c.kinds | (c.languageId << 16) | (Math.min(255, c.depth) << 24);
+  return {
+    warm(entries) {
+      for (const e of entries) known.set(e.path, pack(classifyNew(e.path)));
+    },
+    classify(p) {
+      const k = known.get(p);
+      if (k === undefined) return classifyNew(p);
+      return { kinds: k & 0xffff, languageId: (k >>> 16) & 0xff, depth: k >>> 24 };
+    },
+  };
 }
 
 /** Typed views over a snapshot, with single-entry access for the main thread. */

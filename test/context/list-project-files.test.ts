@@ -97,8 +97,8 @@ describe('context/list-project-files', () => {
     const out = '100644 abc 0\tsrc/a b.ts\0  ctime: 1:0\n  mtime: 1700000000:500000000\n  dev: 1\tino: 2\n  uid: 0\tgid: 0\n  size: 42\tflags: 0\n'
       + '120000 def 0\tlink\0  ctime: 1:0\n  mtime: 0:0\n  dev: 1\tino: 3\n  uid: 0\tgid: 0\n  size: 5\tflags: 0\n';
     expect(parseLsFilesDebug(out)).to.deep.equal([
-      { path: 'src/a b.ts', mode: '100644', stage: 0, size: 42, mtimeMs: 1_700_000_000_500 },
-      { path: 'link', mode: '120000', stage: 0, size: 5, mtimeMs: 0 },
+      { path: 'src/a b.ts', mode: 0o100644, stage: 0, size: 42, mtimeMs: 1_700_000_000_500, skipWorktree: false },
+      { path: 'link', mode: 0o120000, stage: 0, size: 5, mtimeMs: 0, skipWorktree: false },
     ]);
   });
 
