@@ -54,7 +54,14 @@ export function fingerprint(value: string): string {
   return `sha256:${createHash('sha256').update(value).digest('hex').slice(0, 16)}`;
 }
 
+/** Cheap pre-check: only strings that could hold a JWT or a bearer token go through the replaces. */
+const MAYBE_SECRET = /eyJ|bearer/i;
+/** Non-global twin of UNSAFE_CHARS for a test without lastIndex state. */
+const HAS_UNSAFE = new RegExp(UNSAFE_CHARS.source);
+
 function cleanString(value: string): string {
+  // Almost every value (ids, routes, paths) is short and clean: skip building new strings.
+  if (value.length <= MAX_STRING && !MAYBE_SECRET.test(value)) return value;
   const redacted = value.replace(JWT_LIKE, (jwt) => `[jwt ${fingerprint(jwt)}]`).replace(BEARER, (b) => `Bearer [${fingerprint(b)}]`);
   return redacted.length > MAX_STRING ? `${redacted.slice(0, MAX_STRING)}…[${redacted.length - MAX_STRING} more]` : redacted;
 }
@@ -99,6 +106,7 @@ export function toAuditEntry(record: AuditRecord, now: Date = new Date()): Audit
 
 /** Escape what JSON.stringify leaves raw but a terminal would interpret (see UNSAFE_CHARS). */
 export function escapeUnsafe(text: string): string {
+  if (!HAS_UNSAFE.test(text)) return text;
   return text.replace(UNSAFE_CHARS, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 

@@ -1,4 +1,5 @@
-import Koa, { type Next } from 'koa';
+import Koa, { type Middleware, type Next } from 'koa';
+import compose from 'koa-compose';
 import { Router, type Layer } from '@koa/router';
 import type { AppContext, AppState } from './app-types.js';
 import type { AppDeps } from './app-deps.js';
@@ -38,8 +39,9 @@ function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promi
 /**
  * The one place where middleware order is defined:
  * request id + timing → audit outcome line → error handler → Host allowlist + URL limit →
- * security headers/CORS → 404/405 → public routes → protected routes (route recorded → token
- * verified → rate limit counted → JSON body parsed → audit intent line → handler).
+ * security headers/CORS → 404/405 → router: public routes (route recorded → handler) and
+ * protected routes (route recorded → token verified → rate limit counted → JSON body parsed →
+ * audit intent line → handler).
  * Bodies are parsed only after authentication and rate limiting, so an anonymous or throttled
  * client cannot make the sidecar parse 10 MiB of JSON; the audit outcome line sits outside the
  * error handler so it records the final status of every answer.
@@ -55,25 +57,22 @@ export function createApp(deps: AppDeps, extraModules: RouteModule[] = []): Koa<
   app.use(hostGuard({ host: deps.config.host, allowed_hosts: deps.config.allowed_hosts, maxUrlBytes: deps.config.http.max_url_bytes }));
   app.use(securityHeaders());
   app.use(notFound());
-  app.use(routers.public.routes());
-  app.use(routers.protected.routes());
+  app.use(routers.router.routes());
   return app;
 }
 
 /**
- * The public and protected routers with every route module registered (exported so tests can
- * compare the routers' layers with the OpenAPI catalog).
+ * The router with every route module registered, and the guards routes run before their
+ * handlers (exported so tests can compare the router's layers with the OpenAPI catalog).
  */
 export function buildRouters(deps: AppDeps, extraModules: RouteModule[] = []): Routers {
-  const routerOptions = { sensitive: false, strict: false };
+  const limiter = deps.rateLimiter ?? new AgentRateLimiter(deps.config.rate_limits);
   const routers: Routers = {
-    public: new Router<AppState>(routerOptions),
-    protected: new Router<AppState>(routerOptions),
+    router: new Router<AppState>({ sensitive: false, strict: false }),
+    publicGuard: recordRoute,
+    protectedGuard: compose<AppContext>([recordRoute, authenticate(deps.tokens), rateLimit(limiter), jsonBody(deps.config.body_limit_bytes), auditIntent(deps.audit)]) as Middleware<AppState>,
     catalog: new RouteCatalog(),
   };
-  routers.public.use(recordRoute);
-  const limiter = deps.rateLimiter ?? new AgentRateLimiter(deps.config.rate_limits);
-  routers.protected.use(recordRoute, authenticate(deps.tokens), rateLimit(limiter), jsonBody(deps.config.body_limit_bytes), auditIntent(deps.audit));
   for (const register of [...ROUTE_MODULES, ...extraModules]) register(routers, deps);
   return routers;
 }

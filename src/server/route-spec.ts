@@ -54,8 +54,8 @@ export function defineRoute<P extends z.ZodType = z.ZodUndefined, Q extends z.Zo
   handler: (ctx: AppRouterContext, input: RouteInput<Out<P>, Out<Q>, Out<B>>) => unknown,
 ): void {
   routers.catalog.specs.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
-  const router = spec.auth === 'public' ? routers.public : routers.protected;
-  router[spec.method](spec.path, async (ctx) => {
+  const guard = spec.auth === 'public' ? routers.publicGuard : routers.protectedGuard;
+  routers.router[spec.method](spec.path, guard, async (ctx) => {
     if (spec.permission) requirePermission(authOf(ctx), spec.permission);
     const input = {
       params: (spec.params ? parseInput(spec.params, ctx.params, 'params') : undefined) as Out<P>,

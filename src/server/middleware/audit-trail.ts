@@ -1,8 +1,8 @@
 import type { Next } from 'koa';
 import type { Logger } from 'pino';
 import type { AuditSink } from '../../audit/audit-log.js';
-import { outcomeOfStatus, type AuditRecord } from '../../audit/audit-entry.js';
-import type { AppContext } from '../app-types.js';
+import { outcomeOfStatus } from '../../audit/audit-entry.js';
+import type { AppContext, AuditActor } from '../app-types.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Security refusals are audited whatever the method. */
@@ -14,9 +14,11 @@ const SECURITY_STATUSES = new Set([401, 403, 421]);
  *
  * @example await deps.audit.record({ ...auditActor(ctx), action: 'agent.spawn', resource: `agent:${id}`, outcome: 'success' })
  */
-export function auditActor(ctx: AppContext): Pick<AuditRecord, 'request_id' | 'sub' | 'jti' | 'agent_type' | 'project_id' | 'remote'> {
+export function auditActor(ctx: AppContext): AuditActor {
+  // The intent line (after authentication) computes it; the outcome line reuses it.
+  if (ctx.state.auditActor && ctx.state.auth) return ctx.state.auditActor;
   const auth = ctx.state.auth;
-  return {
+  const actor: AuditActor = {
     request_id: ctx.state.requestId,
     sub: auth?.sub ?? null,
     jti: auth?.jti ?? null,
@@ -24,6 +26,8 @@ export function auditActor(ctx: AppContext): Pick<AuditRecord, 'request_id' | 's
     project_id: auth?.project_id ?? null,
     remote: ctx.request.ip,
   };
+  if (auth) ctx.state.auditActor = actor;
+  return actor;
 }
 
 function actionOf(ctx: AppContext): string {
@@ -34,7 +38,7 @@ function actionOf(ctx: AppContext): string {
  * Registered right inside request-context, outside the error handler, so it sees the final
  * status: one outcome line for every mutating request and every 401/403/421, whatever the route.
  * The handler already ran (or was refused), so a failure to write this line cannot undo anything:
- * it is logged, and the `intent` line written before the handler stays as the record of the
+ * it is logged (the answer does not wait for it), and the `intent` line written before the handler stays as the record of the
  * attempt. The intent line is what fails closed (see `auditIntent`).
  */
 export function auditTrail(audit: AuditSink, logger: Logger) {
@@ -43,14 +47,12 @@ export function auditTrail(audit: AuditSink, logger: Logger) {
     if (!MUTATING.has(ctx.method) && !SECURITY_STATUSES.has(ctx.status)) return;
     const body = ctx.body as { code?: unknown } | undefined;
     const code = ctx.status >= 400 && body && typeof body === 'object' && typeof body.code === 'string' ? body.code : undefined;
-    try {
-      await audit.record({
-        ...auditActor(ctx), action: actionOf(ctx), resource: ctx.path, outcome: outcomeOfStatus(ctx.status), status: ctx.status,
-        ...(code ? { code } : {}),
-      });
-    } catch (err) {
-      logger.error({ err, request_id: ctx.state.requestId }, 'audit log write failed (outcome line)');
-    }
+    // Not awaited: the answer does not depend on it (appended at once unless a batch is being
+    // fsynced, then with that batch's successor).
+    audit.record({
+      ...auditActor(ctx), action: actionOf(ctx), resource: ctx.path, outcome: outcomeOfStatus(ctx.status), status: ctx.status,
+      ...(code ? { code } : {}),
+    }).catch((err: unknown) => logger.error({ err, request_id: ctx.state.requestId }, 'audit log write failed (outcome line)'));
   };
 }
 

@@ -1,14 +1,25 @@
-import type { AppRouter } from '../app-types.js';
+import type { Middleware } from 'koa';
+import type { AppRouter, AppState } from '../app-types.js';
 import type { AppDeps } from '../app-deps.js';
 import type { RouteCatalog } from '../route-spec.js';
 
-/** Routes without auth (only `/health` and documents) and routes behind `authenticate`. */
+/**
+ * Where routes are registered: one router for every route (a request is matched once), and the
+ * guard each kind of route runs before its handler.
+ */
 export interface Routers {
-  public: AppRouter;
-  protected: AppRouter;
+  router: AppRouter;
+  /** Before a public route (only `/health` and documents): the route is recorded. */
+  publicGuard: Middleware<AppState>;
+  /**
+   * Before every other route: route recorded → token verified → rate limit counted → JSON body
+   * parsed → audit intent line. One pre-composed middleware, so a request pays for one router
+   * layer instead of one per step.
+   */
+  protectedGuard: Middleware<AppState>;
   /** Specs of routes registered through `defineRoute`, rendered at /openapi.json. */
   catalog: RouteCatalog;
 }
 
-/** A resource's routes. Modules register on `routers.protected` unless the spec says otherwise. */
+/** A resource's routes. Modules register through `defineRoute`, which picks the guard. */
 export type RouteModule = (routers: Routers, deps: AppDeps) => void;
