@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { AuditUnavailableError, StorageWriteError, type AppError } from '../errors/index.js';
 import { isDiskFull } from '../storage/atomic-write.js';
 import type { ComponentHealth } from '../server/app-deps.js';
-import { serializeAuditEntry, toAuditEntry, type AuditRecord } from './audit-entry.js';
+import { auditLine, type AuditRecord } from './audit-entry.js';
 
 /**
  * Where security-relevant facts are recorded. Other modules call `record` for what HTTP
@@ -16,7 +16,12 @@ import { serializeAuditEntry, toAuditEntry, type AuditRecord } from './audit-ent
  * killProcessGroup(pid);
  */
 export interface AuditSink {
-  record(entry: AuditRecord): Promise<void>;
+  /**
+   * Append one line. Resolves once it is written (and fdatasync'ed with `sync: 'always'`).
+   * `deferred`: the caller does not wait for it (an outcome line): it may go out with the next
+   * line or batch instead of costing a write of its own; the promise still reports the result.
+   */
+  record(entry: AuditRecord, options?: { deferred?: boolean }): Promise<void>;
   /** `degraded` while the last write failed (until one succeeds again). */
   health(): ComponentHealth;
   close(): Promise<void>;
@@ -70,6 +75,8 @@ export class AuditLog implements AuditSink {
   private size = 0;
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
+  /** A batch is being written (rotation, open or fdatasync may be in flight): later lines queue. */
+  private writing = false;
   private lastFailed = false;
   private closed = false;
   private syncTimer: NodeJS.Timeout | undefined;
@@ -82,19 +89,28 @@ export class AuditLog implements AuditSink {
     return log;
   }
 
-  record(record: AuditRecord): Promise<void> {
+  record(record: AuditRecord, options: { deferred?: boolean } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new AuditUnavailableError('The audit log is closed; the request was refused'));
-    const line = Buffer.from(serializeAuditEntry(toAuditEntry(record)));
-    // Without a per-batch fdatasync there is nothing to share: when no batch is ahead of it, the
-    // line is appended at once (a few µs), and the request goes on without a turn of the loop.
-    if (this.options.sync !== 'always' && !this.flushing && this.handle && !this.mustRotate(line.length)) {
-      try {
-        this.append(this.handle, line);
+    const line = Buffer.from(auditLine(record));
+    // Without a per-batch fdatasync there is nothing to share by waiting: a line someone waits
+    // for is appended at once (a few µs) together with the deferred lines queued before it, so
+    // the request goes on without a turn of the loop and order is kept.
+    if (!options.deferred && this.options.sync !== 'always' && !this.writing && this.handle) {
+      const queued = this.queue;
+      const data = queued.length === 0 ? line : Buffer.concat([...queued.map((p) => p.line), line]);
+      if (!this.mustRotate(data.length)) {
+        this.queue = [];
+        try {
+          this.append(this.handle, data);
+        } catch (err) {
+          this.lastFailed = true;
+          const refusal = refusalFor(err);
+          for (const p of queued) p.reject(refusal);
+          return Promise.reject(refusal);
+        }
         this.lastFailed = false;
+        for (const p of queued) p.resolve();
         return RESOLVED;
-      } catch (err) {
-        this.lastFailed = true;
-        return Promise.reject(refusalFor(err));
       }
     }
     return new Promise<void>((resolve, reject) => {
@@ -123,6 +139,7 @@ export class AuditLog implements AuditSink {
     while (this.queue.length > 0) {
       const batch = this.queue;
       this.queue = [];
+      this.writing = true;
       try {
         await this.writeBatch(Buffer.concat(batch.map((p) => p.line)));
         this.lastFailed = false;
@@ -131,6 +148,8 @@ export class AuditLog implements AuditSink {
         this.lastFailed = true;
         const refusal = refusalFor(err);
         for (const p of batch) p.reject(refusal);
+      } finally {
+        this.writing = false;
       }
     }
     this.flushing = undefined;

@@ -19,6 +19,7 @@ export class Metrics {
   private readonly requests: Counter<'method' | 'route' | 'status'>;
   private readonly duration: Histogram<'method' | 'route'>;
   private sources: Partial<MetricSources> = {};
+  private readonly children = new Map<string, { requests: { inc(): void }; duration: { observe(v: number): void } }>();
 
   constructor() {
     this.requests = new Counter({
@@ -58,8 +59,17 @@ export class Metrics {
   }
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    this.requests.inc({ method, route, status: String(status) });
-    this.duration.observe({ method, route }, seconds);
+    // Labelled children are looked up once per (method, route, status): prom-client hashes
+    // and validates a label object on every call otherwise. The set is bounded: routes are
+    // templates (unmatched paths share one label) and Node's parser only knows ~35 methods.
+    const key = `${method} ${route} ${status}`;
+    let child = this.children.get(key);
+    if (!child) {
+      child = { requests: this.requests.labels(method, route, String(status)), duration: this.duration.labels(method, route) };
+      this.children.set(key, child);
+    }
+    child.requests.inc();
+    child.duration.observe(seconds);
   }
 
   render(): Promise<string> {

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { lstat, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuditLog } from '../../src/audit/audit-log.js';
-import { serializeAuditEntry, toAuditEntry, type AuditEntry } from '../../src/audit/audit-entry.js';
+import { auditLine, serializeAuditEntry, toAuditEntry, type AuditEntry, type AuditRecord } from '../../src/audit/audit-entry.js';
 import { parseSince, readAudit } from '../../src/audit/read-audit.js';
 import { AppError } from '../../src/errors/index.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
@@ -15,6 +17,21 @@ async function lines(file: string): Promise<AuditEntry[]> {
 }
 
 describe('audit entries', () => {
+  it('auditLine gives exactly the line of serializeAuditEntry(toAuditEntry(…)) for any record', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom(JWT, `Bearer ${JWT}`, 'x'.repeat(1500), '\u202e\u0007"\\'));
+    const maybe = fc.option(text, { nil: undefined });
+    const record = fc.record({
+      request_id: maybe, sub: fc.option(text), jti: maybe, agent_type: maybe, project_id: maybe,
+      action: text, resource: text, outcome: fc.constantFrom('intent', 'success', 'denied', 'failure', 'error'),
+      status: fc.option(fc.integer({ min: 100, max: 599 }), { nil: undefined }), code: maybe, remote: maybe,
+    }, { requiredKeys: ['action', 'resource', 'outcome'] });
+    fc.assert(fc.property(record, fc.integer({ min: 0, max: 4_102_444_800_000 }), (r, now) => {
+      expect(auditLine(r as AuditRecord, now)).to.equal(serializeAuditEntry(toAuditEntry(r as AuditRecord, new Date(now))));
+    }), { numRuns: 2000 });
+    const withDetails: AuditRecord = { action: 'agent.spawn', resource: 'agent:a1', outcome: 'success', details: { token: 'secret', pid: 1 } };
+    expect(auditLine(withDetails, 0)).to.equal(serializeAuditEntry(toAuditEntry(withDetails, new Date(0))));
+  });
+
   it('always carries the ten core fields, null when unknown', () => {
     const entry = toAuditEntry({ action: 'agent.kill', resource: 'agent:a1', outcome: 'success' }, new Date('2026-11-23T10:00:00Z'));
     expect(entry).to.deep.equal({
@@ -70,6 +87,26 @@ describe('AuditLog', () => {
     expect(entries).to.have.length(500);
     expect(new Set(entries.map((e) => e.resource)).size).to.equal(500);
     expect((await stat(path.join(dir, 'audit.log'))).mode & 0o777).to.equal(0o600);
+  });
+
+  it('writes a waited-for line at once, taking the deferred lines queued before it, in order', async () => {
+    const file = path.join(dir, 'audit.log');
+    const log = await AuditLog.open({ file, maxFileBytes: 10 * 1024 * 1024, maxFiles: 5 });
+    const deferred = [1, 2, 3].map((i) => log.record({ action: 'POST /api/x', resource: `/d/${i}`, outcome: 'success', status: 202 }, { deferred: true }));
+    // Read synchronously: an await would give the deferred flush its turn of the loop.
+    const written = (): string[] => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as AuditEntry).resource);
+    // Nothing written yet: deferred lines wait for the next line or the next turn of the loop.
+    expect(written()).to.deep.equal([]);
+    const intent = log.record({ action: 'POST /api/x', resource: '/i/4', outcome: 'intent' });
+    // Appended together, synchronously, before the intent's promise is even awaited.
+    expect(written()).to.deep.equal(['/d/1', '/d/2', '/d/3', '/i/4']);
+    await Promise.all([...deferred, intent]);
+    // A deferred line alone goes out within a turn of the event loop.
+    const alone = log.record({ action: 'POST /api/x', resource: '/d/5', outcome: 'success', status: 202 }, { deferred: true });
+    await new Promise((r) => setImmediate(r));
+    await alone;
+    expect((await lines(file)).map((e) => e.resource)).to.deep.equal(['/d/1', '/d/2', '/d/3', '/i/4', '/d/5']);
+    await log.close();
   });
 
   it('rotates by size and keeps max_files rotated files, all 0600, none over the limit', async () => {

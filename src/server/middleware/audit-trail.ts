@@ -47,12 +47,12 @@ export function auditTrail(audit: AuditSink, logger: Logger) {
     if (!MUTATING.has(ctx.method) && !SECURITY_STATUSES.has(ctx.status)) return;
     const body = ctx.body as { code?: unknown } | undefined;
     const code = ctx.status >= 400 && body && typeof body === 'object' && typeof body.code === 'string' ? body.code : undefined;
-    // Not awaited: the answer does not depend on it (appended at once unless a batch is being
-    // fsynced, then with that batch's successor).
+    // Not awaited, and deferred: the answer does not depend on it, and it shares a write with
+    // the next line (at the latest one turn of the event loop later).
     audit.record({
       ...auditActor(ctx), action: actionOf(ctx), resource: ctx.path, outcome: outcomeOfStatus(ctx.status), status: ctx.status,
       ...(code ? { code } : {}),
-    }).catch((err: unknown) => logger.error({ err, request_id: ctx.state.requestId }, 'audit log write failed (outcome line)'));
+    }, { deferred: true }).catch((err: unknown) => logger.error({ err, request_id: ctx.state.requestId }, 'audit log write failed (outcome line)'));
   };
 }
 
