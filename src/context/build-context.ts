@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ancestorDirs } from './ancestor-dirs.js';
 import type { AgentProfile } from './agent-profiles.js';
 import { fitBudget } from './budget.js';
 import { classify } from './file-kinds.js';
@@ -333,7 +334,7 @@ export function buildContext(task: BuildTask): BuildResult {
     relevantFiles,
     files: listedPaths,
     filesTruncated,
-    directories: directoriesOf(listedPaths),
+    directories: ancestorDirs(listedPaths),
     truncated: fitted.truncated,
     contentBytes: fitted.totalBytes,
     selectionCutoff,
@@ -357,19 +358,4 @@ function binarySearch(sorted: readonly string[], p: string): number {
     else hi = mid - 1;
   }
   return -1;
-}
-
-/** Every ancestor directory of the listed files, sorted. */
-function directoriesOf(files: readonly string[]): string[] {
-  const dirs = new Set<string>();
-  for (const f of files) {
-    let slash = f.lastIndexOf('/');
-    while (slash > 0) {
-      const d = f.slice(0, slash);
-      if (dirs.has(d)) break;
-      dirs.add(d);
-      slash = d.lastIndexOf('/');
-    }
-  }
-  return [...dirs].sort();
 }

@@ -7,6 +7,7 @@ import { collectGitFacts, gitStateKey, statusArgs, type GitFacts } from './git-f
 import { parseStatusV2 } from './git-parse.js';
 import { detectWorkTree, runGit, type GitOutput, type GitWorkTree, type RunGit } from './run-git.js';
 import type { SnapshotEntry } from './snapshot-codec.js';
+import { ancestorDirs } from './ancestor-dirs.js';
 import { readGitIndexFile, type IndexedFile } from './git-index-file.js';
 
 export type { IndexedFile } from './git-index-file.js';
@@ -167,7 +168,7 @@ export async function listProjectFiles(opts: ListOptions): Promise<ListedProject
     }
   }
   return {
-    mode: 'git', entries, directories: ancestorDirs(entries.map((e) => e.path)), ignoreFiles, tree, status: statusP,
+    mode: 'git', entries, directories: ancestorDirs(entries.map((e) => e.path), { root: true }), ignoreFiles, tree, status: statusP,
     ...(gitFacts ? { gitFacts } : {}),
     listMs: t1 - t0, statMs: t2 - t1,
   };
@@ -292,21 +293,6 @@ function carriesToken(abs: string, size: number): boolean {
   } catch {
     return true;
   }
-}
-
-/** '' plus every directory that holds a listed file, sorted. */
-export function ancestorDirs(paths: readonly string[]): string[] {
-  const dirs = new Set<string>(['']);
-  for (const p of paths) {
-    let slash = p.lastIndexOf('/');
-    while (slash > 0) {
-      const d = p.slice(0, slash);
-      if (dirs.has(d)) break;
-      dirs.add(d);
-      slash = d.lastIndexOf('/');
-    }
-  }
-  return [...dirs].sort();
 }
 
 async function gitIgnoreFiles(root: string, gitDir: string, prefix: string, git: RunGit): Promise<IgnoreFile[]> {

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { ancestorDirs, listProjectFiles, parseLsFilesDebug, rebaseIgnore } from '../../src/context/list-project-files.js';
+import { ancestorDirs } from '../../src/context/ancestor-dirs.js';
+import { listProjectFiles, parseLsFilesDebug, rebaseIgnore } from '../../src/context/list-project-files.js';
 import { PathRules } from '../../src/context/path-rules.js';
 import { cleanup, gitCommitAll, gitInit, tempDir, writeTree } from './helpers.js';
 
@@ -117,6 +118,7 @@ describe('context/list-project-files', () => {
   });
 
   it('derives the directories holding files', () => {
-    expect(ancestorDirs(['a/b/c.ts', 'a/d.ts', 'e.ts'])).to.deep.equal(['', 'a', 'a/b']);
+    expect(ancestorDirs(['a/b/c.ts', 'a/d.ts', 'e.ts'], { root: true })).to.deep.equal(['', 'a', 'a/b']);
+    expect(ancestorDirs(['a/b/c.ts', 'a/d.ts', 'e.ts'])).to.deep.equal(['a', 'a/b']);
   });
 });
