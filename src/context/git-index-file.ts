@@ -6,9 +6,9 @@ import fs from 'node:fs';
  * without running `git ls-files --debug`: on a 50k-file tree that command prints ~10 MB of
  * text which costs a few hundred ms of pipe reading and parsing, while the binary file
  * (~5 MB) is parsed here in ~20 ms. Anything this reader does not fully understand — an
- * unknown version, a split index (`link`), a sparse index (`sdir`), a trailer that does not
- * match the content (SHA-1 or SHA-256 repositories, or `index.skipHash`) — returns null and the
- * caller falls back to git itself, so the result is either exact or absent.
+ * unknown version, a split index (`link`), a sparse index (`sdir`), a trailer that is neither
+ * the SHA-1 or SHA-256 checksum of the content nor zeros (`index.skipHash`) — returns null and
+ * the caller falls back to git itself, so the result is either exact or absent.
  * isomorphic-git has an index parser, but only behind an async per-entry walk API that is
  * slower than the `git` command it would replace.
  */
@@ -48,10 +48,21 @@ export function parseGitIndex(buf: Buffer): IndexedFile[] | null {
   if (buf.length < HEADER + 20 || buf.toString('latin1', 0, 4) !== 'DIRC') return null;
   const version = buf.readUInt32BE(4);
   if (version < 2 || version > 4) return null;
-  const hashLen = trailerHashLength(buf);
-  if (hashLen === 0) return null;
+  // With `index.skipHash` (default under `feature.manyFiles` since git 2.40) the trailer is
+  // zeros: nothing says SHA-1 or SHA-256, so both entry layouts are tried, and only one that
+  // ends exactly at the trailer is accepted.
+  for (const hashLen of trailerHashLengths(buf)) {
+    const files = parseEntries(buf, version, hashLen);
+    if (files) return files;
+  }
+  return null;
+}
+
+function parseEntries(buf: Buffer, version: number, hashLen: number): IndexedFile[] | null {
   const end = buf.length - hashLen;
   const count = buf.readUInt32BE(8);
+  // Every entry takes at least its fixed fields, a one-byte path and a NUL.
+  if (count * (FIXED + hashLen + 4) > end - HEADER) return null;
   const files: IndexedFile[] = new Array<IndexedFile>(count);
   let pos = HEADER;
   let previousPath: Buffer = Buffer.alloc(0); // version 4 only
@@ -119,12 +130,16 @@ export function parseGitIndex(buf: Buffer): IndexedFile[] | null {
   return pos === end ? files : null;
 }
 
-/** 20 (SHA-1) or 32 (SHA-256) when the trailer is the checksum of the content, else 0. */
-function trailerHashLength(buf: Buffer): number {
+/**
+ * The hash lengths to try: 20 (SHA-1) or 32 (SHA-256) when the trailer is the checksum of the
+ * content, both when it is all zeros (`index.skipHash`), none otherwise.
+ */
+function trailerHashLengths(buf: Buffer): number[] {
   for (const [algorithm, len] of [['sha1', 20], ['sha256', 32]] as const) {
     if (buf.length < HEADER + len) continue;
     const digest = createHash(algorithm).update(buf.subarray(0, buf.length - len)).digest();
-    if (digest.equals(buf.subarray(buf.length - len))) return len;
+    if (digest.equals(buf.subarray(buf.length - len))) return [len];
   }
-  return 0;
+  const zeros = (len: number): boolean => buf.length >= HEADER + len && buf.subarray(buf.length - len).every((b) => b === 0);
+  return [20, 32].filter(zeros);
 }

@@ -94,6 +94,13 @@ describe('context/git-index-file', () => {
     expect(parseGitIndex(Buffer.concat([Buffer.from('XXXX'), good.subarray(4)]))).to.equal(null);
     expect(parseGitIndex(Buffer.alloc(0))).to.equal(null);
     expect(readGitIndexFile(path.join(root, 'no-such-index'))).to.equal(null);
+    // index.skipHash writes a zero trailer: still read, and still checked for structure.
+    const skipHash = Buffer.from(good);
+    skipHash.fill(0, skipHash.length - 20);
+    expect(parseGitIndex(skipHash)).to.deep.equal(parseGitIndex(good));
+    const skipHashCorrupt = Buffer.from(skipHash);
+    skipHashCorrupt.writeUInt32BE(skipHashCorrupt.readUInt32BE(8) + 1, 8); // one entry too many
+    expect(parseGitIndex(skipHashCorrupt)).to.equal(null);
     // A split index keeps most entries in another file.
     git(root, 'update-index', '--split-index');
     expect(readGitIndexFile(indexPath)).to.equal(null);
