@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseLog, parseNumstat, parseRemotes, parseStatusV2, type CommitInfo } from './git-parse.js';
 import { runGit, type GitOutput, type GitWorkTree, type RunGit } from './run-git.js';
 import { readContainedFileSync } from './safe-read.js';
+import { worktreeDiff } from './worktree-diff.js';
 
 /**
  * Collect git facts (status with +N -M, recent commits, remote). Runs in a worker thread:
@@ -116,21 +117,38 @@ export async function collectGitFacts(task: GitFactsTask, opts: CollectOptions =
     if (e.oldPath) changed.push(e.oldPath); // both sides, or git cannot pair the rename
   }
   const covered = (p: string): boolean => task.paths?.includes(p) ?? false;
-  let counts: Map<string, { added: number | null; deleted: number | null }>;
-  if (earlyCounts && changed.every(covered)) counts = await earlyCounts;
-  else {
-    earlyCounts?.catch(() => undefined);
-    counts = changed.length === 0 ? new Map() : await numstat(git, task.root, changed.length > 200 ? null : changed);
-  }
   const [logOut, remoteOut, attrOut, infoAttributes] = await Promise.all([
     log, remotes, attributes,
     fsp.stat(path.join(task.tree.gitDir, 'info', 'attributes')).then(() => true, () => false),
   ]);
   const conversions = /^core\.(autocrlf (true|input)|eol crlf)$/m.test(remoteOut.stdout);
+  const byteExact = attrOut.code === 0 && attrOut.stdout === '' && !infoAttributes && !conversions;
+  // Where worktree bytes are git's view, plain modifications and deletions are counted here
+  // (HEAD blobs from one cat-file process, lines compared in-process): a whole-tree
+  // `git diff --numstat HEAD` re-stats every file (~200 ms on 50k files) and can only start
+  // once status has answered. Renames, type changes and whatever cannot be read go to git.
+  const quick = new Map<string, string>();
+  if (!partial && byteExact) {
+    const simple = [...parsed.entries].filter(([, e]) => !e.oldPath && (e.status === 'modified' || e.status === 'deleted')).map(([p]) => p);
+    if (simple.length > 0) {
+      const r = await worktreeDiff({ toplevel: task.tree.toplevel, prefix: task.tree.prefix, realRoot: task.realRoot, paths: simple, known: [] });
+      if (r.ok) {
+        for (const c of r.changes) quick.set(c.path, c.diff);
+        for (const p of r.clean) quick.set(p, '+0 -0');
+      }
+    }
+  }
+  const rest = quick.size === 0 ? changed : changed.filter((p) => !quick.has(p));
+  let counts: Map<string, { added: number | null; deleted: number | null }>;
+  if (earlyCounts && rest.every(covered)) counts = await earlyCounts;
+  else {
+    earlyCounts?.catch(() => undefined);
+    counts = rest.length === 0 ? new Map() : await numstat(git, task.root, rest.length > 200 ? null : rest);
+  }
   const changes: GitChange[] = [];
   let untracked = 0;
   for (const [p, e] of parsed.entries) {
-    let diff = diffText(counts.get(p));
+    let diff = quick.get(p) ?? diffText(counts.get(p));
     if (e.status === 'untracked') diff = untracked++ < task.maxUntrackedCounted ? countLines(task.realRoot, p) : '';
     changes.push({ path: p, status: e.status, staged: e.staged, diff, ...(e.oldPath ? { oldPath: e.oldPath } : {}) });
   }
@@ -148,7 +166,7 @@ export async function collectGitFacts(task: GitFactsTask, opts: CollectOptions =
     changes,
     commits,
     remote: remoteOut.code === 0 ? parseRemotes(remoteOut.stdout) : null,
-    ...(task.paths ? { paths: task.paths } : { byteExact: attrOut.code === 0 && attrOut.stdout === '' && !infoAttributes && !conversions }),
+    ...(task.paths ? { paths: task.paths } : { byteExact }),
   };
 }
 

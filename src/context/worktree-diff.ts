@@ -106,6 +106,7 @@ export class CatFile {
 }
 
 const catFiles = new Map<string, CatFile>();
+const CAT_FILE_WINDOW = 64;
 
 /** Compute changes for `paths` relative to HEAD (worker side). */
 export async function worktreeDiff(task: WorktreeDiffTask): Promise<WorktreeDiffResult> {
@@ -117,11 +118,18 @@ export async function worktreeDiff(task: WorktreeDiffTask): Promise<WorktreeDiff
   const changes: GitChange[] = [];
   const clean: string[] = [];
   const unresolved: string[] = [];
-  for (const rel of task.paths) {
-    let head: Buffer | null;
-    try {
-      head = await cat.get(`HEAD:${task.prefix}${rel}`);
-    } catch {
+  // Requests are pipelined (a window of them in flight) rather than one round trip per file:
+  // cat-file answers in order, and the first full scan of a dirty tree asks for hundreds.
+  const inFlight: Array<Promise<Buffer | null | undefined>> = [];
+  const ask = (i: number): void => {
+    const rel = task.paths[i];
+    if (rel !== undefined) inFlight.push(cat.get(`HEAD:${task.prefix}${rel}`).catch(() => undefined));
+  };
+  for (let i = 0; i < CAT_FILE_WINDOW; i++) ask(i);
+  for (const [i, rel] of task.paths.entries()) {
+    const head = await inFlight.shift()!;
+    ask(i + CAT_FILE_WINDOW);
+    if (head === undefined) {
       unresolved.push(rel);
       continue;
     }
