@@ -28,6 +28,17 @@ async function timeFastGlob(): Promise<number> {
   return performance.now() - t0;
 }
 
+/** A new context engine (its workers start cold) and its first answer, timed from construction. */
+async function coldFirstContext() {
+  const t0 = performance.now();
+  const svc = createContextService({
+    config: configFor({ project_root: tree.root, storage_path: path.join(BENCH_TMP, 'context-storage'), log_level: 'silent' }),
+    watch: false,
+  });
+  const res = await svc.getContext({ issue_id: 'BENCH-1', agent_type: 'typescript-specialist' });
+  return { svc, res, first: performance.now() - t0 };
+}
+
 const runs = Number(process.env.RUNS ?? 3);
 const samples: Array<Record<string, number>> = [];
 for (let run = 0; run < runs; run++) {
@@ -38,13 +49,7 @@ for (let run = 0; run < runs; run++) {
 
   const lag = monitorEventLoopDelay({ resolution: 1 });
   lag.enable();
-  const t0 = performance.now();
-  const svc = createContextService({
-    config: configFor({ project_root: tree.root, storage_path: path.join(BENCH_TMP, 'context-storage'), log_level: 'silent' }),
-    watch: false,
-  });
-  const res = await svc.getContext({ issue_id: 'BENCH-1', agent_type: 'typescript-specialist' });
-  const first = performance.now() - t0;
+  const { svc, res, first } = await coldFirstContext();
   lag.disable();
   if (res.context.project_structure.total_files !== tree.files + 3) throw new Error(`indexed ${res.context.project_structure.total_files}`);
   const t1 = performance.now();
@@ -70,13 +75,7 @@ async function dirtyFirstContext(): Promise<{ first_context_ms: number; fast_glo
   for (let i = 0; i < 2000; i++) writeFileSync(path.join(tree.root, 'untracked-work', `new${i}.ts`), `export const n${i} = ${i};\n`);
   try {
     const fastGlob = await timeFastGlob();
-    const t0 = performance.now();
-    const svc = createContextService({
-      config: configFor({ project_root: tree.root, storage_path: path.join(BENCH_TMP, 'context-storage'), log_level: 'silent' }),
-      watch: false,
-    });
-    const res = await svc.getContext({ issue_id: 'BENCH-1', agent_type: 'typescript-specialist' });
-    const first = performance.now() - t0;
+    const { svc, res, first } = await coldFirstContext();
     await svc.close();
     if (res.context.git_context?.uncommitted_changes.length === 0) throw new Error('the dirty tree shows no uncommitted changes');
     return { first_context_ms: round(first), fast_glob_ms: round(fastGlob), indexed: res.context.project_structure.total_files };
