@@ -6,6 +6,9 @@ import { readContainedFile } from './safe-read.js';
 import { silentLogger, type Logger } from './scan-pool.js';
 import { ChokidarDirWatcher, NativeDirWatcher, type BackendHandlers, type WatchBackend } from './watch-backends.js';
 
+/** When a new directory tree is looked at again (ms after it was indexed). */
+const RELOOK_AFTER_MS = [50, 500, 2000];
+
 /** `/health` watcher status. `starting` counts as not yet trustworthy (TTL applies). */
 export type WatcherStatus = 'ok' | 'degraded' | 'disabled' | 'starting';
 
@@ -223,10 +226,12 @@ export class ProjectWatcher {
   private async addTree(rel: string, changes: AppliedChange[]): Promise<void> {
     const { index, realRoot } = this.opts;
     const queue = [rel];
+    const walked: string[] = [];
     let seen = 0;
     while (queue.length > 0) {
       const dir = queue.shift()!;
       if (index.directories.has(dir) && dir !== rel) continue;
+      walked.push(dir);
       index.addDirectory(dir);
       this.backend?.addDir(dir);
       const entries = await fsp.readdir(path.join(realRoot, dir), { withFileTypes: true }).catch(() => []);
@@ -244,12 +249,16 @@ export class ProjectWatcher {
         }
       }
     }
-    // Files created between our readdir and the new watch are caught by one more look shortly.
-    setTimeout(() => {
-      if (this.closed) return;
-      this.pendingDirs.add(rel);
-      this.schedule();
-    }, 50).unref();
+    // Files created between our readdir and the new watch are caught by later looks. The native
+    // backend's watch exists before the readdir; chokidar sets its own only after an async read
+    // of the new directory, which on a loaded machine can take longer than the first look.
+    for (const delay of RELOOK_AFTER_MS) {
+      setTimeout(() => {
+        if (this.closed) return;
+        for (const dir of walked) this.pendingDirs.add(dir);
+        this.schedule();
+      }, delay).unref();
+    }
   }
 }
 
