@@ -1,5 +1,9 @@
 export * from './result-store.js';
-export { FileResultStore, DEFAULT_LIMIT, MAX_LIMIT, type FileResultStoreOptions, type OpenReport, type ResultStoreLogger } from './file-result-store.js';
+export { FileResultStore, type FileResultStoreOptions, type OpenReport } from './file-result-store.js';
+export { FileResultRepository, type FileResultRepositoryOptions } from './file-result-repository.js';
+export { ResultStoreCore, type ResultStoreCoreOptions } from './result-store-core.js';
+export type * from './result-repository.js';
+export { DEFAULT_LIMIT, MAX_LIMIT, encodeCursor, decodeCursor } from './result-paging.js';
 export { openResultStore } from './open-result-store.js';
 export { nextAgents, DEFAULT_WORKFLOW_RULES, type NextAgent } from './workflow-rules.js';
 export { summarizeResult } from './previous-outputs.js';

@@ -12,6 +12,7 @@ import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
 import { createEventBus } from '../events/create-event-bus.js';
+import { issueOfResultEvent } from '../results/result-events.js';
 import { openResultStore } from '../results/open-result-store.js';
 import { createApp } from './create-app.js';
 import { createHttpServer } from './http-server.js';
@@ -120,8 +121,6 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const results = await openResultStore(config, { log: logger.child({ module: 'results' }) });
     deps.results = results;
     closers.push(() => results.close());
-    logger.info({ results_indexed: results.openReport.results_indexed, quarantined: results.openReport.quarantined.length,
-      expired_removed: results.openReport.expired_removed, duration_ms: results.openReport.duration_ms }, 'result store opened');
 
     // Agents: recovery of a crashed predecessor's agents runs before we listen. SIDECAR_URL and
     // the bus/context hooks are read lazily: the port is known only after listen, and the bus and
@@ -165,8 +164,12 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     closers.push(() => context.close());
     deps.buildAgentContext = (issueId, agentType, { task, requirements }) =>
       context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) });
-    // A new result for an issue makes its cached contexts stale (previous_agent_outputs).
-    const unsubscribeResults = results.onStored((event) => context.invalidateIssue(event.issue_id));
+    // A new result for an issue makes its cached contexts stale (previous_agent_outputs). Driven
+    // by the bus, so a result stored through another sidecar on a shared stream counts too.
+    const unsubscribeResults = bus.onPublished((event) => {
+      const issue = issueOfResultEvent(event);
+      if (issue !== undefined) context.invalidateIssue(issue);
+    });
     closers.push(async () => unsubscribeResults());
     // Index the project and start the watcher without delaying `listen`: the first context
     // request waits for the index, /health does not.

@@ -2,17 +2,17 @@ import { z } from 'zod';
 import { ForbiddenError, NotFoundError, StorageReadError } from '../../errors/index.js';
 import { safeId } from '../../util/ids.js';
 import { agentIdSchema, isoDateTime, resultIdSchema, resultPayloadSchema } from '../../results/envelope-schema.js';
-import { DEFAULT_LIMIT, MAX_LIMIT, decodeCursor } from '../../results/file-result-store.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, decodeCursor } from '../../results/result-paging.js';
 import { RESULT_STATUSES, type ResultEnvelope, type ResultStore } from '../../results/result-store.js';
 import { nextAgents } from '../../results/workflow-rules.js';
+import { resultEvent } from '../../results/result-events.js';
 import type { AuthInfo } from '../../auth/token-service.js';
 import type { AppDeps } from '../app-deps.js';
 import type { RouteModule } from './routers.js';
 import { defineRoute } from '../route-spec.js';
 import { authOf, isAdmin, requireIssueScope, requireProjectScope } from '../permissions.js';
 
-/** Topic of the `agent_completed` / `agent_failed` events announcing a stored result (spec §4). */
-export const RESULT_EVENT_TOPIC = 'implementation';
+export { RESULT_EVENT_TOPIC } from '../../results/result-events.js';
 
 const storeBody = z.strictObject({
   agent_id: agentIdSchema,
@@ -94,15 +94,7 @@ export const resultRoutes: RouteModule = (routers, deps) => {
     let eventId: string | null = null;
     if (deps.bus) {
       try {
-        const published = await deps.bus.publish({
-          event_type: envelope.result.status === 'failed' ? 'agent_failed' : 'agent_completed',
-          publisher: envelope.agent_id,
-          topic: RESULT_EVENT_TOPIC,
-          data: {
-            issue_id: envelope.issue_id, agent_type: envelope.agent_type, agent_id: envelope.agent_id,
-            status: envelope.result.status, result_id: envelope.id,
-          },
-        });
+        const published = await deps.bus.publish(resultEvent(envelope));
         eventId = published.event.event_id;
       } catch (err) {
         deps.logger.warn({ err, result_id: envelope.id }, 'result stored but its event was not published');
