@@ -120,6 +120,7 @@ export class EmbeddedEventLog implements EventLog {
 
   append(record: AppendRecord): Promise<LogEntry> {
     return new Promise<LogEntry>((resolve, reject) => {
+      this.assertWritable();
       this.pending.push({ record, resolve, reject });
       this.kick();
     });
