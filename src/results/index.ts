@@ -3,8 +3,9 @@ export { FileResultStore, type FileResultStoreOptions, type OpenReport } from '.
 export { FileResultRepository, type FileResultRepositoryOptions } from './file-result-repository.js';
 export { ResultStoreCore, type ResultStoreCoreOptions } from './result-store-core.js';
 export type * from './result-repository.js';
-export { DEFAULT_LIMIT, MAX_LIMIT, encodeCursor, decodeCursor } from './result-paging.js';
+export { DEFAULT_LIMIT, MAX_LIMIT, encodeCursor, decodeCursor } from './result-cursor.js';
 export { openResultStore } from './open-result-store.js';
+export { RESULT_EVENT_TOPIC, resultEvent, issueOfResultEvent } from './result-events.js';
 export { nextAgents, DEFAULT_WORKFLOW_RULES, type NextAgent } from './workflow-rules.js';
 export { summarizeResult } from './previous-outputs.js';
 export { agentIdSchema, resultPayloadSchema, resultIdSchema, isoDateTime } from './envelope-schema.js';

@@ -3,7 +3,7 @@ import type { ComponentLogger } from '../logging/component-logger.js';
 import { issuesOf, isoDateTime, storeInputSchema, type StoredEnvelope } from './envelope-schema.js';
 import { summarizeResult } from './previous-outputs.js';
 import { ResultIdGenerator, resultIdTime } from './result-id.js';
-import { DEFAULT_LIMIT, MAX_LIMIT, decodeCursor, encodeCursor } from './result-paging.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, decodeCursor, encodeCursor } from './result-cursor.js';
 import type { ResultRepository } from './result-repository.js';
 import type {
   PreviousAgentOutput, ResultEnvelope, ResultPage, ResultQuery, ResultStore, ResultStoreHealth, ResultStoreStats, StoreResultInput,

@@ -1,23 +1,22 @@
 import { RESULT_ID_PATTERN } from './result-id.js';
 
-/** Page size of `GET /api/results` when none is asked for, and the largest allowed (spec §4). */
+/** Result pages (spec §4): default and maximum `limit`, the same for every backend. */
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 1000;
 
 const CURSOR_PREFIX = 'r1:';
 
 /**
- * The opaque `next_cursor` of newest-first paging: the last result id of the page, so the next
- * page starts strictly below it and stays stable while results are added or expire. The same
- * codec for every repository (ids are ULIDs whatever stores them).
+ * Opaque `next_cursor` of a result page: the id of the last result returned, so any backend
+ * that orders by id can page with it.
  *
- * @example decodeCursor(encodeCursor('01JD0000000000000000000000')) // '01JD0000000000000000000000'
+ * @example decodeCursor(encodeCursor('01JD8X3V0000000000000000AB')) // '01JD8X3V0000000000000000AB'
  */
 export function encodeCursor(id: string): string {
   return Buffer.from(CURSOR_PREFIX + id, 'utf8').toString('base64url');
 }
 
-/** The result id inside a cursor, or undefined when the text is not a cursor this API returned. */
+/** The result id inside a cursor, or undefined when it is not a cursor this API returned. */
 export function decodeCursor(cursor: string): string | undefined {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   if (!text.startsWith(CURSOR_PREFIX)) return undefined;
