@@ -1,3 +1,4 @@
+import { silentLogger, type ComponentLogger } from '../logging/component-logger.js';
 import type { Config, AgentCommand } from '../config/schema.js';
 import { AgentCapacityError, NotFoundError, SpawnFailedError, ValidationError } from '../errors/index.js';
 import { writeFileAtomic } from '../storage/atomic-write.js';
@@ -17,7 +18,6 @@ import { recoverAgents, type RecoveryReport } from './agent-recovery.js';
 import {
   FINAL_STATUSES,
   type AgentLifecycleEvent,
-  type AgentLogger,
   type AgentRecord,
   type AgentStatsSnapshot,
   type AgentStatus,
@@ -47,7 +47,7 @@ export interface AgentSupervisorDeps {
    * context file holds what the sidecar knows (issue, type, task) and `context_injected` is false.
    */
   buildContext?(issueId: string, agentType: string, options: BuildContextOptions): Promise<unknown>;
-  logger?: AgentLogger;
+  logger?: ComponentLogger;
   /** Upper bound for `buildContext` before the agent starts without it (default 60 s). */
   contextTimeoutMs?: number;
 }
@@ -103,7 +103,6 @@ interface LiveAgent {
 }
 
 const MAX_TASK_BYTES = 64 * 1024;
-const NOOP_LOGGER: AgentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const PUBLISHER = 'orchestration-sidecar';
 
 /**
@@ -121,7 +120,7 @@ const PUBLISHER = 'orchestration-sidecar';
 export class AgentSupervisor {
   readonly store: AgentStore;
   private readonly config: Config;
-  private readonly log: AgentLogger;
+  private readonly log: ComponentLogger;
   private readonly records = new Map<string, AgentRecord>();
   private readonly live = new Map<string, LiveAgent>();
   /** Ids whose start is in progress (slot taken, process not yet running). */
@@ -138,7 +137,7 @@ export class AgentSupervisor {
 
   constructor(private readonly deps: AgentSupervisorDeps) {
     this.config = deps.config;
-    this.log = deps.logger ?? NOOP_LOGGER;
+    this.log = deps.logger ?? silentLogger;
     this.store = new AgentStore(deps.config.storage_path);
     this.spawner = new AgentSpawner((err) => this.log.error({ err: err.message }, 'agent spawner worker failed'));
   }

@@ -6,7 +6,7 @@ import { resultEvent } from '../results/result-events.js';
 import { nextAgents } from '../results/workflow-rules.js';
 import { RESULTS_DEFAULT_LIMIT, type ListResultsQuery, type StoreResultBody, type StoreResultResponse } from '../contract/results.js';
 import type { Caller } from './caller.js';
-import type { ServiceLogger } from './service-logger.js';
+import type { ComponentLogger } from '../logging/component-logger.js';
 import { isAdmin, requireIssueScope, requirePermission, requireProjectScope } from './access.js';
 
 export { RESULT_EVENT_TOPIC } from '../results/result-events.js';
@@ -16,7 +16,7 @@ export interface ResultsServiceDeps {
   bus: EventBus | undefined;
   /** `next_agents` rules; the defaults of spec §4 when absent. */
   workflowRules?: readonly WorkflowRule[] | undefined;
-  logger: ServiceLogger;
+  logger: ComponentLogger;
 }
 
 /**

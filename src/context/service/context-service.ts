@@ -15,7 +15,8 @@ import { PathRules } from '../files/path-rules.js';
 import { ProjectIndex, type AppliedChange } from '../index/project-index.js';
 import { ProjectWatcher, type WatcherStatus } from '../watch/project-watcher.js';
 import { prepareSignals, ProfileScorer, queryTerms, type PreparedSignals } from '../ranking/ranking.js';
-import { ContextPool, silentLogger, type Logger } from '../pool/scan-pool.js';
+import { ContextPool } from '../pool/scan-pool.js';
+import { silentLogger, type ComponentLogger as Logger } from '../../logging/component-logger.js';
 import type { BackendHandlers, WatchBackend } from '../watch/watch-backends.js';
 import type { BuildSuccess } from '../pool/worker-protocol.js';
 

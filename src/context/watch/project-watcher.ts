@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE } from '../files/path-rules.js';
 import type { AppliedChange, ProjectIndex } from '../index/project-index.js';
 import { readContainedFile } from '../files/safe-read.js';
-import { silentLogger, type Logger } from '../pool/scan-pool.js';
+import { silentLogger, type ComponentLogger as Logger } from '../../logging/component-logger.js';
 import { ChokidarDirWatcher, NativeDirWatcher, type BackendHandlers, type WatchBackend } from './watch-backends.js';
 
 /** When a new directory tree is looked at again (ms after it was indexed). */
