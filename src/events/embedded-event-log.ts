@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { CursorExpiredError, EventBusUnavailableError, InvalidEventError } from '../errors/index.js';
 import type { ComponentLogger } from '../logging/component-logger.js';
 import { isDiskFull } from '../storage/atomic-write.js';
+import { GroupCommitLoop } from '../storage/group-commit.js';
 import { DeadLetterQueue, toDeadLetter, type DeadLetterEntry } from './dead-letter-queue.js';
 import type { DeadLetter, DeadLetterReason, EventBusHealth } from './event-bus.js';
 import { formatEventId, isEventIdShaped, newEpoch, parseEventId } from './event-id.js';
@@ -38,7 +39,7 @@ const WRITE_ERROR_DEGRADED_MS = 60_000;
  * The embedded `EventLog`: an in-memory ring of recent events backed by an append-only journal.
  *
  * Durability and ordering: appends are queued and written by one loop, a batch at a time (group
- * commit): while one batch's write + fdatasync is in flight, new appends gather into the next
+ * commit, `GroupCommitLoop`): while one batch's write + fdatasync is in flight, new appends gather into the next
  * batch, so with `fsync: 'always'` many concurrent publishes share one fsync. Sequence numbers
  * are assigned when a batch is written, and a batch becomes visible (ring, sink, then the
  * appenders' promises) only after it is durable, so visibility order is sequence order.
@@ -68,7 +69,9 @@ export class EmbeddedEventLog implements EventLog {
   private deliveredPending: number[] = [];
   private syncDue = false;
   private dirtySinceSync = false;
-  private flushing: Promise<void> | undefined;
+  /** While opening, restore() owns the journal; attach() kicks once it is done. */
+  private readonly writer = new GroupCommitLoop(() => this.hasWork(), () => this.writeNextBatch(),
+    () => this.state === 'open' || this.state === 'closing');
   private state: 'opening' | 'open' | 'closing' | 'closed' = 'opening';
   private closePromise: Promise<void> | undefined;
   private lastWriteErrorAt = 0;
@@ -131,46 +134,37 @@ export class EmbeddedEventLog implements EventLog {
   }
 
   private kick(): void {
-    // While opening, restore() owns the journal; attach() kicks once it is done.
-    if (this.flushing || this.state === 'opening') return;
-    this.flushing = this.flushLoop().finally(() => {
-      this.flushing = undefined;
-      if (this.hasWork() && this.state !== 'closed') this.kick();
-    });
+    this.writer.kick();
   }
 
-  private async flushLoop(): Promise<void> {
-    // Let every publish that arrives in this turn of the event loop (all the requests parsed in
-    // one poll phase) join the first batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.hasWork()) {
-      const batch = this.pending.splice(0, MAX_BATCH);
-      const markers = this.takeMarkers();
-      const at = this.now();
-      const firstSeq = this.head + 1;
-      const stored = batch.map((p, i) => this.makeStored(p.record, firstSeq + i, at));
-      let text = markers.join('');
-      for (const s of stored) text += s.line;
-      try {
-        if (text) {
-          this.journal.append(text);
-          this.dirtySinceSync = true;
-        }
-        if ((batch.length > 0 && this.cfg.fsync === 'always') || this.syncDue) {
-          this.syncDue = false;
-          await this.journal.sync();
-          this.dirtySinceSync = false;
-        }
-      } catch (err) {
-        this.writeFailed(err, batch, markers);
-        continue;
+  /** One group-committed batch: appends and markers queued while the previous one was written. */
+  private async writeNextBatch(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_BATCH);
+    const markers = this.takeMarkers();
+    const at = this.now();
+    const firstSeq = this.head + 1;
+    const stored = batch.map((p, i) => this.makeStored(p.record, firstSeq + i, at));
+    let text = markers.join('');
+    for (const s of stored) text += s.line;
+    try {
+      if (text) {
+        this.journal.append(text);
+        this.dirtySinceSync = true;
       }
-      if (batch.length > 0) {
-        this.head = firstSeq + batch.length - 1;
-        this.commit(stored, batch);
+      if ((batch.length > 0 && this.cfg.fsync === 'always') || this.syncDue) {
+        this.syncDue = false;
+        await this.journal.sync();
+        this.dirtySinceSync = false;
       }
-      if (this.shouldCompact()) await this.compact();
+    } catch (err) {
+      this.writeFailed(err, batch, markers);
+      return;
     }
+    if (batch.length > 0) {
+      this.head = firstSeq + batch.length - 1;
+      this.commit(stored, batch);
+    }
+    if (this.shouldCompact()) await this.compact();
   }
 
   private takeMarkers(): string[] {
@@ -391,7 +385,7 @@ export class EmbeddedEventLog implements EventLog {
     // Queue the journal line and wait until the write loop wrote it.
     this.markers.push(recordLine({ t: 'r', s: seqs }));
     this.kick();
-    while (this.flushing) await this.flushing;
+    await this.writer.idle();
   }
 
   // ---------------------------------------------------------------- compaction
@@ -522,7 +516,7 @@ export class EmbeddedEventLog implements EventLog {
     this.state = 'closing';
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.syncTimer) clearInterval(this.syncTimer);
-    while (this.flushing) await this.flushing;
+    await this.writer.idle();
     try {
       if (!this.journal.isBroken) this.journal.append(recordLine({ t: 'c', at: this.now() }));
     } catch (err) {
