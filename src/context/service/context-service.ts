@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
@@ -116,7 +117,7 @@ export class ContextService {
   private metadata!: MetadataProvider;
   private readonly cache: ContextCache<Entry>;
   private readonly previous = new Map<string, Promise<PreviousAgentOutput[]>>();
-  private readonly profiles = new Map<string, AgentProfile>();
+  private readonly profiles = new LRUCache<string, AgentProfile>({ max: 2000 });
   private readonly scorers = new Map<string, ProfileScorer>();
   private readonly activeBuilds = new Set<ActiveBuild>();
   private readonly jsonSizes = new WeakMap<object, number>();
@@ -329,7 +330,6 @@ export class ContextService {
     if (!p) {
       p = resolveProfile(agentType, this.cfg);
       this.profiles.set(agentType, p);
-      if (this.profiles.size > 2000) this.profiles.delete(this.profiles.keys().next().value!);
     }
     return p;
   }
