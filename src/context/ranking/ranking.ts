@@ -150,7 +150,7 @@ export class ProfileScorer {
     const lower = rel.toLowerCase();
     const hits = sig.queryTerms.filter((t) => lower.includes(t));
     if (hits.length > 0) parts.push([w.query * Math.min(hits.length, 3), `matches query ${hits.map((h) => `'${h}'`).join(', ')}`]);
-    if (this.include(rel)) parts.push([w.include_match, `matches ${this.profile.category} profile pattern`]);
+    if (this.include(rel)) parts.push([w.include_match, `matches ${this.profile.profile} profile pattern`]);
     const langMatch = this.langs.has(langId);
     const kindLabel = kindLabelOf(kinds, lang);
     parts.push([this.staticScore(rel, kinds, langId, 0), langMatch ? `${kindLabel} for ${this.profile.agentType}` : kindLabel]);
