@@ -5,7 +5,8 @@ import type { AgentProfile } from '../../ranking/agent-profiles.js';
 import { fitBudget } from '../../ranking/budget.js';
 import { classify } from '../../files/file-kinds.js';
 import { LANGUAGE_NAMES } from '../../files/languages.js';
-import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules, type PathRulesOptions } from '../../files/path-rules.js';
+import { PathRules, type PathRulesOptions } from '../../files/path-rules.js';
+import { mayCarryToken, textCarriesToken } from '../../files/token-files.js';
 import { prepareSignals, ProfileScorer, type PreparedSignals } from '../../ranking/ranking.js';
 import { redactSecrets } from '../../ranking/redact.js';
 import { looksBinary, readContainedFileSync } from '../../files/safe-read.js';
@@ -142,7 +143,7 @@ function readForContext(realRoot: string, rel: string, maxFileBytes: number, ind
   if (looksBinary(r.data)) value = { key, ...stat, text: null, checksum, redactions: 0, bytes: 0, rejected: 'binary' };
   else {
     const raw = r.data.toString('utf8');
-    if (CONDITIONAL_SECRET_RE.test(rel) && CONDITIONAL_SECRET_CONTENT_RE.test(raw)) {
+    if (mayCarryToken(rel) && textCarriesToken(raw)) {
       value = { key, ...stat, text: null, checksum, redactions: 0, bytes: 0, rejected: 'secret' };
     } else {
       const red = redactSecrets(raw);
