@@ -77,6 +77,8 @@ export class EmbeddedEventLog implements EventLog {
   private lastWriteErrorAt = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
+  private headCursorSeq = -1;
+  private headCursorText = '';
   /** Restored events still to enter the ring once a sink is attached (so trims reach it). */
   private restored: StoredEvent[] = [];
 
@@ -247,12 +249,16 @@ export class EmbeddedEventLog implements EventLog {
       }
       entries.push(s);
     }
-    const last = more ? entries[entries.length - 1]!.seq : this.head;
-    return { entries, more, nextCursor: formatEventId(this.epochValue, last) };
+    return { entries, more, nextCursor: more ? entries[entries.length - 1]!.event.event_id : this.headCursor() };
   }
 
   headCursor(): string {
-    return formatEventId(this.epochValue, this.head);
+    // Asked for on every wait (since=now, the head check): format once per head.
+    if (this.headCursorSeq !== this.head) {
+      this.headCursorText = formatEventId(this.epochValue, this.head);
+      this.headCursorSeq = this.head;
+    }
+    return this.headCursorText;
   }
 
   oldestCursor(): string {
@@ -271,6 +277,7 @@ export class EmbeddedEventLog implements EventLog {
   private resolveCursor(cursor: string | undefined): number {
     const low = this.lowSeq();
     if (cursor === undefined) return low;
+    if (cursor === this.headCursorText && this.headCursorSeq === this.head) return this.head;
     const parsed = parseEventId(cursor);
     if (!parsed) throw new InvalidEventError(`Invalid cursor '${cursor.slice(0, 80)}': expected an event id or 'now'`);
     const oldest = formatEventId(this.epochValue, low);

@@ -193,7 +193,11 @@ export class EventBusCore implements EventBus {
 
   private register(o: WaitOptions, selection: Selection, limit: number, subscriberId: string, capKey: string, timeoutMs: number): Promise<WaitResult> {
     return new Promise<WaitResult>((resolve) => {
-      const w: Waiter = { ...selection, limit, subscriberId, capKey, settle: resolve };
+      // A literal of one shape (no spread): waiters are created on every wait, read on every publish.
+      const w: Waiter = {
+        eventType: selection.eventType, topic: selection.topic, filter: selection.filter, issueScope: selection.issueScope,
+        limit, subscriberId, capKey, settle: resolve,
+      };
       this.waiters.add(w);
       w.timer = setTimeout(() => {
         if (!this.waiters.remove(w)) return;
