@@ -15,7 +15,7 @@ import { affectsMetadata, MetadataProvider } from '../metadata/metadata.js';
 import { PathRules } from '../files/path-rules.js';
 import { ProjectIndex, type AppliedChange } from '../index/project-index.js';
 import { ProjectWatcher, type WatcherStatus } from '../watch/project-watcher.js';
-import { prepareSignals, ProfileScorer, queryTerms, type PreparedSignals } from '../ranking/ranking.js';
+import { listRankKey, prepareSignals, ProfileScorer, queryTerms, type PreparedSignals } from '../ranking/ranking.js';
 import { ContextPool } from '../pool/scan-pool.js';
 import { silentLogger, type ComponentLogger as Logger } from '../../logging/component-logger.js';
 import type { BackendHandlers, WatchBackend } from '../watch/watch-backends.js';
@@ -524,12 +524,9 @@ export class ContextService {
     if (c.kind !== 'change') {
       if (!e.built.filesTruncated) return true;
       if (c.kind === 'unlink') return e.listed.has(p);
-      let listKey = st === -Infinity ? -1e9 : st;
       const lower = p.toLowerCase();
-      if (e.signals.issueFiles.has(p)) listKey += e.profile.weights.issue_files;
       const hits = e.signals.queryTerms.filter((t) => lower.includes(t)).length;
-      listKey += e.profile.weights.query * Math.min(hits, 3);
-      if (listKey >= e.built.listCutoff) return true;
+      if (listRankKey(st, e.signals.issueFiles.has(p), hits, e.profile.weights) >= e.built.listCutoff) return true;
     }
     if (st === -Infinity) return false;
     // An edited file is about to show up as uncommitted: score it as such.

@@ -7,7 +7,7 @@ import { classify } from '../../files/file-kinds.js';
 import { LANGUAGE_NAMES } from '../../files/languages.js';
 import { PathRules, type PathRulesOptions } from '../../files/path-rules.js';
 import { mayCarryToken, textCarriesToken } from '../../files/token-files.js';
-import { prepareSignals, ProfileScorer, type PreparedSignals } from '../../ranking/ranking.js';
+import { listRankKey, prepareSignals, ProfileScorer, type PreparedSignals } from '../../ranking/ranking.js';
 import { redactSecrets } from '../../ranking/redact.js';
 import { looksBinary, readContainedFileSync } from '../../files/safe-read.js';
 import { SnapshotView } from '../../index/snapshot-codec.js';
@@ -243,14 +243,7 @@ export function buildContext(task: BuildTask): BuildResult {
     const f = flagOf.get(i) ?? 0;
     return st + scorer.dynamicFrom((f & ISSUE) !== 0, (f & UNCOMMITTED) !== 0, (f & RECENT) !== 0, hitsOf.get(i) ?? 0, now - mtimeOf(i));
   };
-  const listKey = (i: number): number => {
-    const st = staticOf(i);
-    let lk = st === -Infinity ? -1e9 : st;
-    if ((flagOf.get(i) ?? 0) & ISSUE) lk += w.issue_files;
-    const hits = hitsOf.get(i) ?? 0;
-    if (hits > 0) lk += w.query * Math.min(hits, 3);
-    return lk;
-  };
+  const listKey = (i: number): number => listRankKey(staticOf(i), ((flagOf.get(i) ?? 0) & ISSUE) !== 0, hitsOf.get(i) ?? 0, w);
   let deletedCount = 0;
   for (const v of overridden.values()) if (v === null) deletedCount++;
   const inputs: RankInputs = {
