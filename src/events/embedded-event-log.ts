@@ -4,14 +4,15 @@ import { CursorExpiredError, EventBusUnavailableError, InvalidEventError } from 
 import type { ComponentLogger } from '../logging/component-logger.js';
 import { isDiskFull } from '../storage/atomic-write.js';
 import { GroupCommitLoop } from '../storage/group-commit.js';
-import { DeadLetterQueue, toDeadLetter, type DeadLetterEntry } from './dead-letter-queue.js';
+import { DeadLetterQueue, toDeadLetter } from './dead-letter-queue.js';
 import type { DeadLetter, DeadLetterReason, EventBusHealth } from './event-bus.js';
 import { formatEventId, isEventIdShaped, newEpoch, parseEventId } from './event-id.js';
 import type { AppendRecord, EventLog, EventLogSink, LogEntry, LogPage, LogReadOptions } from './event-log.js';
 import { EventJournal, type JournalOpenReport } from './event-journal.js';
 import { EventRing, type StoredEvent } from './event-ring.js';
 import { ExpiryTracker } from './expiry-tracker.js';
-import { recordLine, type EventRecord } from './journal-records.js';
+import { recordLine } from './journal-records.js';
+import { journalSnapshot, restoredEvents } from './journal-snapshot.js';
 import { ReplayState } from './journal-replay.js';
 
 export interface EmbeddedEventLogOptions {
@@ -55,8 +56,6 @@ export class EmbeddedEventLog implements EventLog {
   private readonly ring = new EventRing();
   private readonly expiry = new ExpiryTracker();
   private readonly dlq: DeadLetterQueue;
-  /** Dead letters taken out for a redrive or purge, until their removal is journalled. */
-  private readonly taken = new Map<string, DeadLetterEntry>();
   private sink: EventLogSink | undefined;
   private epochValue = '';
   /** Highest seq that is durable and visible. */
@@ -360,34 +359,20 @@ export class EmbeddedEventLog implements EventLog {
   }
 
   takeDeadLetter(eventId: string): DeadLetter | undefined {
-    const entry = this.dlq.delete(eventId);
-    if (!entry) return undefined;
-    this.taken.set(eventId, entry);
-    return toDeadLetter(entry);
+    const entry = this.dlq.take(eventId);
+    return entry ? toDeadLetter(entry) : undefined;
   }
 
   takeAllDeadLetters(): DeadLetter[] {
-    return this.dlq.clear().map((entry) => {
-      this.taken.set(entry.stored.event.event_id, entry);
-      return toDeadLetter(entry);
-    });
+    return this.dlq.takeAll().map(toDeadLetter);
   }
 
   restoreDeadLetter(letter: DeadLetter): void {
-    const entry = this.taken.get(letter.event_id);
-    if (!entry) return;
-    this.taken.delete(letter.event_id);
-    this.dlq.add(entry);
+    this.dlq.putBack(letter.event_id);
   }
 
   async forgetDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
-    const seqs: number[] = [];
-    for (const letter of letters) {
-      const entry = this.taken.get(letter.event_id);
-      if (!entry) continue;
-      this.taken.delete(letter.event_id);
-      seqs.push(entry.stored.seq);
-    }
+    const seqs = this.dlq.forget(letters.map((l) => l.event_id)).map((entry) => entry.stored.seq);
     if (seqs.length === 0) return;
     // Queue the journal line and wait until the write loop wrote it.
     this.markers.push(recordLine({ t: 'r', s: seqs }));
@@ -408,21 +393,13 @@ export class EmbeddedEventLog implements EventLog {
    */
   private async compact(): Promise<void> {
     const before = this.journal.size;
-    const parts: Buffer[] = [Buffer.from(recordLine({ t: 'h', v: 1, epoch: this.epochValue, head: this.head, at: this.now() }))];
-    for (const entry of this.dlq.values()) {
-      parts.push(Buffer.from(entry.stored.line), Buffer.from(recordLine({ t: 'x', s: entry.stored.seq, r: entry.reason, at: entry.at })));
-    }
-    const delivered: number[] = [];
-    for (const s of [...this.restored, ...this.ring.values()]) {
-      if (s.removed) continue;
-      parts.push(Buffer.from(s.line));
-      if (s.delivered) delivered.push(s.seq);
-    }
-    if (delivered.length > 0) parts.push(Buffer.from(recordLine({ t: 'd', s: delivered })));
+    // Before attach() the live events are still in `restored`; after it, in the ring.
+    const live = this.restored.length > 0 ? this.restored : this.ring.values();
+    const snapshot = journalSnapshot({ epoch: this.epochValue, head: this.head, at: this.now() }, this.dlq.values(), live);
     this.markers = [];
     this.deliveredPending = [];
     try {
-      await this.journal.rewriteBuffer(Buffer.concat(parts));
+      await this.journal.rewriteBuffer(snapshot);
       this.dirtySinceSync = false;
       this.logger?.info({ before, after: this.journal.size }, 'event journal compacted');
     } catch (err) {
@@ -449,27 +426,9 @@ export class EmbeddedEventLog implements EventLog {
     }
     this.head = replay.head();
 
-    const toStored = (rec: EventRecord, line: string): StoredEvent => ({
-      seq: rec.s,
-      event: {
-        event_id: formatEventId(this.epochValue, rec.s), event_type: rec.ty, publisher: rec.pb, topic: rec.tp, data: rec.d,
-        timestamp: new Date(rec.at).toISOString(), correlation_id: rec.c, ttl_seconds: rec.ttl,
-      },
-      line,
-      bytes: Buffer.byteLength(line, 'utf8'),
-      expiresAt: this.expiryOf(rec.at, rec.ttl),
-      delivered: replay.delivered.has(rec.s),
-      removed: false,
-    });
-
-    for (const [seq, d] of replay.dead) {
-      const e = replay.events.get(seq);
-      if (e) this.dlq.add({ stored: { ...toStored(e.rec, e.line), removed: true }, reason: d.reason, at: d.at });
-    }
-    const sorted = [...replay.events.values()].sort((a, b) => a.rec.s - b.rec.s);
-    for (const { rec, line } of sorted) {
-      if (!replay.dead.has(rec.s)) this.restored.push(toStored(rec, line));
-    }
+    const { dead, live } = restoredEvents(replay, this.epochValue, (at, ttl) => this.expiryOf(at, ttl));
+    for (const entry of dead) this.dlq.add(entry);
+    this.restored = live;
 
     if (!replay.header && report.created) {
       this.journal.append(recordLine({ t: 'h', v: 1, epoch: this.epochValue, head: this.head, at: now }));
