@@ -1,6 +1,6 @@
 import { silentLogger, type ComponentLogger } from '../logging/component-logger.js';
 import type { Config, AgentCommand } from '../config/schema.js';
-import { AgentCapacityError, NotFoundError, SpawnFailedError, ValidationError } from '../errors/index.js';
+import { AgentCapacityError, NotFoundError, SpawnFailedError } from '../errors/index.js';
 import { isSafeId } from '../util/ids.js';
 import { checkAgentConfig, resolveAgentCommand } from './agent-commands.js';
 import { newAgentId } from './agent-id.js';
@@ -16,7 +16,8 @@ import { groupAlive, signalGroup, waitGroupGone, type ProcessIdentity } from './
 import { recoverAgents, type RecoveryReport } from './agent-recovery.js';
 import { writeAgentContextFile } from './agent-context-file.js';
 import { AgentEventPublisher } from './agent-events.js';
-import { agentStats, agentView, webhookUrl } from './agent-views.js';
+import { agentStats, agentView, queuedRecord, webhookUrl } from './agent-views.js';
+import { checkSpawnRequestShape } from './spawn-request-check.js';
 import {
   FINAL_STATUSES,
   type AgentLifecycleEvent,
@@ -104,7 +105,6 @@ interface LiveAgent {
   finalizing: boolean;
 }
 
-const MAX_TASK_BYTES = 64 * 1024;
 
 /**
  * Spawns agent processes from configured commands and supervises them: one process group per
@@ -209,7 +209,7 @@ export class AgentSupervisor {
     if (!this.started || this.closing) throw new SpawnFailedError('The sidecar is not accepting agents (starting up or shutting down)');
     const command = resolveAgentCommand(this.config.agents, request.agent_type);
     checkRequestEnvironment(request.environment);
-    this.checkRequestShape(request);
+    checkSpawnRequestShape(request);
     this.checkCapacity();
 
     const id = newAgentId();
@@ -221,30 +221,7 @@ export class AgentSupervisor {
     if (this.closing) throw new SpawnFailedError('The sidecar is shutting down');
     this.checkCapacity();
     const runNow = this.slotsUsed < this.config.max_concurrent_agents;
-    const record: AgentRecord = {
-      agent_id: id,
-      agent_type: request.agent_type,
-      issue_id: request.issue_id,
-      project_id: this.config.project_id,
-      task: request.task,
-      priority: request.priority ?? 'normal',
-      status: 'queued',
-      process_id: null,
-      process_start_ticks: null,
-      boot_id: null,
-      exit_code: null,
-      signal: null,
-      reason: null,
-      error: null,
-      context_injected: false,
-      timeout_seconds: command.timeout_seconds,
-      created_at: new Date().toISOString(),
-      started_at: null,
-      ended_at: null,
-      duration_ms: null,
-      log_dropped_bytes: { stdout: 0, stderr: 0 },
-      schema: 1,
-    };
+    const record = queuedRecord(id, request, this.config.project_id, command.timeout_seconds);
     this.records.set(id, record);
     const pending: Pending = { id, request, command, tokenRequest, token };
     if (runNow) this.starting.add(id);
@@ -284,19 +261,6 @@ export class AgentSupervisor {
     }
   }
 
-  /** Defence in depth: the route's schema checks the same, but the supervisor is a public API. */
-  private checkRequestShape(request: SpawnRequest): void {
-    const issues: Array<{ path: string; message: string }> = [];
-    if (!isSafeId(request.agent_type)) issues.push({ path: 'body.agent_type', message: 'must be a safe id' });
-    if (!isSafeId(request.issue_id)) issues.push({ path: 'body.issue_id', message: 'must be a safe id' });
-    if (typeof request.task !== 'string' || request.task.length === 0) issues.push({ path: 'body.task', message: 'required' });
-    else if (request.task.includes('\0')) issues.push({ path: 'body.task', message: 'must not contain a NUL character' });
-    else if (Buffer.byteLength(request.task) > MAX_TASK_BYTES) issues.push({ path: 'body.task', message: `longer than ${MAX_TASK_BYTES} bytes` });
-    for (const [i, r] of (request.context_requirements ?? []).entries()) {
-      if (typeof r !== 'string' || r.includes('\0')) issues.push({ path: `body.context_requirements.${i}`, message: 'must be a string without NUL' });
-    }
-    if (issues.length > 0) throw new ValidationError(`Invalid spawn request: ${issues[0]?.path} ${issues[0]?.message}`, issues);
-  }
 
   /** Start queued agents while slots are free. */
   private pump(): void {

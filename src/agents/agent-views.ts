@@ -1,4 +1,4 @@
-import type { AgentRecord, AgentStatsSnapshot, AgentView } from './types.js';
+import type { AgentRecord, AgentStatsSnapshot, AgentView, SpawnRequest } from './types.js';
 
 /** Where an agent's status is served (relative to the sidecar URL). */
 export function webhookUrl(id: string): string {
@@ -42,5 +42,33 @@ export function agentStats(records: Iterable<AgentRecord>, active: number, queue
     spawned_total: total,
     by_type: byType,
     avg_execution_time_ms: timed === 0 ? 0 : Math.round((durations / timed) * 10) / 10,
+  };
+}
+
+/** The record of an agent just accepted: queued, no process yet. */
+export function queuedRecord(id: string, request: SpawnRequest, projectId: string, timeoutSeconds: number): AgentRecord {
+  return {
+    agent_id: id,
+    agent_type: request.agent_type,
+    issue_id: request.issue_id,
+    project_id: projectId,
+    task: request.task,
+    priority: request.priority ?? 'normal',
+    status: 'queued',
+    process_id: null,
+    process_start_ticks: null,
+    boot_id: null,
+    exit_code: null,
+    signal: null,
+    reason: null,
+    error: null,
+    context_injected: false,
+    timeout_seconds: timeoutSeconds,
+    created_at: new Date().toISOString(),
+    started_at: null,
+    ended_at: null,
+    duration_ms: null,
+    log_dropped_bytes: { stdout: 0, stderr: 0 },
+    schema: 1,
   };
 }
