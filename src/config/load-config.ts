@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { configSchema, type Config, type ConfigInput } from './schema.js';
+import { checkedConfigSchema, type Config, type ConfigInput } from './schema.js';
 import { detectProjectRoot, projectIdFromRoot } from './project.js';
 
 export interface LoadConfigOptions {
@@ -54,6 +54,18 @@ function fromEnv(env: NodeJS.ProcessEnv): Partial<ConfigInput> {
   if (cache !== undefined) out.cache_size_mb = cache;
   if (env.CCO_SIDECAR_JWT_SECRET) out.jwt_secret = env.CCO_SIDECAR_JWT_SECRET;
   if (env.CCO_SIDECAR_LOG_LEVEL) out.log_level = env.CCO_SIDECAR_LOG_LEVEL as ConfigInput['log_level'];
+  if (env.CCO_POSTGRES_URL) out.postgres = { url: env.CCO_POSTGRES_URL };
+  return out;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** `over` on `base`, one level deep for sections both give (env's `postgres.url` keeps the file's `postgres.pool_size`). */
+function mergeSections(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    out[key] = isPlainObject(value) && isPlainObject(base[key]) ? { ...base[key], ...value } : value;
+  }
   return out;
 }
 
@@ -73,8 +85,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const file = options.configFile
     ? readConfigFile(path.resolve(cwd, expandHome(options.configFile)), true)
     : readConfigFile(path.join(projectRoot, '.cco', 'orchestration.json'), false);
-  const merged = { ...file, ...fromEnv(env), ...flags, project_root: projectRoot };
-  const parsed = configSchema.safeParse(merged);
+  const merged: Record<string, unknown> = { ...mergeSections(mergeSections(file, fromEnv(env)), flags), project_root: projectRoot };
+  // Giving a PostgreSQL URL without naming a backend means using it.
+  const results = (merged.results ?? {}) as Record<string, unknown>;
+  if (results.backend === undefined && (merged.postgres as { url?: unknown } | undefined)?.url) merged.results = { ...results, backend: 'postgres' };
+  const parsed = checkedConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);

@@ -28,6 +28,18 @@ const eventsSchema = z.strictObject({
 
 const resultsSchema = z.strictObject({
   retention_days: z.number().min(0.0001).max(36_500).default(30),
+  /** 'files': JSON files in the storage dir (one node); 'postgres': shared by a cluster (spec §10). Default: 'postgres' when `postgres.url` is set. */
+  backend: z.enum(['files', 'postgres']).default('files'),
+});
+
+/** PostgreSQL (results and issues of a cluster). The URL may hold a password: it is never logged or shown. */
+const postgresSchema = z.strictObject({
+  url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  /** Connections of each sidecar process. */
+  pool_size: z.number().int().min(1).max(1_000).default(10),
+  /** Bound on getting a connection; a down server answers 503 STR_002 within it. */
+  connect_timeout_ms: z.number().int().min(100).max(60_000).default(1_500),
+  query_timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
 });
 
 const workflowRuleSchema = z.strictObject({
@@ -102,6 +114,7 @@ export const configSchema = z.strictObject({
   allowed_hosts: z.array(z.string()).default([]),
   events: eventsSchema.default(eventsSchema.parse({})),
   results: resultsSchema.default(resultsSchema.parse({})),
+  postgres: postgresSchema.default(postgresSchema.parse({})),
   /** Replaces the default workflow rules for `next_agents` when given. */
   workflow_rules: z.array(workflowRuleSchema).optional(),
   /** Agent type or category → permissions; overrides the defaults of spec §2. */
@@ -129,6 +142,13 @@ export const configSchema = z.strictObject({
   agent_history_days: z.number().min(0.0001).max(36_500).default(30),
   /** Context engine settings: agent profiles, excludes, budgets, watcher (src/context/service/context-config.ts). */
   context: contextConfigSchema.default(contextConfigSchema.parse({})),
+});
+
+/** Checks across sections, so a cluster setting that cannot work is refused at start. */
+export const checkedConfigSchema = configSchema.superRefine((cfg, ctx) => {
+  if (cfg.results.backend === 'postgres' && !cfg.postgres.url) {
+    ctx.addIssue({ code: 'custom', path: ['postgres', 'url'], message: "results.backend is 'postgres' but no PostgreSQL URL is set (postgres.url, CCO_POSTGRES_URL or --postgres-url)" });
+  }
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -31,9 +31,8 @@ export interface FoundResults {
 
 /**
  * The storage primitive under the result store (the rate limiter's pattern: the policy is shared
- * in `ResultStoreCore`, a small store is injected). The file tree + in-memory index implements it
- * today; a PostgreSQL table (`ORDER BY id DESC`, a partial index for the latest of each pair) is
- * meant to implement it next.
+ * in `ResultStoreCore`, a small store is injected): the file tree + in-memory index
+ * (`FileResultRepository`) and PostgreSQL (`PostgresResultRepository`).
  *
  * Ids are ULIDs minted by the core in increasing order; for one (project, issue, agent type) the
  * repository must complete `insert` calls in call order, so the newest id of a pair is its latest.
@@ -53,6 +52,8 @@ export interface ResultRepository {
   stats(): ResultStoreStats;
   /** Cheap and synchronous: `/health` calls it on every probe. */
   health(): ResultStoreHealth;
+  /** Why `health()` is not `ok`, when known; never a secret. */
+  healthReason?(): string | undefined;
   /** Wait for pending writes. Idempotent. */
   close(): Promise<void>;
 }

@@ -136,6 +136,11 @@ export class ResultStoreCore implements ResultStore {
     return this.closed ? 'down' : this.repository.health();
   }
 
+  healthReason(): string | undefined {
+    if (this.closed) return 'result store closed';
+    return this.repository.healthReason?.();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);

@@ -113,6 +113,8 @@ export interface ResultStore {
   stats(): ResultStoreStats;
   /** Cheap and synchronous: `/health` calls it on every probe. */
   health(): ResultStoreHealth;
+  /** Why `health()` is not `ok`, when the backend knows (e.g. the database is unreachable); never a secret. */
+  healthReason?(): string | undefined;
   /** Wait for pending writes, stop timers. Idempotent. */
   close(): Promise<void>;
 }

@@ -14,6 +14,7 @@ import { VERSION } from '../version.js';
 import { createEventBus } from '../events/create-event-bus.js';
 import { issueOfResultEvent } from '../results/result-events.js';
 import { openResultStore } from '../results/open-result-store.js';
+import { openPostgres } from '../storage/postgres/open-postgres.js';
 import { createApp } from './create-app.js';
 import { createHttpServer } from './http-server.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -118,7 +119,10 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const bus = await createEventBus({ config, logger: logger.child({ module: 'events' }) });
     deps.bus = bus;
     closers.push(() => bus.close());
-    const results = await openResultStore(config, { log: logger.child({ module: 'results' }) });
+    const postgres = await openPostgres(config, logger.child({ module: 'postgres' }));
+    // Closed after the stores that use it (closers run in reverse).
+    if (postgres) closers.push(() => postgres.close());
+    const results = await openResultStore(config, { log: logger.child({ module: 'results' }), ...(postgres ? { postgres } : {}) });
     deps.results = results;
     closers.push(() => results.close());
 
@@ -215,6 +219,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
         process.off('exit', killAgentsOnExit);
         const components = [deps.context, deps.bus, deps.results];
         await Promise.allSettled(components.map((c) => c?.close()));
+        await postgres?.close();
         server.closeIdleConnections();
         setImmediate(() => server.closeIdleConnections());
         await serverClosed;

@@ -15,6 +15,19 @@ import { SidecarClient } from '../../client/sidecar-client.js';
 const BIN = fileURLToPath(new URL('../../../../bin/run.js', import.meta.url));
 const DETACH_READY_TIMEOUT_MS = 20_000;
 
+const SECRET_FLAGS = ['--postgres-url'];
+
+/** argv without the flags that may carry credentials (`--flag value` and `--flag=value`). */
+function withoutSecretFlags(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (SECRET_FLAGS.includes(arg)) i++;
+    else if (!SECRET_FLAGS.some((f) => arg.startsWith(`${f}=`))) out.push(arg);
+  }
+  return out;
+}
+
 export default class Start extends BaseCommand<typeof Start> {
   static override summary = 'Start the orchestration sidecar (foreground unless --detach)';
   static override description = 'Serves context, events, results and agents for one project on 127.0.0.1:3001 by default. '
@@ -33,6 +46,7 @@ export default class Start extends BaseCommand<typeof Start> {
     'cache-size-mb': Flags.integer({ description: 'Context cache bound in MiB [env: CCO_SIDECAR_CACHE_SIZE_MB] (default 1024)', min: 1 }),
     'log-level': Flags.string({ description: 'Log level [env: CCO_SIDECAR_LOG_LEVEL]', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
     watch: Flags.boolean({ description: 'Keep context fresh with a file watcher (--no-watch: short TTL instead)', allowNo: true }),
+    'postgres-url': Flags.string({ description: 'PostgreSQL for results shared by a cluster [env: CCO_POSTGRES_URL] (sets results.backend to postgres unless the config names one); the password is never logged' }),
     detach: Flags.boolean({ description: 'Run in the background; return once /health answers' }),
   };
 
@@ -47,6 +61,7 @@ export default class Start extends BaseCommand<typeof Start> {
       log_level: this.flags['log-level'] as ConfigInput['log_level'],
       watch: this.flags.watch,
       storage_path: this.flags['storage-path'],
+      ...(this.flags['postgres-url'] ? { postgres: { url: this.flags['postgres-url'] } } : {}),
     };
     let config;
     try {
@@ -55,7 +70,7 @@ export default class Start extends BaseCommand<typeof Start> {
       if (err instanceof ConfigError) this.error(err.message, { exit: EXIT.failure });
       throw err;
     }
-    if (this.flags.detach) return this.startDetached(config.storage_path);
+    if (this.flags.detach) return this.startDetached(config.storage_path, config.postgres.url);
 
     let handle;
     try {
@@ -86,15 +101,16 @@ export default class Start extends BaseCommand<typeof Start> {
     return state;
   }
 
-  private async startDetached(storagePath: string): Promise<SidecarState> {
+  private async startDetached(storagePath: string, postgresUrl: string | undefined): Promise<SidecarState> {
     await ensureSecureDir(path.join(storagePath, 'logs'));
     const outFile = path.join(storagePath, 'logs', 'sidecar.out');
     const out = openSync(outFile, 'a', 0o600);
-    const args = this.argv.filter((a) => a !== '--detach' && a !== '--json');
+    const args = withoutSecretFlags(this.argv.filter((a) => a !== '--detach' && a !== '--json'));
     const child = spawn(process.execPath, [BIN, 'orchestration', 'start', ...args], {
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...process.env, CCO_SIDECAR_STORAGE: storagePath },
+      // A URL with a password goes through the environment, not the command line that `ps` shows.
+      env: { ...process.env, CCO_SIDECAR_STORAGE: storagePath, ...(postgresUrl ? { CCO_POSTGRES_URL: postgresUrl } : {}) },
     });
     closeSync(out);
     child.unref();

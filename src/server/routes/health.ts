@@ -35,6 +35,10 @@ export const healthRoutes: RouteModule = (routers, deps) => {
     const bus = deps.bus?.health() ?? 'down';
     const watcher = deps.context?.watcherStatus() ?? 'disabled';
     const unhealthy = storage.state === 'down' || bus === 'down';
+    // Why, when something is not ok and the component knows (e.g. PostgreSQL unreachable).
+    const reasons: string[] = [];
+    const resultsReason = deps.results?.health() !== 'ok' ? deps.results?.healthReason?.() : undefined;
+    if (resultsReason) reasons.push(`storage: ${resultsReason}`);
     const degraded = storage.state === 'degraded' || bus === 'degraded' || watcher === 'degraded';
     ctx.status = unhealthy ? 503 : 200;
     return {
@@ -52,6 +56,7 @@ export const healthRoutes: RouteModule = (routers, deps) => {
         event_queue_size: deps.bus?.stats().queue_depth ?? 0,
         disk_space_available_mb: storage.freeMb,
       },
+      ...(reasons.length ? { reasons } : {}),
       timestamp: new Date().toISOString(),
     };
   });
