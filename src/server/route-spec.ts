@@ -21,8 +21,18 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   params?: P;
   query?: Q;
   body?: B;
-  /** Documented answers: status → description (and schema where useful). */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /**
+   * Answers: status → description, and for every success its body schema from `src/contract/`
+   * (`contentType` when it is not JSON). Error answers share the contract's error body.
+   */
+  responses: Record<number, RouteResponse>;
+}
+
+export interface RouteResponse {
+  description: string;
+  schema?: z.ZodType;
+  /** Default `application/json`. */
+  contentType?: string;
 }
 
 export interface RouteInput<P, Q, B> {

@@ -2,6 +2,7 @@ import { constants, promises as fsp } from 'node:fs';
 import type { RouteModule } from './routers.js';
 import type { AppDeps, ComponentHealth } from '../app-deps.js';
 import { defineRoute } from '../route-spec.js';
+import { healthResponse } from '../../contract/observability.js';
 import { CpuSampler, diskSpaceAvailableMb, rssMb } from '../../observability/process-usage.js';
 
 /** Below this much free space, storage is reported degraded (writes may soon fail with 507). */
@@ -29,7 +30,10 @@ export const healthRoutes: RouteModule = (routers, deps) => {
   defineRoute(routers, {
     method: 'get', path: '/health', tag: 'observability', auth: 'public',
     summary: 'Liveness and component checks (no auth)',
-    responses: { 200: { description: 'healthy or degraded' }, 503: { description: 'unhealthy: storage or event bus cannot work' } },
+    responses: {
+      200: { description: 'healthy or degraded', schema: healthResponse },
+      503: { description: 'unhealthy: storage or event bus cannot work', schema: healthResponse },
+    },
   }, async (ctx) => {
     const storage = await storageHealth(deps);
     const bus = deps.bus?.health() ?? 'down';

@@ -1,6 +1,7 @@
 import type { RouteModule } from './routers.js';
 import type { AgentStats, EventBusStats } from '../app-deps.js';
 import { defineRoute } from '../route-spec.js';
+import { statusResponse } from '../../contract/observability.js';
 
 const NO_AGENTS: AgentStats = { active: 0, queued: 0, completed: 0, failed: 0, spawned_total: 0, by_type: {}, avg_execution_time_ms: 0 };
 const NO_EVENTS: EventBusStats = {
@@ -11,7 +12,7 @@ const NO_EVENTS: EventBusStats = {
 export const statusRoutes: RouteModule = (routers, deps) => {
   defineRoute(routers, {
     method: 'get', path: '/status', tag: 'observability', summary: 'Counters of agents, storage, events and request latency',
-    responses: { 200: { description: 'Measured counters over a sliding window' } },
+    responses: { 200: { description: 'Measured counters over a sliding window', schema: statusResponse } },
   }, () => {
     const cache = deps.context?.stats();
     const results = deps.results?.stats();
