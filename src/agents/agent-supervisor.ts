@@ -1,5 +1,5 @@
 import type { Config, AgentCommand } from '../config/schema.js';
-import { AgentCapacityError, NotFoundError, SpawnFailedError, ValidationError } from '../errors/index.js';
+import { AgentCapacityError, NotFoundError, SpawnFailedError } from '../errors/index.js';
 import { writeFileAtomic } from '../storage/atomic-write.js';
 import { isSafeId } from '../util/ids.js';
 import { checkAgentConfig, resolveAgentCommand } from './agent-commands.js';
@@ -102,7 +102,6 @@ interface LiveAgent {
   finalizing: boolean;
 }
 
-const MAX_TASK_BYTES = 64 * 1024;
 const NOOP_LOGGER: AgentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const PUBLISHER = 'orchestration-sidecar';
 
@@ -208,7 +207,6 @@ export class AgentSupervisor {
     if (!this.started || this.closing) throw new SpawnFailedError('The sidecar is not accepting agents (starting up or shutting down)');
     const command = resolveAgentCommand(this.config.agents, request.agent_type);
     checkRequestEnvironment(request.environment);
-    this.checkRequestShape(request);
     this.checkCapacity();
 
     const id = newAgentId();
@@ -281,20 +279,6 @@ export class AgentSupervisor {
         queued: this.queue.size,
       });
     }
-  }
-
-  /** Defence in depth: the route's schema checks the same, but the supervisor is a public API. */
-  private checkRequestShape(request: SpawnRequest): void {
-    const issues: Array<{ path: string; message: string }> = [];
-    if (!isSafeId(request.agent_type)) issues.push({ path: 'body.agent_type', message: 'must be a safe id' });
-    if (!isSafeId(request.issue_id)) issues.push({ path: 'body.issue_id', message: 'must be a safe id' });
-    if (typeof request.task !== 'string' || request.task.length === 0) issues.push({ path: 'body.task', message: 'required' });
-    else if (request.task.includes('\0')) issues.push({ path: 'body.task', message: 'must not contain a NUL character' });
-    else if (Buffer.byteLength(request.task) > MAX_TASK_BYTES) issues.push({ path: 'body.task', message: `longer than ${MAX_TASK_BYTES} bytes` });
-    for (const [i, r] of (request.context_requirements ?? []).entries()) {
-      if (typeof r !== 'string' || r.includes('\0')) issues.push({ path: `body.context_requirements.${i}`, message: 'must be a string without NUL' });
-    }
-    if (issues.length > 0) throw new ValidationError(`Invalid spawn request: ${issues[0]?.path} ${issues[0]?.message}`, issues);
   }
 
   /** Start queued agents while slots are free. */

@@ -1,4 +1,5 @@
 import type { ContextResponse, Strategy } from '../context/index.js';
+import type { CacheClearedResponse } from '../contract/context.js';
 import { SidecarError, type SidecarClient } from './sidecar-client.js';
 
 export type { ContextResponse } from '../context/index.js';
@@ -12,13 +13,8 @@ export interface GetContextOptions {
   signal?: AbortSignal;
 }
 
-/** `DELETE /api/cache/...` answer; `cleared: false` when nothing was cached (HTTP 404). */
-export interface ClearCacheResponse {
-  cleared: boolean;
-  entries_removed: number;
-  bytes_freed: number;
-  timestamp: string;
-}
+/** `DELETE /api/cache/...` answer (contract schema); `cleared: false` when nothing was cached (HTTP 404). */
+export type ClearCacheResponse = Omit<CacheClearedResponse, 'cleared'> & { cleared: boolean };
 
 /**
  * Typed client for the context routes (spec §4).

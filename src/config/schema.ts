@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { SAFE_ID_PATTERN } from '../contract/ids.js';
 import { contextConfigSchema } from '../context/service/context-config.js';
 
 /**
@@ -92,7 +93,7 @@ export const configSchema = z.strictObject({
   port: z.number().int().min(0).max(65_535).default(3001),
   storage_path: z.string().min(1).default(path.join(os.homedir(), '.cco', 'orchestration')),
   project_root: z.string().min(1).optional(),
-  project_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/).optional(),
+  project_id: z.string().regex(SAFE_ID_PATTERN).optional(),
   cache_size_mb: z.number().int().min(1).max(1_048_576).default(1024),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   jwt_secret: z.string().optional(),

@@ -11,7 +11,7 @@ import type {
 } from './event-bus.js';
 import { matchesFilter, parseFilter, type EventFilter } from './event-filter.js';
 import { formatEventId, newEpoch, parseEventId } from './event-id.js';
-import { EVENT_NAME_PATTERN } from './event-names.js';
+import { EVENT_NAME_MESSAGE, EVENT_NAME_PATTERN } from '../contract/ids.js';
 import { EventJournal, type JournalOpenReport } from './event-journal.js';
 import { EventRing, type StoredEvent } from './event-ring.js';
 import { ExpiryTracker } from './expiry-tracker.js';
@@ -176,11 +176,11 @@ export class EmbeddedEventBus implements EventBus {
     const startedAt = performance.now();
     const type = input.event_type;
     if (typeof type !== 'string' || !EVENT_NAME_PATTERN.test(type)) {
-      throw new InvalidEventError('event_type must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$ (and is not *)', { event_type: type });
+      throw new InvalidEventError(`event_type ${EVENT_NAME_MESSAGE} (and is not *)`, { event_type: type });
     }
     const topic = input.topic ?? 'coordination';
     if (typeof topic !== 'string' || !EVENT_NAME_PATTERN.test(topic)) {
-      throw new InvalidEventError('topic must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', { topic });
+      throw new InvalidEventError(`topic ${EVENT_NAME_MESSAGE}`, { topic });
     }
     const publisher = input.publisher;
     if (typeof publisher !== 'string' || publisher.length === 0 || publisher.length > 256 || CONTROL_CHARS.test(publisher)) {
@@ -813,13 +813,13 @@ function inIssueScope(e: BusEvent, issue: string): boolean {
 
 function checkWaitType(type: string): string {
   if (type === '*' || (typeof type === 'string' && EVENT_NAME_PATTERN.test(type))) return type;
-  throw new InvalidEventError('event_type must be * or match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', { event_type: type });
+  throw new InvalidEventError(`event_type must be * or ${EVENT_NAME_MESSAGE.replace('must ', '')}`, { event_type: type });
 }
 
 function checkTopic(topic: string | undefined): string | undefined {
   if (topic === undefined || topic === '') return undefined;
   if (EVENT_NAME_PATTERN.test(topic)) return topic;
-  throw new InvalidEventError('topic must match ^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$', { topic });
+  throw new InvalidEventError(`topic ${EVENT_NAME_MESSAGE}`, { topic });
 }
 
 function clampLimit(limit: number | undefined): number {

@@ -6,7 +6,7 @@ import { configFor } from '../../src/config/load-config.js';
 import { createContextService, type ContextService } from '../../src/context/service/context-service.js';
 import type { PreviousAgentOutput } from '../../src/context/service/context-types.js';
 import type { PublishInput } from '../../src/context/service/context-service.js';
-import { ContextBudgetError, ValidationError } from '../../src/errors/index.js';
+import { ContextBudgetError } from '../../src/errors/index.js';
 import { cleanup, eventually, git, gitCommitAll, gitInit, tempDir, writeTree } from './helpers.js';
 
 const FAKE_GH = 'ghp_' + 'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2';
@@ -241,7 +241,7 @@ describe('context service (integration)', function () {
     expect(two.file_count).to.equal(2);
   });
 
-  it('rejects budgets over the cap and unsafe ids (decoded traversal) before touching anything', async () => {
+  it('rejects budgets over the cap before touching anything (ids are checked at the edge: test/contract)', async () => {
     try {
       await svc.getContext({ issue_id: 'ISSUE-1', agent_type: 'x', max_bytes: 10 * 1024 * 1024 + 1 });
       expect.fail('should throw');
@@ -249,14 +249,6 @@ describe('context service (integration)', function () {
       expect(err).to.be.instanceOf(ContextBudgetError);
       expect((err as ContextBudgetError).status).to.equal(413);
       expect((err as ContextBudgetError).code).to.equal('CTX_002');
-    }
-    for (const bad of ['../../etc', '..', 'a/b', 'a\0b', '', '.hidden', 'x'.repeat(200)]) {
-      try {
-        await svc.getContext({ issue_id: bad, agent_type: 'typescript-specialist' });
-        expect.fail(`should reject ${JSON.stringify(bad)}`);
-      } catch (err) {
-        expect(err, JSON.stringify(bad)).to.be.instanceOf(ValidationError);
-      }
     }
   });
 

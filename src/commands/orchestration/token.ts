@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { defaultPermissionsFor, isPermission, PERMISSIONS, type Permission } from '../../auth/permissions.js';
 import { signLocalToken } from '../../cli/operator-token.js';
-import { isSafeId } from '../../util/ids.js';
+import { SAFE_ID_MESSAGE, isSafeId } from '../../contract/ids.js';
 
 export default class Token extends BaseCommand<typeof Token> {
   static override summary = 'Print a JWT signed with the local key (for an agent or a script)';
@@ -25,7 +25,7 @@ export default class Token extends BaseCommand<typeof Token> {
   async run(): Promise<{ token: string; expires_at: string; jti: string }> {
     const f = this.flags;
     for (const [name, value] of [['agent-type', f['agent-type']], ['issue', f.issue], ['project-id', f['project-id']]] as const) {
-      if (value !== undefined && !isSafeId(value)) this.error(`--${name} must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`, { exit: 2 });
+      if (value !== undefined && !isSafeId(value)) this.error(`--${name} ${SAFE_ID_MESSAGE}`, { exit: 2 });
     }
     let permissions: Permission[] = f.permissions
       ? f.permissions.split(',').map((p) => p.trim()).filter(Boolean).map((p) => {

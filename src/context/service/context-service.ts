@@ -1,8 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
-import { ContextBudgetError, ContextGenerationError, ValidationError } from '../../errors/index.js';
-import { isSafeId } from '../../util/ids.js';
+import { ContextBudgetError, ContextGenerationError } from '../../errors/index.js';
 import { resolveProfile, type AgentProfile } from '../ranking/agent-profiles.js';
 import type { Strategy } from '../ranking/budget.js';
 import { parseContextConfig, MAX_CONTEXT_BYTES_CAP, type ContextConfig } from './context-config.js';
@@ -305,14 +304,8 @@ export class ContextService {
   }
 
   private validate(req: ContextRequest) {
-    const issues: Array<{ path: string; message: string }> = [];
-    if (!isSafeId(req.issue_id)) issues.push({ path: 'issue_id', message: 'must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' });
-    if (!isSafeId(req.agent_type)) issues.push({ path: 'agent_type', message: 'must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' });
-    if (req.max_bytes !== undefined && (!Number.isInteger(req.max_bytes) || req.max_bytes < 1)) issues.push({ path: 'max_bytes', message: 'must be a positive integer' });
-    if (req.max_files !== undefined && (!Number.isInteger(req.max_files) || req.max_files < 1 || req.max_files > 1000)) issues.push({ path: 'max_files', message: 'must be an integer from 1 to 1000' });
-    if (req.strategy !== undefined && !['smart', 'file_sampling', 'none'].includes(req.strategy)) issues.push({ path: 'strategy', message: 'must be smart, file_sampling or none' });
-    if (req.q !== undefined && (typeof req.q !== 'string' || req.q.length > 512)) issues.push({ path: 'q', message: 'must be at most 512 characters' });
-    if (issues.length > 0) throw new ValidationError('Invalid context request', issues);
+    // The request's shape was validated at the edge (src/contract/context.ts); the cap is the
+    // engine's own invariant (413 CTX_002, not a 400).
     if (req.max_bytes !== undefined && req.max_bytes > MAX_CONTEXT_BYTES_CAP) throw new ContextBudgetError(req.max_bytes, MAX_CONTEXT_BYTES_CAP);
     const profile = this.profileFor(req.agent_type);
     const maxBytes = req.max_bytes ?? profile.maxBytes ?? this.cfg.default_max_bytes;
