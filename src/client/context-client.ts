@@ -1,8 +1,9 @@
-import type { ContextResponse, Strategy } from '../context/index.js';
-import type { CacheClearedResponse } from '../contract/context.js';
+import type { CacheClearedResponse, ContextResponseBody, STRATEGIES } from '../contract/context.js';
 import { SidecarError, type SidecarClient } from './sidecar-client.js';
 
-export type { ContextResponse } from '../context/index.js';
+/** The 200 body of `GET /api/context/…`: inferred from the contract schema. */
+export type ContextResponse = ContextResponseBody;
+type Strategy = (typeof STRATEGIES)[number];
 
 export interface GetContextOptions {
   max_bytes?: number;

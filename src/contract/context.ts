@@ -64,4 +64,5 @@ export const cacheClearedResponse = z.object({ cleared: z.literal(true), entries
 
 export type ContextParams = z.output<typeof contextParams>;
 export type ContextQuery = z.output<typeof contextQuery>;
+export type ContextResponseBody = z.output<typeof contextResponse>;
 export type CacheClearedResponse = z.output<typeof cacheClearedResponse>;
