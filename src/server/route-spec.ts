@@ -16,7 +16,10 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   tag: string;
   /** `public` routes skip authentication (only /health and documents). Default: token. */
   auth?: 'public' | 'token';
-  /** Checked before the handler runs (after authentication). */
+  /**
+   * Checked before the input is parsed (after authentication), so a caller without it gets 403
+   * before any 400; the service the handler calls applies the same rule for every other door.
+   */
   permission?: Permission;
   params?: P;
   query?: Q;
