@@ -66,7 +66,7 @@ async function serveBaseline(): Promise<void> {
 
 async function serveSidecar(): Promise<void> {
   const { configFor } = await import('../src/config/load-config.js');
-  const { startSidecar } = await import('../src/server/sidecar.js');
+  const { startSidecar } = await import('../src/sidecar/start-sidecar.js');
   const { createLogger } = await import('../src/logging/create-logger.js');
   const { defaultPermissionsFor } = await import('../src/auth/permissions.js');
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cco-bench-results-'));

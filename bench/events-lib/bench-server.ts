@@ -19,7 +19,7 @@ import Koa from 'koa';
 import { Router } from '@koa/router';
 import bodyParser from 'koa-bodyparser';
 import { configFor } from '../../src/config/load-config.js';
-import { startSidecar } from '../../src/server/sidecar.js';
+import { startSidecar } from '../../src/sidecar/start-sidecar.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import type { Permission } from '../../src/auth/permissions.js';
 

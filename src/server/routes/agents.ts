@@ -2,12 +2,10 @@ import { z } from 'zod';
 import type { RouteModule } from './routers.js';
 import type { AppDeps } from '../app-deps.js';
 import type { AuthInfo } from '../../auth/token-service.js';
-import { SpawnFailedError } from '../../errors/index.js';
 import { safeId } from '../../util/ids.js';
 import { defineRoute } from '../route-spec.js';
 import { authOf, requireIssueScope, requirePermission, requireProjectScope } from '../permissions.js';
 import { AGENT_STATUSES } from '../../agents/types.js';
-import type { AgentSupervisor } from '../../agents/agent-supervisor.js';
 
 const spawnBody = z.strictObject({
   agent_type: safeId,
@@ -36,10 +34,6 @@ const logsQuery = z.object({
 
 const killQuery = z.object({ force: z.enum(['true', 'false', '1', '0']).optional() });
 
-function supervisorOf(deps: AppDeps): AgentSupervisor {
-  if (!deps.agents) throw new SpawnFailedError('Agent spawning is not available on this sidecar');
-  return deps.agents;
-}
 
 /**
  * A token with `manage_agents` in this project (and on this agent's issue when issue-scoped), or,
@@ -50,7 +44,7 @@ function requireAgentAccess(auth: AuthInfo, deps: AppDeps, agentId: string, ownO
   requirePermission(auth, 'manage_agents');
   requireProjectScope(auth, deps.config.project_id);
   if (auth.issue_id !== undefined) {
-    const agent = supervisorOf(deps).get(agentId);
+    const agent = deps.agents.get(agentId);
     requireIssueScope(auth, agent.issue_id);
   }
 }
@@ -73,7 +67,7 @@ export const agentsRoutes: RouteModule = (routers, deps) => {
     const auth = authOf(ctx);
     requireProjectScope(auth, deps.config.project_id);
     requireIssueScope(auth, body.issue_id);
-    const result = await supervisorOf(deps).spawn(body, {
+    const result = await deps.agents.spawn(body, {
       sub: auth.sub,
       agent_type: auth.agent_type,
       project_id: auth.project_id,
@@ -94,7 +88,7 @@ export const agentsRoutes: RouteModule = (routers, deps) => {
     if (q.issue_id !== undefined) requireIssueScope(auth, q.issue_id);
     // An issue-scoped token sees only its issue's agents.
     const issueId = q.issue_id ?? auth.issue_id;
-    const all = supervisorOf(deps).list({
+    const all = deps.agents.list({
       ...(q.status ? { status: q.status as (typeof AGENT_STATUSES)[number] } : {}),
       ...(q.type ? { agent_type: q.type } : {}),
       ...(issueId ? { issue_id: issueId } : {}),
@@ -108,7 +102,7 @@ export const agentsRoutes: RouteModule = (routers, deps) => {
     responses: { 200: { description: 'The agent' }, 404: { description: 'No such agent' } },
   }, (ctx, { params }) => {
     requireAgentAccess(authOf(ctx), deps, params.id, true);
-    return { ...supervisorOf(deps).get(params.id), timestamp: new Date().toISOString() };
+    return { ...deps.agents.get(params.id), timestamp: new Date().toISOString() };
   });
 
   defineRoute(routers, {
@@ -117,7 +111,7 @@ export const agentsRoutes: RouteModule = (routers, deps) => {
     responses: { 200: { description: '{agent_id, stream, lines[], offset, next_offset, size_bytes, truncated, final, capped, status}' } },
   }, async (ctx, { params, query: q }) => {
     requireAgentAccess(authOf(ctx), deps, params.id, false);
-    const chunk = await supervisorOf(deps).readLogs(params.id, q.stream, q.offset !== undefined ? { offset: q.offset } : { tail: q.tail });
+    const chunk = await deps.agents.readLogs(params.id, q.stream, q.offset !== undefined ? { offset: q.offset } : { tail: q.tail });
     return { ...chunk, timestamp: new Date().toISOString() };
   });
 
@@ -127,6 +121,6 @@ export const agentsRoutes: RouteModule = (routers, deps) => {
     responses: { 200: { description: '{agent_id, status, killed, signal, timestamp}' } },
   }, (ctx, { params, query: q }) => {
     requireAgentAccess(authOf(ctx), deps, params.id, false);
-    return supervisorOf(deps).kill(params.id, { force: q.force === 'true' || q.force === '1' });
+    return deps.agents.kill(params.id, { force: q.force === 'true' || q.force === '1' });
   });
 };

@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import type { RouteModule } from './routers.js';
-import type { AppDeps } from '../app-deps.js';
 import { defineRoute } from '../route-spec.js';
 import { authOf, isAdmin, requireAgentTypeScope, requireIssueScope, requireProjectScope } from '../permissions.js';
 import { hasPermission } from '../../auth/permissions.js';
-import { ContextGenerationError, ForbiddenError, NotFoundError } from '../../errors/index.js';
+import { ForbiddenError, NotFoundError } from '../../errors/index.js';
 import { safeId } from '../../util/ids.js';
-import type { ContextService } from '../../context/index.js';
 
 const contextParams = z.object({ issue_id: safeId, agent_type: safeId });
 const issueParams = z.object({ issue_id: safeId });
@@ -22,10 +20,6 @@ const contextQuery = z.object({
   refresh: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
 });
 
-function engine(deps: AppDeps): ContextService {
-  if (!deps.context) throw new ContextGenerationError('The context engine is not running');
-  return deps.context;
-}
 
 /**
  * Context injection and its cache (spec §4):
@@ -53,7 +47,7 @@ export const contextRoutes: RouteModule = (routers, deps) => {
     requireProjectScope(auth, deps.config.project_id);
     requireIssueScope(auth, params.issue_id);
     requireAgentTypeScope(auth, params.agent_type, 'read_project_context');
-    const service = engine(deps);
+    const service = deps.context;
     const body = await service.getContext({ issue_id: params.issue_id, agent_type: params.agent_type, ...query });
     const report = service.watcherReport();
     // How fresh the answer is guaranteed to be: watched (events) or bounded by the TTL.
@@ -70,7 +64,7 @@ export const contextRoutes: RouteModule = (routers, deps) => {
     const auth = authOf(ctx);
     requireProjectScope(auth, deps.config.project_id);
     requireIssueScope(auth, params.issue_id);
-    const cleared = engine(deps).clearIssue(params.issue_id);
+    const cleared = deps.context.clearIssue(params.issue_id);
     if (cleared.entries_removed === 0) throw new NotFoundError('No cached context for this issue', { issue_id: params.issue_id });
     return { cleared: true, ...cleared, timestamp: new Date().toISOString() };
   });
@@ -84,7 +78,7 @@ export const contextRoutes: RouteModule = (routers, deps) => {
     requireProjectScope(auth, deps.config.project_id);
     // A token limited to one issue must not clear every other issue's contexts.
     if (auth.issue_id !== undefined && !isAdmin(auth)) throw new ForbiddenError('Token is scoped to one issue', { token_issue_id: auth.issue_id });
-    const cleared = engine(deps).clearAll();
+    const cleared = deps.context.clearAll();
     if (cleared.entries_removed === 0) throw new NotFoundError('Nothing was cached');
     return { cleared: true, ...cleared, timestamp: new Date().toISOString() };
   });

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { EventBusUnavailableError, ForbiddenError, InvalidEventError, NotFoundError } from '../../errors/index.js';
-import type { EventBus, PublishResult } from '../../events/event-bus.js';
+import { ForbiddenError, InvalidEventError, NotFoundError } from '../../errors/index.js';
+import type { PublishResult } from '../../events/event-bus.js';
 import { EVENT_NAME_PATTERN } from '../../events/event-names.js';
 import type { AuthInfo } from '../../auth/token-service.js';
-import type { AppDeps } from '../app-deps.js';
 import type { AppRouterContext } from '../app-types.js';
 import type { RouteModule } from './routers.js';
 import { defineRoute } from '../route-spec.js';
@@ -57,10 +56,6 @@ const pageSchema = z.object({
   events: z.array(eventSchema), more_available: z.boolean(), next_cursor: z.string(), timeout: z.literal(true).optional(), timestamp: z.string(),
 });
 
-function busOf(deps: AppDeps): EventBus {
-  if (!deps.bus) throw new EventBusUnavailableError('Event bus is not available');
-  return deps.bus;
-}
 
 function publishedBody(result: PublishResult): z.infer<typeof publishedSchema> {
   return {
@@ -119,11 +114,11 @@ export const eventRoutes: RouteModule = (routers, deps) => {
     },
   }, async (ctx, { params, query }) => {
     const auth = authOf(ctx);
-    const result = await busOf(deps).wait({
+    const result = await deps.bus.wait({
       eventType: params.event_type,
       subscriberId: auth.sub,
       capKey: auth.jti,
-      signal: abortOnClose(ctx),
+      signal: AbortSignal.any([abortOnClose(ctx), deps.shutdownSignal]),
       ...(query.timeout !== undefined ? { timeoutMs: query.timeout } : {}),
       ...selectionOf(query),
       ...issueScopeOf(auth),
@@ -138,7 +133,7 @@ export const eventRoutes: RouteModule = (routers, deps) => {
     responses: { 200: { description: '{dead_letters: [event + reason, dead_lettered_at], total, timestamp}' } },
   }, async (ctx, { query }) => {
     const auth = authOf(ctx);
-    const page = await busOf(deps).listDeadLetters({
+    const page = await deps.bus.listDeadLetters({
       ...(query.type !== undefined ? { eventType: query.type } : {}),
       ...(query.limit !== undefined ? { limit: query.limit } : {}),
       ...issueScopeOf(auth),
@@ -157,7 +152,7 @@ export const eventRoutes: RouteModule = (routers, deps) => {
     },
   }, async (ctx, { params }) => {
     const auth = authOf(ctx);
-    const bus = busOf(deps);
+    const bus = deps.bus;
     if (!isAdmin(auth)) {
       // Redriving republishes as the original publisher: only that publisher (or an admin) may.
       const own = await bus.getDeadLetter(params.event_id);
@@ -174,7 +169,7 @@ export const eventRoutes: RouteModule = (routers, deps) => {
     summary: 'Empty the dead-letter queue (admin)',
     responses: { 200: { description: '{purged, timestamp}' } },
   }, async () => {
-    const purged = await busOf(deps).purgeDeadLetters();
+    const purged = await deps.bus.purgeDeadLetters();
     return { purged, timestamp: new Date().toISOString() };
   });
 
@@ -185,7 +180,7 @@ export const eventRoutes: RouteModule = (routers, deps) => {
     responses: { 200: { description: 'A page of events', schema: pageSchema.omit({ timeout: true }) } },
   }, async (ctx, { query }) => {
     const auth = authOf(ctx);
-    const page = await busOf(deps).list({
+    const page = await deps.bus.list({
       ...(query.type !== undefined ? { eventType: query.type } : {}),
       ...selectionOf(query),
       ...issueScopeOf(auth),
@@ -218,7 +213,7 @@ export const eventRoutes: RouteModule = (routers, deps) => {
     if (auth.issue_id !== undefined && issue !== undefined && issue !== null && String(issue) !== auth.issue_id) {
       throw new ForbiddenError('Token is scoped to another issue', { token_issue_id: auth.issue_id });
     }
-    const result = await busOf(deps).publish({
+    const result = await deps.bus.publish({
       event_type: params.event_type,
       publisher,
       data,

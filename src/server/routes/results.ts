@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { ForbiddenError, NotFoundError, StorageReadError } from '../../errors/index.js';
+import { ForbiddenError, NotFoundError } from '../../errors/index.js';
 import { safeId } from '../../util/ids.js';
 import { agentIdSchema, isoDateTime, resultIdSchema, resultPayloadSchema } from '../../results/envelope-schema.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, decodeCursor } from '../../results/file-result-store.js';
-import { RESULT_STATUSES, type ResultEnvelope, type ResultStore } from '../../results/result-store.js';
+import { RESULT_STATUSES, type ResultEnvelope } from '../../results/result-store.js';
 import { nextAgents } from '../../results/workflow-rules.js';
 import type { AuthInfo } from '../../auth/token-service.js';
-import type { AppDeps } from '../app-deps.js';
 import type { RouteModule } from './routers.js';
 import { defineRoute } from '../route-spec.js';
 import { authOf, isAdmin, requireIssueScope, requireProjectScope } from '../permissions.js';
@@ -43,10 +42,6 @@ const storedSchema = z.object({
   event_published: z.boolean(), event_id: z.string().nullable(), timestamp: z.string(),
 });
 
-function storeOf(deps: AppDeps): ResultStore {
-  if (!deps.results) throw new StorageReadError('Result storage is not available');
-  return deps.results;
-}
 
 /** A token reads results of its own project (admin: any) and, when it has one, of its own issue. */
 function requireReadScope(auth: AuthInfo, envelope: ResultEnvelope): void {
@@ -85,28 +80,26 @@ export const resultRoutes: RouteModule = (routers, deps) => {
         throw new ForbiddenError(`Token stores results only as agent '${auth.sub}'`, { token_sub: auth.sub });
       }
     }
-    const envelope = await storeOf(deps).store({
+    const envelope = await deps.results.store({
       agent_id: body.agent_id, agent_type: body.agent_type, issue_id: body.issue_id, project_id: projectId,
       result: body.result, ...(body.timestamp !== undefined ? { timestamp: body.timestamp } : {}),
     });
 
     // The result is durable at this point: a bus failure is reported, never turned into an error.
     let eventId: string | null = null;
-    if (deps.bus) {
-      try {
-        const published = await deps.bus.publish({
-          event_type: envelope.result.status === 'failed' ? 'agent_failed' : 'agent_completed',
-          publisher: envelope.agent_id,
-          topic: RESULT_EVENT_TOPIC,
-          data: {
-            issue_id: envelope.issue_id, agent_type: envelope.agent_type, agent_id: envelope.agent_id,
-            status: envelope.result.status, result_id: envelope.id,
-          },
-        });
-        eventId = published.event.event_id;
-      } catch (err) {
-        deps.logger.warn({ err, result_id: envelope.id }, 'result stored but its event was not published');
-      }
+    try {
+      const published = await deps.bus.publish({
+        event_type: envelope.result.status === 'failed' ? 'agent_failed' : 'agent_completed',
+        publisher: envelope.agent_id,
+        topic: RESULT_EVENT_TOPIC,
+        data: {
+          issue_id: envelope.issue_id, agent_type: envelope.agent_type, agent_id: envelope.agent_id,
+          status: envelope.result.status, result_id: envelope.id,
+        },
+      });
+      eventId = published.event.event_id;
+    } catch (err) {
+      deps.logger.warn({ err, result_id: envelope.id }, 'result stored but its event was not published');
     }
     ctx.status = 201;
     return {
@@ -132,7 +125,7 @@ export const resultRoutes: RouteModule = (routers, deps) => {
     // A token limited to an issue sees that issue only, whether or not it asks for it.
     if (query.issue_id !== undefined) requireIssueScope(auth, query.issue_id);
     const issueId = query.issue_id ?? auth.issue_id;
-    return storeOf(deps).query({
+    return deps.results.query({
       project_id: projectId,
       ...(issueId !== undefined ? { issue_id: issueId } : {}),
       ...(query.agent_type !== undefined ? { agent_type: query.agent_type } : {}),
@@ -152,7 +145,7 @@ export const resultRoutes: RouteModule = (routers, deps) => {
     responses: { 200: { description: 'The envelope' }, 404: { description: 'NOT_FOUND' }, 403: { description: 'AUTH_003: other project or issue' } },
   }, async (ctx, { params }) => {
     const auth = authOf(ctx);
-    const envelope = await storeOf(deps).get(params.id);
+    const envelope = await deps.results.get(params.id);
     if (!envelope) throw new NotFoundError('No result with that id', { id: params.id });
     requireReadScope(auth, envelope);
     return envelope;
