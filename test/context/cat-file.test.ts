@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { closeCatFiles, worktreeDiff } from '../../src/context/worktree-diff.js';
+import { closeCatFiles, worktreeDiff } from '../../src/context/worker/git/worktree-diff.js';
 import { cleanup, gitCommitAll, gitInit, tempDir, writeTree } from './helpers.js';
 
-const MODULE = new URL('../../src/context/worktree-diff.js', import.meta.url).href;
+const MODULE = new URL('../../src/context/worker/git/worktree-diff.js', import.meta.url).href;
 
 /** Run `code` (an ES module body) in a fresh node process; resolves with its exit and how long it took. */
 function runNode(code: string, timeoutMs: number): Promise<{ code: number | null; signal: string | null; stdout: string; ms: number }> {
