@@ -7,7 +7,7 @@ import { ensureSecureDir } from '../storage/atomic-write.js';
 import { loadSigningKey } from '../auth/signing-key.js';
 import { FileRevocationStore } from '../auth/revocations.js';
 import { TokenService } from '../auth/token-service.js';
-import { createLogger } from '../logging/create-logger.js';
+import { openLogger } from '../logging/create-logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
@@ -92,13 +92,18 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
   const lock = await acquireSidecarLock(config.storage_path);
   const stopping = new AbortController();
   let shutdown = new ShutdownList();
+  let closeLog = (): Promise<void> => Promise.resolve();
   try {
     await ensureSecureDir(path.join(config.storage_path, 'logs'));
-    const logger = options.logger ?? createLogger({
+    const log = options.logger ? { logger: options.logger, close: () => Promise.resolve() } : openLogger({
       level: config.log_level,
       logDir: path.join(config.storage_path, 'logs'),
+      maxFileBytes: config.log_file.max_file_bytes,
+      maxFiles: config.log_file.max_files,
       stdout: options.logToStdout ?? false,
     });
+    closeLog = log.close;
+    const { logger } = log;
     shutdown = new ShutdownList(logger);
     const startedAt = Date.now();
     const key = await loadSigningKey(config.storage_path, config.jwt_secret);
@@ -219,7 +224,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
         await shutdown.run();
         await releaseState(config.storage_path, lock);
         logger.info('sidecar stopped');
-        logger.flush?.();
+        await closeLog();
       })();
       return closing;
     };
@@ -228,6 +233,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     stopping.abort();
     await shutdown.run();
     await releaseState(config.storage_path, lock);
+    await closeLog();
     throw err;
   }
 }

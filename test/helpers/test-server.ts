@@ -12,7 +12,7 @@ import { AGENT_CATEGORIES } from '../../src/util/agent-category.js';
 
 /**
  * Functional tests make bursts of requests with agent tokens; rate limits have their own tests
- * (test/server/rate-limit.test.ts). So a test server is unlimited unless the test passes
+ * (test/server/rate-limit.integration.test.ts). So a test server is unlimited unless the test passes
  * `config.rate_limits` (pass `{}` for the spec defaults).
  */
 const UNLIMITED = Object.fromEntries([...AGENT_CATEGORIES, 'admin'].map((c) => [c, { points_per_minute: null }]));
