@@ -190,7 +190,7 @@ async function readRecords(handle: FileHandle, size: number, visit: RecordVisito
       const line = data.toString('utf8', lineStart, nl + 1);
       lineStart = nl + 1;
       goodEnd = dataStart + lineStart;
-      let record: JournalRecord | null = null;
+      let record: JournalRecord | null;
       try {
         record = asRecord(JSON.parse(line));
       } catch {

@@ -19,7 +19,7 @@ export interface LoggerOptions {
 export interface LoggerHandle {
   logger: Logger;
   /** Flush and close the log file (idempotent). */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**

@@ -26,13 +26,13 @@ export type ShutdownStage = (typeof SHUTDOWN_ORDER)[number];
  * await shutdown.run();
  */
 export class ShutdownList {
-  private readonly closers = new Map<ShutdownStage, Array<() => Promise<void>>>();
+  private readonly closers = new Map<ShutdownStage, Array<() => void | Promise<void>>>();
   private running: Promise<void> | undefined;
 
   constructor(private readonly logger?: Logger) {}
 
   /** Add a closer to a stage; closers of one stage run in registration order. */
-  register(stage: ShutdownStage, closer: () => Promise<void>): void {
+  register(stage: ShutdownStage, closer: () => void | Promise<void>): void {
     const list = this.closers.get(stage) ?? [];
     list.push(closer);
     this.closers.set(stage, list);

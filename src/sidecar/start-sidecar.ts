@@ -138,7 +138,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     shutdown.register('context', () => context.close());
     // A new result for an issue makes its cached contexts stale (previous_agent_outputs).
     const unsubscribeResults = results.onStored((event) => context.invalidateIssue(event.issue_id));
-    shutdown.register('context', async () => unsubscribeResults());
+    shutdown.register('context', unsubscribeResults);
     // Index the project and start the watcher without delaying `listen`: the first context
     // request waits for the index, /health does not.
     context.start().catch((err: unknown) => logger.error({ err }, 'context engine failed to start'));
@@ -187,7 +187,9 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     });
 
     const app = createApp(deps, options.extraRoutes);
-    const { server, sockets } = createHttpServer(app.callback(), config.http, logger);
+    const handle = app.callback();
+    // Koa's handler answers its own errors; the promise it returns carries nothing to wait for.
+    const { server, sockets } = createHttpServer((req, res) => void handle(req, res), config.http, logger);
     await listen(server, config.port, config.host);
     shutdown.register('http', async () => {
       // Stop accepting, answer every pending long-poll, let in-flight requests finish (bounded).

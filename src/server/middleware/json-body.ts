@@ -37,13 +37,14 @@ export function jsonBody(limitBytes: number) {
     const hasBody = ctx.request.length !== undefined ? ctx.request.length > 0 : ctx.get('Transfer-Encoding') !== '';
     if (!hasBody || ctx.method === 'GET' || ctx.method === 'HEAD') {
       ctx.request.body = undefined;
-      return next();
+      await next();
+      return;
     }
     if (!ctx.request.is('application/json', '+json')) throw new UnsupportedMediaTypeError();
-    await parse(ctx, async () => undefined);
+    await parse(ctx, () => Promise.resolve());
     if (jsonDepthExceeds(ctx.request.body, MAX_DEPTH)) {
       throw new ValidationError(`Request body nests deeper than ${MAX_DEPTH} levels`);
     }
-    return next();
+    await next();
   };
 }
