@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { promises as fsp } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
+import { configFor } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/logging/create-logger.js';
+import { startSidecar, StartupError } from '../../src/sidecar/start-sidecar.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 
@@ -52,6 +56,27 @@ describe('sidecar lifecycle', function () {
     const res = await server.request('GET', '/api/events?type=files_changed', { token: server.adminToken });
     expect(res.status).to.equal(200);
     expect(res.body.events.map((e: { data: { paths: string[] } }) => e.data.paths)).to.deep.equal([['b.ts']]);
+  });
+
+  it('closes what a failed start built, in the shutdown order, so the same storage starts again at once', async () => {
+    const storage = path.join(storageRoot, 'orchestration');
+    const project = path.join(storageRoot, 'project');
+    await fsp.mkdir(project);
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const config = configFor({ port, project_root: project, storage_path: storage, log_level: 'silent', watch: false });
+      const err = await startSidecar({ config, logger: createLogger({ level: 'silent' }) }).catch((e: Error) => e);
+      expect(err).to.be.instanceOf(StartupError);
+      // Pid lock, journal lock and state file are gone: nothing of the failed start holds the dir.
+      expect(await fsp.readdir(storage)).to.not.include.members(['sidecar.pid']).and.not.include('sidecar.json');
+      expect(await fsp.readdir(path.join(storage, 'events'))).to.not.include('journal.lock');
+    } finally {
+      blocker.close();
+    }
+    server = await startTestServer({ storage, projectRoot: project });
+    expect((await server.request('GET', '/health')).status).to.equal(200);
   });
 
   it('answers a pending long-poll at once when it stops, instead of holding shutdown for the wait', async () => {
