@@ -33,7 +33,7 @@ interface Ready { url: string; port: number; tokens: string[]; hasEvents: boolea
 async function serve(storage: string, project: string, tokenCount: number): Promise<void> {
   const { configFor } = await import('../src/config/load-config.js');
   const { createLogger } = await import('../src/logging/create-logger.js');
-  const { startSidecar } = await import('../src/server/sidecar.js');
+  const { startSidecar } = await import('../src/sidecar/start-sidecar.js');
   const { defaultPermissionsFor } = await import('../src/auth/permissions.js');
   const config = configFor({ port: 0, log_level: 'silent', watch: false, project_root: project, storage_path: storage });
   const handle = await startSidecar({ config, logger: createLogger({ level: 'silent' }) });

@@ -1,7 +1,7 @@
 import { loadSigningKey } from '../auth/signing-key.js';
 import { PERMISSIONS, type Permission } from '../auth/permissions.js';
 import { signToken, type MintInput, type MintedToken } from '../auth/token-service.js';
-import { readState, type SidecarState } from '../server/state-file.js';
+import { readState, type SidecarState } from '../sidecar/state-file.js';
 import type { ClientSettings } from '../config/client-settings.js';
 
 const OPERATOR_TTL_S = 3_600;

@@ -64,6 +64,12 @@ const auditSchema = z.strictObject({
   fsync_interval_ms: z.number().int().min(10).max(60_000).default(1_000),
 });
 
+/** `<storage>/logs/sidecar.log`: size-based rotation into sidecar.log.1 … sidecar.log.<max_files>. */
+const logFileSchema = z.strictObject({
+  max_file_bytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  max_files: z.number().int().min(1).max(100).default(5),
+});
+
 /** HTTP server limits against slow, greedy or malformed clients. */
 const httpSchema = z.strictObject({
   /** Open sockets beyond this get 503 SRV_001 (Connection: close). */
@@ -110,6 +116,7 @@ export const configSchema = z.strictObject({
   /** Keyed by exact agent type, category (spec §3) or "admin"; overrides the defaults. */
   rate_limits: z.record(z.string(), rateLimitSchema).default({}),
   audit: auditSchema.default(auditSchema.parse({})),
+  log_file: logFileSchema.default(logFileSchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
   agents: z.record(z.string(), agentCommandSchema).default({}),
   max_concurrent_agents: z.number().int().min(1).max(10_000).default(119),

@@ -1,4 +1,4 @@
-import { ContextGenerationError, ForbiddenError, NotFoundError } from '../errors/index.js';
+import { ForbiddenError, NotFoundError } from '../errors/index.js';
 import { hasPermission } from '../auth/permissions.js';
 import type { ContextService } from '../context/index.js';
 import type { CacheClearedResponse, ContextParams, ContextQuery, ContextResponseBody } from '../contract/context.js';
@@ -6,7 +6,7 @@ import type { Caller } from './caller.js';
 import { isAdmin, requireAgentTypeScope, requireIssueScope, requirePermission, requireProjectScope } from './access.js';
 
 export interface ContextAccessServiceDeps {
-  context: ContextService | undefined;
+  context: ContextService;
   /** The project this sidecar serves: its context is the only one it answers. */
   projectId: string;
 }
@@ -65,7 +65,6 @@ export class ContextAccessService {
   }
 
   private engine(): ContextService {
-    if (!this.deps.context) throw new ContextGenerationError('The context engine is not running');
     return this.deps.context;
   }
 }

@@ -1,4 +1,4 @@
-import { EventBusUnavailableError, ForbiddenError, InvalidEventError, NotFoundError } from '../errors/index.js';
+import { ForbiddenError, InvalidEventError, NotFoundError } from '../errors/index.js';
 import type { EventBus, PublishResult } from '../events/event-bus.js';
 import type {
   DeadLetterPageBody, DeadLetterQuery, EventPageBody, ListEventsQuery, PublishEventBody, PublishEventResponse,
@@ -8,7 +8,7 @@ import type { Caller } from './caller.js';
 import { isAdmin, requirePermission } from './access.js';
 
 export interface EventsServiceDeps {
-  bus: EventBus | undefined;
+  bus: EventBus;
 }
 
 /** Options of a wait that do not come from the wire. */
@@ -113,7 +113,6 @@ export class EventsService {
   }
 
   private bus(): EventBus {
-    if (!this.deps.bus) throw new EventBusUnavailableError('Event bus is not available');
     return this.deps.bus;
   }
 }

@@ -17,8 +17,15 @@ export function testRoutes(calls: { echo: number } = { echo: 0 }): RouteModule {
     defineRoute(routers, {
       method: 'get', path: '/api/test/slow', tag: 'test', summary: 'Answer after a delay',
       query: z.object({ ms: z.coerce.number().int().min(0).max(60_000) }), responses: { 200: { description: '{waited_ms}', schema: z.object({ waited_ms: z.number() }) } },
-    }, async (_ctx, { query }) => {
-      await new Promise((resolve) => setTimeout(resolve, query.ms));
+    }, async (ctx, { query }) => {
+      // Like a real long-poll, the wait ends when the client goes away (no timer outlives the test).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, query.ms);
+        ctx.res.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
       return { waited_ms: query.ms };
     });
     defineRoute(routers, {

@@ -5,7 +5,7 @@ import { configFor } from '../../src/config/load-config.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
 import { PERMISSIONS, defaultPermissionsFor, type Permission } from '../../src/auth/permissions.js';
 import type { MintInput } from '../../src/auth/token-service.js';
-import { startSidecar, type SidecarHandle } from '../../src/server/sidecar.js';
+import { startSidecar, type SidecarHandle } from '../../src/sidecar/start-sidecar.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import type { RouteModule } from '../../src/server/routes/routers.js';
 import { AGENT_CATEGORIES } from '../../src/util/agent-category.js';
@@ -14,7 +14,7 @@ import { expectDeclaredShape } from './response-contract.js';
 
 /**
  * Functional tests make bursts of requests with agent tokens; rate limits have their own tests
- * (test/server/rate-limit.test.ts). So a test server is unlimited unless the test passes
+ * (test/server/rate-limit.integration.test.ts). So a test server is unlimited unless the test passes
  * `config.rate_limits` (pass `{}` for the spec defaults).
  */
 const UNLIMITED = Object.fromEntries([...AGENT_CATEGORIES, 'admin'].map((c) => [c, { points_per_minute: null }]));

@@ -634,14 +634,15 @@ export class ContextService {
     if (!this.eventTimer) this.eventFirstAt = now;
     if (this.eventTimer) clearTimeout(this.eventTimer);
     const wait = Math.max(0, Math.min(this.cfg.debounce_ms, this.eventFirstAt + EVENT_MAX_WAIT_MS - now));
-    this.eventTimer = setTimeout(() => this.flushEvent(), wait);
+    this.eventTimer = setTimeout(() => void this.flushEvent(), wait);
     this.eventTimer.unref();
   }
 
-  private flushEvent(): void {
+  /** Publish the pending `files_changed`; resolves once the bus took it (failures are logged). */
+  private flushEvent(): Promise<void> {
     if (this.eventTimer) clearTimeout(this.eventTimer);
     this.eventTimer = null;
-    if (this.pendingEvent.size === 0 || !this.deps.publish) return;
+    if (this.pendingEvent.size === 0 || !this.deps.publish) return Promise.resolve();
     const all = [...this.pendingEvent].map(([p, kind]) => ({ path: p, kind }));
     this.pendingEvent = new Map();
     const listed = all.slice(0, EVENT_MAX_PATHS);
@@ -651,10 +652,13 @@ export class ContextService {
       data: { project_id: this.projectId, paths: listed.map((c) => c.path), changes: listed, count: all.length, truncated: all.length > listed.length },
     };
     try {
-      const r = this.deps.publish(event as unknown as PublishInput);
-      if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).catch((err) => this.logger.warn({ err }, 'files_changed publish failed'));
+      return Promise.resolve(this.deps.publish(event as unknown as PublishInput)).then(
+        () => undefined,
+        (err: unknown) => this.logger.warn({ err }, 'files_changed publish failed'),
+      );
     } catch (err) {
       this.logger.warn({ err }, 'files_changed publish failed');
+      return Promise.resolve();
     }
   }
 
@@ -710,7 +714,8 @@ export class ContextService {
     if (this.verifyTimer) clearTimeout(this.verifyTimer);
     this.git?.close();
     await this.watcher?.close();
-    this.flushEvent();
+    // The last change before shutdown must reach the bus before the bus closes (shutdown-list.ts).
+    await this.flushEvent();
     if (this.rescanning) await this.rescanning.catch(() => undefined);
     await this.pool?.close();
   }

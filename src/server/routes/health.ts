@@ -16,7 +16,7 @@ async function storageHealth(deps: AppDeps): Promise<{ state: ComponentHealth; f
     return { state: 'down', freeMb: 0 };
   }
   const freeMb = await diskSpaceAvailableMb(dir).catch(() => 0);
-  const resultState = deps.results?.health() ?? 'ok';
+  const resultState = deps.results.health();
   // A failed audit write (e.g. a full disk) refuses mutating requests until writes succeed again.
   const auditState = deps.audit.health();
   const state: ComponentHealth = resultState === 'down' ? 'down'
@@ -36,8 +36,8 @@ export const healthRoutes: RouteModule = (routers, deps) => {
     },
   }, async (ctx) => {
     const storage = await storageHealth(deps);
-    const bus = deps.bus?.health() ?? 'down';
-    const watcher = deps.context?.watcherStatus() ?? 'disabled';
+    const bus = deps.bus.health();
+    const watcher = deps.context.watcherStatus();
     const unhealthy = storage.state === 'down' || bus === 'down';
     const degraded = storage.state === 'degraded' || bus === 'degraded' || watcher === 'degraded';
     ctx.status = unhealthy ? 503 : 200;
@@ -52,8 +52,8 @@ export const healthRoutes: RouteModule = (routers, deps) => {
         watcher,
         memory_usage_mb: rssMb(),
         cpu_usage_percent: cpu.sample(),
-        active_agents: deps.agents?.stats().active ?? 0,
-        event_queue_size: deps.bus?.stats().queue_depth ?? 0,
+        active_agents: deps.agents.stats().active,
+        event_queue_size: deps.bus.stats().queue_depth,
         disk_space_available_mb: storage.freeMb,
       },
       timestamp: new Date().toISOString(),
