@@ -1,5 +1,6 @@
-import { ForbiddenError, InvalidEventError, NotFoundError } from '../errors/index.js';
+import { ForbiddenError, InvalidEventError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { EventBus, PublishResult } from '../events/event-bus.js';
+import { inIssueScope } from '../events/event-selection.js';
 import type {
   DeadLetterPageBody, DeadLetterQuery, EventPageBody, ListEventsQuery, PublishEventBody, PublishEventResponse,
   PurgedResponse, RedriveResponse, WaitEventsQuery, WaitPage,
@@ -41,8 +42,7 @@ export class EventsService {
       throw new ForbiddenError(`Token publishes only as '${caller.sub}'`, { token_sub: caller.sub });
     }
     const data = body.data ?? {};
-    const issue = Object.hasOwn(data, 'issue_id') ? data.issue_id : undefined;
-    if (caller.issue_id !== undefined && issue !== undefined && issue !== null && String(issue) !== caller.issue_id) {
+    if (caller.issue_id !== undefined && !inIssueScope(data, caller.issue_id)) {
       throw new ForbiddenError('Token is scoped to another issue', { token_issue_id: caller.issue_id });
     }
     const result = await this.bus().publish({
@@ -96,6 +96,8 @@ export class EventsService {
   async redrive(caller: Caller, eventId: string): Promise<RedriveResponse> {
     requirePermission(caller, 'publish_events');
     const bus = this.bus();
+    // The id format belongs to the bus's log; the wire schema only keeps the text path-safe.
+    if (!bus.isCursor(eventId)) throw new ValidationError('Invalid params: params.event_id must be an event id', [{ path: 'params.event_id', message: 'must be an event id' }]);
     if (!isAdmin(caller)) {
       // Redriving republishes as the original publisher: only that publisher (or an admin) may.
       const own = await bus.getDeadLetter(eventId);

@@ -12,6 +12,7 @@ import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
 import { createEventBus } from '../events/create-event-bus.js';
+import { issueOfResultEvent } from '../results/result-events.js';
 import { openResultStore } from '../results/open-result-store.js';
 import { createApp } from '../server/create-app.js';
 import { createHttpServer } from '../server/http-server.js';
@@ -121,8 +122,6 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
 
     const results = await openResultStore(config, { log: logger.child({ module: 'results' }) });
     shutdown.register('results', () => results.close());
-    logger.info({ results_indexed: results.openReport.results_indexed, quarantined: results.openReport.quarantined.length,
-      expired_removed: results.openReport.expired_removed, duration_ms: results.openReport.duration_ms }, 'result store opened');
 
     const bus = await createEventBus({ config, logger: logger.child({ module: 'events' }) });
     shutdown.register('bus', () => bus.close());
@@ -136,8 +135,12 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       previousOutputs: (projectId, issueId) => results.previousOutputs(projectId, issueId),
     });
     shutdown.register('context', () => context.close());
-    // A new result for an issue makes its cached contexts stale (previous_agent_outputs).
-    const unsubscribeResults = results.onStored((event) => context.invalidateIssue(event.issue_id));
+    // A new result for an issue makes its cached contexts stale (previous_agent_outputs). Driven
+    // by the bus, so a result stored through another sidecar on a shared stream counts too.
+    const unsubscribeResults = bus.onPublished((event) => {
+      const issue = issueOfResultEvent(event);
+      if (issue !== undefined) context.invalidateIssue(issue);
+    });
     shutdown.register('context', unsubscribeResults);
     // Index the project and start the watcher without delaying `listen`: the first context
     // request waits for the index, /health does not.

@@ -200,6 +200,24 @@ describe('HTTP: context wired to results and events', function () {
     expect(after.body.context.relevant_files[0].path).to.equal('docs/notes.md');
   });
 
+  it('drops the cached contexts of an issue on an agent_completed event, whoever published it', async () => {
+    // What another sidecar sharing the stream would publish after storing a result there.
+    const admin = server.adminToken;
+    const q = '/api/context/ISSUE-E/python-specialist';
+    await server.request('GET', q, { token: admin });
+    expect((await server.request('GET', q, { token: admin })).body.cache_hit).to.equal(true);
+    const other = await server.request('POST', '/api/events/agent_completed', {
+      token: admin, body: { topic: 'coordination', data: { issue_id: 'ISSUE-E' } },
+    });
+    expect(other.status).to.equal(202);
+    expect((await server.request('GET', q, { token: admin })).body.cache_hit, 'another topic is not a result event').to.equal(true);
+    const published = await server.request('POST', '/api/events/agent_completed', {
+      token: admin, body: { topic: 'implementation', data: { issue_id: 'ISSUE-E', agent_type: 'test-engineer', status: 'success' } },
+    });
+    expect(published.status).to.equal(202);
+    expect((await server.request('GET', q, { token: admin })).body.cache_hit).to.equal(false);
+  });
+
   it('publishes files_changed on the bus when the watcher sees edits', async () => {
     const deadline = Date.now() + 10_000;
     while (server.handle.deps.context!.watcherReport().phase !== 'ok' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

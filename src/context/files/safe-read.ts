@@ -53,6 +53,29 @@ function failureOf(err: unknown): ReadFailure {
 }
 
 /**
+ * The checks on an opened file, one copy for both variants: a regular file, still inside the
+ * root once opened (`real` is the fd's path from /proc, null when it could not be read: refused
+ * as unreadable, never guessed), and not larger than `maxBytes`.
+ */
+function refuseOpened(realRoot: string, stats: Stats, real: string | null | undefined, maxBytes: number): ReadResult | undefined {
+  if (!stats.isFile()) return { ok: false, reason: 'not_regular', stats };
+  if (HAS_PROC_FD) {
+    if (real === null || real === undefined) return { ok: false, reason: 'unreadable' };
+    if (!isContained(realRoot, real)) return { ok: false, reason: 'outside_root' };
+  }
+  if (stats.size > maxBytes) return { ok: false, reason: 'too_large', stats };
+  return undefined;
+}
+
+function readlinkOrNull(fd: number): string | null {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Synchronous variant for worker threads (sync fs is 2–3× faster there and blocks nobody).
  * `maxBytes`: files larger than this are not read (`too_large`, with stats).
  */
@@ -74,17 +97,8 @@ export function readContainedFileSync(realRoot: string, rel: string, maxBytes: n
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) return { ok: false, reason: 'not_regular', stats };
-    if (HAS_PROC_FD) {
-      let real: string;
-      try {
-        real = readlinkSync(`/proc/self/fd/${fd}`);
-      } catch {
-        return { ok: false, reason: 'unreadable' };
-      }
-      if (!isContained(realRoot, real)) return { ok: false, reason: 'outside_root' };
-    }
-    if (stats.size > maxBytes) return { ok: false, reason: 'too_large', stats };
+    const refused = refuseOpened(realRoot, stats, stats.isFile() && HAS_PROC_FD ? readlinkOrNull(fd) : undefined, maxBytes);
+    if (refused) return refused;
     const data = Buffer.allocUnsafe(stats.size);
     let off = 0;
     while (off < data.length) {
@@ -119,12 +133,9 @@ export async function readContainedFile(realRoot: string, rel: string, maxBytes:
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) return { ok: false, reason: 'not_regular', stats };
-    if (HAS_PROC_FD) {
-      const real = await fsp.readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
-      if (real === null || !isContained(realRoot, real)) return { ok: false, reason: 'outside_root' };
-    }
-    if (stats.size > maxBytes) return { ok: false, reason: 'too_large', stats };
+    const real = stats.isFile() && HAS_PROC_FD ? await fsp.readlink(`/proc/self/fd/${handle.fd}`).catch(() => null) : undefined;
+    const refused = refuseOpened(realRoot, stats, real, maxBytes);
+    if (refused) return refused;
     const data = Buffer.allocUnsafe(stats.size);
     let off = 0;
     while (off < data.length) {

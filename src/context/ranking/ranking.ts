@@ -44,6 +44,19 @@ export function prepareSignals(s: RankSignals): PreparedSignals {
 }
 
 /** Split a `q` hint into lower-cased terms (at most 8, each 2–64 chars). */
+/**
+ * The key `project_structure.files` is ordered and cut by: only the stable parts of relevance
+ * (static score, issue files, query hits), so editing a file never reorders the list. One copy
+ * for the build worker (which orders) and the cache (which decides whether a new file could
+ * enter a cut list).
+ */
+export function listRankKey(staticScore: number, inIssue: boolean, queryHits: number, weights: AgentProfile['weights']): number {
+  let key = staticScore === -Infinity ? -1e9 : staticScore;
+  if (inIssue) key += weights.issue_files;
+  if (queryHits > 0) key += weights.query * Math.min(queryHits, 3);
+  return key;
+}
+
 export function queryTerms(q: string | undefined): string[] {
   if (!q) return [];
   const out: string[] = [];
@@ -150,7 +163,7 @@ export class ProfileScorer {
     const lower = rel.toLowerCase();
     const hits = sig.queryTerms.filter((t) => lower.includes(t));
     if (hits.length > 0) parts.push([w.query * Math.min(hits.length, 3), `matches query ${hits.map((h) => `'${h}'`).join(', ')}`]);
-    if (this.include(rel)) parts.push([w.include_match, `matches ${this.profile.category} profile pattern`]);
+    if (this.include(rel)) parts.push([w.include_match, `matches ${this.profile.profile} profile pattern`]);
     const langMatch = this.langs.has(langId);
     const kindLabel = kindLabelOf(kinds, lang);
     parts.push([this.staticScore(rel, kinds, langId, 0), langMatch ? `${kindLabel} for ${this.profile.agentType}` : kindLabel]);

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
@@ -13,8 +14,9 @@ import { affectsMetadata, MetadataProvider } from '../metadata/metadata.js';
 import { PathRules } from '../files/path-rules.js';
 import { ProjectIndex, type AppliedChange } from '../index/project-index.js';
 import { ProjectWatcher, type WatcherStatus } from '../watch/project-watcher.js';
-import { prepareSignals, ProfileScorer, queryTerms, type PreparedSignals } from '../ranking/ranking.js';
-import { ContextPool, silentLogger, type Logger } from '../pool/scan-pool.js';
+import { listRankKey, prepareSignals, ProfileScorer, queryTerms, type PreparedSignals } from '../ranking/ranking.js';
+import { ContextPool } from '../pool/scan-pool.js';
+import { silentLogger, type ComponentLogger as Logger } from '../../logging/component-logger.js';
 import type { BackendHandlers, WatchBackend } from '../watch/watch-backends.js';
 import type { BuildSuccess } from '../pool/worker-protocol.js';
 
@@ -114,7 +116,7 @@ export class ContextService {
   private metadata!: MetadataProvider;
   private readonly cache: ContextCache<Entry>;
   private readonly previous = new Map<string, Promise<PreviousAgentOutput[]>>();
-  private readonly profiles = new Map<string, AgentProfile>();
+  private readonly profiles = new LRUCache<string, AgentProfile>({ max: 2000 });
   private readonly scorers = new Map<string, ProfileScorer>();
   private readonly activeBuilds = new Set<ActiveBuild>();
   private readonly jsonSizes = new WeakMap<object, number>();
@@ -321,7 +323,6 @@ export class ContextService {
     if (!p) {
       p = resolveProfile(agentType, this.cfg);
       this.profiles.set(agentType, p);
-      if (this.profiles.size > 2000) this.profiles.delete(this.profiles.keys().next().value!);
     }
     return p;
   }
@@ -516,12 +517,9 @@ export class ContextService {
     if (c.kind !== 'change') {
       if (!e.built.filesTruncated) return true;
       if (c.kind === 'unlink') return e.listed.has(p);
-      let listKey = st === -Infinity ? -1e9 : st;
       const lower = p.toLowerCase();
-      if (e.signals.issueFiles.has(p)) listKey += e.profile.weights.issue_files;
       const hits = e.signals.queryTerms.filter((t) => lower.includes(t)).length;
-      listKey += e.profile.weights.query * Math.min(hits, 3);
-      if (listKey >= e.built.listCutoff) return true;
+      if (listRankKey(st, e.signals.issueFiles.has(p), hits, e.profile.weights) >= e.built.listCutoff) return true;
     }
     if (st === -Infinity) return false;
     // An edited file is about to show up as uncommitted: score it as such.

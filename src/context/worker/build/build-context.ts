@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { ancestorDirs } from '../../files/ancestor-dirs.js';
 import type { AgentProfile } from '../../ranking/agent-profiles.js';
 import { fitBudget } from '../../ranking/budget.js';
 import { classify } from '../../files/file-kinds.js';
 import { LANGUAGE_NAMES } from '../../files/languages.js';
-import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules, type PathRulesOptions } from '../../files/path-rules.js';
-import { prepareSignals, ProfileScorer, type PreparedSignals } from '../../ranking/ranking.js';
+import { PathRules, type PathRulesOptions } from '../../files/path-rules.js';
+import { mayCarryToken, textCarriesToken } from '../../files/token-files.js';
+import { listRankKey, prepareSignals, ProfileScorer, type PreparedSignals } from '../../ranking/ranking.js';
 import { redactSecrets } from '../../ranking/redact.js';
 import { looksBinary, readContainedFileSync } from '../../files/safe-read.js';
 import { SnapshotView } from '../../index/snapshot-codec.js';
@@ -26,9 +28,21 @@ interface DecodedSnapshot {
   lower: string[] | null;
 }
 
-const snapshots = new Map<string, DecodedSnapshot>();
-const statics = new Map<string, Float64Array>();
-const scorers = new Map<string, ProfileScorer>();
+/** Memos keyed by `<snapshot id>|<profile key>`, dropped with their snapshot. */
+const statics = new LRUCache<string, Float64Array>({ max: 64 });
+const orders = new LRUCache<string, Uint32Array>({ max: 64 });
+/**
+ * A new scan replaces the old one; keep two for requests racing a rescan. Read with `peek`, so
+ * the oldest scan (not the least recently read) is the one dropped.
+ */
+const snapshots = new LRUCache<string, DecodedSnapshot>({
+  max: 2,
+  dispose: (_snap, id) => {
+    for (const k of [...statics.keys()]) if (k.startsWith(id + '|')) statics.delete(k);
+    for (const k of [...orders.keys()]) if (k.startsWith(id + '|')) orders.delete(k);
+  },
+});
+const scorers = new LRUCache<string, ProfileScorer>({ max: 256 });
 const rulesMemo = new Map<string, PathRules>();
 
 interface ContentMemo {
@@ -42,23 +56,16 @@ interface ContentMemo {
   bytes: number;
   rejected: 'binary' | 'secret' | null;
 }
-const contents = new Map<string, ContentMemo>();
-let contentBytes = 0;
 const CONTENT_MEMO_BYTES = 48 * 1024 * 1024;
+/** Redacted contents, bounded by their bytes (binary and rejected files count one byte). */
+const contents = new LRUCache<string, ContentMemo>({ maxSize: CONTENT_MEMO_BYTES, sizeCalculation: (memo) => Math.max(1, memo.bytes) });
 
 function decoded(buffers: SnapshotBuffers): DecodedSnapshot {
-  let d = snapshots.get(buffers.id);
+  let d = snapshots.peek(buffers.id);
   if (!d) {
     const view = new SnapshotView(buffers);
     d = { view, paths: view.allPaths(), lower: null };
     snapshots.set(buffers.id, d);
-    // A new scan replaces the old one; keep two for requests racing a rescan.
-    while (snapshots.size > 2) {
-      const oldest = snapshots.keys().next().value!;
-      snapshots.delete(oldest);
-      for (const k of [...statics.keys()]) if (k.startsWith(oldest + '|')) statics.delete(k);
-      for (const k of [...orders.keys()]) if (k.startsWith(oldest + '|')) orders.delete(k);
-    }
   }
   return d;
 }
@@ -68,7 +75,6 @@ function scorerFor(profile: AgentProfile): ProfileScorer {
   if (!s) {
     s = new ProfileScorer(profile);
     scorers.set(profile.key, s);
-    if (scorers.size > 256) scorers.delete(scorers.keys().next().value!);
   }
   return s;
 }
@@ -91,16 +97,9 @@ function staticScores(snap: DecodedSnapshot, scorer: ProfileScorer): Float64Arra
     arr = new Float64Array(view.count);
     for (let i = 0; i < view.count; i++) arr[i] = scorer.staticScore(paths[i]!, view.kinds[i]!, view.langs[i]!, view.depths[i]!);
     statics.set(key, arr);
-    if (statics.size > 64) statics.delete(statics.keys().next().value!);
-  } else {
-    // LRU touch
-    statics.delete(key);
-    statics.set(key, arr);
   }
   return arr;
 }
-
-const orders = new Map<string, Uint32Array>();
 
 /** Base items by static score descending, index (= path) ascending; memoised like the scores. */
 function staticOrder(snap: DecodedSnapshot, scorer: ProfileScorer, base: Float64Array): Uint32Array {
@@ -118,7 +117,6 @@ function staticOrder(snap: DecodedSnapshot, scorer: ProfileScorer, base: Float64
       return sb - sa;
     });
     orders.set(key, order);
-    if (orders.size > 64) orders.delete(orders.keys().next().value!);
   }
   return order;
 }
@@ -129,19 +127,14 @@ function readForContext(realRoot: string, rel: string, maxFileBytes: number, ind
   // fstat'ing 50 files per request (~130 µs each) would only cost time. What the memo holds
   // was read through the contained, no-follow path, so serving it never leaks anything.
   const known = contents.get(rel);
-  if (known && known.size === indexed.size && known.mtimeMs === indexed.mtimeMs) {
-    contents.delete(rel);
-    contents.set(rel, known);
-    return known;
-  }
+  if (known && known.size === indexed.size && known.mtimeMs === indexed.mtimeMs) return known;
   const r = readContainedFileSync(realRoot, rel, maxFileBytes);
   if (!r.ok) return null;
   const st = r.stats;
   const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-  const memo = contents.get(rel);
+  const memo = contents.peek(rel);
   if (memo && memo.key === key) {
-    contents.delete(rel);
-    contents.set(rel, memo);
+    contents.get(rel);
     return memo;
   }
   const checksum = 'sha256:' + createHash('sha256').update(r.data).digest('hex');
@@ -150,24 +143,14 @@ function readForContext(realRoot: string, rel: string, maxFileBytes: number, ind
   if (looksBinary(r.data)) value = { key, ...stat, text: null, checksum, redactions: 0, bytes: 0, rejected: 'binary' };
   else {
     const raw = r.data.toString('utf8');
-    if (CONDITIONAL_SECRET_RE.test(rel) && CONDITIONAL_SECRET_CONTENT_RE.test(raw)) {
+    if (mayCarryToken(rel) && textCarriesToken(raw)) {
       value = { key, ...stat, text: null, checksum, redactions: 0, bytes: 0, rejected: 'secret' };
     } else {
       const red = redactSecrets(raw);
       value = { key, ...stat, text: red.text, checksum, redactions: red.count, bytes: Buffer.byteLength(red.text), rejected: null };
     }
   }
-  if (memo) {
-    contentBytes -= memo.bytes;
-    contents.delete(rel);
-  }
   contents.set(rel, value);
-  contentBytes += value.bytes;
-  while (contentBytes > CONTENT_MEMO_BYTES && contents.size > 1) {
-    const [oldKey, old] = contents.entries().next().value!;
-    contents.delete(oldKey);
-    contentBytes -= old.bytes;
-  }
   return value;
 }
 
@@ -260,14 +243,7 @@ export function buildContext(task: BuildTask): BuildResult {
     const f = flagOf.get(i) ?? 0;
     return st + scorer.dynamicFrom((f & ISSUE) !== 0, (f & UNCOMMITTED) !== 0, (f & RECENT) !== 0, hitsOf.get(i) ?? 0, now - mtimeOf(i));
   };
-  const listKey = (i: number): number => {
-    const st = staticOf(i);
-    let lk = st === -Infinity ? -1e9 : st;
-    if ((flagOf.get(i) ?? 0) & ISSUE) lk += w.issue_files;
-    const hits = hitsOf.get(i) ?? 0;
-    if (hits > 0) lk += w.query * Math.min(hits, 3);
-    return lk;
-  };
+  const listKey = (i: number): number => listRankKey(staticOf(i), ((flagOf.get(i) ?? 0) & ISSUE) !== 0, hitsOf.get(i) ?? 0, w);
   let deletedCount = 0;
   for (const v of overridden.values()) if (v === null) deletedCount++;
   const inputs: RankInputs = {
