@@ -17,6 +17,7 @@ import { createApp } from './create-app.js';
 import { createHttpServer } from './http-server.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { AUDIT_FILE } from '../audit/read-audit.js';
+import { outcomeOfStatus } from '../audit/audit-entry.js';
 import { recordAgentLifecycle } from '../audit/agent-lifecycle-audit.js';
 import type { RouteModule } from './routes/routers.js';
 import { createContextService } from '../context/index.js';
@@ -56,7 +57,7 @@ function refuseDangerousRoot(root: string): void {
   if (resolved === path.resolve(os.homedir())) throw new StartupError(`Refusing to serve the home directory (${resolved}) as a project; pass --project <dir>`);
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<void> {
+function listen(server: http.Server, port: number, host: string, backlog: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
@@ -72,7 +73,7 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
     server.once('error', onError);
     server.once('listening', onListening);
     // Always pass the host: listen(port) alone binds every interface (HAZARDS.md).
-    server.listen(port, host);
+    server.listen({ port, host, backlog });
   });
 }
 
@@ -96,7 +97,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       stdout: options.logToStdout ?? false,
     });
     const key = await loadSigningKey(config.storage_path, config.jwt_secret);
-    const tokens = new TokenService(key, await FileRevocationStore.open(config.storage_path), config.token_ttl_seconds);
+    const tokens = new TokenService(key, await FileRevocationStore.open(config.storage_path), config.token_ttl_seconds, config.max_token_ttl_seconds);
     const audit = await AuditLog.open({
       file: path.join(config.storage_path, AUDIT_FILE), maxFileBytes: config.audit.max_file_bytes, maxFiles: config.audit.max_files,
       sync: config.audit.fsync, syncIntervalMs: config.audit.fsync_interval_ms,
@@ -181,8 +182,13 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     });
 
     const app = createApp(deps, options.extraRoutes);
-    const { server, sockets } = createHttpServer(app.callback(), config.http, logger);
-    await listen(server, config.port, config.host);
+    const { server, sockets } = createHttpServer(app.callback(), config.http, logger, (refused) => {
+      audit.record({
+        request_id: null, action: 'http.refused', resource: refused.path ?? '(unknown)', outcome: outcomeOfStatus(refused.status),
+        status: refused.status, code: refused.code, ...(refused.remote ? { remote: refused.remote } : {}),
+      }, { deferred: true }).catch((err: unknown) => logger.error({ err }, 'audit log write failed (refused request)'));
+    });
+    await listen(server, config.port, config.host, config.http.listen_backlog);
     closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -196,6 +202,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const state: SidecarState = {
       pid: process.pid, host: config.host, port, url, project_id: config.project_id, project_root: config.project_root,
       storage_path: config.storage_path, version: VERSION, started_at: new Date(deps.startedAt).toISOString(),
+      max_token_ttl_seconds: config.max_token_ttl_seconds,
     };
     await writeState(config.storage_path, state);
     logger.info({ url, project_id: config.project_id, project_root: config.project_root }, 'sidecar listening');

@@ -30,7 +30,7 @@ export const authRoutes: RouteModule = (routers, deps) => {
     body: revokeBody, responses: { 200: { description: '{revoked: true, jti}' } },
   }, async (_ctx, { body: { jti } }) => {
     // The revoked token's exp is unknown here: keep the entry for the longest life a token can have.
-    await deps.tokens.revoke(jti, Math.floor(Date.now() / 1000) + 30 * 86_400);
+    await deps.tokens.revoke(jti, Math.floor(Date.now() / 1000) + deps.tokens.maxTtlSeconds);
     return { revoked: true, jti, timestamp: new Date().toISOString() };
   });
 };

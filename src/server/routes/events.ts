@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EventBusUnavailableError, ForbiddenError, InvalidEventError, NotFoundError } from '../../errors/index.js';
 import type { EventBus, PublishResult } from '../../events/event-bus.js';
 import { EVENT_NAME_PATTERN } from '../../events/event-names.js';
+import { isReservedEventType } from '../../events/reserved-event-types.js';
 import type { AuthInfo } from '../../auth/token-service.js';
 import type { AppDeps } from '../app-deps.js';
 import type { AppRouterContext } from '../app-types.js';
@@ -163,6 +164,8 @@ export const eventRoutes: RouteModule = (routers, deps) => {
       const own = await bus.getDeadLetter(params.event_id);
       if (!own) throw new NotFoundError('No dead letter with that event id', { event_id: params.event_id });
       if (own.publisher !== auth.sub) throw new ForbiddenError('Token redrives only events it published', { token_sub: auth.sub });
+      // A sidecar-published type would be re-announced (e.g. a second agent_completed): admin only.
+      if (isReservedEventType(own.event_type)) throw new ForbiddenError(`Event type '${own.event_type}' is reserved: only an admin redrives it`, { event_type: own.event_type });
     }
     const result = await bus.redriveDeadLetter(params.event_id);
     ctx.status = 202;
@@ -200,11 +203,14 @@ export const eventRoutes: RouteModule = (routers, deps) => {
     responses: {
       202: { description: 'Published', schema: publishedSchema },
       400: { description: 'REQ_001, or EVT_002 when body event_type differs from the path or data is too large' },
-      403: { description: 'AUTH_003: publisher other than the token sub (non-admin), or another issue' },
+      403: { description: 'AUTH_003: a reserved event type (agent_*, files_changed, issue_updated, lease_*, gate_*) or a publisher other than the token sub (non-admin), or another issue' },
       503: { description: 'EVT_001: the journal cannot be written' },
     },
   }, async (ctx, { params, body }) => {
     const auth = authOf(ctx);
+    if (isReservedEventType(params.event_type) && !isAdmin(auth)) {
+      throw new ForbiddenError(`Event type '${params.event_type}' is reserved: only the sidecar publishes it`, { event_type: params.event_type });
+    }
     if (body.event_type !== undefined && body.event_type !== params.event_type) {
       throw new InvalidEventError('event_type in the body must equal the one in the path',
         { path_event_type: params.event_type, body_event_type: body.event_type });
