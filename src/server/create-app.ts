@@ -25,6 +25,7 @@ import { agentsRoutes } from './routes/agents.js';
 import { resultRoutes } from './routes/results.js';
 import { eventRoutes } from './routes/events.js';
 import { contextRoutes } from './routes/context.js';
+import { createServices } from '../services/index.js';
 
 /** Every resource's routes, in one list, so adding a resource is one line here. */
 const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes, eventRoutes, contextRoutes];
@@ -75,6 +76,7 @@ export function buildRouters(deps: AppDeps, extraModules: RouteModule[] = []): R
       recordRoute, authenticate(deps.tokens), scopeGuard(deps.config.project_id), rateLimit(limiter), jsonBody(deps.config.body_limit_bytes), auditIntent(deps.audit),
     ]) as Middleware<AppState>,
     catalog: new RouteCatalog(),
+    services: createServices(deps),
   };
   for (const register of [...ROUTE_MODULES, ...extraModules]) register(routers, deps);
   return routers;
