@@ -17,7 +17,7 @@ import { openResultStore } from '../results/open-result-store.js';
 import { createApp } from '../server/create-app.js';
 import { createHttpServer } from '../server/http-server.js';
 import { AuditLog } from '../audit/audit-log.js';
-import type { AuditRecord } from '../audit/audit-entry.js';
+import { outcomeOfStatus, type AuditRecord } from '../audit/audit-entry.js';
 import { AUDIT_FILE } from '../audit/read-audit.js';
 import { recordAgentLifecycle } from '../audit/agent-lifecycle-audit.js';
 import type { RouteModule } from '../server/routes/routers.js';
@@ -60,7 +60,7 @@ function refuseDangerousRoot(root: string): void {
   if (resolved === path.resolve(os.homedir())) throw new StartupError(`Refusing to serve the home directory (${resolved}) as a project; pass --project <dir>`);
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<void> {
+function listen(server: http.Server, port: number, host: string, backlog: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
@@ -76,7 +76,7 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
     server.once('error', onError);
     server.once('listening', onListening);
     // Always pass the host: listen(port) alone binds every interface (HAZARDS.md).
-    server.listen(port, host);
+    server.listen({ port, host, backlog });
   });
 }
 
@@ -108,7 +108,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     shutdown = new ShutdownList(logger);
     const startedAt = Date.now();
     const key = await loadSigningKey(config.storage_path, config.jwt_secret);
-    const tokens = new TokenService(key, await FileRevocationStore.open(config.storage_path), config.token_ttl_seconds);
+    const tokens = new TokenService(key, await FileRevocationStore.open(config.storage_path), config.token_ttl_seconds, config.max_token_ttl_seconds);
     const audit = await AuditLog.open({
       file: path.join(config.storage_path, AUDIT_FILE), maxFileBytes: config.audit.max_file_bytes, maxFiles: config.audit.max_files,
       sync: config.audit.fsync, syncIntervalMs: config.audit.fsync_interval_ms,
@@ -192,8 +192,13 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const app = createApp(deps, options.extraRoutes);
     const handle = app.callback();
     // Koa's handler answers its own errors; the promise it returns carries nothing to wait for.
-    const { server, sockets } = createHttpServer((req, res) => void handle(req, res), config.http, logger);
-    await listen(server, config.port, config.host);
+    const { server, sockets } = createHttpServer((req, res) => void handle(req, res), config.http, logger, (refused) => {
+      audit.record({
+        request_id: null, action: 'http.refused', resource: refused.path ?? '(unknown)', outcome: outcomeOfStatus(refused.status),
+        status: refused.status, code: refused.code, ...(refused.remote ? { remote: refused.remote } : {}),
+      }, { deferred: true }).catch((err: unknown) => logger.error({ err }, 'audit log write failed (refused request)'));
+    });
+    await listen(server, config.port, config.host, config.http.listen_backlog);
     shutdown.register('http', async () => {
       // Stop accepting, answer every pending long-poll, let in-flight requests finish (bounded).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -217,6 +222,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const state: SidecarState = {
       pid: process.pid, host: config.host, port, url, project_id: config.project_id, project_root: config.project_root,
       storage_path: config.storage_path, version: VERSION, started_at: new Date(startedAt).toISOString(),
+      max_token_ttl_seconds: config.max_token_ttl_seconds,
     };
     await writeState(config.storage_path, state);
     logger.info({ url, project_id: config.project_id, project_root: config.project_root }, 'sidecar listening');
