@@ -41,7 +41,14 @@ interface ContentMemo {
   redactions: number;
   bytes: number;
   rejected: 'binary' | 'secret' | null;
+  /** Over max_file_bytes: `text` is its head and tail (bounded reads) around a marker. */
+  cut: boolean;
+  /** Why it could not be read at all (listed with `truncated: true`), else null. */
+  failure: string | null;
 }
+
+/** Share of max_file_bytes read from the head of an oversize file (the rest from its tail). */
+const HEAD_SHARE = 0.6;
 const contents = new Map<string, ContentMemo>();
 let contentBytes = 0;
 const CONTENT_MEMO_BYTES = 48 * 1024 * 1024;
@@ -134,8 +141,13 @@ function readForContext(realRoot: string, rel: string, maxFileBytes: number, ind
     contents.set(rel, known);
     return known;
   }
-  const r = readContainedFileSync(realRoot, rel, maxFileBytes);
-  if (!r.ok) return null;
+  const r = readContainedFileSync(realRoot, rel, maxFileBytes, { sliceOver: { head: Math.floor(maxFileBytes * HEAD_SHARE) } });
+  if (!r.ok) {
+    // Permission or I/O errors: the agent should know the file exists and was not read.
+    // (Missing, symlinked or out-of-root paths stay silent: they are not the project's files.)
+    if (r.reason !== 'unreadable') return null;
+    return { key: '', size: indexed.size, mtimeMs: indexed.mtimeMs, text: null, checksum: '', redactions: 0, bytes: 0, rejected: null, cut: false, failure: 'not read: the file could not be opened or read (permission denied or I/O error)' };
+  }
   const st = r.stats;
   const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   const memo = contents.get(rel);
@@ -144,12 +156,16 @@ function readForContext(realRoot: string, rel: string, maxFileBytes: number, ind
     contents.set(rel, memo);
     return memo;
   }
-  const checksum = 'sha256:' + createHash('sha256').update(r.data).digest('hex');
+  // A cut file's checksum covers the bytes read (head and tail): reading all of a huge file
+  // only to hash it is what the bounded reads avoid.
+  const hash = createHash('sha256').update(r.data);
+  if (r.tail) hash.update(r.tail);
+  const checksum = 'sha256:' + hash.digest('hex');
   let value: ContentMemo;
-  const stat = { size: st.size, mtimeMs: st.mtimeMs };
+  const stat = { size: st.size, mtimeMs: st.mtimeMs, cut: r.tail !== undefined, failure: null };
   if (looksBinary(r.data)) value = { key, ...stat, text: null, checksum, redactions: 0, bytes: 0, rejected: 'binary' };
   else {
-    const raw = r.data.toString('utf8');
+    const raw = r.tail ? joinSlices(r.data, r.tail, st.size) : r.data.toString('utf8');
     if (CONDITIONAL_SECRET_RE.test(rel) && CONDITIONAL_SECRET_CONTENT_RE.test(raw)) {
       value = { key, ...stat, text: null, checksum, redactions: 0, bytes: 0, rejected: 'secret' };
     } else {
@@ -169,6 +185,19 @@ function readForContext(realRoot: string, rel: string, maxFileBytes: number, ind
     contentBytes -= old.bytes;
   }
   return value;
+}
+
+/**
+ * Head and tail of an oversize file around a marker, each cut at a line boundary (so no
+ * partial line or split UTF-8 sequence is sent) when one is near.
+ */
+function joinSlices(head: Buffer, tail: Buffer, size: number): string {
+  const nl = head.lastIndexOf(0x0a);
+  const h = nl >= head.length / 2 ? head.subarray(0, nl + 1) : head;
+  const first = tail.indexOf(0x0a);
+  const t = first >= 0 && first < tail.length / 2 ? tail.subarray(first + 1) : tail;
+  const omitted = size - h.length - t.length;
+  return `${h.toString('utf8')}${h.length > 0 && h[h.length - 1] !== 0x0a ? '\n' : ''}… [cco: truncated ${omitted} bytes of ${size}: over max_file_bytes] …\n${t.toString('utf8')}`;
 }
 
 /** Build the file part of a context. Throws only on programming errors (the entry point wraps it). */
@@ -290,13 +319,15 @@ export function buildContext(task: BuildTask): BuildResult {
   // Candidates, best first; read until max_files files are accepted.
   const candidates = selectCandidates(inputs, Math.min(n, task.maxFiles * 3 + 20));
   const items: Array<{ i: number; memo: ContentMemo }> = [];
+  const unread: Array<{ i: number; memo: ContentMemo }> = [];
   const considered: string[] = [];
   let redactions = 0;
   for (const i of candidates) {
-    if (items.length >= task.maxFiles) break;
+    if (items.length + unread.length >= task.maxFiles) break;
     const rel = pathOf(i);
     if (rules.isSecretFile(rel)) continue;
     const memo = readForContext(task.realRoot, rel, task.maxFileBytes, { size: sizeOf(i), mtimeMs: mtimeOf(i) });
+    if (memo?.failure) unread.push({ i, memo });
     if (!memo || memo.text === null) {
       considered.push(rel);
       continue;
@@ -318,8 +349,14 @@ export function buildContext(task: BuildTask): BuildResult {
       size: memo.size,
       language: LANGUAGE_NAMES[langOf(i)] ?? 'other',
       checksum: memo.checksum,
-      truncated: p.truncated,
-      reason: scorer.explain(rel, kindsOf(i), langOf(i), mtimeOf(i), sig),
+      truncated: p.truncated || memo.cut,
+      reason: scorer.explain(rel, kindsOf(i), langOf(i), mtimeOf(i), sig) + (memo.cut ? '; cut to head and tail (over max_file_bytes)' : ''),
+    });
+  }
+  for (const { i, memo } of unread) {
+    relevantFiles.push({
+      path: pathOf(i), content: '', last_modified: new Date(mtimeOf(i)).toISOString(), size: sizeOf(i),
+      language: LANGUAGE_NAMES[langOf(i)] ?? 'other', checksum: '', truncated: true, reason: memo.failure!,
     });
   }
   // Files read but dropped by the budget are "considered" too: a shrink could let them in.
@@ -335,7 +372,7 @@ export function buildContext(task: BuildTask): BuildResult {
     files: listedPaths,
     filesTruncated,
     directories: ancestorDirs(listedPaths),
-    truncated: fitted.truncated,
+    truncated: fitted.truncated || unread.length > 0 || fitted.placed.some((p) => items[p.index]!.memo.cut),
     contentBytes: fitted.totalBytes,
     selectionCutoff,
     listCutoff,
