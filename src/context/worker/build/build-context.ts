@@ -47,6 +47,9 @@ interface ContentMemo {
   failure: string | null;
 }
 
+/** Files offered to the code map at most. */
+const MAP_CANDIDATES = 60;
+
 /** Share of max_file_bytes read from the head of an oversize file (the rest from its tail). */
 const HEAD_SHARE = 0.6;
 const contents = new Map<string, ContentMemo>();
@@ -209,7 +212,7 @@ export function buildContext(task: BuildTask): BuildResult {
     // Decoding is all the first real request would otherwise wait for on this thread.
     return {
       ok: true, relevantFiles: [], files: [], filesTruncated: false, directories: [], truncated: false, contentBytes: 0,
-      selectionCutoff: Infinity, listCutoff: -Infinity, selectionOpen: true, considered: [], redactions: 0,
+      selectionCutoff: Infinity, listCutoff: -Infinity, selectionOpen: true, considered: [], mapCandidates: [], redactions: 0,
       timings: { decodeMs: tDecoded - t0, staticMs: 0, rankMs: 0, readMs: 0, totalMs: performance.now() - t0 },
     };
   }
@@ -259,6 +262,7 @@ export function buildContext(task: BuildTask): BuildResult {
   const RECENT = 4;
   const flagOf = new Map<number, number>();
   const hitsOf = new Map<number, number>();
+  const issuePoints = new Map<number, number>();
   const extraIndex = new Map(extra.map((e, j) => [e.path, view.count + j]));
   const mark = (p: string, bit: number): void => {
     const i = extraIndex.get(p) ?? (view.count > 0 ? binarySearch(paths, p) : -1);
@@ -267,6 +271,10 @@ export function buildContext(task: BuildTask): BuildResult {
   for (const p of sig.issueFiles) mark(p, ISSUE);
   for (const p of sig.uncommitted.keys()) mark(p, UNCOMMITTED);
   for (const p of sig.recentCommitFiles) mark(p, RECENT);
+  for (const [p, [points]] of sig.issueHits) {
+    const i = extraIndex.get(p) ?? (view.count > 0 ? binarySearch(paths, p) : -1);
+    if (i >= 0) issuePoints.set(i, points);
+  }
   if (needLower) {
     // Query hints: the one O(n) pass, only for requests that carry `q`.
     const terms = sig.queryTerms;
@@ -287,7 +295,7 @@ export function buildContext(task: BuildTask): BuildResult {
     const st = staticOf(i);
     if (st === -Infinity) return -Infinity;
     const f = flagOf.get(i) ?? 0;
-    return st + scorer.dynamicFrom((f & ISSUE) !== 0, (f & UNCOMMITTED) !== 0, (f & RECENT) !== 0, hitsOf.get(i) ?? 0, now - mtimeOf(i));
+    return st + scorer.dynamicFrom((f & ISSUE) !== 0, (f & UNCOMMITTED) !== 0, (f & RECENT) !== 0, hitsOf.get(i) ?? 0, now - mtimeOf(i)) + (issuePoints.get(i) ?? 0);
   };
   const listKey = (i: number): number => {
     const st = staticOf(i);
@@ -295,6 +303,7 @@ export function buildContext(task: BuildTask): BuildResult {
     if ((flagOf.get(i) ?? 0) & ISSUE) lk += w.issue_files;
     const hits = hitsOf.get(i) ?? 0;
     if (hits > 0) lk += w.query * Math.min(hits, 3);
+    lk += issuePoints.get(i) ?? 0;
     return lk;
   };
   let deletedCount = 0;
@@ -305,7 +314,7 @@ export function buildContext(task: BuildTask): BuildResult {
     staticOf,
     isDeleted: deleted,
     extras: extra.map((_, j) => view.count + j),
-    flagged: [...new Set([...flagOf.keys(), ...hitsOf.keys()])],
+    flagged: [...new Set([...flagOf.keys(), ...hitsOf.keys(), ...issuePoints.keys()])],
     total,
     listKey,
     maxUnflaggedDynamic: Math.max(0, w.recency),
@@ -334,7 +343,9 @@ export function buildContext(task: BuildTask): BuildResult {
     }
     items.push({ i, memo });
   }
-  const fitted = fitBudget(items.map((it) => ({ text: it.memo.text!, bytes: it.memo.bytes })), task.maxBytes, task.strategy);
+  // The code map's share of the budget is kept out of the contents (the service fills it).
+  const contentBudget = Math.max(1, task.maxBytes - Math.floor(task.maxBytes * (task.codeMapShare ?? 0)));
+  const fitted = fitBudget(items.map((it) => ({ text: it.memo.text!, bytes: it.memo.bytes })), contentBudget, task.strategy);
   const relevantFiles: RelevantFile[] = [];
   let selectionCutoff = Infinity;
   for (const p of fitted.placed) {
@@ -365,6 +376,19 @@ export function buildContext(task: BuildTask): BuildResult {
     if (!placedIdx.has(j)) considered.push(pathOf(it.i));
   });
   const listedPaths = listed.map(pathOf);
+  // Next most relevant files that did not arrive whole, best first: their definitions make the
+  // code map. Cut files, then files dropped by the budget, then candidates never read.
+  const mapCandidates: string[] = [];
+  for (const p of fitted.placed) if (p.truncated || items[p.index]!.memo.cut) mapCandidates.push(pathOf(items[p.index]!.i));
+  items.forEach((it, j) => {
+    if (!placedIdx.has(j)) mapCandidates.push(pathOf(it.i));
+  });
+  const seen = new Set(items.map((it) => it.i));
+  for (const i of candidates) {
+    if (mapCandidates.length >= MAP_CANDIDATES) break;
+    if (!seen.has(i) && !rules.isSecretFile(pathOf(i))) mapCandidates.push(pathOf(i));
+  }
+  mapCandidates.length = Math.min(mapCandidates.length, MAP_CANDIDATES);
   const tEnd = performance.now();
   return {
     ok: true,
@@ -379,6 +403,7 @@ export function buildContext(task: BuildTask): BuildResult {
     // Room for more files (or, with `none`, gaps a small file could fill): any new candidate counts.
     selectionOpen: (relevantFiles.length < task.maxFiles && fitted.dropped === 0) || (task.strategy === 'none' && fitted.dropped > 0),
     considered,
+    mapCandidates,
     redactions,
     timings: { decodeMs: tDecoded - t0, staticMs: tStatic - tDecoded, rankMs: tRank - tStatic, readMs: tEnd - tRank, totalMs: tEnd - t0 },
   };
