@@ -126,7 +126,7 @@ describe('context service (integration)', function () {
   it('answers with the exact contract shape, then from the cache', async () => {
     const first = await svc.getContext({ issue_id: 'ISSUE-1', agent_type: 'typescript-specialist' });
     expect(first).to.have.all.keys('issue_id', 'agent_type', 'context', 'truncated', 'truncation_strategy', 'total_size_bytes', 'file_count', 'token_estimate', 'generation_ms', 'timestamp', 'cache_hit');
-    expect(first.context).to.have.all.keys('project_structure', 'relevant_files', 'git_context', 'previous_agent_outputs', 'metadata');
+    expect(first.context).to.have.all.keys('project_structure', 'relevant_files', 'git_context', 'previous_agent_outputs', 'metadata', 'issue', 'code_map', 'search_index');
     expect(first.context.project_structure).to.have.all.keys('root', 'files', 'directories', 'total_files', 'total_size_bytes', 'files_truncated', 'by_language');
     expect(first.cache_hit).to.equal(false);
     expect(first.issue_id).to.equal('ISSUE-1');

@@ -31,8 +31,11 @@ export class SearchFeeder {
   private building: Promise<void> | null = null;
   private stopped = false;
 
-  constructor(opts: { pool: SearchPool; realRoot: string; rules: PathRulesOptions; maxFileBytes: number; logger: Logger }) {
+  private readonly onReady: () => void;
+
+  constructor(opts: { pool: SearchPool; realRoot: string; rules: PathRulesOptions; maxFileBytes: number; logger: Logger; onReady?: () => void }) {
     this.pool = opts.pool;
+    this.onReady = opts.onReady ?? (() => undefined);
     this.base = { realRoot: opts.realRoot, rules: opts.rules, maxFileBytes: opts.maxFileBytes };
     this.logger = opts.logger;
   }
@@ -47,7 +50,9 @@ export class SearchFeeder {
         await this.pool.index({ op: 'slice', ...this.base, snapshot, from, count: SLICE });
         this.done = Math.min(snapshot.count, from + SLICE);
       }
+      if (this.stopped) return;
       this.state = 'ready';
+      this.onReady();
       this.logger.info({ files: snapshot.count, ms: Math.round(performance.now() - t0) }, 'search index built');
     })().catch((err: unknown) => {
       if (this.stopped) return;
@@ -77,6 +82,12 @@ export class SearchFeeder {
 
   search(query: SearchQuery, limit: number, definitionsOf: string[] = []): Promise<SearchSuccess> {
     return this.pool.search({ op: 'search', realRoot: this.base.realRoot, query, limit, definitionsOf });
+  }
+
+  /** Definitions of these files from the index (files not indexed are absent). */
+  async definitions(paths: string[]): Promise<Record<string, import('../worker/search/definitions.js').Definition[]>> {
+    const res = await this.pool.search({ op: 'search', realRoot: this.base.realRoot, query: { words: [], identifiers: [], files: [] }, limit: 0, definitionsOf: paths });
+    return res.definitions;
   }
 
   status(): SearchIndexStatus {

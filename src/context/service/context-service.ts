@@ -14,10 +14,16 @@ import { affectsMetadata, MetadataProvider } from '../metadata/metadata.js';
 import { PathRules } from '../files/path-rules.js';
 import { ProjectIndex, type AppliedChange } from '../index/project-index.js';
 import { ProjectWatcher, type WatcherStatus } from '../watch/project-watcher.js';
-import { prepareSignals, ProfileScorer, queryTerms, type PreparedSignals } from '../ranking/ranking.js';
+import { prepareSignals, ProfileScorer, queryTerms, type PreparedSignals, type RankSignals } from '../ranking/ranking.js';
 import { ContextPool, silentLogger, type Logger } from '../pool/scan-pool.js';
 import type { BackendHandlers, WatchBackend } from '../watch/watch-backends.js';
 import type { BuildSuccess } from '../pool/worker-protocol.js';
+import type { IssueLookup, IssueRecord } from '../../issues/issue-record.js';
+import { SearchPool } from '../pool/search-pool.js';
+import { SearchFeeder, type SearchIndexStatus } from '../index/search-feeder.js';
+import { issueQuery, isEmptyQuery } from '../ranking/issue-query.js';
+import { issueHitSignals } from '../ranking/issue-signals.js';
+import { CODE_MAP_SHARE, packCodeMap, type CodeMap } from '../ranking/code-map.js';
 
 /** Event shape handed to the injected publisher (the bus adds ids, timestamps, …). */
 export interface PublishInput {
@@ -40,6 +46,8 @@ export interface ContextServiceDeps {
   useGit?: boolean;
   /** Tests: a custom watch backend (e.g. one that fails like an exhausted inotify). */
   createWatchBackend?: (handlers: BackendHandlers) => WatchBackend;
+  /** The issue registry (spec §6): contexts are ranked by the issue's text when it knows it. */
+  issues?: IssueLookup;
 }
 
 export interface ContextStats {
@@ -79,6 +87,10 @@ interface Entry {
   listed: Set<string>;
   considered: Set<string>;
   previous: PreviousAgentOutput[];
+  issue: IssueRecord | null;
+  codeMap: CodeMap;
+  codeMapBytes: number;
+  searchIndex: SearchIndexStatus | null;
   gitEpoch: number;
   strategy: Strategy;
   maxBytes: number;
@@ -93,6 +105,8 @@ interface ActiveBuild {
 }
 
 const COMPACT_AFTER = 5000;
+/** Search hits of an issue passed to ranking. */
+const ISSUE_HITS = 300;
 /** Commits fetched once per HEAD; profiles list up to their `requirements.recent_commits`. */
 const RECENT_COMMITS = 30;
 const EVENT_MAX_PATHS = 500;
@@ -110,6 +124,8 @@ export class ContextService {
   private rules!: PathRules;
   private index!: ProjectIndex;
   private pool: ContextPool | null = null;
+  private searchPool: SearchPool | null = null;
+  private search: SearchFeeder | null = null;
   private watcher: ProjectWatcher | null = null;
   private git!: GitState;
   private metadata!: MetadataProvider;
@@ -192,6 +208,17 @@ export class ContextService {
     this.index.setScan(scan, Date.now());
     this.git.setWorkTree(scan.tree);
     this.primeWorkers();
+    // The code search index builds in the background in its own thread: contexts asked for
+    // meanwhile rank by what is indexed so far and say so (`context.search_index`).
+    this.searchPool = new SearchPool({ logger: this.logger });
+    this.search = new SearchFeeder({ pool: this.searchPool, realRoot: this.realRoot, rules: this.rules.options, maxFileBytes: this.cfg.max_file_bytes, logger: this.logger,
+      // Contexts ranked on a partial index (and without a code map) give way to complete ones.
+      onReady: () => {
+        this.cache.removeWhere((e) => e.searchIndex !== null && e.searchIndex.state !== 'ready');
+        this.cache.markInflightStale();
+      },
+    });
+    if (!this.closed) this.search.build(scan.snapshot);
     if (scan.gitFacts) this.git.seed(scan.gitFacts);
     this.logger.info({ files: scan.snapshot.count, mode: scan.mode, ms: Math.round(scan.timings.totalMs), list_ms: Math.round(scan.timings.listMs), stat_ms: Math.round(scan.timings.statMs) }, 'project indexed');
     if (this.watchEnabled && !this.closed) {
@@ -279,13 +306,16 @@ export class ContextService {
 
   private async answer(req: ContextRequest): Promise<ContextResponse> {
     const t0 = performance.now();
-    const params = this.validate(req);
+    let params = this.validate(req);
     await this.start();
     if (this.closed) throw new ContextGenerationError('Context engine is shutting down');
     await this.ensureFresh();
     // HEAD/index first (cheap; a commit or checkout starts a new epoch and drops the cache).
     await this.gitCheck();
     const profile = params.profile;
+    // The issue's revision is part of the key: updating an issue refreshes its contexts.
+    const issue = await this.issueFor(params.issueId);
+    params = { ...params, key: `${params.key}\0r${issue?.revision ?? 0}` };
     if (!params.refresh) {
       const hit = this.cache.get(params.key);
       if (hit && hit.gitEpoch === this.gitEpoch) {
@@ -298,7 +328,7 @@ export class ContextService {
     const { value } = await this.cache.singleFlight(
       params.key,
       params.issueId,
-      () => this.build(params, profile),
+      () => this.build(params, profile, issue),
       (v) => this.storable(v),
     );
     return this.assemble(value, await this.gitSettled(), false, t0);
@@ -367,6 +397,17 @@ export class ContextService {
     }
   }
 
+  /** The issue from the registry (null when unknown, or when the registry fails: logged). */
+  private async issueFor(issueId: string): Promise<IssueRecord | null> {
+    if (!this.deps.issues) return null;
+    try {
+      return await this.deps.issues(this.projectId, issueId);
+    } catch (err) {
+      this.logger.warn({ err }, 'issue registry unavailable: context ranked without the issue');
+      return null;
+    }
+  }
+
   private previousFor(issueId: string): Promise<PreviousAgentOutput[]> {
     let p = this.previous.get(issueId);
     if (!p) {
@@ -378,7 +419,7 @@ export class ContextService {
     return p;
   }
 
-  private async build(params: ReturnType<ContextService['validate']>, profile: AgentProfile): Promise<Entry> {
+  private async build(params: ReturnType<ContextService['validate']>, profile: AgentProfile, issue: IssueRecord | null): Promise<Entry> {
     const active: ActiveBuild = { changes: [] };
     this.activeBuilds.add(active);
     try {
@@ -390,13 +431,26 @@ export class ContextService {
       for (const o of previous) for (const f of o.files_affected ?? []) if (typeof f === 'string') issueFiles.add(f.replace(/^\.\//, ''));
       // Rank while git refreshes the paths just edited: they count as uncommitted meanwhile.
       const gitSignals = this.git.provisionalSignals();
-      const signals = {
+      const signals: RankSignals = {
         issueFiles: [...issueFiles],
         uncommitted: gitSignals?.uncommitted ?? [],
         recentCommitFiles: gitSignals?.recentCommitFiles ?? [],
         queryTerms: queryTerms(params.q),
         now: Date.now(),
       };
+      const search = this.search;
+      if (issue && search) {
+        const { query, called } = issueQuery(issue);
+        if (!isEmptyQuery(query)) {
+          const found = await search.search(query, ISSUE_HITS).catch((err: unknown) => {
+            this.logger.warn({ err }, 'code search failed: context ranked without it');
+            return null;
+          });
+          if (found) signals.issueHits = issueHitSignals(found.hits, profile.weights, called);
+        }
+      }
+      const searchIndex = search?.status() ?? null;
+      const mapReady = searchIndex?.state === 'ready';
       const snapshot = this.index.snapshot;
       if (!snapshot || !this.pool) throw new ContextGenerationError('Project index is not ready');
       const epoch = this.gitEpoch;
@@ -414,7 +468,15 @@ export class ContextService {
         structureMaxFiles: this.cfg.structure_max_files,
         maxFileBytes: this.cfg.max_file_bytes,
         rules: this.rules.options,
+        codeMapShare: mapReady ? CODE_MAP_SHARE : 0,
       });
+      // Code map: definitions of the next files in rank that did not arrive whole.
+      let codeMap: CodeMap = { files: [], truncated: built.mapCandidates.length > 0 };
+      let codeMapBytes = 0;
+      if (search && mapReady && built.mapCandidates.length > 0) {
+        const defs = await search.definitions(built.mapCandidates).catch(() => null);
+        if (defs) ({ map: codeMap, bytes: codeMapBytes } = packCodeMap(built.mapCandidates, defs, params.maxBytes - built.contentBytes));
+      }
       await settled;
       // Stored only if git confirmed the guess about which edited paths are uncommitted.
       const signalsHeld = gitSignals === null || this.git.provisionalHolds(gitSignals);
@@ -423,7 +485,7 @@ export class ContextService {
       for (const f of built.relevantFiles) bytes += f.path.length + f.reason.length + 160;
       for (const f of built.files) bytes += f.length + 4;
       for (const d of built.directories) bytes += d.length + 4;
-      bytes += this.jsonSize(previous);
+      bytes += this.jsonSize(previous) + codeMapBytes + this.jsonSize(issue);
       const entry: Entry = {
         key: params.key,
         issueId: params.issueId,
@@ -433,8 +495,13 @@ export class ContextService {
         built,
         included: new Set(built.relevantFiles.map((f) => f.path)),
         listed: new Set(built.files),
-        considered: new Set(built.considered),
+        // A code-map file's edit changes its definitions: it counts as read.
+        considered: new Set([...built.considered, ...codeMap.files.map((f) => f.path)]),
         previous,
+        issue,
+        codeMap,
+        codeMapBytes,
+        searchIndex,
         gitEpoch: epoch,
         strategy: params.strategy,
         maxBytes: params.maxBytes,
@@ -466,7 +533,7 @@ export class ContextService {
     let git = req.git_context && gitSnap ? gitSnap.context : null;
     if (git && git.recent_commits.length > req.recent_commits) git = { ...git, recent_commits: git.recent_commits.slice(0, req.recent_commits) };
     const listChars = e.built.files.reduce((n, f) => n + f.length + 3, 0);
-    const tokens = Math.ceil((e.built.contentBytes + listChars + this.jsonSize(git) + this.jsonSize(metadata) + this.jsonSize(e.previous)) / 4);
+    const tokens = Math.ceil((e.built.contentBytes + e.codeMapBytes + listChars + this.jsonSize(git) + this.jsonSize(metadata) + this.jsonSize(e.previous) + this.jsonSize(e.issue)) / 4);
     return {
       issue_id: e.issueId,
       agent_type: e.profile.agentType,
@@ -484,6 +551,9 @@ export class ContextService {
         git_context: git,
         previous_agent_outputs: e.previous,
         metadata,
+        issue: e.issue,
+        code_map: e.codeMap,
+        search_index: e.searchIndex,
       },
       truncated: e.built.truncated,
       truncation_strategy: e.strategy,
@@ -531,6 +601,8 @@ export class ContextService {
       if (listKey >= e.built.listCutoff) return true;
     }
     if (st === -Infinity) return false;
+    // Ranked by the issue: the edit may change the file's match (its search entry was updated).
+    if (e.signals.issueHits.size > 0) return true;
     // An edited file is about to show up as uncommitted: score it as such.
     let total = st + scorer.dynamicScore(p, p.toLowerCase(), c.mtimeMs ?? Date.now(), e.signals);
     if (!e.signals.uncommitted.has(p)) total += e.profile.weights.uncommitted;
@@ -541,6 +613,8 @@ export class ContextService {
   private onChanges(changes: AppliedChange[]): void {
     if (this.closed || changes.length === 0) return;
     if (this.changesDuringScan) this.changesDuringScan.push(...changes);
+    // Queued on the search thread now, so the next build's search sees it.
+    void this.search?.apply(changes);
     this.invalidate(changes);
     this.git.notePathsChanged(changes.map((c) => c.path));
     if (changes.some((c) => affectsMetadata(c.path))) this.metadata.markDirty();
@@ -613,6 +687,7 @@ export class ContextService {
         return now ? { path: c.path, kind: c.kind, size: now.size, mtimeMs: now.mtimeMs } : { path: c.path, kind: 'unlink' as const };
       });
       if (diff.length > 0) {
+        void this.search?.apply(diff);
         this.invalidate(diff);
         this.git.notePathsChanged(diff.map((c) => c.path));
         if (diff.some((c) => affectsMetadata(c.path))) this.metadata.markDirty();
@@ -704,6 +779,20 @@ export class ContextService {
     };
   }
 
+  /** Resolves when the initial code search index is built (tests, benchmarks). */
+  async searchIndexBuilt(): Promise<SearchIndexStatus | null> {
+    await this.start();
+    await this.search?.whenBuilt();
+    return this.search?.status() ?? null;
+  }
+
+  /** Size of the code search index: files, terms and the search thread's heap. */
+  async searchIndexStats(): Promise<{ docs: number; terms: number; heapUsedBytes: number } | null> {
+    if (!this.searchPool) return null;
+    const { ok: _ok, ...stats } = await this.searchPool.stats(this.realRoot);
+    return stats;
+  }
+
   /** Wait until every file event seen so far has been applied (tests, benchmarks). */
   async settle(): Promise<void> {
     await this.watcher?.flush();
@@ -719,7 +808,8 @@ export class ContextService {
     await this.watcher?.close();
     this.flushEvent();
     if (this.rescanning) await this.rescanning.catch(() => undefined);
-    await this.pool?.close();
+    this.search?.stop();
+    await Promise.all([this.pool?.close(), this.searchPool?.close()]);
   }
 }
 
