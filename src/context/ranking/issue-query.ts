@@ -56,6 +56,11 @@ export function issueQuery(issue: IssueRecord): IssueSearch {
   for (const m of text.matchAll(WORD_RE)) if (codeShaped(m[0])) addIdent(m[0]);
 
   const files = new Set(issue.files);
+  // Hyphenated or snake_case module names (`trie-router`, `python_api`): a directory or file
+  // stem of that name is where the issue points.
+  for (const m of text.matchAll(/(?:^|[\s`'"(\[])([A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+)(?=$|[\s`'"):,;\]]|\.(?:\s|$))/gm)) {
+    if (files.size < MAX_FILES) files.add(`**/${m[1]!}/**`).add(`**/${m[1]!}.*`);
+  }
   for (const m of text.matchAll(FILE_RE)) if (files.size < MAX_FILES) files.add(m[1]!.replace(/^\.\//, ''));
   return { query: { words, identifiers: [...idents], files: [...files] }, called };
 }

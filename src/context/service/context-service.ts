@@ -212,9 +212,10 @@ export class ContextService {
     // meanwhile rank by what is indexed so far and say so (`context.search_index`).
     this.searchPool = new SearchPool({ logger: this.logger });
     this.search = new SearchFeeder({ pool: this.searchPool, realRoot: this.realRoot, rules: this.rules.options, maxFileBytes: this.cfg.max_file_bytes, logger: this.logger,
-      // Contexts ranked on a partial index (and without a code map) give way to complete ones.
+      // Issue contexts ranked on a partial index give way to complete ones. (Others only lack
+      // their code map, marked truncated: a warm cache is worth more than that.)
       onReady: () => {
-        this.cache.removeWhere((e) => e.searchIndex !== null && e.searchIndex.state !== 'ready');
+        this.cache.removeWhere((e) => e.issue !== null && e.searchIndex !== null && e.searchIndex.state !== 'ready');
         this.cache.markInflightStale();
       },
     });
