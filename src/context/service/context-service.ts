@@ -7,17 +7,17 @@ import { resolveProfile, type AgentProfile } from '../ranking/agent-profiles.js'
 import type { Strategy } from '../ranking/budget.js';
 import { parseContextConfig, MAX_CONTEXT_BYTES_CAP, type ContextConfig } from './context-config.js';
 import { ContextCache, type ClearResult } from '../cache/context-cache.js';
-import type { ContextRequest, ContextResponse, FilesChangedEvent, PreviousAgentOutput } from './context-types.js';
-import { classify } from '../files/file-kinds.js';
+import type { ContextRequest, ContextResponse, PreviousAgentOutput } from './context-types.js';
 import { GitState, type GitSnapshot } from '../git/git-context.js';
 import { affectsMetadata, MetadataProvider } from '../metadata/metadata.js';
 import { PathRules } from '../files/path-rules.js';
 import { ProjectIndex, type AppliedChange } from '../index/project-index.js';
 import { ProjectWatcher, type WatcherStatus } from '../watch/project-watcher.js';
-import { prepareSignals, ProfileScorer, queryTerms, type PreparedSignals, type RankSignals } from '../ranking/ranking.js';
+import { prepareSignals, ProfileScorer, queryTerms, type RankSignals } from '../ranking/ranking.js';
 import { ContextPool, silentLogger, type Logger } from '../pool/scan-pool.js';
 import type { BackendHandlers, WatchBackend } from '../watch/watch-backends.js';
-import type { BuildSuccess } from '../pool/worker-protocol.js';
+import { affects, type Entry } from '../cache/context-entry.js';
+import { FilesChangedEvents, type PublishInput } from '../watch/files-changed-events.js';
 import type { IssueLookup, IssueRecord } from '../../issues/issue-record.js';
 import { SearchPool } from '../pool/search-pool.js';
 import { SearchFeeder, type SearchIndexStatus } from '../index/search-feeder.js';
@@ -25,12 +25,7 @@ import { issueQuery, isEmptyQuery } from '../ranking/issue-query.js';
 import { issueHitSignals } from '../ranking/issue-signals.js';
 import { CODE_MAP_SHARE, packCodeMap, type CodeMap } from '../ranking/code-map.js';
 
-/** Event shape handed to the injected publisher (the bus adds ids, timestamps, …). */
-export interface PublishInput {
-  event_type: string;
-  topic: string;
-  data: Record<string, unknown>;
-}
+export type { PublishInput } from '../watch/files-changed-events.js';
 
 /** Everything the service needs from the outside, injected as plain functions. */
 export interface ContextServiceDeps {
@@ -76,30 +71,6 @@ export interface WatcherStatusReport {
   ttl_ms: number;
 }
 
-interface Entry {
-  key: string;
-  issueId: string;
-  bytes: number;
-  profile: AgentProfile;
-  signals: PreparedSignals;
-  built: BuildSuccess;
-  included: Set<string>;
-  listed: Set<string>;
-  considered: Set<string>;
-  previous: PreviousAgentOutput[];
-  issue: IssueRecord | null;
-  codeMap: CodeMap;
-  codeMapBytes: number;
-  searchIndex: SearchIndexStatus | null;
-  gitEpoch: number;
-  strategy: Strategy;
-  maxBytes: number;
-  /** Changes applied while this entry was being built (checked before it is stored). */
-  changesSeen?: AppliedChange[];
-  /** False when the provisional git signals it was ranked with turned out wrong. */
-  signalsHeld?: boolean;
-}
-
 interface ActiveBuild {
   changes: AppliedChange[];
 }
@@ -109,8 +80,6 @@ const COMPACT_AFTER = 5000;
 const ISSUE_HITS = 300;
 /** Commits fetched once per HEAD; profiles list up to their `requirements.recent_commits`. */
 const RECENT_COMMITS = 30;
-const EVENT_MAX_PATHS = 500;
-const EVENT_MAX_WAIT_MS = 1000;
 
 /** The context engine the server holds. See createContextService. */
 export class ContextService {
@@ -140,9 +109,7 @@ export class ContextService {
   private started: Promise<void> | null = null;
   private rescanning: Promise<void> | null = null;
   private changesDuringScan: AppliedChange[] | null = null;
-  private pendingEvent = new Map<string, 'add' | 'change' | 'unlink'>();
-  private eventTimer: NodeJS.Timeout | null = null;
-  private eventFirstAt = 0;
+  private readonly events: FilesChangedEvents;
   private verifyTimer: NodeJS.Timeout | null = null;
   private watcherVerified = false;
   private closed = false;
@@ -155,6 +122,7 @@ export class ContextService {
     this.projectId = deps.config.project_id;
     this.watchEnabled = deps.watch ?? deps.config.watch;
     this.cache = new ContextCache<Entry>(deps.config.cache_size_mb * 1024 * 1024);
+    this.events = new FilesChangedEvents({ publish: deps.publish, projectId: this.projectId, debounceMs: this.cfg.debounce_ms, logger: this.logger });
   }
 
   /** The validated `context` config section. */
@@ -521,7 +489,7 @@ export class ContextService {
     delete entry.changesSeen;
     const reason = entry.gitEpoch !== this.gitEpoch ? 'git epoch changed'
       : entry.signalsHeld === false ? 'provisional git signals were wrong'
-        : seen.some((c) => this.affects(entry, c)) ? 'a file it depends on changed while it was built' : null;
+        : seen.some((c) => affects(entry, c, this.scorerFor(entry.profile))) ? 'a file it depends on changed while it was built' : null;
     if (reason) this.logger.debug({ key: entry.key, reason }, 'context not cached');
     return reason === null;
   }
@@ -580,37 +548,6 @@ export class ContextService {
   // ---------------------------------------------------------------------------------------
   // Invalidation
 
-  /**
-   * Can this change alter this cached answer? True when the file is in it (content, or read
-   * and rejected), when project_structure.files would change (add/unlink), or when the file
-   * would now rank into the selection.
-   */
-  private affects(e: Entry, c: AppliedChange): boolean {
-    const p = c.path;
-    if (e.included.has(p) || e.considered.has(p)) return true;
-    const scorer = this.scorerFor(e.profile);
-    const { kinds, languageId, depth } = classify(p);
-    const st = scorer.staticScore(p, kinds, languageId, depth);
-    if (c.kind !== 'change') {
-      if (!e.built.filesTruncated) return true;
-      if (c.kind === 'unlink') return e.listed.has(p);
-      let listKey = st === -Infinity ? -1e9 : st;
-      const lower = p.toLowerCase();
-      if (e.signals.issueFiles.has(p)) listKey += e.profile.weights.issue_files;
-      const hits = e.signals.queryTerms.filter((t) => lower.includes(t)).length;
-      listKey += e.profile.weights.query * Math.min(hits, 3);
-      if (listKey >= e.built.listCutoff) return true;
-    }
-    if (st === -Infinity) return false;
-    // Ranked by the issue: the edit may change the file's match (its search entry was updated).
-    if (e.signals.issueHits.size > 0) return true;
-    // An edited file is about to show up as uncommitted: score it as such.
-    let total = st + scorer.dynamicScore(p, p.toLowerCase(), c.mtimeMs ?? Date.now(), e.signals);
-    if (!e.signals.uncommitted.has(p)) total += e.profile.weights.uncommitted;
-    if (total <= 0) return false;
-    return e.built.selectionOpen || total >= e.built.selectionCutoff;
-  }
-
   private onChanges(changes: AppliedChange[]): void {
     if (this.closed || changes.length === 0) return;
     if (this.changesDuringScan) this.changesDuringScan.push(...changes);
@@ -619,7 +556,7 @@ export class ContextService {
     this.invalidate(changes);
     this.git.notePathsChanged(changes.map((c) => c.path));
     if (changes.some((c) => affectsMetadata(c.path))) this.metadata.markDirty();
-    this.queueEvent(changes);
+    this.events.queue(changes);
     if (changes.some((c) => this.index.isIgnoreFile(c.path))) void this.rescan('.gitignore changed').catch((err) => this.logger.error({ err }, 'rescan failed'));
     else if (this.index.overlaySize > COMPACT_AFTER) void this.rescan('compaction').catch((err) => this.logger.error({ err }, 'rescan failed'));
   }
@@ -630,7 +567,7 @@ export class ContextService {
     if (this.activeBuilds.size > 0) this.cache.markInflightStale();
     let removed = 0;
     for (const [key, e] of [...this.cache.entries()]) {
-      if (changes.some((c) => this.affects(e, c))) {
+      if (changes.some((c) => affects(e, c, this.scorerFor(e.profile)))) {
         this.cache.delete(key);
         removed++;
       }
@@ -692,7 +629,7 @@ export class ContextService {
         this.invalidate(diff);
         this.git.notePathsChanged(diff.map((c) => c.path));
         if (diff.some((c) => affectsMetadata(c.path))) this.metadata.markDirty();
-        this.queueEvent(diff);
+        this.events.queue(diff);
       }
       this.watcher?.syncDirectories();
       this.logger.debug({ reason, changes: diff.length, ms: Math.round(performance.now() - t0) }, 'project rescanned');
@@ -700,45 +637,6 @@ export class ContextService {
       this.rescanning = null;
     });
     return this.rescanning;
-  }
-
-  private queueEvent(changes: AppliedChange[]): void {
-    if (!this.deps.publish) return;
-    for (const c of changes) {
-      // Net effect within one debounce window: add+change = add, add+unlink = nothing,
-      // unlink+add = change.
-      const prev = this.pendingEvent.get(c.path);
-      if (prev === 'add' && c.kind === 'change') continue;
-      if (prev === 'add' && c.kind === 'unlink') this.pendingEvent.delete(c.path);
-      else if (prev === 'unlink' && c.kind === 'add') this.pendingEvent.set(c.path, 'change');
-      else this.pendingEvent.set(c.path, c.kind);
-    }
-    const now = Date.now();
-    if (!this.eventTimer) this.eventFirstAt = now;
-    if (this.eventTimer) clearTimeout(this.eventTimer);
-    const wait = Math.max(0, Math.min(this.cfg.debounce_ms, this.eventFirstAt + EVENT_MAX_WAIT_MS - now));
-    this.eventTimer = setTimeout(() => this.flushEvent(), wait);
-    this.eventTimer.unref();
-  }
-
-  private flushEvent(): void {
-    if (this.eventTimer) clearTimeout(this.eventTimer);
-    this.eventTimer = null;
-    if (this.pendingEvent.size === 0 || !this.deps.publish) return;
-    const all = [...this.pendingEvent].map(([p, kind]) => ({ path: p, kind }));
-    this.pendingEvent = new Map();
-    const listed = all.slice(0, EVENT_MAX_PATHS);
-    const event: FilesChangedEvent = {
-      event_type: 'files_changed',
-      topic: 'coordination',
-      data: { project_id: this.projectId, paths: listed.map((c) => c.path), changes: listed, count: all.length, truncated: all.length > listed.length },
-    };
-    try {
-      const r = this.deps.publish(event as unknown as PublishInput);
-      if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).catch((err) => this.logger.warn({ err }, 'files_changed publish failed'));
-    } catch (err) {
-      this.logger.warn({ err }, 'files_changed publish failed');
-    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -807,7 +705,7 @@ export class ContextService {
     if (this.verifyTimer) clearTimeout(this.verifyTimer);
     this.git?.close();
     await this.watcher?.close();
-    this.flushEvent();
+    this.events.flush();
     if (this.rescanning) await this.rescanning.catch(() => undefined);
     this.search?.stop();
     await Promise.all([this.pool?.close(), this.searchPool?.close()]);
