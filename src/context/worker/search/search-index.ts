@@ -37,6 +37,8 @@ interface Doc {
   /** Number of content terms (BM25 document length). */
   len: number;
   terms: string[];
+  /** Count of each of `terms` in the file. */
+  tfs: Uint16Array;
   pathTerms: string[];
   defs: Definition[];
 }
@@ -80,8 +82,10 @@ export class SearchIndex {
     const id = this.free.pop() ?? this.docs.length;
     let len = 0;
     const list: string[] = [];
+    const tfs = new Uint16Array(terms.size);
     for (const [t, tf] of terms) {
       len += tf;
+      tfs[list.length] = Math.min(tf, 65_535);
       list.push(t);
       push(this.postings, t, id, tf);
     }
@@ -93,7 +97,7 @@ export class SearchIndex {
       if (!l) this.defNames.set(n, (l = []));
       l.push(id);
     }
-    this.docs[id] = { path: rel, len, terms: list, pathTerms: pt, defs };
+    this.docs[id] = { path: rel, len, terms: list, tfs, pathTerms: pt, defs };
     this.byPath.set(rel, id);
     this.totalLen += len;
     this.live++;
@@ -121,29 +125,26 @@ export class SearchIndex {
   search(q: SearchQuery, limit: number): SearchHit[] {
     const n = Math.max(1, this.live);
     const avg = this.totalLen / n || 1;
-    const text = new Map<number, number>();
-    const contrib = new Map<number, Array<[string, number]>>();
+    // One flat array of scores: a broad word can touch every file, and Maps or per-file
+    // objects for 50k files cost far more than the arithmetic.
+    const text = new Float64Array(this.docs.length);
     const idf = (df: number): number => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    const weightOf = new Map<string, number>();
     for (const [t, wq] of q.words) {
       const list = this.postings.get(t);
       if (list) {
         const w = idf(list.length / 2) * wq;
+        weightOf.set(t, w);
         for (let i = 0; i < list.length; i += 2) {
           const id = list[i]!;
           const tf = list[i + 1]!;
-          const s = (w * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * this.docs[id]!.len) / avg));
-          text.set(id, (text.get(id) ?? 0) + s);
-          note(contrib, id, t, s);
+          text[id]! += (w * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * this.docs[id]!.len) / avg));
         }
       }
       const pl = this.pathPostings.get(t);
       if (pl) {
         const w = idf(pl.length / 2) * wq * PATH_WEIGHT;
-        for (let i = 0; i < pl.length; i += 2) {
-          const id = pl[i]!;
-          text.set(id, (text.get(id) ?? 0) + w);
-          note(contrib, id, t, w);
-        }
+        for (let i = 0; i < pl.length; i += 2) text[pl[i]!]! += w;
       }
     }
     const hits = new Map<number, SearchHit>();
@@ -169,17 +170,59 @@ export class SearchIndex {
         if (plain.some((f) => p === f || p.endsWith('/' + f)) || (glob && glob(p))) hitOf(id).named = true;
       }
     }
+    // Only the best text matches become hits (twice the limit: the other signals re-rank them).
     let best = 0;
-    for (const s of text.values()) best = Math.max(best, s);
-    for (const [id, s] of text) {
-      if (best > 0 && s / best >= 0.02) hitOf(id).score = s / best;
+    const scored: number[] = [];
+    for (let id = 0; id < text.length; id++) {
+      if (text[id]! > 0) {
+        scored.push(id);
+        if (text[id]! > best) best = text[id]!;
+      }
     }
-    for (const [id, h] of hits) {
-      h.matched = (contrib.get(id) ?? []).sort((a, b) => b[1] - a[1]).slice(0, 3).map((c) => c[0]);
-    }
+    const keep = scored.length > limit * 2 ? topK(scored, text, limit * 2) : scored;
+    for (const id of keep) if (text[id]! / best >= 0.02) hitOf(id).score = text[id]! / best;
+    for (const [id, h] of hits) if (h.score === 0 && text[id]! > 0 && best > 0) h.score = text[id]! / best;
     const rank = (h: SearchHit): number => h.score + (h.named ? 2 : 0) + (h.defines.length > 0 ? 1.5 : 0) + Math.min(h.references.length, 3) * 0.2;
-    return [...hits.values()].sort((a, b) => rank(b) - rank(a) || (a.path < b.path ? -1 : 1)).slice(0, limit);
+    const out = [...hits.entries()].sort((a, b) => rank(b[1]) - rank(a[1]) || (a[1].path < b[1].path ? -1 : 1)).slice(0, limit);
+    // The words that matched most, for `reason` (computed for the answered hits only).
+    for (const [id, h] of out) {
+      const d = this.docs[id]!;
+      const parts: Array<[string, number]> = [];
+      for (const [t, w] of weightOf) {
+        const k = d.terms.indexOf(t);
+        let s = k >= 0 ? w * d.tfs[k]! : 0;
+        if (d.pathTerms.includes(t)) s += w * PATH_WEIGHT;
+        if (s > 0) parts.push([t, s]);
+      }
+      h.matched = parts.sort((a, b) => b[1] - a[1]).slice(0, 3).map((x) => x[0]);
+    }
+    return out.map(([, h]) => h);
   }
+}
+
+/** The k ids with the highest scores (unordered), by quickselect on a copy. */
+function topK(ids: number[], score: Float64Array, k: number): number[] {
+  const a = ids.slice();
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = score[a[(lo + hi) >>> 1]!]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (score[a[i]!]! > pivot) i++;
+      while (score[a[j]!]! < pivot) j--;
+      if (i <= j) {
+        [a[i], a[j]] = [a[j]!, a[i]!];
+        i++;
+        j--;
+      }
+    }
+    if (k - 1 <= j) hi = j;
+    else if (k - 1 >= i) lo = i;
+    else break;
+  }
+  return a.slice(0, k);
 }
 
 function push(map: Map<string, number[]>, key: string, id: number, tf: number): void {
@@ -198,12 +241,4 @@ function drop(map: Map<string, number[]>, key: string, id: number, stride: numbe
     }
   }
   if (l.length === 0) map.delete(key);
-}
-
-function note(contrib: Map<number, Array<[string, number]>>, id: number, t: string, s: number): void {
-  let c = contrib.get(id);
-  if (!c) contrib.set(id, (c = []));
-  const e = c.find((x) => x[0] === t);
-  if (e) e[1] += s;
-  else c.push([t, s]);
 }
