@@ -19,13 +19,28 @@ function words(text: string): Map<string, number> {
 }
 
 export interface Bm25Result {
+  /** Over every tracked text file. */
   packed: string[];
+  /** Over source files only (`sourceRe`): a stronger baseline when the targets are sources. */
+  packedSources: string[];
 }
 
 /** Rank the tracked text files of `root` (at HEAD of its work tree) for `query`. */
-export function bm25Baseline(root: string, query: string, budget: number): Bm25Result {
+export function bm25Baseline(root: string, query: string, budget: number, sourceRe: RegExp): Bm25Result {
+  const docs = readDocs(root);
+  return { packed: rank(docs, query, budget), packedSources: rank(docs.filter((d) => sourceRe.test(d.path)), query, budget) };
+}
+
+interface Doc {
+  path: string;
+  tf: Map<string, number>;
+  len: number;
+  size: number;
+}
+
+function readDocs(root: string): Doc[] {
   const files = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\0').filter(Boolean);
-  const docs: Array<{ path: string; tf: Map<string, number>; len: number; size: number }> = [];
+  const docs: Doc[] = [];
   for (const rel of files) {
     const abs = path.join(root, rel);
     let st;
@@ -42,6 +57,10 @@ export function bm25Baseline(root: string, query: string, budget: number): Bm25R
     for (const n of tf.values()) len += n;
     docs.push({ path: rel, tf, len, size: buf.length });
   }
+  return docs;
+}
+
+function rank(docs: Doc[], query: string, budget: number): string[] {
   const df = new Map<string, number>();
   for (const d of docs) for (const t of d.tf.keys()) df.set(t, (df.get(t) ?? 0) + 1);
   const avg = docs.reduce((a, d) => a + d.len, 0) / Math.max(1, docs.length);
@@ -64,5 +83,5 @@ export function bm25Baseline(root: string, query: string, budget: number): Bm25R
     packed.push(d.path);
     used += d.size;
   }
-  return { packed };
+  return packed;
 }
