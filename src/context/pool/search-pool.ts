@@ -22,8 +22,9 @@ export class SearchPool {
       maxThreads: 1,
       concurrentTasksPerWorker: 1,
       idleTimeout: 2 ** 31 - 1,
-      // Below the request path (nice +10 like the other pools): indexing must not slow answers.
-      niceIncrement: 10,
+      // The lowest priority (nice +19), below the build pool's +10: indexing in the background
+      // must not take CPU from a context being built or answered.
+      niceIncrement: 19,
     });
     this.pool.on('error', (err: Error) => logger.error({ err }, 'search worker error'));
   }
