@@ -21,9 +21,8 @@ import { FilesChangedEvents, type PublishInput } from '../watch/files-changed-ev
 import type { IssueLookup, IssueRecord } from '../../issues/issue-record.js';
 import { SearchPool } from '../pool/search-pool.js';
 import { SearchFeeder, type SearchIndexStatus } from '../index/search-feeder.js';
-import { issueQuery, isEmptyQuery } from '../ranking/issue-query.js';
-import { issueHitSignals } from '../ranking/issue-signals.js';
-import { CODE_MAP_SHARE, packCodeMap, type CodeMap } from '../ranking/code-map.js';
+import { CODE_MAP_SHARE } from '../ranking/code-map.js';
+import { codeMapFor, issueHits } from './issue-steps.js';
 
 export type { PublishInput } from '../watch/files-changed-events.js';
 
@@ -76,8 +75,6 @@ interface ActiveBuild {
 }
 
 const COMPACT_AFTER = 5000;
-/** Search hits of an issue passed to ranking. */
-const ISSUE_HITS = 300;
 /** Commits fetched once per HEAD; profiles list up to their `requirements.recent_commits`. */
 const RECENT_COMMITS = 30;
 
@@ -408,16 +405,7 @@ export class ContextService {
         now: Date.now(),
       };
       const search = this.search;
-      if (issue && search) {
-        const { query, called } = issueQuery(issue);
-        if (!isEmptyQuery(query)) {
-          const found = await search.search(query, ISSUE_HITS).catch((err: unknown) => {
-            this.logger.warn({ err }, 'code search failed: context ranked without it');
-            return null;
-          });
-          if (found) signals.issueHits = issueHitSignals(found.hits, profile.weights, called);
-        }
-      }
+      if (issue && search) signals.issueHits = await issueHits(search, issue, profile.weights, this.logger);
       const searchIndex = search?.status() ?? null;
       const mapReady = searchIndex?.state === 'ready';
       const snapshot = this.index.snapshot;
@@ -439,13 +427,7 @@ export class ContextService {
         rules: this.rules.options,
         codeMapShare: mapReady ? CODE_MAP_SHARE : 0,
       });
-      // Code map: definitions of the next files in rank that did not arrive whole.
-      let codeMap: CodeMap = { files: [], truncated: built.mapCandidates.length > 0 };
-      let codeMapBytes = 0;
-      if (search && mapReady && built.mapCandidates.length > 0) {
-        const defs = await search.definitions(built.mapCandidates).catch(() => null);
-        if (defs) ({ map: codeMap, bytes: codeMapBytes } = packCodeMap(built.mapCandidates, defs, params.maxBytes - built.contentBytes));
-      }
+      const { map: codeMap, bytes: codeMapBytes } = await codeMapFor(mapReady ? search : null, built.mapCandidates, params.maxBytes - built.contentBytes);
       await settled;
       // Stored only if git confirmed the guess about which edited paths are uncommitted.
       const signalsHeld = gitSignals === null || this.git.provisionalHolds(gitSignals);
