@@ -180,8 +180,8 @@ export class ContextService {
       // Issue contexts ranked on a partial index give way to complete ones. (Others only lack
       // their code map, marked truncated: a warm cache is worth more than that.)
       onReady: () => {
+        // (Issue builds still in flight are refused by `storable`; others are not disturbed.)
         this.cache.removeWhere((e) => e.issue !== null && e.searchIndex !== null && e.searchIndex.state !== 'ready');
-        this.cache.markInflightStale();
       },
     });
     if (!this.closed) this.search.build(scan.snapshot);
@@ -471,6 +471,7 @@ export class ContextService {
     delete entry.changesSeen;
     const reason = entry.gitEpoch !== this.gitEpoch ? 'git epoch changed'
       : entry.signalsHeld === false ? 'provisional git signals were wrong'
+        : entry.issue !== null && entry.searchIndex?.state === 'building' && this.search?.status().state === 'ready' ? 'ranked on a search index that has since been completed'
         : seen.some((c) => affects(entry, c, this.scorerFor(entry.profile))) ? 'a file it depends on changed while it was built' : null;
     if (reason) this.logger.debug({ key: entry.key, reason }, 'context not cached');
     return reason === null;
