@@ -35,6 +35,17 @@ const previousOutputSchema = z.object({
   rationale: z.string().nullable(), files_affected: z.array(z.string()), result_id: z.string(),
 });
 const metadataSchema = z.object({ project_type: z.string(), project_types: z.array(z.string()), dependencies: z.array(z.unknown()) });
+const issueSchema = z.object({
+  issue_id: z.string(), project_id: z.string(), title: z.string(), description: z.string(), labels: z.array(z.string()),
+  files: z.array(z.string()), acceptance: z.string().nullable(), created_at: z.string(), updated_at: z.string(), revision: z.number().int(),
+});
+/** spec §6: definitions of the next most relevant files that did not arrive whole. */
+const codeMapSchema = z.object({
+  files: z.array(z.object({ path: z.string(), symbols: z.array(z.object({ name: z.string(), kind: z.string(), line: z.number().int(), signature: z.string() })) })),
+  truncated: z.boolean(),
+});
+/** How far the code search index was built when the context was ranked. */
+const searchIndexSchema = z.object({ state: z.enum(['building', 'ready', 'failed']), indexed_files: z.number().int(), total_files: z.number().int() });
 
 /** The 200 body of `GET /api/context/:issue_id/:agent_type` (wave 2 adds fields; unknown keys are allowed). */
 export const contextResponse = z.object({
@@ -49,6 +60,9 @@ export const contextResponse = z.object({
     git_context: gitContextSchema.nullable(),
     previous_agent_outputs: z.array(previousOutputSchema),
     metadata: metadataSchema,
+    issue: issueSchema.nullable(),
+    code_map: codeMapSchema,
+    search_index: searchIndexSchema.nullable(),
   }),
   truncated: z.boolean(),
   truncation_strategy: strategySchema,
