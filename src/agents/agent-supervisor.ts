@@ -42,6 +42,8 @@ export interface AgentSupervisorDeps {
   defaultPermissions(agentType: string): readonly string[];
   /** Publish a lifecycle event on the bus; failures are logged, never fatal. */
   publish?(event: AgentLifecycleEvent): Promise<unknown> | unknown;
+  /** Called once when an agent has ended (exit, kill, timeout, lost at restart), e.g. to release its leases. */
+  onEnded?(record: Readonly<AgentRecord>): void;
   /**
    * The context engine; when absent, or when it resolves `undefined` (no engine wired), the
    * context file holds what the sidecar knows (issue, type, task) and `context_injected` is false.
@@ -708,6 +710,11 @@ export class AgentSupervisor {
   }
 
   private publishEnd(rec: AgentRecord): void {
+    try {
+      this.deps.onEnded?.(rec);
+    } catch (err) {
+      this.log.warn({ agent_id: rec.agent_id, err: (err as Error).message }, 'end hook failed');
+    }
     this.publishLifecycle(rec, rec.status === 'completed' ? 'agent_completed' : 'agent_failed');
   }
 

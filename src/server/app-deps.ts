@@ -10,6 +10,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { AgentSupervisor } from '../agents/agent-supervisor.js';
 import type { AgentStatsSnapshot } from '../agents/types.js';
 import type { ResultStore } from '../results/result-store.js';
+import type { Coordination } from '../coordination/index.js';
 
 export type ComponentHealth = 'ok' | 'degraded' | 'down';
 
@@ -54,6 +55,8 @@ export interface AppDeps {
   context?: ContextPort;
   /** The agent supervisor (it implements AgentsPort); its routes are in routes/agents.ts. */
   agents?: AgentSupervisor;
+  /** Leases and gates (src/coordination, spec §8); their routes are routes/leases.ts and routes/gates.ts. */
+  coordination?: Coordination;
   /**
    * Build the context of an issue for an agent type (set where the context engine is wired).
    * Spawned agents find it in `CONTEXT_FILE`; without it they get issue, type and task only.

@@ -25,6 +25,8 @@ import { acquirePidLock, releaseState, writeState, type SidecarState } from './s
 import { AgentSupervisor } from '../agents/agent-supervisor.js';
 import { defaultPermissionsFor, isPermission } from '../auth/permissions.js';
 import { parentEnvironment } from '../config/parent-env.js';
+import { openCoordination } from '../coordination/index.js';
+import { withLeasedBy } from '../coordination/context-leases.js';
 
 export interface StartSidecarOptions {
   config: Config;
@@ -123,6 +125,24 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     logger.info({ results_indexed: results.openReport.results_indexed, quarantined: results.openReport.quarantined.length,
       expired_removed: results.openReport.expired_removed, duration_ms: results.openReport.duration_ms }, 'result store opened');
 
+    // Leases and gates: opened before the agents, so agents found dead at recovery release their
+    // leases; leases that expired while the sidecar was down publish their events now.
+    const coordination = await openCoordination({
+      projectId: config.project_id, projectRoot: config.project_root, storagePath: config.storage_path,
+      results: {
+        find: async (projectId, issueId, agentType, status) => {
+          const [hit] = (await results.query({ project_id: projectId, issue_id: issueId, agent_type: agentType, status, limit: 1 })).results;
+          return hit ? { id: hit.id, agent_id: hit.agent_id } : undefined;
+        },
+      },
+      publish: (event) => bus.publish({ ...event, publisher: 'cco-sidecar' }),
+      log: logger.child({ module: 'coordination' }),
+    });
+    deps.coordination = coordination;
+    closers.push(() => coordination.close());
+    const unsubscribeGates = results.onStored((event) => coordination.gates.onResultStored(event));
+    closers.push(async () => unsubscribeGates());
+
     // Agents: recovery of a crashed predecessor's agents runs before we listen. SIDECAR_URL and
     // the bus/context hooks are read lazily: the port is known only after listen, and the bus and
     // context engine may be wired after this.
@@ -140,6 +160,11 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
         return deps.bus?.publish(event);
       },
       buildContext: async (issueId, agentType, opts) => deps.buildAgentContext?.(issueId, agentType, opts),
+      // A spawned agent holds leases as its own id (its token's sub): they end with it.
+      onEnded: (rec) => {
+        coordination.leases.releaseHolder(rec.agent_id, `agent ${rec.status}`)
+          .catch((err: unknown) => logger.warn({ err, agent_id: rec.agent_id }, 'leases of an ended agent not released'));
+      },
       logger,
     });
     await agents.start();
@@ -163,8 +188,8 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     });
     deps.context = context;
     closers.push(() => context.close());
-    deps.buildAgentContext = (issueId, agentType, { task, requirements }) =>
-      context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) });
+    deps.buildAgentContext = async (issueId, agentType, { task, requirements }) =>
+      withLeasedBy(await context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) }), coordination.leases, undefined);
     // A new result for an issue makes its cached contexts stale (previous_agent_outputs).
     const unsubscribeResults = results.onStored((event) => context.invalidateIssue(event.issue_id));
     closers.push(async () => unsubscribeResults());
@@ -210,6 +235,8 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
         // components answer their waiters, before sockets are dropped.
         await deps.agents?.close().catch((err: Error) => logger.error({ err }, 'agents did not stop cleanly'));
         process.off('exit', killAgentsOnExit);
+        // Before the bus: lease and gate waiters are answered and their last events published.
+        await deps.coordination?.close().catch((err: Error) => logger.error({ err }, 'coordination did not close cleanly'));
         const components = [deps.context, deps.bus, deps.results];
         await Promise.allSettled(components.map((c) => c?.close()));
         server.closeIdleConnections();

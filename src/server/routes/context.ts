@@ -7,6 +7,7 @@ import { hasPermission } from '../../auth/permissions.js';
 import { ContextGenerationError, ForbiddenError, NotFoundError } from '../../errors/index.js';
 import { safeId } from '../../util/ids.js';
 import type { ContextService } from '../../context/index.js';
+import { withLeasedBy } from '../../coordination/context-leases.js';
 
 const contextParams = z.object({ issue_id: safeId, agent_type: safeId });
 const issueParams = z.object({ issue_id: safeId });
@@ -59,7 +60,7 @@ export const contextRoutes: RouteModule = (routers, deps) => {
     // How fresh the answer is guaranteed to be: watched (events) or bounded by the TTL.
     ctx.set('X-Context-Freshness', report.phase === 'ok' ? 'watch' : `ttl=${report.ttl_ms}ms`);
     ctx.set('X-Cache', body.cache_hit ? 'HIT' : 'MISS');
-    return body;
+    return withLeasedBy(body, deps.coordination?.leases, auth.sub);
   });
 
   defineRoute(routers, {
