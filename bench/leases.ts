@@ -35,7 +35,9 @@ const ROUNDS = Number(process.env.BENCH_LEASE_ROUNDS ?? 5);
 const dir = await mkdtemp(path.join(os.tmpdir(), 'cco-bench-leases-'));
 const unlimited = Object.fromEntries([...AGENT_CATEGORIES, 'admin'].map((c) => [c, { points_per_minute: null }]));
 const config = configFor({ port: 0, log_level: 'silent', watch: false, project_root: path.join(dir, 'project'), storage_path: path.join(dir, 'storage'), rate_limits: unlimited } as never);
-await import('node:fs/promises').then((fs) => fs.mkdir(config.project_root, { recursive: true }));
+// The directories exist (agents lease files of a real tree); the files themselves need not.
+const { mkdir } = await import('node:fs/promises');
+for (const d of ['tp', 'hot', ...Array.from({ length: 100 }, (_, i) => `d${i}`)]) await mkdir(path.join(config.project_root, d), { recursive: true });
 const handle = await startSidecar({ config, logger: createLogger({ level: 'silent' }) });
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 const url = new URL(handle.url);
@@ -170,6 +172,18 @@ try {
     leases.leasedBy(`d${i % 100}/f${i}.ts`);
     checkUs.push((performance.now() - t0) * 1000);
   }
+  // Baseline in the same run: one 200-byte append + fdatasync, what every grant waits for at least.
+  const { open } = await import('node:fs/promises');
+  const probe = await open(path.join(dir, 'fsync-probe'), 'a', 0o600);
+  const syncMs: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const t0 = performance.now();
+    await probe.write(Buffer.alloc(200, 0x61));
+    await probe.datasync();
+    syncMs.push(performance.now() - t0);
+  }
+  await probe.close();
+  syncMs.sort((a, b) => a - b);
   httpMs.sort((a, b) => a - b);
   serviceMs.sort((a, b) => a - b);
   checkUs.sort((a, b) => a - b);
@@ -178,6 +192,7 @@ try {
     http_ms: { p50: pct(httpMs, 0.5), p99: pct(httpMs, 0.99), max: pct(httpMs, 1) },
     service_ms: { p50: pct(serviceMs, 0.5), p99: pct(serviceMs, 0.99), max: pct(serviceMs, 1) },
     conflict_check_us: { p50: pct(checkUs, 0.5), p99: pct(checkUs, 0.99) },
+    baseline_append_fdatasync_ms: { p50: pct(syncMs, 0.5), p99: pct(syncMs, 0.99), max: pct(syncMs, 1) },
   };
 
 } finally {
