@@ -1,32 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { ForbiddenError, LeaseConflictError, NotFoundError, RateLimitError, StorageWriteError, ValidationError } from '../errors/index.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { PathTrie } from './path-trie.js';
 import { LeasePathError, normaliseLeasePath, resolveLeasePath } from './lease-path.js';
 import type { CoordinationJournal } from './coordination-journal.js';
+import { newLeaseId, view, type Lease, type LeaseRecord } from './lease-records.js';
 import {
   COORDINATION_LIMITS as LIMITS, hasPerm,
   type AcquireInput, type CoordinationCaller, type CoordinationPublish, type LeaseConflict, type LeaseListFilter, type LeasedBy, type LeaseView,
 } from './coordination-types.js';
-
-/** Journal records of leases. Replaying them is idempotent (see CoordinationJournal.compact). */
-export type LeaseRecord =
-  | { t: 'L'; id: string; paths: string[]; holder: string; agent_type: string; issue_id: string | null; fence: number; at: number; exp: number; reason: string | null }
-  | { t: 'N'; id: string; exp: number }
-  | { t: 'R'; id: string; why: string }
-  | { t: 'F'; fence: number };
-
-interface Lease {
-  id: string;
-  paths: string[];
-  holder: string;
-  agentType: string;
-  issueId: string | null;
-  fence: number;
-  at: number;
-  exp: number;
-  reason: string | null;
-}
 
 interface Waiter {
   seq: number;
@@ -51,17 +32,6 @@ export interface LeaseServiceDeps {
 
 const DEFAULT_TTL_S = 300;
 const TOPIC = 'coordination';
-
-function view(l: Lease): LeaseView {
-  return {
-    lease_id: l.id, paths: [...l.paths], holder: l.holder, agent_type: l.agentType, issue_id: l.issueId, fencing_token: l.fence,
-    acquired_at: new Date(l.at).toISOString(), expires_at: new Date(l.exp).toISOString(), reason: l.reason,
-  };
-}
-
-function newLeaseId(): string {
-  return `lse_${Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
-}
 
 /**
  * Leases (spec §8): exclusive, expiring, fenced claims on paths of the project.

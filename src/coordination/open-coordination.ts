@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { CoordinationJournal } from './coordination-journal.js';
-import { LeaseService, type LeaseRecord } from './lease-service.js';
+import { LeaseService } from './lease-service.js';
+import type { LeaseRecord } from './lease-records.js';
 import { GateService, type GateRecord, type GateResultSource } from './gate-service.js';
 import type { CoordinationPublish } from './coordination-types.js';
 
