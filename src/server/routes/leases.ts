@@ -47,7 +47,15 @@ export const leaseRoutes: RouteModule = (routers, deps) => {
       429: { description: 'RATE_001: too many leases or waiting requests' },
     },
   }, async (ctx, { body }) => {
-    const lease = await leasesOf(deps).acquire(authOf(ctx), body, { signal: abortOnClose(ctx) });
+    const auth = authOf(ctx);
+    const signal = abortOnClose(ctx);
+    const leases = leasesOf(deps);
+    const lease = await leases.acquire(auth, body, { signal });
+    // Granted from the queue after the client hung up: nobody learned the token, so give it back.
+    if (signal.aborted) {
+      await leases.release(auth, lease.lease_id).catch(() => undefined);
+      return undefined;
+    }
     ctx.status = 201;
     return lease;
   });
