@@ -73,6 +73,21 @@ describe('gates over HTTP (spec §8)', () => {
     expect((await s.request('GET', '/api/gates/g3', { token: lead })).body.state).to.equal('expired');
   });
 
+  it('bounds the gates of one issue: 100 waiting refuse a 101st (429), a decided one makes room', async () => {
+    for (let i = 0; i < 100; i++) {
+      const r = await s.request('POST', '/api/gates', { token: lead, body: { gate_id: `b${i}`, issue_id: 'G-B', expect: [{ agent_type: 'reviewer' }] } });
+      expect(r.status, r.text).to.equal(201);
+    }
+    expectContractError(await s.request('POST', '/api/gates', { token: lead, body: { gate_id: 'b100', issue_id: 'G-B', expect: [{ agent_type: 'reviewer' }] } }), 429, 'RATE_001');
+    await store('G-B', 'reviewer', 'success');
+    await until(async () => (await s.request('GET', '/api/gates?issue_id=G-B&state=open', { token: lead })).body.total === 100);
+    const made = await s.request('POST', '/api/gates', { token: lead, body: { gate_id: 'b100', issue_id: 'G-B', expect: [{ agent_type: 'tester' }] } });
+    expect(made.status).to.equal(201);
+    const all = await s.request('GET', '/api/gates?issue_id=G-B', { token: lead });
+    expect(all.body.total).to.equal(100);
+    expect(all.body.gates.map((g: any) => g.gate_id)).not.to.include('b0');
+  });
+
   it('applies permissions and issue scope, validates input', async () => {
     const docs = await s.tokenFor({ sub: 'doc', agent_type: 'documentation-writer' });
     expectContractError(await s.request('POST', '/api/gates', { token: docs, body: { issue_id: 'G-4', expect: [{ agent_type: 'x' }] } }), 403, 'AUTH_003');
