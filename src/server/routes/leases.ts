@@ -1,30 +1,11 @@
-import { z } from 'zod';
+import { acquireLeaseBody, leaseIdParams, leaseResponse, listLeasesQuery, renewLeaseBody } from '../../contract/leases.js';
 import type { RouteModule } from './routers.js';
 import type { AppDeps } from '../app-deps.js';
 import { defineRoute } from '../route-spec.js';
 import { authOf } from '../permissions.js';
 import { abortOnClose } from '../abort-on-close.js';
-import { safeId } from '../../util/ids.js';
 import { NotFoundError, StorageReadError } from '../../errors/index.js';
 import type { LeaseService } from '../../coordination/index.js';
-
-const leasePath = z.string().min(1).max(1_024);
-const printable = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must be printable');
-
-const acquireBody = z.strictObject({
-  paths: z.array(leasePath).min(1).max(100),
-  ttl_seconds: z.number().int().min(1).max(3_600).optional(),
-  reason: printable(500).optional(),
-  wait_ms: z.number().int().min(0).max(60_000).optional(),
-});
-const renewBody = z.strictObject({ ttl_seconds: z.number().int().min(1).max(3_600).optional() });
-const listQuery = z.strictObject({ path: leasePath.optional(), holder: printable(256).optional(), issue_id: safeId.optional() });
-const idParams = z.object({ id: safeId });
-
-const leaseSchema = z.object({
-  lease_id: z.string(), paths: z.array(z.string()), holder: z.string(), agent_type: z.string(), issue_id: z.string().nullable(),
-  fencing_token: z.number(), acquired_at: z.string(), expires_at: z.string(), reason: z.string().nullable(),
-});
 
 export function leasesOf(deps: AppDeps): LeaseService {
   if (!deps.coordination) throw new StorageReadError('Leases are not available on this sidecar');
@@ -38,10 +19,10 @@ export function leasesOf(deps: AppDeps): LeaseService {
  */
 export const leaseRoutes: RouteModule = (routers, deps) => {
   defineRoute(routers, {
-    method: 'post', path: '/api/leases', tag: 'leases', permission: 'write_results', body: acquireBody,
+    method: 'post', path: '/api/leases', tag: 'leases', permission: 'write_results', body: acquireLeaseBody,
     summary: 'Acquire an exclusive, expiring, fenced lease on paths (with wait_ms: queue first come, first served)',
     responses: {
-      201: { description: 'Granted', schema: leaseSchema },
+      201: { description: 'Granted', schema: leaseResponse },
       400: { description: 'REQ_001: a path is absolute, has .., NUL, or leads out of the root' },
       409: { description: 'LSE_001: another holder leases a path, an ancestor or a descendant (details.conflicts)' },
       429: { description: 'RATE_001: too many leases or waiting requests' },
@@ -61,19 +42,19 @@ export const leaseRoutes: RouteModule = (routers, deps) => {
   });
 
   defineRoute(routers, {
-    method: 'post', path: '/api/leases/:id/renew', tag: 'leases', permission: 'write_results', params: idParams, body: renewBody,
+    method: 'post', path: '/api/leases/:id/renew', tag: 'leases', permission: 'write_results', params: leaseIdParams, body: renewLeaseBody,
     summary: 'Extend a lease to ttl_seconds from now (default 300): holder, manage_agents or admin',
-    responses: { 200: { description: 'The lease', schema: leaseSchema }, 403: { description: 'AUTH_003: not the holder' }, 404: { description: 'Released or expired' } },
+    responses: { 200: { description: 'The lease', schema: leaseResponse }, 403: { description: 'AUTH_003: not the holder' }, 404: { description: 'Released or expired' } },
   }, (ctx, { params, body }) => leasesOf(deps).renew(authOf(ctx), params.id, body.ttl_seconds ?? 300));
 
   defineRoute(routers, {
-    method: 'delete', path: '/api/leases/:id', tag: 'leases', permission: 'write_results', params: idParams,
+    method: 'delete', path: '/api/leases/:id', tag: 'leases', permission: 'write_results', params: leaseIdParams,
     summary: 'Release a lease: holder, manage_agents or admin',
     responses: { 200: { description: 'The released lease and released_at' }, 403: { description: 'AUTH_003: not the holder' }, 404: { description: 'Released or expired' } },
   }, (ctx, { params }) => leasesOf(deps).release(authOf(ctx), params.id));
 
   defineRoute(routers, {
-    method: 'get', path: '/api/leases', tag: 'leases', permission: 'write_results', query: listQuery,
+    method: 'get', path: '/api/leases', tag: 'leases', permission: 'write_results', query: listLeasesQuery,
     summary: 'Live leases, oldest grant first; path= gives those on the path, its ancestors and descendants',
     responses: { 200: { description: '{leases: [lease…], total, timestamp}' } },
   }, (ctx, { query }) => {
@@ -83,8 +64,8 @@ export const leaseRoutes: RouteModule = (routers, deps) => {
   });
 
   defineRoute(routers, {
-    method: 'get', path: '/api/leases/:id', tag: 'leases', permission: 'write_results', params: idParams,
-    summary: 'One live lease', responses: { 200: { description: 'The lease', schema: leaseSchema }, 404: { description: 'Released or expired' } },
+    method: 'get', path: '/api/leases/:id', tag: 'leases', permission: 'write_results', params: leaseIdParams,
+    summary: 'One live lease', responses: { 200: { description: 'The lease', schema: leaseResponse }, 404: { description: 'Released or expired' } },
   }, (ctx, { params }) => {
     authOf(ctx);
     const lease = leasesOf(deps).get(params.id);
