@@ -23,6 +23,8 @@ export const contextQuery = z.object({
 const relevantFileSchema = z.object({
   path: z.string(), content: z.string(), last_modified: z.string(), size: z.number(), language: z.string(),
   checksum: z.string(), truncated: z.boolean(), reason: z.string(),
+  // Spec §8: present when another holder leases the file or a directory above it.
+  leased_by: z.object({ lease_id: z.string(), holder: z.string(), agent_type: z.string(), path: z.string(), fencing_token: z.number(), expires_at: z.string() }).optional(),
 });
 const commitSchema = z.object({ hash: z.string(), message: z.string(), author: z.string(), timestamp: z.string(), files_changed: z.array(z.string()) });
 const gitContextSchema = z.object({

@@ -133,6 +133,13 @@ export class AgentCapacityError extends AppError {
   }
 }
 
+/** A path is under another holder's lease (spec §8); `details.conflicts` names each one. */
+export class LeaseConflictError extends AppError {
+  constructor(message: string, conflicts: readonly object[], details: Record<string, unknown> = {}) {
+    super(409, 'LSE_001', 'lease_conflict', message, { conflicts, ...details });
+  }
+}
+
 /**
  * Protection codes (not in spec §1's table, which leaves these answers undefined; every one keeps
  * the contract's JSON shape). Documented in the README under "Protection".

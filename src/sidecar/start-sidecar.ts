@@ -12,7 +12,9 @@ import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
 import { createEventBus } from '../events/create-event-bus.js';
-import { issueOfResultEvent } from '../results/result-events.js';
+import { issueOfResultEvent, storedResultOfEvent } from '../results/result-events.js';
+import { openCoordination } from '../coordination/index.js';
+import { withLeasedBy } from '../coordination/context-leases.js';
 import { openResultStore } from '../results/open-result-store.js';
 import { createApp } from '../server/create-app.js';
 import { createHttpServer } from '../server/http-server.js';
@@ -126,6 +128,27 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const bus = await createEventBus({ config, logger: logger.child({ module: 'events' }) });
     shutdown.register('bus', () => bus.close());
 
+    // Leases and gates: opened before the agents, so agents found dead at recovery release their
+    // leases; leases that expired while the sidecar was down publish their events now.
+    const coordination = await openCoordination({
+      projectId: config.project_id, projectRoot: config.project_root, storagePath: config.storage_path,
+      results: {
+        find: async (projectId, issueId, agentType, status) => {
+          const [hit] = (await results.query({ project_id: projectId, issue_id: issueId, agent_type: agentType, status, limit: 1 })).results;
+          return hit ? { id: hit.id, agent_id: hit.agent_id } : undefined;
+        },
+      },
+      publish: (event) => bus.publish({ ...event, publisher: 'cco-sidecar' }),
+      log: logger.child({ module: 'coordination' }),
+    });
+    shutdown.register('coordination', () => coordination.close());
+    // Gates open on stored results as the bus announces them (also results stored through another sidecar).
+    const unsubscribeGates = bus.onPublished((event) => {
+      const stored = storedResultOfEvent(event);
+      if (stored) coordination.gates.onResultStored({ ...stored, project_id: config.project_id });
+    });
+    shutdown.register('coordination', unsubscribeGates);
+
     // Context engine: publishes `files_changed` on the bus, reads previous outputs from the
     // result store, and builds the CONTEXT_FILE of spawned agents (the task text is its hint).
     const context = createContextService({
@@ -160,8 +183,13 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
         await recordAgentLifecycle(audit, event).catch((err: unknown) => logger.error({ err, agent_id: event.data.agent_id }, 'audit log write failed (agent lifecycle)'));
         return bus.publish(event);
       },
-      buildContext: (issueId, agentType, { task, requirements }) =>
-        context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) }),
+      buildContext: async (issueId, agentType, { task, requirements }) =>
+        withLeasedBy(await context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) }), coordination.leases, undefined),
+      // A spawned agent holds leases as its own id (its token's sub): they end with it.
+      onEnded: (rec) => {
+        coordination.leases.releaseHolder(rec.agent_id, `agent ${rec.status}`)
+          .catch((err: unknown) => logger.warn({ err, agent_id: rec.agent_id }, 'leases of an ended agent not released'));
+      },
       logger,
     });
     // Last resort when the process dies without close() (hard-stop timer, uncaught error):
@@ -175,7 +203,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     await agents.start();
 
     const deps: AppDeps = {
-      config, logger, tokens, audit, bus, results, context, agents, startedAt,
+      config, logger, tokens, audit, bus, results, context, agents, coordination, startedAt,
       metrics: new Metrics(),
       requestStats: new RequestStats(),
       version: VERSION,
