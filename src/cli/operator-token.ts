@@ -18,7 +18,9 @@ export async function signLocalToken(settings: ClientSettings, input: Omit<MintI
   if (!projectId) {
     throw new Error(`No running sidecar recorded in ${settings.storagePath}; pass --project-id or start the sidecar first`);
   }
-  const key = await loadSigningKey(settings.storagePath, settings.jwtSecret, false).catch((err: NodeJS.ErrnoException) => {
+  // The same key as the sidecar: its secret, else its shared key file, else the storage dir's key.
+  const file = settings.jwtSecretFile ?? state?.jwt_secret_file;
+  const key = await loadSigningKey(settings.storagePath, { secret: settings.jwtSecret, ...(file ? { file } : {}) }, false).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') throw new Error(`No signing key in ${settings.storagePath}; start the sidecar once (cco orchestration start) or pass --token`);
     throw err;
   });

@@ -12,6 +12,8 @@ export interface ClientSettings {
   storagePath: string;
   /** CCO_SIDECAR_JWT_SECRET, when the operator runs the sidecar with an env-given key. */
   jwtSecret?: string;
+  /** CCO_SIDECAR_JWT_SECRET_FILE, a cluster's shared key file. */
+  jwtSecretFile?: string;
 }
 
 function expandHome(p: string): string {
@@ -28,5 +30,6 @@ export function clientSettings(flags: { url?: string; token?: string; 'storage-p
   const token = flags.token ?? env.JWT_TOKEN;
   if (token) settings.token = token;
   if (env.CCO_SIDECAR_JWT_SECRET) settings.jwtSecret = env.CCO_SIDECAR_JWT_SECRET;
+  if (env.CCO_SIDECAR_JWT_SECRET_FILE) settings.jwtSecretFile = path.resolve(expandHome(env.CCO_SIDECAR_JWT_SECRET_FILE));
   return settings;
 }

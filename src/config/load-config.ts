@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,6 +54,8 @@ function fromEnv(env: NodeJS.ProcessEnv): Partial<ConfigInput> {
   const cache = int('CCO_SIDECAR_CACHE_SIZE_MB');
   if (cache !== undefined) out.cache_size_mb = cache;
   if (env.CCO_SIDECAR_JWT_SECRET) out.jwt_secret = env.CCO_SIDECAR_JWT_SECRET;
+  if (env.CCO_SIDECAR_JWT_SECRET_FILE) out.jwt_secret_file = env.CCO_SIDECAR_JWT_SECRET_FILE;
+  if (env.CCO_NODE_ID) out.node_id = env.CCO_NODE_ID;
   if (env.CCO_SIDECAR_LOG_LEVEL) out.log_level = env.CCO_SIDECAR_LOG_LEVEL as ConfigInput['log_level'];
   if (env.CCO_POSTGRES_URL) out.postgres = { url: env.CCO_POSTGRES_URL };
   return out;
@@ -101,7 +104,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     storage_path: path.resolve(cwd, expandHome(cfg.storage_path)),
     project_root: resolvedRoot,
     project_id: cfg.project_id ?? projectIdFromRoot(resolvedRoot),
+    ...(cfg.jwt_secret_file !== undefined ? { jwt_secret_file: path.resolve(cwd, expandHome(cfg.jwt_secret_file)) } : {}),
+    node_id: cfg.node_id ?? defaultNodeId(),
   }) as Config;
+}
+
+/** Unique per process even when several sidecars share a host and a pid namespace (tests, containers). */
+function defaultNodeId(): string {
+  const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '').slice(0, 64) || 'node';
+  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
 function deepFreeze<T>(o: T): T {

@@ -121,6 +121,10 @@ export const configSchema = z.strictObject({
   cache_size_mb: z.number().int().min(1).max(1_048_576).default(1024),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   jwt_secret: z.string().optional(),
+  /** A key file shared by every node of a cluster (mode 0600, ≥ 32 bytes); never created by the sidecar. */
+  jwt_secret_file: z.string().min(1).optional(),
+  /** This sidecar's name in a cluster (in /health, /status and the agent registry); default `<host>-<pid>-<random>`. */
+  node_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/).optional(),
   token_ttl_seconds: z.number().int().min(60).max(30 * 86_400).default(3_600),
   /**
    * Longest lifetime (exp − iat) of any token: minting a longer one is refused, and a presented
@@ -167,6 +171,9 @@ export const configSchema = z.strictObject({
 
 /** Checks across sections, so a cluster setting that cannot work is refused at start. */
 export const checkedConfigSchema = configSchema.superRefine((cfg, ctx) => {
+  if (cfg.jwt_secret !== undefined && cfg.jwt_secret_file !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['jwt_secret_file'], message: 'give the signing key once: either jwt_secret (CCO_SIDECAR_JWT_SECRET) or jwt_secret_file (CCO_SIDECAR_JWT_SECRET_FILE)' });
+  }
   if (cfg.results.backend === 'postgres' && !cfg.postgres.url) {
     ctx.addIssue({ code: 'custom', path: ['postgres', 'url'], message: "results.backend is 'postgres' but no PostgreSQL URL is set (postgres.url, CCO_POSTGRES_URL or --postgres-url)" });
   }
@@ -177,6 +184,7 @@ export type Config = Readonly<z.output<typeof configSchema>> & {
   /** Always resolved by the loader. */
   readonly project_root: string;
   readonly project_id: string;
+  readonly node_id: string;
 };
 export type RateLimitConfig = z.output<typeof rateLimitSchema>;
 export type WorkflowRule = z.output<typeof workflowRuleSchema>;

@@ -7,6 +7,8 @@ const componentHealth = z.enum(['ok', 'degraded', 'down']);
 export const healthResponse = z.object({
   status: z.enum(['healthy', 'degraded', 'unhealthy']),
   service: z.literal('orchestration-sidecar'),
+  /** This sidecar in its cluster (spec §10). */
+  node_id: z.string(),
   version: z.string(),
   uptime_seconds: z.number().int(),
   checks: z.object({
@@ -35,10 +37,11 @@ export const eventStatsSchema = z.object({
 });
 
 export const statusResponse = z.object({
+  node_id: z.string(),
   agents: agentStatsSchema,
   storage: z.object({
     context_cache_entries: z.number(), context_cache_bytes: z.number(), results_stored: z.number(), total_size_mb: z.number(),
-    cache_hit_rate: z.number(), storage_path: z.string(),
+    cache_hit_rate: z.number(), storage_path: z.string(), results_backend: z.enum(['files', 'postgres']),
   }),
   events: eventStatsSchema,
   performance: z.object({

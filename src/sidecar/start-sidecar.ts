@@ -110,7 +110,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const { logger } = log;
     shutdown = new ShutdownList(logger);
     const startedAt = Date.now();
-    const key = await loadSigningKey(config.storage_path, config.jwt_secret);
+    const key = await loadSigningKey(config.storage_path, { secret: config.jwt_secret, file: config.jwt_secret_file });
     const tokens = new TokenService(key, await FileRevocationStore.open(config.storage_path), config.token_ttl_seconds, config.max_token_ttl_seconds);
     const audit = await AuditLog.open({
       file: path.join(config.storage_path, AUDIT_FILE), maxFileBytes: config.audit.max_file_bytes, maxFiles: config.audit.max_files,
@@ -253,7 +253,8 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const state: SidecarState = {
       pid: process.pid, host: config.host, port, url, project_id: config.project_id, project_root: config.project_root,
       storage_path: config.storage_path, version: VERSION, started_at: new Date(startedAt).toISOString(),
-      max_token_ttl_seconds: config.max_token_ttl_seconds,
+      max_token_ttl_seconds: config.max_token_ttl_seconds, node_id: config.node_id,
+      ...(config.jwt_secret_file !== undefined ? { jwt_secret_file: config.jwt_secret_file } : {}),
     };
     await writeState(config.storage_path, state);
     logger.info({ url, project_id: config.project_id, project_root: config.project_root }, 'sidecar listening');

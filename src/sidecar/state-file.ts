@@ -16,6 +16,10 @@ export interface SidecarState {
   started_at: string;
   /** The sidecar's `max_token_ttl_seconds`, so `token` refuses a longer --ttl before minting. */
   max_token_ttl_seconds?: number;
+  /** This sidecar's node id (cluster). */
+  node_id?: string;
+  /** The shared key file the sidecar signs with, so `token` signs with the same key (a path, never the key). */
+  jwt_secret_file?: string;
 }
 
 export const STATE_FILE = 'sidecar.json';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadSigningKey, WeakKeyError } from '../../src/auth/signing-key.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
@@ -43,5 +43,29 @@ describe('signing key', () => {
   it('uses a strong configured secret without touching the disk', async () => {
     const key = await loadSigningKey(path.join(dir, 'none'), 's'.repeat(40));
     expect(key.length).to.equal(40);
+  });
+
+  it('reads a shared key file the operator gave, never creates one, and refuses it readable by others or as a link', async () => {
+    const shared = path.join(dir, 'cluster.key');
+    let error: unknown;
+    try { await loadSigningKey(path.join(dir, 'a'), { file: shared }); } catch (err) { error = err; }
+    expect(error).to.be.instanceOf(WeakKeyError);
+    expect((error as Error).message).to.contain(`The signing key file ${shared} does not exist`).and.contain('copy it to every node');
+    await writeFile(shared, `${'k'.repeat(48)}\n`, { mode: 0o600 });
+    const onA = await loadSigningKey(path.join(dir, 'a'), { file: shared });
+    const onB = await loadSigningKey(path.join(dir, 'b'), { file: shared });
+    expect(Buffer.from(onA).toString()).to.equal('k'.repeat(48));
+    expect(Buffer.from(onB).equals(Buffer.from(onA))).to.equal(true);
+    // Neither node made a key of its own.
+    for (const node of ['a', 'b']) expect(await stat(path.join(dir, node, 'jwt.key')).catch(() => undefined)).to.equal(undefined);
+    const link = path.join(dir, 'link.key');
+    await symlink(shared, link);
+    error = undefined;
+    try { await loadSigningKey(dir, { file: link }); } catch (err) { error = err; }
+    expect((error as Error).message).to.contain('is a symbolic link');
+    await chmod(shared, 0o640);
+    error = undefined;
+    try { await loadSigningKey(dir, { file: shared }); } catch (err) { error = err; }
+    expect((error as Error).message).to.contain(`chmod 600 ${shared}`);
   });
 });

@@ -70,7 +70,7 @@ describe('CLI: start --detach, status, token, stop', () => {
     const res = await runCli(['orchestration', 'status', '--json'], env);
     expect(res.code, res.stderr).to.equal(0);
     expect(res.json.running).to.equal(true);
-    expect(res.json.status).to.have.keys('agents', 'storage', 'events', 'performance', 'timestamp');
+    expect(res.json.status).to.have.keys('node_id', 'agents', 'storage', 'events', 'performance', 'timestamp');
     const human = await runCli(['orchestration', 'status'], env);
     expect(human.stdout).to.match(/^Sidecar \d+\.\d+\.\d+ at http:\/\/127\.0\.0\.1:\d+: \w+, up \d+ s/);
   });

@@ -33,7 +33,7 @@ describe('GET /health, /status, /metrics', () => {
   it('reports the request window in /status', async () => {
     const res = await s.request('GET', '/status', { token: s.adminToken });
     expect(res.status).to.equal(200);
-    expect(res.body).to.have.keys('agents', 'storage', 'events', 'performance', 'timestamp');
+    expect(res.body).to.have.keys('node_id', 'agents', 'storage', 'events', 'performance', 'timestamp');
     expect(res.body.performance.requests_per_second).to.be.greaterThan(0);
     expect(res.body.storage.storage_path).to.equal(s.storage);
   });

@@ -48,6 +48,7 @@ export const healthRoutes: RouteModule = (routers, deps) => {
     return {
       status: unhealthy ? 'unhealthy' : degraded ? 'degraded' : 'healthy',
       service: 'orchestration-sidecar',
+      node_id: deps.config.node_id,
       version: deps.version,
       uptime_seconds: Math.floor((Date.now() - deps.startedAt) / 1000),
       checks: {

@@ -11,6 +11,7 @@ export const statusRoutes: RouteModule = (routers, deps) => {
     const cache = deps.context.stats();
     const results = deps.results.stats();
     return {
+      node_id: deps.config.node_id,
       agents: deps.agents.stats(),
       storage: {
         context_cache_entries: cache.context_cache_entries,
@@ -19,6 +20,7 @@ export const statusRoutes: RouteModule = (routers, deps) => {
         total_size_mb: results.total_size_mb,
         cache_hit_rate: cache.cache_hit_rate,
         storage_path: deps.config.storage_path,
+        results_backend: deps.config.results.backend,
       },
       events: deps.bus.stats(),
       performance: deps.requestStats.snapshot(),
