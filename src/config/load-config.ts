@@ -54,6 +54,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Partial<ConfigInput> {
   if (cache !== undefined) out.cache_size_mb = cache;
   if (env.CCO_SIDECAR_JWT_SECRET) out.jwt_secret = env.CCO_SIDECAR_JWT_SECRET;
   if (env.CCO_SIDECAR_LOG_LEVEL) out.log_level = env.CCO_SIDECAR_LOG_LEVEL as ConfigInput['log_level'];
+  if (env.CCO_REDIS_URL) out.redis = { url: env.CCO_REDIS_URL };
   return out;
 }
 
@@ -73,13 +74,21 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const file = options.configFile
     ? readConfigFile(path.resolve(cwd, expandHome(options.configFile)), true)
     : readConfigFile(path.join(projectRoot, '.cco', 'orchestration.json'), false);
-  const merged = { ...file, ...fromEnv(env), ...flags, project_root: projectRoot };
+  const fromEnvironment = fromEnv(env);
+  const merged = { ...file, ...fromEnvironment, ...flags, project_root: projectRoot };
+  // Nested sections merge key by key, so an env URL does not drop the file's other redis keys.
+  merged.redis = { ...(file as Partial<ConfigInput>).redis, ...fromEnvironment.redis, ...flags.redis };
+  const events = (merged.events ?? {}) as NonNullable<ConfigInput['events']>;
+  if (events.backend === undefined && merged.redis.url) merged.events = { ...events, backend: 'redis' };
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const cfg = parsed.data;
+  if (cfg.events.backend === 'redis' && !cfg.redis.url) {
+    throw new ConfigError('Invalid configuration:\n  events.backend is "redis" but no Redis URL is set: use --redis-url, CCO_REDIS_URL or redis.url');
+  }
   const resolvedRoot = path.resolve(cwd, expandHome(cfg.project_root ?? projectRoot));
   return deepFreeze({
     ...cfg,

@@ -33,6 +33,7 @@ export default class Start extends BaseCommand<typeof Start> {
     'cache-size-mb': Flags.integer({ description: 'Context cache bound in MiB [env: CCO_SIDECAR_CACHE_SIZE_MB] (default 1024)', min: 1 }),
     'log-level': Flags.string({ description: 'Log level [env: CCO_SIDECAR_LOG_LEVEL]', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
     watch: Flags.boolean({ description: 'Keep context fresh with a file watcher (--no-watch: short TTL instead)', allowNo: true }),
+    'redis-url': Flags.string({ description: 'Redis of a cluster: events (and rate limits, revocations) shared with every sidecar of the project there [env: CCO_REDIS_URL]' }),
     detach: Flags.boolean({ description: 'Run in the background; return once /health answers' }),
   };
 
@@ -47,6 +48,7 @@ export default class Start extends BaseCommand<typeof Start> {
       log_level: this.flags['log-level'] as ConfigInput['log_level'],
       watch: this.flags.watch,
       storage_path: this.flags['storage-path'],
+      ...(this.flags['redis-url'] ? { redis: { url: this.flags['redis-url'] } } : {}),
     };
     let config;
     try {
@@ -91,10 +93,16 @@ export default class Start extends BaseCommand<typeof Start> {
     const outFile = path.join(storagePath, 'logs', 'sidecar.out');
     const out = openSync(outFile, 'a', 0o600);
     const args = this.argv.filter((a) => a !== '--detach' && a !== '--json');
+    // The Redis URL may hold a password: hand it over in the environment, not on a command line `ps` shows.
+    const at = args.findIndex((a) => a === '--redis-url' || a.startsWith('--redis-url='));
+    if (at >= 0) args.splice(at, args[at] === '--redis-url' ? 2 : 1);
     const child = spawn(process.execPath, [BIN, 'orchestration', 'start', ...args], {
       detached: true,
       stdio: ['ignore', out, out],
-      env: { ...process.env, CCO_SIDECAR_STORAGE: storagePath },
+      env: {
+        ...process.env, CCO_SIDECAR_STORAGE: storagePath,
+        ...(this.flags['redis-url'] ? { CCO_REDIS_URL: this.flags['redis-url'] } : {}),
+      },
     });
     closeSync(out);
     child.unref();

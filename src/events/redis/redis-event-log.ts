@@ -6,7 +6,7 @@ import {
 } from '../../redis/redis-connection.js';
 import { redactSecretIn } from '../../redis/redis-url.js';
 import { GroupCommitLoop } from '../../storage/group-commit.js';
-import type { DeadLetter, DeadLetterReason, EventBusHealth } from '../event-bus.js';
+import type { DeadLetter, DeadLetterReason, EventBusHealth, EventBusHealthNotes } from '../event-bus.js';
 import { formatEventId, isEventIdShaped, newEpoch, parseEventId } from '../event-id.js';
 import type { AppendRecord, EventLog, EventLogSink, LogEntry, LogPage, LogReadOptions } from '../event-log.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
@@ -503,12 +503,13 @@ export class RedisEventLog implements EventLog {
     return 'ok';
   }
 
-  /** Why the log is down, for `/health` (no credentials). */
-  healthReason(): string | undefined {
-    if (this.state !== 'open') return 'event stream closed';
-    if (!this.client.isReady) return 'redis unreachable';
-    if (!this.tailHealthy) return 'redis stream tail failing';
-    return undefined;
+  healthNotes(): EventBusHealthNotes {
+    const warnings = this.appendonly === false
+      ? ['redis appendonly is off: events acknowledged (202) after the last RDB snapshot are lost if Redis restarts'] : [];
+    if (this.state !== 'open') return { reason: 'event stream closed', warnings };
+    if (!this.client.isReady) return { reason: 'redis unreachable', warnings };
+    if (!this.tailHealthy) return { reason: 'redis stream reader failing', warnings };
+    return { warnings };
   }
 
   assertWritable(): void {

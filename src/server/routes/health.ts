@@ -33,6 +33,7 @@ export const healthRoutes: RouteModule = (routers, deps) => {
   }, async (ctx) => {
     const storage = await storageHealth(deps);
     const bus = deps.bus?.health() ?? 'down';
+    const busNotes = deps.bus?.healthNotes() ?? { reason: 'no event bus', warnings: [] };
     const watcher = deps.context?.watcherStatus() ?? 'disabled';
     const unhealthy = storage.state === 'down' || bus === 'down';
     const degraded = storage.state === 'degraded' || bus === 'degraded' || watcher === 'degraded';
@@ -51,7 +52,10 @@ export const healthRoutes: RouteModule = (routers, deps) => {
         active_agents: deps.agents?.stats().active ?? 0,
         event_queue_size: deps.bus?.stats().queue_depth ?? 0,
         disk_space_available_mb: storage.freeMb,
+        ...(busNotes.reason !== undefined && bus !== 'ok' ? { event_bus_reason: busNotes.reason } : {}),
       },
+      // Durability caveats an operator should know (e.g. Redis without appendonly): never secrets.
+      warnings: busNotes.warnings,
       timestamp: new Date().toISOString(),
     };
   });
