@@ -2,7 +2,7 @@
  * Publish throughput: `POST /api/events/:type` on the real sidecar (JWT auth, schema validation,
  * scoping, journal with fsync 'always' = one group-committed fdatasync before each 202, and with
  * fsync 'interval') against two baselines measured in the same run on the same machine: a bare
- * Koa hello-world and a bare Koa + @koa/router + koa-bodyparser POST that appends to an array.
+ * Koa hello-world and a bare Koa + @koa/router + @koa/bodyparser POST that appends to an array.
  * Servers run on core 0, autocannon on core 1; targets alternate over rounds, medians reported.
  *
  * Run alone: `npx tsc -p . && node dist/bench/events-publish-throughput.js`

@@ -1,6 +1,6 @@
 /**
  * Result store throughput through HTTP with durable writes (temp file, fsync, rename, fsync dir,
- * history move) against a bare Koa + @koa/router + koa-bodyparser POST that appends to an array,
+ * history move) against a bare Koa + @koa/router + @koa/bodyparser POST that appends to an array,
  * measured in the same run on the same machine. Each server runs in its own child process, the
  * load generator (autocannon) in this one, so they do not share a core's event loop.
  *
@@ -47,7 +47,7 @@ function resultBody(issue: string): string {
 async function serveBaseline(): Promise<void> {
   const { default: Koa } = await import('koa');
   const { Router } = await import('@koa/router');
-  const { default: bodyParser } = await import('koa-bodyparser');
+  const { bodyParser } = await import('@koa/bodyparser');
   const app = new Koa();
   const router = new Router();
   const items: unknown[] = [];
@@ -66,7 +66,7 @@ async function serveBaseline(): Promise<void> {
 
 async function serveSidecar(): Promise<void> {
   const { configFor } = await import('../src/config/load-config.js');
-  const { startSidecar } = await import('../src/server/sidecar.js');
+  const { startSidecar } = await import('../src/sidecar/start-sidecar.js');
   const { createLogger } = await import('../src/logging/create-logger.js');
   const { defaultPermissionsFor } = await import('../src/auth/permissions.js');
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cco-bench-results-'));

@@ -5,7 +5,7 @@
  *
  * Modes:
  * - `koa-hello`     bare Koa answering "hello" (the first baseline of issue 2 item 10);
- * - `koa-post`      bare Koa + @koa/router + koa-bodyparser, POST appends the body to an array;
+ * - `koa-post`      bare Koa + @koa/router + @koa/bodyparser, POST appends the body to an array;
  * - `bare-longpoll` node:http long-poll server: GET /wait holds the response, POST /publish
  *                   writes one pre-serialised body to every held response (the fan-out baseline);
  * - `sidecar`       the real sidecar (auth, validation, journal with the configured fsync policy).
@@ -17,9 +17,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Koa from 'koa';
 import { Router } from '@koa/router';
-import bodyParser from 'koa-bodyparser';
+import { bodyParser } from '@koa/bodyparser';
 import { configFor } from '../../src/config/load-config.js';
-import { startSidecar } from '../../src/server/sidecar.js';
+import { startSidecar } from '../../src/sidecar/start-sidecar.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import type { Permission } from '../../src/auth/permissions.js';
 

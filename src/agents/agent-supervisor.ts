@@ -45,6 +45,8 @@ export interface AgentSupervisorDeps {
   defaultPermissions(agentType: string): readonly string[];
   /** Publish a lifecycle event on the bus; failures are logged, never fatal. */
   publish?(event: AgentLifecycleEvent): Promise<unknown> | unknown;
+  /** Called once when an agent has ended (exit, kill, timeout, lost at restart), e.g. to release its leases. */
+  onEnded?(record: Readonly<AgentRecord>): void;
   /**
    * The context engine; when absent, or when it resolves `undefined` (no engine wired), the
    * context file holds what the sidecar knows (issue, type, task) and `context_injected` is false.
@@ -170,7 +172,7 @@ export class AgentSupervisor {
     for (const rec of changed) {
       await this.store.removeContextFile(rec.agent_id).catch(() => undefined);
       await this.persist(rec);
-      this.events.ended(rec);
+      this.agentEnded(rec);
     }
     const report: RecoveryReport = { lost: changed.length, ...counts, skipped: skipped.length, pruned: await this.pruneHistory() };
     this.retentionTimer = setInterval(() => void this.pruneHistory().catch(() => undefined), 3_600_000);
@@ -426,7 +428,7 @@ export class AgentSupervisor {
     await this.persist(rec);
     this.live.delete(id);
     this.cancelled.delete(id);
-    this.events.ended(rec);
+    this.agentEnded(rec);
     this.log.info({ agent_id: id, status, exit_code: exit.code, signal: exit.signal }, 'agent ended');
     this.resolveEnd(rec);
     this.pump();
@@ -441,7 +443,7 @@ export class AgentSupervisor {
     this.cancelled.delete(rec.agent_id);
     await this.store.removeContextFile(rec.agent_id).catch(() => undefined);
     await this.persist(rec);
-    this.events.ended(rec);
+    this.agentEnded(rec);
     this.resolveEnd(rec);
     this.pump();
   }
@@ -607,4 +609,15 @@ export class AgentSupervisor {
       this.log.error({ agent_id: rec.agent_id, err: (err as Error).message }, 'agent state not persisted');
     }
   }
+
+  /** Once per agent, when it has ended: the end hook (e.g. release its leases), then the event. */
+  private agentEnded(rec: AgentRecord): void {
+    try {
+      this.deps.onEnded?.(rec);
+    } catch (err) {
+      this.log.warn({ agent_id: rec.agent_id, err: (err as Error).message }, 'end hook failed');
+    }
+    this.events.ended(rec);
+  }
+
 }

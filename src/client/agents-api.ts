@@ -1,6 +1,16 @@
 import type { SidecarClient } from './sidecar-client.js';
-import type { AgentPriority, AgentStatus, AgentView } from '../agents/types.js';
-import type { SpawnResult } from '../agents/agent-supervisor.js';
+import type { WireQuery } from './wire-query.js';
+import type {
+  AgentListResponse, AgentLogsQuery, AgentLogsResponse, AgentStatusResponse, KillAgentResponse, ListAgentsQuery, SpawnAgentRequest,
+  SpawnAgentResponse,
+} from '../contract/agents.js';
+
+/** The wire types of the agents endpoints: inferred from the contract schemas. */
+export type { AgentListResponse, AgentLogsResponse, AgentStatusResponse, KillAgentResponse, SpawnAgentResponse } from '../contract/agents.js';
+/** Body of `POST /api/agents/spawn` as a client sends it. */
+export type SpawnAgentBody = SpawnAgentRequest;
+
+const enc = encodeURIComponent;
 
 /**
  * Typed calls for the agents endpoints (spec §4 Agents), on top of `SidecarClient`.
@@ -9,56 +19,11 @@ import type { SpawnResult } from '../agents/agent-supervisor.js';
  * const { agent_id } = await spawnAgent(client, { agent_type: 'python-specialist', issue_id: 'ISSUE-1', task: 'fix it' })
  * const logs = await agentLogs(client, agent_id, { stream: 'stderr', tail: 50 })
  */
-export interface SpawnAgentBody {
-  agent_type: string;
-  issue_id: string;
-  task: string;
-  context_requirements?: string[];
-  environment?: Record<string, string>;
-  priority?: AgentPriority;
-}
-
-/** The 201 body of `POST /api/agents/spawn` (the supervisor's own type). */
-export type SpawnAgentResponse = SpawnResult;
-
-export type AgentStatusResponse = AgentView & { timestamp: string };
-
-export interface AgentListResponse {
-  agents: AgentView[];
-  total: number;
-  timestamp: string;
-}
-
-export interface AgentLogsResponse {
-  agent_id: string;
-  stream: 'stdout' | 'stderr';
-  status: AgentStatus;
-  lines: string[];
-  offset: number;
-  next_offset: number;
-  size_bytes: number;
-  truncated: boolean;
-  /** No more output will come (the agent has ended). */
-  final: boolean;
-  capped: boolean;
-  timestamp: string;
-}
-
-export interface KillAgentResponse {
-  agent_id: string;
-  status: AgentStatus;
-  killed: boolean;
-  signal: 'SIGTERM' | 'SIGKILL' | null;
-  timestamp: string;
-}
-
-const enc = encodeURIComponent;
-
 export function spawnAgent(client: SidecarClient, body: SpawnAgentBody): Promise<SpawnAgentResponse> {
   return client.request('POST', '/api/agents/spawn', { body });
 }
 
-export function listAgents(client: SidecarClient, query: { status?: string; type?: string; issue_id?: string; limit?: number } = {}): Promise<AgentListResponse> {
+export function listAgents(client: SidecarClient, query: WireQuery<ListAgentsQuery> = {}): Promise<AgentListResponse> {
   return client.request('GET', '/api/agents', { query });
 }
 
@@ -70,6 +35,6 @@ export function killAgent(client: SidecarClient, id: string, force = false): Pro
   return client.request('DELETE', `/api/agents/${enc(id)}`, { query: force ? { force: 'true' } : {} });
 }
 
-export function agentLogs(client: SidecarClient, id: string, query: { stream?: 'stdout' | 'stderr'; tail?: number; offset?: number } = {}): Promise<AgentLogsResponse> {
+export function agentLogs(client: SidecarClient, id: string, query: WireQuery<AgentLogsQuery> = {}): Promise<AgentLogsResponse> {
   return client.request('GET', `/api/agents/${enc(id)}/logs`, { query });
 }

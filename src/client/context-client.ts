@@ -1,7 +1,9 @@
-import type { ContextResponse, Strategy } from '../context/index.js';
+import type { CacheClearedResponse, ContextResponseBody, STRATEGIES } from '../contract/context.js';
 import { SidecarError, type SidecarClient } from './sidecar-client.js';
 
-export type { ContextResponse } from '../context/index.js';
+/** The 200 body of `GET /api/context/…`: inferred from the contract schema. */
+export type ContextResponse = ContextResponseBody;
+type Strategy = (typeof STRATEGIES)[number];
 
 export interface GetContextOptions {
   max_bytes?: number;
@@ -12,13 +14,8 @@ export interface GetContextOptions {
   signal?: AbortSignal;
 }
 
-/** `DELETE /api/cache/...` answer; `cleared: false` when nothing was cached (HTTP 404). */
-export interface ClearCacheResponse {
-  cleared: boolean;
-  entries_removed: number;
-  bytes_freed: number;
-  timestamp: string;
-}
+/** `DELETE /api/cache/...` answer (contract schema); `cleared: false` when nothing was cached (HTTP 404). */
+export type ClearCacheResponse = Omit<CacheClearedResponse, 'cleared'> & { cleared: boolean };
 
 /**
  * Typed client for the context routes (spec §4).

@@ -1,53 +1,13 @@
 import type { SidecarClient } from './sidecar-client.js';
+import type { WireQuery } from './wire-query.js';
+import type { EventPageBody, ListEventsQuery, PublishEventRequest, PublishEventResponse, WaitEventsQuery, WaitPage } from '../contract/events.js';
 
-/** One event as the sidecar answers it (spec §4). */
-export interface WireEvent {
-  event_id: string;
-  event_type: string;
-  publisher: string;
-  topic: string;
-  data: Record<string, unknown>;
-  timestamp: string;
-  correlation_id: string | null;
-  ttl_seconds: number;
-}
-
-export interface PublishEventBody {
-  data?: Record<string, unknown>;
-  topic?: string;
-  publisher?: string;
-  correlation_id?: string;
-  ttl_seconds?: number;
-}
-
-export interface PublishEventResponse {
-  event_id: string;
-  published: true;
-  subscribers_notified: string[];
-  subscriber_count: number;
-  timestamp: string;
-  topic: string;
-  ttl_seconds: number;
-}
-
-export interface WaitEventsQuery {
-  /** Milliseconds the sidecar may hold the request (it clamps to its maximum). */
-  timeout?: number;
-  filter?: string;
-  topic?: string;
-  /** Event id / cursor, or `now`. */
-  since?: string;
-  limit?: number;
-}
-
-export interface EventPageResponse {
-  events: WireEvent[];
-  more_available: boolean;
-  /** Always a string: pass it as `since` to see every later match exactly once. */
-  next_cursor: string;
-  timeout?: true;
-  timestamp: string;
-}
+/** The wire types of the event endpoints: inferred from the contract schemas. */
+export type { PublishEventResponse, WaitEventsQuery, WireEvent } from '../contract/events.js';
+/** Body of `POST /api/events/:event_type` as a client sends it. */
+export type PublishEventBody = PublishEventRequest;
+/** A wait answer; `next_cursor` is always a string: pass it as `since` to see every later match exactly once. */
+export type EventPageResponse = WaitPage;
 
 /** Slack on top of the wait timeout before the client gives up on the HTTP request itself. */
 const WAIT_SLACK_MS = 10_000;
@@ -68,7 +28,7 @@ export class EventsClient {
   }
 
   /** Long-poll; `signal` aborts it (e.g. on SIGINT). */
-  wait(eventType: string, query: WaitEventsQuery = {}, signal?: AbortSignal): Promise<EventPageResponse> {
+  wait(eventType: string, query: WireQuery<WaitEventsQuery> = {}, signal?: AbortSignal): Promise<EventPageResponse> {
     const deadline = AbortSignal.timeout((query.timeout ?? 30_000) + WAIT_SLACK_MS);
     return this.client.request('GET', `/api/events/wait/${eventType === '*' ? '*' : encodeURIComponent(eventType)}`, {
       query: { ...query },
@@ -76,7 +36,7 @@ export class EventsClient {
     });
   }
 
-  list(query: { type?: string; topic?: string; filter?: string; since?: string; limit?: number } = {}): Promise<Omit<EventPageResponse, 'timeout'>> {
+  list(query: WireQuery<ListEventsQuery> = {}): Promise<EventPageBody> {
     return this.client.request('GET', '/api/events', { query: { ...query } });
   }
 }

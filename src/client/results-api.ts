@@ -1,33 +1,16 @@
 import type { SidecarClient } from './sidecar-client.js';
-import type { ResultEnvelope, ResultPage, ResultPayload, ResultQuery, ResultStatus } from '../results/result-store.js';
-import type { NextAgent } from '../results/workflow-rules.js';
+import type { WireQuery } from './wire-query.js';
+import type { ListResultsQuery as ListResultsWireQuery, ResultEnvelopeBody, ResultPageBody, StoreResultRequest, StoreResultResponse } from '../contract/results.js';
 
-export type { ResultEnvelope, ResultPayload, ResultStatus, NextAgent };
+export type { ResultPayload, ResultStatus } from '../results/result-store.js';
+export type { NextAgent } from '../results/workflow-rules.js';
 
-/** Body of `POST /api/results` (spec §4). */
-export interface StoreResultRequest {
-  agent_id: string;
-  agent_type: string;
-  issue_id: string;
-  project_id?: string;
-  result: ResultPayload;
-  timestamp?: string;
-}
-
-/** 201 answer of `POST /api/results`. */
-export interface StoreResultResponse {
-  id: string;
-  stored: true;
-  storage_path: string;
-  next_agents: NextAgent[];
-  event_published: boolean;
-  event_id: string | null;
-  timestamp: string;
-}
-
-/** Query of `GET /api/results` and one page of its answer: the store's own types (same wire shape). */
-export type ListResultsQuery = ResultQuery;
-export type ResultsPage = ResultPage;
+/** The wire types of the results endpoints: inferred from the contract schemas. */
+export type { StoreResultRequest, StoreResultResponse } from '../contract/results.js';
+/** Query of `GET /api/results` as a client passes it. */
+export type ListResultsQuery = WireQuery<ListResultsWireQuery>;
+export type ResultsPage = ResultPageBody;
+export type ResultEnvelope = ResultEnvelopeBody;
 
 /**
  * Result calls of the typed client, kept beside `SidecarClient` so each resource adds its own file.

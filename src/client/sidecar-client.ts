@@ -1,3 +1,7 @@
+import type { ErrorBody } from '../contract/errors.js';
+import type { HealthResponse, StatusResponse } from '../contract/observability.js';
+import type { RefreshResponse } from '../contract/auth.js';
+
 /**
  * Typed HTTP client for the sidecar, used by the CLI and importable by TypeScript agents.
  *
@@ -5,13 +9,8 @@
  * const client = new SidecarClient({ url: 'http://127.0.0.1:3001', token: process.env.JWT_TOKEN })
  * const health = await client.health()
  */
-export interface ContractErrorBody {
-  error: string;
-  message: string;
-  code: string;
-  details?: Record<string, unknown>;
-  request_id?: string;
-}
+/** The contract error body (spec §1); a non-JSON failure is shaped like it with fewer fields. */
+export type ContractErrorBody = Pick<ErrorBody, 'error' | 'message' | 'code'> & Partial<Omit<ErrorBody, 'error' | 'message' | 'code'>>;
 
 /** The sidecar answered with a contract error (spec §1). */
 export class SidecarError extends Error {
@@ -94,24 +93,10 @@ export class SidecarClient {
     return this.request<StatusResponse>('GET', '/status');
   }
 
-  refreshToken(): Promise<{ token: string; expires_at: string }> {
+  refreshToken(): Promise<RefreshResponse> {
     return this.request('POST', '/api/auth/refresh');
   }
 }
 
-export interface HealthResponse {
-  status: 'healthy' | 'degraded' | 'unhealthy';
-  service: string;
-  version: string;
-  uptime_seconds: number;
-  checks: Record<string, string | number>;
-  timestamp: string;
-}
-
-export interface StatusResponse {
-  agents: { active: number; queued: number; completed: number; failed: number; spawned_total: number; by_type: Record<string, number>; avg_execution_time_ms: number };
-  storage: { context_cache_entries: number; context_cache_bytes: number; results_stored: number; total_size_mb: number; cache_hit_rate: number; storage_path: string };
-  events: { total_published: number; total_delivered: number; active_subscriptions: number; queue_depth: number; avg_delivery_time_ms: number; dead_letter_queue_size: number };
-  performance: { avg_response_time_ms: number; p95_response_time_ms: number; p99_response_time_ms: number; requests_per_second: number; errors_per_minute: number };
-  timestamp: string;
-}
+/** Answers of `/health` and `/status`: inferred from the contract schemas. */
+export type { HealthResponse, StatusResponse } from '../contract/observability.js';

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { SAFE_ID_PATTERN } from '../contract/ids.js';
 import { contextConfigSchema } from '../context/service/context-config.js';
 
 /**
@@ -74,10 +75,22 @@ const auditSchema = z.strictObject({
   fsync_interval_ms: z.number().int().min(10).max(60_000).default(1_000),
 });
 
+/** `<storage>/logs/sidecar.log`: size-based rotation into sidecar.log.1 … sidecar.log.<max_files>. */
+const logFileSchema = z.strictObject({
+  max_file_bytes: z.number().int().min(4096).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  max_files: z.number().int().min(1).max(100).default(5),
+});
+
 /** HTTP server limits against slow, greedy or malformed clients. */
 const httpSchema = z.strictObject({
   /** Open sockets beyond this get 503 SRV_001 (Connection: close). */
   max_connections: z.number().int().min(1).max(1_000_000).default(12_000),
+  /**
+   * Pending-connection queue of the listening socket (`listen` backlog; the kernel caps it at
+   * net.core.somaxconn). Node's 511 overflowed under a burst of 5,000 connects and the dropped
+   * SYNs were retried after 1 s; 8,192 holds such a burst where somaxconn allows (bench/RESULTS.md).
+   */
+  listen_backlog: z.number().int().min(1).max(65_535).default(8_192),
   max_url_bytes: z.number().int().min(256).max(64 * 1024).default(8 * 1024),
   /** Request line + headers (Node's maxHeaderSize); larger → 431 REQ_006. */
   max_header_bytes: z.number().int().min(1024).max(256 * 1024).default(16 * 1024),
@@ -103,11 +116,16 @@ export const configSchema = z.strictObject({
   port: z.number().int().min(0).max(65_535).default(3001),
   storage_path: z.string().min(1).default(path.join(os.homedir(), '.cco', 'orchestration')),
   project_root: z.string().min(1).optional(),
-  project_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/).optional(),
+  project_id: z.string().regex(SAFE_ID_PATTERN).optional(),
   cache_size_mb: z.number().int().min(1).max(1_048_576).default(1024),
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   jwt_secret: z.string().optional(),
   token_ttl_seconds: z.number().int().min(60).max(30 * 86_400).default(3_600),
+  /**
+   * Longest lifetime (exp − iat) of any token: minting a longer one is refused, and a presented
+   * token that claims a longer one is 401 AUTH_001 (issue 15). Must be ≥ token_ttl_seconds.
+   */
+  max_token_ttl_seconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
   watch: z.boolean().default(true),
   body_limit_bytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   allowed_hosts: z.array(z.string()).default([]),
@@ -121,6 +139,7 @@ export const configSchema = z.strictObject({
   /** Keyed by exact agent type, category (spec §3) or "admin"; overrides the defaults. */
   rate_limits: z.record(z.string(), rateLimitSchema).default({}),
   audit: auditSchema.default(auditSchema.parse({})),
+  log_file: logFileSchema.default(logFileSchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
   agents: z.record(z.string(), agentCommandSchema).default({}),
   max_concurrent_agents: z.number().int().min(1).max(10_000).default(119),
@@ -141,6 +160,8 @@ export const configSchema = z.strictObject({
   agent_history_days: z.number().min(0.0001).max(36_500).default(30),
   /** Context engine settings: agent profiles, excludes, budgets, watcher (src/context/service/context-config.ts). */
   context: contextConfigSchema.default(contextConfigSchema.parse({})),
+}).refine((c) => c.token_ttl_seconds <= c.max_token_ttl_seconds, {
+  message: 'must not be larger than max_token_ttl_seconds', path: ['token_ttl_seconds'],
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -2,6 +2,7 @@ import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureSecureDir, fsyncDir, writeFileAtomic } from '../storage/atomic-write.js';
+import { acquirePidLock, type PidLock } from '../storage/pid-lock.js';
 import { appendWhole } from '../storage/group-commit.js';
 import { asRecord, type JournalRecord } from './journal-records.js';
 
@@ -45,6 +46,7 @@ export class EventJournal {
     readonly dir: string,
     handle: FileHandle,
     size: number,
+    private readonly lock: PidLock,
   ) {
     this.handle = handle;
     this.sizeBytes = size;
@@ -71,7 +73,10 @@ export class EventJournal {
   static async open(dirGiven: string, visit: RecordVisitor): Promise<{ journal: EventJournal; report: JournalOpenReport }> {
     const dir = path.resolve(dirGiven);
     await ensureSecureDir(dir);
-    await acquireLock(path.join(dir, LOCK_FILE));
+    const lock = await acquirePidLock(path.join(dir, LOCK_FILE), {
+      reentrantMessage: `Event journal in ${dir} is already open in this process`,
+      heldMessage: (owner) => `Event journal in ${dir} is in use by process ${owner.pid}`,
+    });
     let handle: FileHandle | undefined;
     try {
       const file = path.join(dir, JOURNAL_FILE);
@@ -92,10 +97,10 @@ export class EventJournal {
         await handle.sync();
       }
       if (created) await fsyncDir(dir);
-      return { journal: new EventJournal(dir, handle, report.bytes), report: { ...report, created } };
+      return { journal: new EventJournal(dir, handle, report.bytes, lock), report: { ...report, created } };
     } catch (err) {
       await handle?.close().catch(() => undefined);
-      await releaseLock(path.join(dir, LOCK_FILE));
+      await lock.release();
       throw err;
     }
   }
@@ -143,7 +148,7 @@ export class EventJournal {
       if (!this.broken) await this.handle.datasync();
     } finally {
       await this.handle.close().catch(() => undefined);
-      await releaseLock(path.join(this.dir, LOCK_FILE));
+      await this.lock.release();
     }
   }
 }
@@ -171,7 +176,7 @@ async function readRecords(handle: FileHandle, size: number, visit: RecordVisito
       const line = data.toString('utf8', lineStart, nl + 1);
       lineStart = nl + 1;
       goodEnd = dataStart + lineStart;
-      let record: JournalRecord | null = null;
+      let record: JournalRecord | null;
       try {
         record = asRecord(JSON.parse(line));
       } catch {
@@ -187,53 +192,4 @@ async function readRecords(handle: FileHandle, size: number, visit: RecordVisito
     carry = data.subarray(lineStart);
   }
   return { bytes: goodEnd, corruptLines, tornBytes: size - goodEnd, cleanClose: lastType === 'c' };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Lock files held by journals open in this process. The pid in a lock file cannot tell "another
- * journal in this very process" from "a crashed earlier process that had the same pid" (common in
- * containers, where a restarted sidecar often gets the same pid), so this process remembers its
- * own locks and treats a lock with its pid that it does not hold as stale.
- */
-const heldLocks = new Set<string>();
-
-async function acquireLock(file: string): Promise<void> {
-  if (heldLocks.has(file)) throw new Error(`Event journal in ${path.dirname(file)} is already open in this process`);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await fsp.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      try {
-        await fh.writeFile(`${process.pid}\n`);
-      } finally {
-        await fh.close();
-      }
-      heldLocks.add(file);
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const pid = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-      throw new Error(`Event journal in ${path.dirname(file)} is in use by process ${pid}`);
-    }
-    // A stale lock left by a crashed sidecar.
-    await fsp.unlink(file).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
-  }
-  throw new Error(`Cannot lock the event journal in ${path.dirname(file)}`);
-}
-
-async function releaseLock(file: string): Promise<void> {
-  if (!heldLocks.delete(file)) return;
-  await fsp.unlink(file).catch(() => undefined);
 }

@@ -29,3 +29,12 @@ export function issueOfResultEvent(event: BusEvent): string | undefined {
   const issue = event.data.issue_id;
   return typeof issue === 'string' ? issue : undefined;
 }
+
+/** What a result event says about the stored result, or undefined for any other event. */
+export function storedResultOfEvent(event: BusEvent): { issue_id: string; agent_type: string; agent_id: string; id: string; status: string } | undefined {
+  const issue = issueOfResultEvent(event);
+  if (issue === undefined) return undefined;
+  const { agent_type: agentType, agent_id: agentId, result_id: resultId, status } = event.data;
+  if (typeof agentType !== 'string' || typeof agentId !== 'string' || typeof resultId !== 'string' || typeof status !== 'string') return undefined;
+  return { issue_id: issue, agent_type: agentType, agent_id: agentId, id: resultId, status };
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RouteCatalog } from './route-spec.js';
+import { errorBodySchema } from '../contract/errors.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -9,18 +10,7 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return json;
 }
 
-const errorSchema: JsonSchema = {
-  type: 'object',
-  required: ['error', 'message', 'code', 'details', 'timestamp', 'request_id'],
-  properties: {
-    error: { type: 'string', description: 'snake_case error word' },
-    message: { type: 'string' },
-    code: { type: 'string', description: 'Stable contract code, e.g. AUTH_001, REQ_001, EVT_003' },
-    details: { type: 'object' },
-    timestamp: { type: 'string', format: 'date-time' },
-    request_id: { type: 'string' },
-  },
-};
+const errorSchema: JsonSchema = toSchema(errorBodySchema, 'output');
 
 /** `:name` → `{name}` for OpenAPI paths. */
 function openApiPath(koaPath: string): string {
@@ -47,7 +37,7 @@ export function buildOpenApi(catalog: RouteCatalog, version: string): JsonSchema
     for (const [status, r] of Object.entries(spec.responses)) {
       const isError = Number(status) >= 400;
       const schema = r.schema ? toSchema(r.schema, 'output') : isError ? { $ref: '#/components/schemas/Error' } : undefined;
-      responses[status] = { description: r.description, ...(schema ? { content: { 'application/json': { schema } } } : {}) };
+      responses[status] = { description: r.description, ...(schema ? { content: { [r.contentType ?? 'application/json']: { schema } } } : {}) };
     }
     const defaults: Record<string, string> = spec.auth === 'public' ? {} : { 401: 'Missing, invalid or expired token', 403: 'Permission or scope missing', 429: 'Rate limited' };
     if (spec.params || spec.query || spec.body) defaults[400] = 'Validation failed (details.issues lists field paths)';

@@ -16,13 +16,26 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   tag: string;
   /** `public` routes skip authentication (only /health and documents). Default: token. */
   auth?: 'public' | 'token';
-  /** Checked before the handler runs (after authentication). */
+  /**
+   * Checked before the input is parsed (after authentication), so a caller without it gets 403
+   * before any 400; the service the handler calls applies the same rule for every other door.
+   */
   permission?: Permission;
   params?: P;
   query?: Q;
   body?: B;
-  /** Documented answers: status → description (and schema where useful). */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /**
+   * Answers: status → description, and for every success its body schema from `src/contract/`
+   * (`contentType` when it is not JSON). Error answers share the contract's error body.
+   */
+  responses: Record<number, RouteResponse>;
+}
+
+export interface RouteResponse {
+  description: string;
+  schema?: z.ZodType;
+  /** Default `application/json`. */
+  contentType?: string;
 }
 
 export interface RouteInput<P, Q, B> {

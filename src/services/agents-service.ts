@@ -1,4 +1,3 @@
-import { SpawnFailedError } from '../errors/index.js';
 import type { AgentSupervisor, KillResult } from '../agents/agent-supervisor.js';
 import type {
   AgentListResponse, AgentLogsQuery, AgentLogsResponse, AgentStatusResponse, KillAgentQuery, ListAgentsQuery,
@@ -8,7 +7,7 @@ import type { Caller } from './caller.js';
 import { requireIssueScope, requirePermission, requireProjectScope } from './access.js';
 
 export interface AgentsServiceDeps {
-  agents: AgentSupervisor | undefined;
+  agents: AgentSupervisor;
   /** The project this sidecar serves: agents belong to it. */
   projectId: string;
 }
@@ -81,7 +80,6 @@ export class AgentsService {
   }
 
   private supervisor(): AgentSupervisor {
-    if (!this.deps.agents) throw new SpawnFailedError('Agent spawning is not available on this sidecar');
     return this.deps.agents;
   }
 }

@@ -1,19 +1,20 @@
-import { ContextGenerationError, ForbiddenError, NotFoundError } from '../errors/index.js';
+import { ForbiddenError, NotFoundError } from '../errors/index.js';
 import { hasPermission } from '../auth/permissions.js';
-import type { ContextResponse, ContextService } from '../context/index.js';
-import type { CacheClearedResponse, ContextParams, ContextQuery } from '../contract/context.js';
+import type { ContextService } from '../context/index.js';
+import type { CacheClearedResponse, ContextParams, ContextQuery, ContextResponseBody } from '../contract/context.js';
 import type { Caller } from './caller.js';
 import { isAdmin, requireAgentTypeScope, requireIssueScope, requirePermission, requireProjectScope } from './access.js';
 
 export interface ContextAccessServiceDeps {
-  context: ContextService | undefined;
+  context: ContextService;
   /** The project this sidecar serves: its context is the only one it answers. */
   projectId: string;
 }
 
 /** A context answer and how fresh it is guaranteed to be. */
 export interface ContextAnswer {
-  body: ContextResponse;
+  /** Typed by the contract: the engine's answer must fit the declared schema to compile. */
+  body: ContextResponseBody;
   /** `watch` (watcher events keep it fresh) or `ttl=<ms>ms` (bounded by the fallback TTL). */
   freshness: string;
 }
@@ -64,7 +65,6 @@ export class ContextAccessService {
   }
 
   private engine(): ContextService {
-    if (!this.deps.context) throw new ContextGenerationError('The context engine is not running');
     return this.deps.context;
   }
 }

@@ -1,4 +1,4 @@
-import { EventBusUnavailableError, ForbiddenError, InvalidEventError, NotFoundError, ValidationError } from '../errors/index.js';
+import { ForbiddenError, InvalidEventError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { EventBus, PublishResult } from '../events/event-bus.js';
 import { inIssueScope } from '../events/event-selection.js';
 import type {
@@ -7,9 +7,10 @@ import type {
 } from '../contract/events.js';
 import type { Caller } from './caller.js';
 import { isAdmin, requirePermission } from './access.js';
+import { isReservedEventType } from '../events/reserved-event-types.js';
 
 export interface EventsServiceDeps {
-  bus: EventBus | undefined;
+  bus: EventBus;
 }
 
 /** Options of a wait that do not come from the wire. */
@@ -33,6 +34,9 @@ export class EventsService {
 
   async publish(caller: Caller, eventType: string, body: PublishEventBody): Promise<PublishEventResponse> {
     requirePermission(caller, 'publish_events');
+    if (isReservedEventType(eventType) && !isAdmin(caller)) {
+      throw new ForbiddenError(`Event type '${eventType}' is reserved: only the sidecar publishes it`, { event_type: eventType });
+    }
     if (body.event_type !== undefined && body.event_type !== eventType) {
       throw new InvalidEventError('event_type in the body must equal the one in the path',
         { path_event_type: eventType, body_event_type: body.event_type });
@@ -103,6 +107,8 @@ export class EventsService {
       const own = await bus.getDeadLetter(eventId);
       if (!own) throw new NotFoundError('No dead letter with that event id', { event_id: eventId });
       if (own.publisher !== caller.sub) throw new ForbiddenError('Token redrives only events it published', { token_sub: caller.sub });
+      // A sidecar-published type would be re-announced (e.g. a second agent_completed): admin only.
+      if (isReservedEventType(own.event_type)) throw new ForbiddenError(`Event type '${own.event_type}' is reserved: only an admin redrives it`, { event_type: own.event_type });
     }
     const result = await bus.redriveDeadLetter(eventId);
     return { ...publishedBody(result), redriven_from: eventId };
@@ -115,7 +121,6 @@ export class EventsService {
   }
 
   private bus(): EventBus {
-    if (!this.deps.bus) throw new EventBusUnavailableError('Event bus is not available');
     return this.deps.bus;
   }
 }

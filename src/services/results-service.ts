@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError, StorageReadError } from '../errors/index.js';
+import { ForbiddenError, NotFoundError } from '../errors/index.js';
 import type { WorkflowRule } from '../config/schema.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ResultEnvelope, ResultPage, ResultStore } from '../results/result-store.js';
@@ -12,8 +12,8 @@ import { isAdmin, requireIssueScope, requirePermission, requireProjectScope } fr
 export { RESULT_EVENT_TOPIC } from '../results/result-events.js';
 
 export interface ResultsServiceDeps {
-  results: ResultStore | undefined;
-  bus: EventBus | undefined;
+  results: ResultStore;
+  bus: EventBus;
   /** `next_agents` rules; the defaults of spec §4 when absent. */
   workflowRules?: readonly WorkflowRule[] | undefined;
   logger: ComponentLogger;
@@ -92,13 +92,11 @@ export class ResultsService {
   }
 
   private repository(): ResultStore {
-    if (!this.deps.results) throw new StorageReadError('Result storage is not available');
     return this.deps.results;
   }
 
   /** The result is durable before this runs: a bus failure is reported (null), never an error. */
   private async announce(envelope: ResultEnvelope): Promise<string | null> {
-    if (!this.deps.bus) return null;
     try {
       const published = await this.deps.bus.publish(resultEvent(envelope));
       return published.event.event_id;

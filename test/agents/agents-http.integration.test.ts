@@ -56,8 +56,8 @@ describe('agents over HTTP (real sidecar, real processes)', function () {
     expect(res.status).to.equal(201);
     expect(Object.keys(res.body)).to.have.members(SPAWN_FIELDS);
     expect(res.body).to.include({ spawned: true, status: 'running', webhook_url: `/api/agents/${res.body.agent_id}/status` });
-    // Injected exactly when a context engine is wired into the sidecar.
-    expect(res.body.context_injected).to.equal(s.handle.deps.buildAgentContext !== undefined);
+    // The sidecar always wires its context engine into the supervisor.
+    expect(res.body.context_injected).to.equal(true);
     const child = await s.handle.deps.tokens.verify(res.body.jwt_token);
     expect(child).to.include({ sub: res.body.agent_id, agent_type: 'sleepy-engineer', project_id: s.config.project_id, issue_id: 'ISSUE-1' });
     expect([...child.permissions]).to.have.members(['read_context', 'read_results']);

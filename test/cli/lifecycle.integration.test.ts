@@ -4,7 +4,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 import { runCli } from '../helpers/run-cli.js';
-import { isProcessAlive } from '../../src/server/state-file.js';
+import { isProcessAlive } from '../../src/sidecar/state-file.js';
+import { readProcStat } from '../../src/agents/proc-stat.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -46,7 +47,9 @@ describe('CLI: start --detach, status, token, stop', () => {
     expect(res.json.url).to.equal(`http://127.0.0.1:${env.CCO_SIDECAR_PORT}`);
     expect(isProcessAlive(res.json.pid)).to.equal(true);
     const pidFile = await readFile(path.join(env.CCO_SIDECAR_STORAGE!, 'sidecar.pid'), 'utf8');
-    expect(Number(pidFile)).to.equal(res.json.pid);
+    // First line: the pid (scripts keep working); second: its start time and boot id.
+    expect(pidFile.split('\n')[0]).to.equal(String(res.json.pid));
+    expect(pidFile.split('\n')[1]).to.match(/^\d+ \S+$/);
     expect((await stat(path.join(env.CCO_SIDECAR_STORAGE!, 'sidecar.pid'))).mode & 0o777).to.equal(0o600);
   });
 
@@ -93,7 +96,8 @@ describe('CLI: start --detach, status, token, stop', () => {
     const res = await runCli(['orchestration', 'stop', '--json'], env);
     expect(res.code, res.stderr).to.equal(0);
     expect(res.json).to.include({ stopped: true, pid: state.pid, forced: false });
-    expect(isProcessAlive(state.pid)).to.equal(false);
+    // Exited: gone, or a zombie its new parent has not reaped yet.
+    expect(readProcStat(state.pid)?.state ?? 'gone').to.be.oneOf(['gone', 'Z']);
     await writeFile(path.join(env.CCO_SIDECAR_STORAGE!, 'sidecar.pid'), '999999\n');
     const again = await runCli(['orchestration', 'stop', '--json'], env);
     expect(again.code).to.equal(0);

@@ -6,7 +6,7 @@ import { configFor } from '../../src/config/load-config.js';
 import { createContextService, type ContextService } from '../../src/context/service/context-service.js';
 import type { PreviousAgentOutput } from '../../src/context/service/context-types.js';
 import type { PublishInput } from '../../src/context/service/context-service.js';
-import { ContextBudgetError, ValidationError } from '../../src/errors/index.js';
+import { ContextBudgetError } from '../../src/errors/index.js';
 import { cleanup, eventually, git, gitCommitAll, gitInit, tempDir, writeTree } from './helpers.js';
 
 const FAKE_GH = 'ghp_' + 'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2';
@@ -126,7 +126,7 @@ describe('context service (integration)', function () {
   it('answers with the exact contract shape, then from the cache', async () => {
     const first = await svc.getContext({ issue_id: 'ISSUE-1', agent_type: 'typescript-specialist' });
     expect(first).to.have.all.keys('issue_id', 'agent_type', 'context', 'truncated', 'truncation_strategy', 'total_size_bytes', 'file_count', 'token_estimate', 'generation_ms', 'timestamp', 'cache_hit');
-    expect(first.context).to.have.all.keys('project_structure', 'relevant_files', 'git_context', 'previous_agent_outputs', 'metadata');
+    expect(first.context).to.have.all.keys('project_structure', 'relevant_files', 'git_context', 'previous_agent_outputs', 'metadata', 'issue', 'code_map', 'search_index');
     expect(first.context.project_structure).to.have.all.keys('root', 'files', 'directories', 'total_files', 'total_size_bytes', 'files_truncated', 'by_language');
     expect(first.cache_hit).to.equal(false);
     expect(first.issue_id).to.equal('ISSUE-1');
@@ -174,10 +174,18 @@ describe('context service (integration)', function () {
     expect(cfg!.content).to.include('[REDACTED:private-key]');
   });
 
-  it('caps huge files: listed, never read', async () => {
-    const res = await svc.getContext({ issue_id: 'ISSUE-1', agent_type: 'typescript-specialist', q: 'huge' });
+  it('cuts a file over max_file_bytes to head and tail with a marker, never drops it', async () => {
+    const res = await svc.getContext({ issue_id: 'ISSUE-1', agent_type: 'typescript-specialist', q: 'huge', max_bytes: 2_000_000 });
     expect(res.context.project_structure.files).to.include('src/huge.ts');
-    expect(paths(res)).to.not.include('src/huge.ts');
+    const huge = res.context.relevant_files.find((f) => f.path === 'src/huge.ts')!;
+    expect(huge, 'huge.ts is a relevant file').to.not.equal(undefined);
+    expect(huge.truncated).to.equal(true);
+    expect(huge.size).to.equal(Buffer.byteLength(SOURCE_FILES['src/huge.ts']!));
+    expect(huge.content.startsWith('// huge\nexport const filler')).to.equal(true);
+    expect(huge.content).to.match(/… \[cco: truncated \d+ bytes of \d+: over max_file_bytes\] …\n/);
+    expect(huge.content.endsWith('export const filler = "0123456789";\n')).to.equal(true);
+    expect(huge.reason).to.include('cut to head and tail');
+    expect(res.truncated).to.equal(true);
   });
 
   it('reports git facts: branch, head, commits with files, uncommitted changes with +N -M, remote without credentials', async () => {
@@ -241,7 +249,7 @@ describe('context service (integration)', function () {
     expect(two.file_count).to.equal(2);
   });
 
-  it('rejects budgets over the cap and unsafe ids (decoded traversal) before touching anything', async () => {
+  it('rejects budgets over the cap before touching anything (ids are checked at the edge: test/contract)', async () => {
     try {
       await svc.getContext({ issue_id: 'ISSUE-1', agent_type: 'x', max_bytes: 10 * 1024 * 1024 + 1 });
       expect.fail('should throw');
@@ -249,14 +257,6 @@ describe('context service (integration)', function () {
       expect(err).to.be.instanceOf(ContextBudgetError);
       expect((err as ContextBudgetError).status).to.equal(413);
       expect((err as ContextBudgetError).code).to.equal('CTX_002');
-    }
-    for (const bad of ['../../etc', '..', 'a/b', 'a\0b', '', '.hidden', 'x'.repeat(200)]) {
-      try {
-        await svc.getContext({ issue_id: bad, agent_type: 'typescript-specialist' });
-        expect.fail(`should reject ${JSON.stringify(bad)}`);
-      } catch (err) {
-        expect(err, JSON.stringify(bad)).to.be.instanceOf(ValidationError);
-      }
     }
   });
 

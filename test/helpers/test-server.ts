@@ -5,14 +5,16 @@ import { configFor } from '../../src/config/load-config.js';
 import type { Config, ConfigInput } from '../../src/config/schema.js';
 import { PERMISSIONS, defaultPermissionsFor, type Permission } from '../../src/auth/permissions.js';
 import type { MintInput } from '../../src/auth/token-service.js';
-import { startSidecar, type SidecarHandle } from '../../src/server/sidecar.js';
+import { startSidecar, type SidecarHandle } from '../../src/sidecar/start-sidecar.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import type { RouteModule } from '../../src/server/routes/routers.js';
 import { AGENT_CATEGORIES } from '../../src/util/agent-category.js';
+import { buildRouters } from '../../src/server/create-app.js';
+import { expectDeclaredShape } from './response-contract.js';
 
 /**
  * Functional tests make bursts of requests with agent tokens; rate limits have their own tests
- * (test/server/rate-limit.test.ts). So a test server is unlimited unless the test passes
+ * (test/server/rate-limit.integration.test.ts). So a test server is unlimited unless the test passes
  * `config.rate_limits` (pass `{}` for the spec defaults).
  */
 const UNLIMITED = Object.fromEntries([...AGENT_CATEGORIES, 'admin'].map((c) => [c, { points_per_minute: null }]));
@@ -105,6 +107,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logger = createLogger({ level: 'silent' });
   const extraRoutes = options.extraRoutes ?? [];
   let handle = await startSidecar({ config, logger, extraRoutes });
+  // The same routes as the running app, to find each answer's declared response schema.
+  let routers = buildRouters(handle.deps, extraRoutes);
 
   const server: TestServer = {
     url: handle.url,
@@ -125,14 +129,18 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       });
       return minted.token;
     },
-    request(method, rawPath, requestOptions = {}) {
-      return rawRequest(server.url, method, rawPath, requestOptions);
+    async request(method, rawPath, requestOptions = {}) {
+      const res = await rawRequest(server.url, method, rawPath, requestOptions);
+      // Every answer a test sees is checked against the schema its route declares (src/contract).
+      expectDeclaredShape(routers, method, rawPath, res);
+      return res;
     },
     async restart() {
       await handle.close();
       handle = await startSidecar({ config: configFor({ ...config, port: 0 }), logger, extraRoutes });
       server.handle = handle;
       server.url = handle.url;
+      routers = buildRouters(handle.deps, extraRoutes);
       server.adminToken = await server.tokenFor({ agent_type: 'operator', sub: 'operator', permissions: ['admin'] as Permission[] });
     },
     async stop() {

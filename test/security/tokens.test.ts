@@ -4,7 +4,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { configFor } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/logging/create-logger.js';
-import { startSidecar } from '../../src/server/sidecar.js';
+import { startSidecar } from '../../src/sidecar/start-sidecar.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 import { expectContractError } from '../helpers/contract.js';

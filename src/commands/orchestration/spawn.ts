@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { spawnAgent, type SpawnAgentResponse } from '../../client/agents-api.js';
-import { isSafeId } from '../../util/ids.js';
+import { SAFE_ID_MESSAGE, isSafeId } from '../../contract/ids.js';
 
 export default class Spawn extends BaseCommand<typeof Spawn> {
   static override summary = 'Spawn an agent of a configured type for an issue';
@@ -24,7 +24,7 @@ export default class Spawn extends BaseCommand<typeof Spawn> {
   async run(): Promise<SpawnAgentResponse> {
     const f = this.flags;
     for (const [name, value] of [['type', f.type], ['issue', f.issue]] as const) {
-      if (!isSafeId(value)) this.error(`--${name} must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`, { exit: 2 });
+      if (!isSafeId(value)) this.error(`--${name} ${SAFE_ID_MESSAGE}`, { exit: 2 });
     }
     const environment: Record<string, string> = {};
     for (const pair of f.env ?? []) {

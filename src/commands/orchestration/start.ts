@@ -7,8 +7,8 @@ import { BaseCommand, EXIT } from '../../cli/base-command.js';
 import { loadConfig, ConfigError } from '../../config/load-config.js';
 import type { ConfigInput } from '../../config/schema.js';
 import { ensureSecureDir } from '../../storage/atomic-write.js';
-import { startSidecar, StartupError } from '../../server/sidecar.js';
-import { AlreadyRunningError, readState, isProcessAlive, type SidecarState } from '../../server/state-file.js';
+import { startSidecar, StartupError } from '../../sidecar/start-sidecar.js';
+import { AlreadyRunningError, readState, isProcessAlive, type SidecarState } from '../../sidecar/state-file.js';
 import { WeakKeyError } from '../../auth/signing-key.js';
 import { SidecarClient } from '../../client/sidecar-client.js';
 

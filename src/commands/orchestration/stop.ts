@@ -1,8 +1,7 @@
-import { promises as fsp } from 'node:fs';
-import path from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand, EXIT } from '../../cli/base-command.js';
-import { isProcessAlive, PID_FILE, readPid, STATE_FILE } from '../../server/state-file.js';
+import { readSidecarOwner, removeStaleState } from '../../sidecar/state-file.js';
+import { isOwnerAlive, signalOwner } from '../../storage/pid-lock.js';
 
 export interface StopResult {
   stopped: boolean;
@@ -22,35 +21,32 @@ export default class Stop extends BaseCommand<typeof Stop> {
 
   async run(): Promise<StopResult> {
     const storage = this.settings().storagePath;
-    const pid = await readPid(storage);
-    if (pid === undefined || !isProcessAlive(pid)) {
-      // A stale pid file (crash, kill -9) is not an error: clean it up.
-      await fsp.unlink(path.join(storage, PID_FILE)).catch(() => undefined);
-      await fsp.unlink(path.join(storage, STATE_FILE)).catch(() => undefined);
-      const message = pid === undefined ? 'No sidecar is running' : `No sidecar is running (removed stale pid file for ${pid})`;
+    const owner = await readSidecarOwner(storage);
+    // Only the recorded sidecar is ever signalled: a pid now held by another process (start time
+    // differs) means the sidecar is gone and its files are stale.
+    const first = owner ? signalOwner(owner, this.flags.force ? 'SIGKILL' : 'SIGTERM') : 'gone';
+    if (first === 'not_permitted') this.error(`Not allowed to signal sidecar ${owner!.pid} (it runs as another user)`, { exit: EXIT.failure });
+    if (!owner || first !== 'sent') {
+      await removeStaleState(storage);
+      const message = !owner ? 'No sidecar is running'
+        : first === 'not_recorded_process' ? `No sidecar is running (pid ${owner.pid} now belongs to another process; removed the stale pid file)`
+          : `No sidecar is running (removed stale pid file for ${owner.pid})`;
       this.say(message);
-      return { stopped: false, pid: pid ?? null, forced: false, message };
+      return { stopped: false, pid: owner?.pid ?? null, forced: false, message };
     }
-    const signalIt = (signal: NodeJS.Signals): void => {
-      try { process.kill(pid, signal); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; }
-    };
-    signalIt(this.flags.force ? 'SIGKILL' : 'SIGTERM');
     let forced = this.flags.force ?? false;
     const deadline = Date.now() + this.flags.timeout * 1000;
-    while (isProcessAlive(pid)) {
+    while (isOwnerAlive(owner)) {
       if (Date.now() > deadline && !forced) {
-        signalIt('SIGKILL');
+        signalOwner(owner, 'SIGKILL');
         forced = true;
       }
-      if (Date.now() > deadline + 5_000) this.error(`Sidecar ${pid} did not exit`, { exit: EXIT.failure });
+      if (Date.now() > deadline + 5_000) this.error(`Sidecar ${owner.pid} did not exit`, { exit: EXIT.failure });
       await new Promise((r) => setTimeout(r, 50));
     }
-    if (forced) {
-      await fsp.unlink(path.join(storage, PID_FILE)).catch(() => undefined);
-      await fsp.unlink(path.join(storage, STATE_FILE)).catch(() => undefined);
-    }
-    const message = `Stopped sidecar ${pid}${forced ? ' (killed)' : ''}`;
+    if (forced) await removeStaleState(storage);
+    const message = `Stopped sidecar ${owner.pid}${forced ? ' (killed)' : ''}`;
     this.say(message);
-    return { stopped: true, pid, forced, message };
+    return { stopped: true, pid: owner.pid, forced, message };
   }
 }

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { storeResult, type StoreResultRequest, type StoreResultResponse } from '../../client/results-api.js';
-import { isSafeId } from '../../util/ids.js';
+import { SAFE_ID_MESSAGE, isSafeId } from '../../contract/ids.js';
 
 const USAGE = 2;
 
@@ -45,7 +45,7 @@ export default class StoreResult extends BaseCommand<typeof StoreResult> {
   async run(): Promise<StoreResultResponse> {
     const { issue_id: issueId, agent_type: agentType } = this.args;
     for (const [name, value] of [['issue_id', issueId], ['agent_type', agentType], ['--project-id', this.flags['project-id']]] as const) {
-      if (value !== undefined && !isSafeId(value)) this.error(`${name} must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`, { exit: USAGE });
+      if (value !== undefined && !isSafeId(value)) this.error(`${name} ${SAFE_ID_MESSAGE}`, { exit: USAGE });
     }
     const parsed = await this.readJson(this.flags.file);
     const wrapped = 'result' in parsed && !('status' in parsed);

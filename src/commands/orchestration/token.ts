@@ -2,7 +2,8 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { defaultPermissionsFor, isPermission, PERMISSIONS, type Permission } from '../../auth/permissions.js';
 import { signLocalToken } from '../../cli/operator-token.js';
-import { isSafeId } from '../../util/ids.js';
+import { TokenLifetimeError } from '../../auth/token-service.js';
+import { SAFE_ID_MESSAGE, isSafeId } from '../../contract/ids.js';
 
 export default class Token extends BaseCommand<typeof Token> {
   static override summary = 'Print a JWT signed with the local key (for an agent or a script)';
@@ -18,14 +19,14 @@ export default class Token extends BaseCommand<typeof Token> {
     'project-id': Flags.string({ description: 'Project id (default: the running sidecar\'s)' }),
     permissions: Flags.string({ description: `Comma-separated permissions (default: the agent type's default grants); one of ${PERMISSIONS.join(', ')}` }),
     admin: Flags.boolean({ description: 'Grant admin (implies every permission)' }),
-    ttl: Flags.integer({ description: 'Lifetime in seconds', default: 3600, min: 60, max: 30 * 86_400 }),
+    ttl: Flags.integer({ description: "Lifetime in seconds (at most the sidecar's max_token_ttl_seconds, default 86400)", default: 3600, min: 60 }),
     sub: Flags.string({ description: 'Subject (agent id) (default: <agent-type>-cli)' }),
   };
 
   async run(): Promise<{ token: string; expires_at: string; jti: string }> {
     const f = this.flags;
     for (const [name, value] of [['agent-type', f['agent-type']], ['issue', f.issue], ['project-id', f['project-id']]] as const) {
-      if (value !== undefined && !isSafeId(value)) this.error(`--${name} must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`, { exit: 2 });
+      if (value !== undefined && !isSafeId(value)) this.error(`--${name} ${SAFE_ID_MESSAGE}`, { exit: 2 });
     }
     let permissions: Permission[] = f.permissions
       ? f.permissions.split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
@@ -41,6 +42,9 @@ export default class Token extends BaseCommand<typeof Token> {
       ttl_seconds: f.ttl,
       ...(f.issue ? { issue_id: f.issue } : {}),
       ...(f['project-id'] ? { project_id: f['project-id'] } : {}),
+    }).catch((err: unknown) => {
+      if (err instanceof TokenLifetimeError) this.error(`--ttl ${err.requested} is over the sidecar's maximum token lifetime of ${err.max} s (max_token_ttl_seconds); ask for a shorter --ttl or raise max_token_ttl_seconds in the sidecar's config`, { exit: 2 });
+      throw err;
     });
     if (!this.jsonEnabled()) process.stdout.write(`${minted.token}\n`);
     return { token: minted.token, expires_at: minted.expires_at, jti: minted.jti };

@@ -68,6 +68,7 @@ const BASE_WEIGHTS: Weights = {
   source: 2, test: 1, docs: 1.5, config: 1, manifest: 2, ci: 0.5, infra: 0.5, script: 0.8, lock: 0, generated: 0,
   other: 0.3, security_sensitive: 0, entry_point: 1, language_match: 2, language_mismatch: 1, depth_penalty: 0.15,
   include_match: 3, issue_files: 10, uncommitted: 3, recent_commits: 1.5, query: 8, recency: 1,
+  issue_match: 12, issue_definition: 10, issue_reference: 2,
 };
 
 const PROFILE_DEFAULTS: Record<ProfileName, { weights: Partial<Weights>; include: string[]; requirements?: Partial<Requirements> }> = {

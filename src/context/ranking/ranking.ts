@@ -22,10 +22,13 @@ export interface RankSignals {
   queryTerms: string[];
   /** Reference time for recency (ms since epoch). */
   now: number;
+  /** Matches of the issue in the code search index: `[path, points, reason]` (points already weighted). */
+  issueHits?: Array<[string, number, string]>;
 }
 
 /** Signals in lookup form. */
 export interface PreparedSignals {
+  issueHits: Map<string, [number, string]>;
   issueFiles: Set<string>;
   uncommitted: Map<string, string>;
   recentCommitFiles: Set<string>;
@@ -35,6 +38,7 @@ export interface PreparedSignals {
 
 export function prepareSignals(s: RankSignals): PreparedSignals {
   return {
+    issueHits: new Map((s.issueHits ?? []).map(([p, points, reason]) => [p, [points, reason]])),
     issueFiles: new Set(s.issueFiles),
     uncommitted: new Map(s.uncommitted),
     recentCommitFiles: new Set(s.recentCommitFiles),
@@ -128,7 +132,7 @@ export class ProfileScorer {
   dynamicScore(rel: string, lowerRel: string, mtimeMs: number, sig: PreparedSignals): number {
     let hits = 0;
     for (const t of sig.queryTerms) if (lowerRel.includes(t)) hits++;
-    return this.dynamicFrom(sig.issueFiles.has(rel), sig.uncommitted.has(rel), sig.recentCommitFiles.has(rel), hits, sig.now - mtimeMs);
+    return this.dynamicFrom(sig.issueFiles.has(rel), sig.uncommitted.has(rel), sig.recentCommitFiles.has(rel), hits, sig.now - mtimeMs) + (sig.issueHits.get(rel)?.[0] ?? 0);
   }
 
   /** The same sum from precomputed flags (the worker's hot loop uses this per path). */
@@ -156,6 +160,9 @@ export class ProfileScorer {
     const w = this.profile.weights;
     const parts: Array<[number, string]> = [];
     const lang = LANGUAGE_NAMES[langId] ?? 'other';
+    const hit = sig.issueHits.get(rel);
+    // The issue's signals first and whole: they are why an agent on this task gets this file.
+    if (hit) parts.push([hit[0] + 1000, hit[1]]);
     if (sig.issueFiles.has(rel)) parts.push([w.issue_files, 'named in an earlier result for this issue']);
     const st = sig.uncommitted.get(rel);
     if (st) parts.push([w.uncommitted, `uncommitted change (${st})`]);

@@ -42,6 +42,12 @@ const weightsSchema = z.strictObject({
   recent_commits: z.number(),
   query: z.number(),
   recency: z.number(),
+  /** Times the file's text relevance to the issue (0..1, BM25 on contents and path terms). */
+  issue_match: z.number(),
+  /** Added when the file defines an identifier the issue names. */
+  issue_definition: z.number(),
+  /** Added when the file uses an identifier the issue names (without defining it). */
+  issue_reference: z.number(),
 }).partial();
 
 const requirementsSchema = z.strictObject({

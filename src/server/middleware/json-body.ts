@@ -1,5 +1,5 @@
 import type { Next } from 'koa';
-import bodyParser from 'koa-bodyparser';
+import { bodyParser } from '@koa/bodyparser';
 import { UnsupportedMediaTypeError, ValidationError } from '../../errors/index.js';
 import type { AppContext } from '../app-types.js';
 
@@ -20,27 +20,31 @@ export function jsonDepthExceeds(value: unknown, maxDepth: number): boolean {
 }
 
 /**
- * JSON bodies only (415 otherwise: koa-bodyparser would silently turn text/plain into `{}`),
+ * JSON bodies only (415 otherwise: a body parser would silently turn text/plain into `{}`),
  * bounded size (413) and bounded nesting (400). Requests without a body pass through.
  */
 export function jsonBody(limitBytes: number) {
   const parse = bodyParser({
     enableTypes: ['json'],
+    // Every `application/*+json` the content-type check below lets through is parsed as JSON.
+    extendTypes: { json: ['application/json', '+json'] },
     jsonLimit: `${limitBytes}b`,
-    strict: true,
-    onerror: (err) => { throw err; },
+    jsonStrict: true,
+    // Methods are decided here (any body but on GET/HEAD), not by the parser's default list.
+    parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
   });
   return async function jsonBodyMiddleware(ctx: AppContext, next: Next): Promise<void> {
     const hasBody = ctx.request.length !== undefined ? ctx.request.length > 0 : ctx.get('Transfer-Encoding') !== '';
     if (!hasBody || ctx.method === 'GET' || ctx.method === 'HEAD') {
       ctx.request.body = undefined;
-      return next();
+      await next();
+      return;
     }
     if (!ctx.request.is('application/json', '+json')) throw new UnsupportedMediaTypeError();
-    await parse(ctx, async () => undefined);
+    await parse(ctx, () => Promise.resolve());
     if (jsonDepthExceeds(ctx.request.body, MAX_DEPTH)) {
       throw new ValidationError(`Request body nests deeper than ${MAX_DEPTH} levels`);
     }
-    return next();
+    await next();
   };
 }

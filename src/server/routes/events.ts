@@ -18,7 +18,7 @@ function abortOnClose(ctx: AppRouterContext): AbortSignal {
 }
 
 /** The event endpoints of spec §4: doors onto the events service (which applies spec §2's scoping). */
-export const eventRoutes: RouteModule = (routers) => {
+export const eventRoutes: RouteModule = (routers, deps) => {
   const { events } = routers.services;
 
   defineRoute(routers, {
@@ -31,7 +31,7 @@ export const eventRoutes: RouteModule = (routers) => {
       410: { description: 'EVT_003: cursor expired or from another epoch (details.oldest_cursor)' },
       429: { description: 'RATE_001: too many concurrent waits for this token or in total' },
     },
-  }, (ctx, { params, query }) => events.wait(authOf(ctx), params.event_type, query, { signal: abortOnClose(ctx) }));
+  }, (ctx, { params, query }) => events.wait(authOf(ctx), params.event_type, query, { signal: AbortSignal.any([abortOnClose(ctx), deps.shutdownSignal]) }));
 
   defineRoute(routers, {
     method: 'get', path: '/api/events/dead-letter', tag: 'events', permission: 'subscribe_events',
@@ -75,7 +75,7 @@ export const eventRoutes: RouteModule = (routers) => {
     responses: {
       202: { description: 'Published', schema: publishedSchema },
       400: { description: 'REQ_001, or EVT_002 when body event_type differs from the path or data is too large' },
-      403: { description: 'AUTH_003: publisher other than the token sub (non-admin), or another issue' },
+      403: { description: 'AUTH_003: a reserved event type (agent_*, files_changed, issue_updated, lease_*, gate_*), a publisher other than the token sub (non-admin), or another issue' },
       503: { description: 'EVT_001: the journal cannot be written' },
     },
   }, async (ctx, { params, body }) => {

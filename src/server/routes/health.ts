@@ -2,6 +2,7 @@ import { constants, promises as fsp } from 'node:fs';
 import type { RouteModule } from './routers.js';
 import type { AppDeps, ComponentHealth } from '../app-deps.js';
 import { defineRoute } from '../route-spec.js';
+import { healthResponse } from '../../contract/observability.js';
 import { CpuSampler, diskSpaceAvailableMb, rssMb } from '../../observability/process-usage.js';
 
 /** Below this much free space, storage is reported degraded (writes may soon fail with 507). */
@@ -15,7 +16,7 @@ async function storageHealth(deps: AppDeps): Promise<{ state: ComponentHealth; f
     return { state: 'down', freeMb: 0 };
   }
   const freeMb = await diskSpaceAvailableMb(dir).catch(() => 0);
-  const resultState = deps.results?.health() ?? 'ok';
+  const resultState = deps.results.health();
   // A failed audit write (e.g. a full disk) refuses mutating requests until writes succeed again.
   const auditState = deps.audit.health();
   const state: ComponentHealth = resultState === 'down' ? 'down'
@@ -29,12 +30,15 @@ export const healthRoutes: RouteModule = (routers, deps) => {
   defineRoute(routers, {
     method: 'get', path: '/health', tag: 'observability', auth: 'public',
     summary: 'Liveness and component checks (no auth)',
-    responses: { 200: { description: 'healthy or degraded' }, 503: { description: 'unhealthy: storage or event bus cannot work' } },
+    responses: {
+      200: { description: 'healthy or degraded', schema: healthResponse },
+      503: { description: 'unhealthy: storage or event bus cannot work', schema: healthResponse },
+    },
   }, async (ctx) => {
     const storage = await storageHealth(deps);
-    const bus = deps.bus?.health() ?? 'down';
-    const busNotes = deps.bus?.healthNotes() ?? { reason: 'no event bus', warnings: [] };
-    const watcher = deps.context?.watcherStatus() ?? 'disabled';
+    const bus = deps.bus.health();
+    const busNotes = deps.bus.healthNotes();
+    const watcher = deps.context.watcherStatus();
     const unhealthy = storage.state === 'down' || bus === 'down';
     const degraded = storage.state === 'degraded' || bus === 'degraded' || watcher === 'degraded';
     ctx.status = unhealthy ? 503 : 200;
@@ -49,8 +53,8 @@ export const healthRoutes: RouteModule = (routers, deps) => {
         watcher,
         memory_usage_mb: rssMb(),
         cpu_usage_percent: cpu.sample(),
-        active_agents: deps.agents?.stats().active ?? 0,
-        event_queue_size: deps.bus?.stats().queue_depth ?? 0,
+        active_agents: deps.agents.stats().active,
+        event_queue_size: deps.bus.stats().queue_depth,
         disk_space_available_mb: storage.freeMb,
         ...(busNotes.reason !== undefined && bus !== 'ok' ? { event_bus_reason: busNotes.reason } : {}),
       },

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { countLineChanges } from './line-diff.js';
 import type { GitChange } from './git-facts.js';
 import { readContainedFileSync } from '../../files/safe-read.js';
@@ -32,27 +33,44 @@ interface Pending {
   reject(err: Error): void;
 }
 
-/** A `git cat-file --batch` process: one request line in, one object (or "missing") out. */
+/**
+ * A `git cat-file --batch` process: one request line in, one object (or "missing") out.
+ *
+ * It never keeps its thread (or the process) alive on its own: the child and its stdin are
+ * unreferenced, and stdout is referenced only while an answer is awaited (so a caller awaiting one
+ * is not cut short). After `IDLE_CLOSE_MS` without requests it ends, so the processes of work
+ * trees no longer asked about do not pile up.
+ */
 export class CatFile {
   private child: ChildProcessWithoutNullStreams | null = null;
   private buffer: Buffer = Buffer.alloc(0);
   private readonly queue: Pending[] = [];
   private expect: { size: number } | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly cwd: string) {}
 
   get(spec: string): Promise<Buffer | null> {
     if (/[\n\0]/.test(spec)) return Promise.resolve(null);
     const child = this.ensure();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (this.queue.length === 0) pipe(child.stdout).ref();
     return new Promise((resolve, reject) => {
       this.queue.push({ resolve, reject });
       child.stdin.write(`${spec}\n`);
     });
   }
 
+  /** End the git process (its stdin closes, git exits); a later `get` starts a new one. */
   close(): void {
-    this.child?.stdin.end();
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    const child = this.child;
     this.child = null;
+    if (!child) return;
+    pipe(child.stdout).unref();
+    child.stdin.end();
   }
 
   private ensure(): ChildProcessWithoutNullStreams {
@@ -62,6 +80,7 @@ export class CatFile {
     child.stdout.on('data', (chunk: Buffer) => {
       this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
       this.drain();
+      if (this.queue.length === 0 && this.child === child) this.idle(child);
     });
     const fail = (err: Error): void => {
       if (this.child === child) this.child = null;
@@ -72,10 +91,16 @@ export class CatFile {
     child.on('error', fail);
     child.on('exit', () => fail(new Error('git cat-file exited')));
     child.stderr.resume();
-    // Never keep the worker (or the process) alive for this helper alone.
     child.unref();
-    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    pipe(child.stdin).unref();
+    pipe(child.stderr).unref();
     return child;
+  }
+
+  private idle(child: ChildProcessWithoutNullStreams): void {
+    pipe(child.stdout).unref();
+    this.idleTimer = setTimeout(() => this.close(), IDLE_CLOSE_MS);
+    this.idleTimer.unref();
   }
 
   private drain(): void {
@@ -105,8 +130,21 @@ export class CatFile {
   }
 }
 
+/** The pipes of a spawned child are sockets at run time (typed as plain streams). */
+function pipe(stream: object): Socket {
+  return stream as Socket;
+}
+
+/** One cat-file process per work tree, per thread (each worker has its own module state). */
 const catFiles = new Map<string, CatFile>();
 const CAT_FILE_WINDOW = 64;
+const IDLE_CLOSE_MS = 30_000;
+
+/** End every cat-file process of this thread (tests, shutdown of a thread that used them). */
+export function closeCatFiles(): void {
+  for (const cat of catFiles.values()) cat.close();
+  catFiles.clear();
+}
 
 /** Compute changes for `paths` relative to HEAD (worker side). */
 export async function worktreeDiff(task: WorktreeDiffTask): Promise<WorktreeDiffResult> {

@@ -77,6 +77,10 @@ describe('security: URL, header and body size limits, malformed requests', () =>
     const proto = await s.request('POST', '/api/auth/revoke', { token, raw: '{"jti":"a","__proto__":{"admin":true}}', headers: { 'content-type': 'application/json' } });
     expect(proto.status).to.be.oneOf([400]);
     expect(({} as Record<string, unknown>).admin).to.equal(undefined);
+    // A `+json` media type is parsed as JSON, never silently turned into `{}`.
+    const plusJson = await s.request('POST', '/api/auth/revoke', { token, raw: '{"jti":7}', headers: { 'content-type': 'application/merge-patch+json' } });
+    expectContractError(plusJson, 400, 'REQ_001');
+    expect(plusJson.body.details.issues.map((i: { path: string }) => i.path)).to.deep.equal(['body.jti']);
   });
 
   it('never sends X-Powered-By, and answers wrong methods with 405 and Allow on protected routes too', async () => {

@@ -232,3 +232,39 @@ describe('HTTP: context wired to results and events', function () {
     expect(found!.data.changes).to.deep.include({ path: 'app/new_module.py', kind: 'add' });
   });
 });
+
+describe('HTTP: large relevant files (spec §6)', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  let project: string;
+
+  before(async () => {
+    project = await makeTempDir('cco-ctx-big-');
+    const line = 'VALUE = "0123456789abcdef0123456789abcdef0123456789abcdef"  # filler\n';
+    await writeTree(project, {
+      'app/main.py': 'def main():\n    return 1\n',
+      // 2 MiB: over the default max_file_bytes (1 MiB) and over the requested budget.
+      'app/tables.py': `def first_table():\n    return 1\n${line.repeat(Math.ceil((2 * 1024 * 1024) / line.length))}def last_table():\n    return 2\n`,
+    });
+    server = await startTestServer({ projectRoot: project });
+  });
+  after(async () => {
+    await server?.stop();
+    await removeDir(project);
+  });
+
+  it('sends a 2 MiB relevant file cut to head and tail with a marker and truncated: true', async () => {
+    const token = await server.tokenFor({ agent_type: 'python-specialist' });
+    const res = await server.request('GET', '/api/context/ISSUE-1/python-specialist?q=tables&max_bytes=65536', { token });
+    expect(res.status).to.equal(200);
+    const big = res.body.context.relevant_files.find((f: { path: string }) => f.path === 'app/tables.py');
+    expect(big, 'the large file is not dropped').to.not.equal(undefined);
+    expect(big.truncated).to.equal(true);
+    expect(big.size).to.be.greaterThan(2 * 1024 * 1024);
+    expect(big.content.startsWith('def first_table():')).to.equal(true);
+    expect(big.content).to.include('[cco: truncated');
+    expect(big.content.trimEnd().endsWith('return 2')).to.equal(true);
+    expect(res.body.total_size_bytes).to.be.at.most(65536);
+    expect(res.body.truncated).to.equal(true);
+  });
+});

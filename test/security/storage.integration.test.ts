@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFor } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/logging/create-logger.js';
-import { startSidecar } from '../../src/server/sidecar.js';
+import { startSidecar } from '../../src/sidecar/start-sidecar.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
@@ -171,7 +171,7 @@ describe('security: start-up refusals', () => {
       expect(Date.now() - started).to.be.below(10_000);
       expect((await s.request('GET', '/status', { token: s.adminToken })).status).to.equal(200);
       expect(await readFile(path.join(s.storage, 'sidecar.json'), 'utf8')).to.equal(stateBefore);
-      expect((await readFile(path.join(s.storage, 'sidecar.pid'), 'utf8')).trim()).to.equal(String(process.pid));
+      expect((await readFile(path.join(s.storage, 'sidecar.pid'), 'utf8')).split('\n')[0]).to.equal(String(process.pid));
     } finally {
       await s.stop();
     }
