@@ -58,6 +58,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Partial<ConfigInput> {
   if (env.CCO_NODE_ID) out.node_id = env.CCO_NODE_ID;
   if (env.CCO_SIDECAR_LOG_LEVEL) out.log_level = env.CCO_SIDECAR_LOG_LEVEL as ConfigInput['log_level'];
   if (env.CCO_POSTGRES_URL) out.postgres = { url: env.CCO_POSTGRES_URL };
+  if (env.CCO_REDIS_URL) out.redis = { url: env.CCO_REDIS_URL };
   return out;
 }
 
@@ -88,8 +89,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const file = options.configFile
     ? readConfigFile(path.resolve(cwd, expandHome(options.configFile)), true)
     : readConfigFile(path.join(projectRoot, '.cco', 'orchestration.json'), false);
+  // Nested sections merge key by key, so an env URL does not drop the file's other redis or postgres keys.
   const merged: Record<string, unknown> = { ...mergeSections(mergeSections(file, fromEnv(env)), flags), project_root: projectRoot };
-  // Giving a PostgreSQL URL without naming a backend means using it.
+  // Giving a Redis or PostgreSQL URL without naming a backend means using it.
+  const events = (merged.events ?? {}) as Record<string, unknown>;
+  if (events.backend === undefined && (merged.redis as { url?: unknown } | undefined)?.url) merged.events = { ...events, backend: 'redis' };
   const results = (merged.results ?? {}) as Record<string, unknown>;
   if (results.backend === undefined && (merged.postgres as { url?: unknown } | undefined)?.url) merged.results = { ...results, backend: 'postgres' };
   const parsed = checkedConfigSchema.safeParse(merged);
@@ -98,6 +102,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const cfg = parsed.data;
+  if (cfg.events.backend === 'redis' && !cfg.redis.url) {
+    throw new ConfigError('Invalid configuration:\n  events.backend is "redis" but no Redis URL is set: use --redis-url, CCO_REDIS_URL or redis.url');
+  }
   const resolvedRoot = path.resolve(cwd, expandHome(cfg.project_root ?? projectRoot));
   return deepFreeze({
     ...cfg,

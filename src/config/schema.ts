@@ -11,6 +11,12 @@ import { contextConfigSchema } from '../context/service/context-config.js';
  */
 
 const eventsSchema = z.strictObject({
+  /**
+   * Where events live: 'embedded' (ring + journal in this process) or 'redis' (Redis Streams at
+   * `redis.url`, shared by every sidecar of the project there; spec §10). Defaults to 'redis'
+   * when a `redis.url` is given, else 'embedded'.
+   */
+  backend: z.enum(['embedded', 'redis']).optional(),
   buffer_size: z.number().int().min(10).max(1_000_000).default(10_000),
   retention_seconds: z.number().int().min(1).max(30 * 86_400).default(86_400),
   dead_letter_size: z.number().int().min(0).max(1_000_000).default(1_000),
@@ -25,6 +31,11 @@ const eventsSchema = z.strictObject({
   max_event_bytes: z.number().int().min(256).max(10 * 1024 * 1024).default(1024 * 1024),
   /** Memory bound of the buffer: oldest events are evicted (and dead-lettered) beyond it. */
   buffer_max_bytes: z.number().int().min(64 * 1024).default(256 * 1024 * 1024),
+});
+
+/** The Redis server of a cluster (spec §10); credentials in the URL are never logged or shown. */
+const redisSchema = z.strictObject({
+  url: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional(),
 });
 
 const resultsSchema = z.strictObject({
@@ -135,6 +146,7 @@ export const configSchema = z.strictObject({
   body_limit_bytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   allowed_hosts: z.array(z.string()).default([]),
   events: eventsSchema.default(eventsSchema.parse({})),
+  redis: redisSchema.default({}),
   results: resultsSchema.default(resultsSchema.parse({})),
   postgres: postgresSchema.default(postgresSchema.parse({})),
   /** Replaces the default workflow rules for `next_agents` when given. */

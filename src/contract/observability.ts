@@ -20,9 +20,13 @@ export const healthResponse = z.object({
     active_agents: z.number().int(),
     event_queue_size: z.number().int(),
     disk_space_available_mb: z.number(),
+    /** Why the event bus is not ok (e.g. "redis unreachable"); absent when it is. */
+    event_bus_reason: z.string().optional(),
+    /** Why storage is not ok, when the result store knows (e.g. "PostgreSQL at postgres://app:***@db/cco unreachable: …"). */
+    storage_reason: z.string().optional(),
   }),
-  /** Why a check is not ok, when the component knows (e.g. "storage: PostgreSQL at … unreachable"); credentials redacted. */
-  reasons: z.array(z.string()).optional(),
+  /** Durability caveats (e.g. Redis without appendonly); never secrets. */
+  warnings: z.array(z.string()),
   timestamp: z.string(),
 });
 

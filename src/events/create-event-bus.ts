@@ -2,6 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { ComponentLogger } from '../logging/component-logger.js';
 import { EmbeddedEventBus, journalDir } from './embedded-event-bus.js';
 import type { EventBus } from './event-bus.js';
+import { RedisEventBus } from './redis-event-bus.js';
 
 export interface CreateEventBusOptions {
   config: Config;
@@ -13,12 +14,22 @@ export interface CreateEventBusOptions {
 }
 
 /**
- * Build the event bus the configuration asks for. Today that is always the shared policy over
- * the embedded log (ring buffer + journal); a distributed log plugs in here behind `EventLog`.
+ * Build the event bus the configuration asks for: the shared policy over the embedded log (ring
+ * buffer + journal) or, with `events.backend: "redis"`, over the project's Redis stream.
  *
  * @example const bus = await createEventBus({ config });
  */
 export async function createEventBus(options: CreateEventBusOptions): Promise<EventBus> {
+  const { config } = options;
+  if (config.events.backend === 'redis') {
+    return RedisEventBus.open({
+      events: config.events,
+      url: config.redis.url!,
+      projectId: config.project_id,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
   return EmbeddedEventBus.open({
     events: options.config.events,
     dir: journalDir(options.storageDir ?? options.config.storage_path),

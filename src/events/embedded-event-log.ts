@@ -5,7 +5,7 @@ import type { ComponentLogger } from '../logging/component-logger.js';
 import { isDiskFull } from '../storage/atomic-write.js';
 import { GroupCommitLoop } from '../storage/group-commit.js';
 import { DeadLetterQueue, toDeadLetter } from './dead-letter-queue.js';
-import type { DeadLetter, DeadLetterReason, EventBusHealth } from './event-bus.js';
+import type { DeadLetter, DeadLetterReason, EventBusHealth, EventBusHealthNotes } from './event-bus.js';
 import { formatEventId, isEventIdShaped, newEpoch, parseEventId } from './event-id.js';
 import type { AppendRecord, EventLog, EventLogSink, LogEntry, LogPage, LogReadOptions } from './event-log.js';
 import { EventJournal, type JournalOpenReport } from './event-journal.js';
@@ -466,6 +466,14 @@ export class EmbeddedEventLog implements EventLog {
     if (this.state !== 'open' || this.journal.isBroken) return 'down';
     if (this.lastWriteErrorAt > 0 && this.now() - this.lastWriteErrorAt < WRITE_ERROR_DEGRADED_MS) return 'degraded';
     return 'ok';
+  }
+
+  healthNotes(): EventBusHealthNotes {
+    const warnings = this.cfg.fsync === 'interval' ? [`events.fsync is "interval": a 202 may be lost in a crash within ${this.cfg.fsync_interval_ms} ms`] : [];
+    if (this.state !== 'open') return { reason: 'event journal closed', warnings };
+    if (this.journal.isBroken) return { reason: 'event journal unusable after a failed write', warnings };
+    if (this.health() === 'degraded') return { reason: 'event journal write failed in the last minute', warnings };
+    return { warnings };
   }
 
   assertWritable(): void {

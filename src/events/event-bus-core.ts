@@ -4,7 +4,7 @@ import { EventBusUnavailableError, NotFoundError } from '../errors/index.js';
 import type { ComponentLogger } from '../logging/component-logger.js';
 import { DeliveryStats } from './delivery-stats.js';
 import type {
-  BusEvent, DeadLetter, DeadLetterListOptions, DeadLetterPage, EventBus, EventBusHealth, EventBusStats, EventPage, ListOptions,
+  BusEvent, DeadLetter, DeadLetterListOptions, DeadLetterPage, EventBus, EventBusHealth, EventBusHealthNotes, EventBusStats, EventPage, ListOptions,
   PublishedListener, PublishInput, PublishResult, WaitOptions, WaitResult,
 } from './event-bus.js';
 import { parseFilter } from './event-filter.js';
@@ -330,6 +330,15 @@ export class EventBusCore implements EventBus {
     const storage = this.log.health();
     if (storage !== 'ok') return storage;
     return this.waiters.size >= 0.9 * this.waiters.totalCap ? 'degraded' : 'ok';
+  }
+
+  healthNotes(): EventBusHealthNotes {
+    if (this.state !== 'open') return { reason: 'event bus closed', warnings: [] };
+    const notes = this.log.healthNotes();
+    if (notes.reason === undefined && this.waiters.size >= 0.9 * this.waiters.totalCap) {
+      return { ...notes, reason: 'blocked waits near max_waits_total' };
+    }
+    return notes;
   }
 
   onPublished(listener: PublishedListener): () => void {

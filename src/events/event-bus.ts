@@ -130,6 +130,12 @@ export interface EventBusStats {
 
 export type EventBusHealth = 'ok' | 'degraded' | 'down';
 
+export interface EventBusHealthNotes {
+  /** Set when the storage is not 'ok'. */
+  reason?: string;
+  warnings: string[];
+}
+
 /** Called synchronously for every event once it is durable and visible. Must be cheap. */
 export type PublishedListener = (event: BusEvent) => void;
 
@@ -160,6 +166,8 @@ export interface EventBus {
   purgeDeadLetters(): Promise<number>;
   stats(): EventBusStats;
   health(): EventBusHealth;
+  /** Why the bus is not 'ok', and durability warnings (e.g. Redis without appendonly); no secrets. */
+  healthNotes(): EventBusHealthNotes;
   /** Observe published events in-process; returns the unsubscribe function. */
   onPublished(listener: PublishedListener): () => void;
   /** True when `text` is shaped like a cursor of this bus (it may still have expired): for edge validation. */

@@ -1,4 +1,4 @@
-import type { BusEvent, DeadLetter, DeadLetterReason, EventBusHealth } from './event-bus.js';
+import type { BusEvent, DeadLetter, DeadLetterReason, EventBusHealth, EventBusHealthNotes } from './event-bus.js';
 
 /**
  * The storage primitive under the event bus (the rate limiter's pattern: the policy is shared in
@@ -111,6 +111,8 @@ export interface EventLog {
 
   /** Storage health only (the core adds its own, e.g. waits near their cap). */
   health(): EventBusHealth;
+  /** Why the storage is not 'ok', and durability warnings; no secrets. */
+  healthNotes(): EventBusHealthNotes;
   /** Throws `EventBusUnavailableError` when nothing can be appended. */
   assertWritable(): void;
   /** Flush and release the storage. Idempotent. */

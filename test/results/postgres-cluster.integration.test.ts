@@ -81,7 +81,7 @@ describe('results on PostgreSQL shared by two sidecars', function () {
       expect(health.status).to.equal(503);
       expect(health.body.status).to.equal('unhealthy');
       expect(health.body.checks.storage).to.equal('down');
-      expect(health.body.reasons.join(' ')).to.match(/PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\w+ unreachable/);
+      expect(health.body.checks.storage_reason).to.match(/PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\w+ unreachable/);
       expect(health.text).not.to.include(pg.password);
       const status = await a.request('GET', '/status', { token: a.adminToken });
       expect(status.text).not.to.include(pg.password);
@@ -96,7 +96,7 @@ describe('results on PostgreSQL shared by two sidecars', function () {
       health = await b.request('GET', '/health');
     }
     expect(health.body.status).to.equal('healthy');
-    expect(health.body.reasons).to.equal(undefined);
+    expect(health.body.checks.storage_reason).to.equal(undefined);
     const again = await store(a, 'security-auditor');
     expect(again.status).to.equal(201);
     const read = await b.request('GET', `/api/results/${again.body.id}`, { token: b.adminToken });

@@ -15,7 +15,7 @@ import { SidecarClient } from '../../client/sidecar-client.js';
 const BIN = fileURLToPath(new URL('../../../../bin/run.js', import.meta.url));
 const DETACH_READY_TIMEOUT_MS = 20_000;
 
-const SECRET_FLAGS = ['--postgres-url'];
+const SECRET_FLAGS = ['--postgres-url', '--redis-url'];
 
 /** argv without the flags that may carry credentials (`--flag value` and `--flag=value`). */
 function withoutSecretFlags(argv: string[]): string[] {
@@ -47,6 +47,7 @@ export default class Start extends BaseCommand<typeof Start> {
     'log-level': Flags.string({ description: 'Log level [env: CCO_SIDECAR_LOG_LEVEL]', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
     watch: Flags.boolean({ description: 'Keep context fresh with a file watcher (--no-watch: short TTL instead)', allowNo: true }),
     'postgres-url': Flags.string({ description: 'PostgreSQL for results shared by a cluster [env: CCO_POSTGRES_URL] (sets results.backend to postgres unless the config names one); the password is never logged' }),
+    'redis-url': Flags.string({ description: 'Redis of a cluster: events (and rate limits, revocations) shared with every sidecar of the project there [env: CCO_REDIS_URL]' }),
     detach: Flags.boolean({ description: 'Run in the background; return once /health answers' }),
   };
 
@@ -62,6 +63,7 @@ export default class Start extends BaseCommand<typeof Start> {
       watch: this.flags.watch,
       storage_path: this.flags['storage-path'],
       ...(this.flags['postgres-url'] ? { postgres: { url: this.flags['postgres-url'] } } : {}),
+      ...(this.flags['redis-url'] ? { redis: { url: this.flags['redis-url'] } } : {}),
     };
     let config;
     try {
@@ -70,7 +72,7 @@ export default class Start extends BaseCommand<typeof Start> {
       if (err instanceof ConfigError) this.error(err.message, { exit: EXIT.failure });
       throw err;
     }
-    if (this.flags.detach) return this.startDetached(config.storage_path, config.postgres.url);
+    if (this.flags.detach) return this.startDetached(config.storage_path, { postgres: config.postgres.url, redis: config.redis.url });
 
     let handle;
     try {
@@ -101,7 +103,7 @@ export default class Start extends BaseCommand<typeof Start> {
     return state;
   }
 
-  private async startDetached(storagePath: string, postgresUrl: string | undefined): Promise<SidecarState> {
+  private async startDetached(storagePath: string, urls: { postgres?: string | undefined; redis?: string | undefined }): Promise<SidecarState> {
     await ensureSecureDir(path.join(storagePath, 'logs'));
     const outFile = path.join(storagePath, 'logs', 'sidecar.out');
     const out = openSync(outFile, 'a', 0o600);
@@ -109,8 +111,12 @@ export default class Start extends BaseCommand<typeof Start> {
     const child = spawn(process.execPath, [BIN, 'orchestration', 'start', ...args], {
       detached: true,
       stdio: ['ignore', out, out],
-      // A URL with a password goes through the environment, not the command line that `ps` shows.
-      env: { ...process.env, CCO_SIDECAR_STORAGE: storagePath, ...(postgresUrl ? { CCO_POSTGRES_URL: postgresUrl } : {}) },
+      // URLs that may hold a password go through the environment, not the command line that `ps` shows.
+      env: {
+        ...process.env, CCO_SIDECAR_STORAGE: storagePath,
+        ...(urls.postgres ? { CCO_POSTGRES_URL: urls.postgres } : {}),
+        ...(urls.redis ? { CCO_REDIS_URL: urls.redis } : {}),
+      },
     });
     closeSync(out);
     child.unref();

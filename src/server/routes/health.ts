@@ -8,12 +8,12 @@ import { CpuSampler, diskSpaceAvailableMb, rssMb } from '../../observability/pro
 /** Below this much free space, storage is reported degraded (writes may soon fail with 507). */
 const LOW_DISK_MB = 64;
 
-async function storageHealth(deps: AppDeps): Promise<{ state: ComponentHealth; freeMb: number }> {
+async function storageHealth(deps: AppDeps): Promise<{ state: ComponentHealth; freeMb: number; reason?: string }> {
   const dir = deps.config.storage_path;
   try {
     await fsp.access(dir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch {
-    return { state: 'down', freeMb: 0 };
+    return { state: 'down', freeMb: 0, reason: 'the storage dir is not readable and writable' };
   }
   const freeMb = await diskSpaceAvailableMb(dir).catch(() => 0);
   const resultState = deps.results.health();
@@ -21,7 +21,9 @@ async function storageHealth(deps: AppDeps): Promise<{ state: ComponentHealth; f
   const auditState = deps.audit.health();
   const state: ComponentHealth = resultState === 'down' ? 'down'
     : freeMb < LOW_DISK_MB || resultState === 'degraded' || auditState !== 'ok' ? 'degraded' : 'ok';
-  return { state, freeMb };
+  // The result store says why when it knows (e.g. PostgreSQL unreachable; credentials redacted).
+  const reason = resultState !== 'ok' ? deps.results.healthReason?.() : undefined;
+  return { state, freeMb, ...(reason !== undefined ? { reason } : {}) };
 }
 
 /** `GET /health` (no auth): every number measured now, never a constant (spec §4). */
@@ -37,12 +39,9 @@ export const healthRoutes: RouteModule = (routers, deps) => {
   }, async (ctx) => {
     const storage = await storageHealth(deps);
     const bus = deps.bus.health();
+    const busNotes = deps.bus.healthNotes();
     const watcher = deps.context.watcherStatus();
     const unhealthy = storage.state === 'down' || bus === 'down';
-    // Why, when something is not ok and the component knows (e.g. PostgreSQL unreachable).
-    const reasons: string[] = [];
-    const resultsReason = deps.results.health() !== 'ok' ? deps.results.healthReason?.() : undefined;
-    if (resultsReason) reasons.push(`storage: ${resultsReason}`);
     const degraded = storage.state === 'degraded' || bus === 'degraded' || watcher === 'degraded';
     ctx.status = unhealthy ? 503 : 200;
     return {
@@ -60,8 +59,11 @@ export const healthRoutes: RouteModule = (routers, deps) => {
         active_agents: deps.agents.stats().active,
         event_queue_size: deps.bus.stats().queue_depth,
         disk_space_available_mb: storage.freeMb,
+        ...(busNotes.reason !== undefined && bus !== 'ok' ? { event_bus_reason: busNotes.reason } : {}),
+        ...(storage.reason !== undefined ? { storage_reason: storage.reason } : {}),
       },
-      ...(reasons.length ? { reasons } : {}),
+      // Durability caveats an operator should know (e.g. Redis without appendonly): never secrets.
+      warnings: busNotes.warnings,
       timestamp: new Date().toISOString(),
     };
   });
