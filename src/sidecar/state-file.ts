@@ -20,6 +20,8 @@ export interface SidecarState {
   node_id?: string;
   /** The shared key file the sidecar signs with, so `token` signs with the same key (a path, never the key). */
   jwt_secret_file?: string;
+  /** Set by `start --cluster N`: this pid is the primary of N sidecar processes. */
+  cluster_size?: number;
 }
 
 export const STATE_FILE = 'sidecar.json';

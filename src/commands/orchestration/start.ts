@@ -1,32 +1,22 @@
 import { spawn } from 'node:child_process';
+import cluster from 'node:cluster';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Flags } from '@oclif/core';
 import { BaseCommand, EXIT } from '../../cli/base-command.js';
 import { loadConfig, ConfigError } from '../../config/load-config.js';
-import type { ConfigInput } from '../../config/schema.js';
+import type { Config, ConfigInput } from '../../config/schema.js';
 import { ensureSecureDir } from '../../storage/atomic-write.js';
 import { startSidecar, StartupError } from '../../sidecar/start-sidecar.js';
 import { AlreadyRunningError, readState, isProcessAlive, type SidecarState } from '../../sidecar/state-file.js';
 import { WeakKeyError } from '../../auth/signing-key.js';
 import { SidecarClient } from '../../client/sidecar-client.js';
+import { SECRET_FLAGS, withoutFlags } from '../../cli/argv-filter.js';
+import { ClusterConfigError, startCluster, type ClusterHandle } from '../../sidecar/cluster-primary.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/run.js', import.meta.url));
 const DETACH_READY_TIMEOUT_MS = 20_000;
-
-const SECRET_FLAGS = ['--postgres-url', '--redis-url'];
-
-/** argv without the flags that may carry credentials (`--flag value` and `--flag=value`). */
-function withoutSecretFlags(argv: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (SECRET_FLAGS.includes(arg)) i++;
-    else if (!SECRET_FLAGS.some((f) => arg.startsWith(`${f}=`))) out.push(arg);
-  }
-  return out;
-}
 
 export default class Start extends BaseCommand<typeof Start> {
   static override summary = 'Start the orchestration sidecar (foreground unless --detach)';
@@ -35,6 +25,7 @@ export default class Start extends BaseCommand<typeof Start> {
   static override examples = [
     '<%= config.bin %> orchestration start',
     '<%= config.bin %> orchestration start --detach --port 3002 --project ../my-repo',
+    '<%= config.bin %> orchestration start --cluster 4 --redis-url redis://cache:6379 --postgres-url postgres://cco@db/cco',
   ];
 
   static override flags = {
@@ -48,6 +39,7 @@ export default class Start extends BaseCommand<typeof Start> {
     watch: Flags.boolean({ description: 'Keep context fresh with a file watcher (--no-watch: short TTL instead)', allowNo: true }),
     'postgres-url': Flags.string({ description: 'PostgreSQL for results shared by a cluster [env: CCO_POSTGRES_URL] (sets results.backend to postgres unless the config names one); the password is never logged' }),
     'redis-url': Flags.string({ description: 'Redis of a cluster: events (and rate limits, revocations) shared with every sidecar of the project there [env: CCO_REDIS_URL]' }),
+    cluster: Flags.integer({ description: 'Run N sidecar processes on one port (node:cluster); needs Redis and PostgreSQL (--redis-url, --postgres-url)', min: 2, max: 64 }),
     detach: Flags.boolean({ description: 'Run in the background; return once /health answers' }),
   };
 
@@ -73,6 +65,7 @@ export default class Start extends BaseCommand<typeof Start> {
       throw err;
     }
     if (this.flags.detach) return this.startDetached(config.storage_path, { postgres: config.postgres.url, redis: config.redis.url });
+    if (this.flags.cluster !== undefined) return this.runCluster(config, this.flags.cluster);
 
     let handle;
     try {
@@ -100,14 +93,44 @@ export default class Start extends BaseCommand<typeof Start> {
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
     });
+    // A cluster worker's channel to the primary would keep it alive after its sidecar closed.
+    if (cluster.isWorker) cluster.worker?.disconnect();
     return state;
+  }
+
+  /** `--cluster N`: this process becomes the primary; the workers run `start` in the foreground. */
+  private async runCluster(config: Config, size: number): Promise<SidecarState> {
+    const workerArgs = withoutFlags(
+      this.argv.filter((a) => a !== '--detach' && a !== '--json'),
+      [...SECRET_FLAGS, '--cluster', '--storage-path'],
+    );
+    let handle: ClusterHandle;
+    try {
+      handle = await startCluster({ config, size, workerArgs, bin: BIN, say: (line) => this.say(line) });
+    } catch (err) {
+      if (err instanceof ClusterConfigError || err instanceof AlreadyRunningError || err instanceof WeakKeyError) {
+        this.error(err.message, { exit: EXIT.failure });
+      }
+      throw err;
+    }
+    this.say(`cco sidecar cluster of ${size} listening on ${handle.state.url} (primary pid ${process.pid})`);
+    this.say(`  project ${config.project_id}; nodes ${config.node_id}-w1 … -w${size}; storage ${config.storage_path}`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string): void => {
+        this.say(`${signal}: stopping ${size} workers`);
+        void handle.close().then(resolve, resolve);
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    return handle.state;
   }
 
   private async startDetached(storagePath: string, urls: { postgres?: string | undefined; redis?: string | undefined }): Promise<SidecarState> {
     await ensureSecureDir(path.join(storagePath, 'logs'));
     const outFile = path.join(storagePath, 'logs', 'sidecar.out');
     const out = openSync(outFile, 'a', 0o600);
-    const args = withoutSecretFlags(this.argv.filter((a) => a !== '--detach' && a !== '--json'));
+    const args = withoutFlags(this.argv.filter((a) => a !== '--detach' && a !== '--json'), SECRET_FLAGS);
     const child = spawn(process.execPath, [BIN, 'orchestration', 'start', ...args], {
       detached: true,
       stdio: ['ignore', out, out],
