@@ -30,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       -- One index per GET /api/results filter, each ending in id so a page is an index range scan.
       CREATE INDEX cco_results_project ON cco_results (project_id, id);
+      CREATE INDEX cco_results_issue ON cco_results (project_id, issue_id, id);
       CREATE INDEX cco_results_pair ON cco_results (project_id, issue_id, agent_type, id);
       CREATE INDEX cco_results_agent_type ON cco_results (project_id, agent_type, id);
       CREATE INDEX cco_results_status ON cco_results (project_id, status, id);
