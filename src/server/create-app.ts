@@ -25,9 +25,10 @@ import { resultRoutes } from './routes/results.js';
 import { eventRoutes } from './routes/events.js';
 import { contextRoutes } from './routes/context.js';
 import { eventStreamRoutes } from './routes/event-stream.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 
 /** Every resource's routes, in one list, so adding a resource is one line here. */
-const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes, eventStreamRoutes, eventRoutes, contextRoutes];
+const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes, eventStreamRoutes, eventRoutes, contextRoutes, dashboardRoutes];
 
 /** Record the matched route template (for metrics and audit) before anything can fail. */
 function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promise<void> {

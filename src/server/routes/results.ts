@@ -33,6 +33,8 @@ const listQuery = z.strictObject({
   latest: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional(),
   cursor: z.string().max(256).refine((c) => decodeCursor(c) !== undefined, 'not a cursor returned by this API').optional(),
+  /** `next_agents`: add each result's workflow suggestions (as answered by the POST that stored it). */
+  include: z.literal('next_agents').optional(),
 });
 
 const idParams = z.object({ id: resultIdSchema });
@@ -132,7 +134,7 @@ export const resultRoutes: RouteModule = (routers, deps) => {
     // A token limited to an issue sees that issue only, whether or not it asks for it.
     if (query.issue_id !== undefined) requireIssueScope(auth, query.issue_id);
     const issueId = query.issue_id ?? auth.issue_id;
-    return storeOf(deps).query({
+    const page = await storeOf(deps).query({
       project_id: projectId,
       ...(issueId !== undefined ? { issue_id: issueId } : {}),
       ...(query.agent_type !== undefined ? { agent_type: query.agent_type } : {}),
@@ -143,6 +145,8 @@ export const resultRoutes: RouteModule = (routers, deps) => {
       latest: query.latest === 'true',
       limit: query.limit ?? DEFAULT_LIMIT,
     });
+    if (query.include !== 'next_agents') return page;
+    return { ...page, results: page.results.map((r) => ({ ...r, next_agents: nextAgents(r.agent_type, r.result.status, rules) })) };
   });
 
   defineRoute(routers, {

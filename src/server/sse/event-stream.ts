@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors/index.js';
 import type { EventBus, WaitOptions, WaitResult } from '../../events/event-bus.js';
@@ -107,7 +106,7 @@ export class EventStream {
       for (const event of page.events) text += eventFrame(event);
       if (page.events.length === 0) text = commentFrame('heartbeat');
       this.cursor = page.next_cursor;
-      if (!res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(text)) await drained(res);
       if (this.abort.signal.aborted || res.writableEnded || res.destroyed) return;
       this.pending = this.next();
     }
@@ -126,4 +125,17 @@ export class EventStream {
     if (!(error instanceof AppError)) this.options.logger.error({ err: error }, 'event stream wait failed');
     res.end(`event: stream_error\ndata: ${JSON.stringify(body)}\n\n`);
   }
+}
+
+/** Resolves when the socket took the buffered frames, or the client left (listeners removed either way). */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -1,0 +1,100 @@
+// Follows GET /api/events/stream with fetch and a stream reader (EventSource cannot send an
+// Authorization header). Reconnects from the last event id it saw, so nothing is missed or
+// repeated; when that cursor has expired (410) it starts again from now and says so.
+const RETRY_MS = 2000;
+
+export function followEvents(api, { onEvent, onState, onUnauthorized }) {
+  let lastId = null;
+  let fromNow = false;
+  let stopped = false;
+  let controller = null;
+
+  const retry = (ms = RETRY_MS) => {
+    if (!stopped) setTimeout(connect, ms);
+  };
+
+  async function connect() {
+    if (stopped) return;
+    controller = new AbortController();
+    const headers = api.headers({ Accept: 'text/event-stream' });
+    if (lastId) headers['Last-Event-ID'] = lastId;
+    let res;
+    try {
+      res = await fetch(fromNow && !lastId ? '/api/events/stream?since=now' : '/api/events/stream', { headers, signal: controller.signal, cache: 'no-store' });
+    } catch {
+      onState('offline');
+      retry();
+      return;
+    }
+    if (res.status === 401) {
+      onState('offline');
+      onUnauthorized(await res.json().catch(() => null));
+      return;
+    }
+    if (res.status === 410) {
+      lastId = null;
+      fromNow = true;
+      onState('gap');
+      retry(0);
+      return;
+    }
+    if (res.status !== 200 || !res.body) {
+      onState('offline');
+      retry(5000);
+      return;
+    }
+    onState('live');
+    await read(res.body);
+    onState('connecting');
+    retry();
+  }
+
+  async function read(body) {
+    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    let frame = { id: null, event: null, data: null };
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let nl;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl).replace(/\r$/, '');
+          buffer = buffer.slice(nl + 1);
+          if (line === '') {
+            if (frame.data !== null) dispatch(frame);
+            frame = { id: null, event: null, data: null };
+          } else if (!line.startsWith(':')) {
+            const colon = line.indexOf(':');
+            const field = colon < 0 ? line : line.slice(0, colon);
+            const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+            if (field === 'data') frame.data = frame.data === null ? value : `${frame.data}\n${value}`;
+            else if (field === 'id') frame.id = value;
+            else if (field === 'event') frame.event = value;
+          }
+        }
+      }
+    } catch {
+      // The connection broke: the caller reconnects from lastId.
+    }
+  }
+
+  function dispatch(frame) {
+    if (frame.event === 'stream_error') return;
+    let event;
+    try {
+      event = JSON.parse(frame.data);
+    } catch {
+      return;
+    }
+    if (frame.id) lastId = frame.id;
+    onEvent(event);
+  }
+
+  connect();
+  return () => {
+    stopped = true;
+    controller?.abort();
+  };
+}
