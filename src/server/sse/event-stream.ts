@@ -1,41 +1,45 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
 import { AppError } from '../../errors/index.js';
-import type { EventBus, WaitOptions, WaitResult } from '../../events/event-bus.js';
+import type { BusEvent } from '../../events/event-bus.js';
 import { commentFrame, eventFrame, retryFrame } from './sse-frames.js';
 
-/** Events per wait while catching up; the bus's own maximum. */
-const BATCH = 1000;
 /** What a browser waits before it reconnects with `Last-Event-ID` after the stream ended. */
 const RETRY_MS = 2000;
 
+/** A page of one wait: the events after the cursor, and the cursor to continue from. */
+export interface StreamPage {
+  events: BusEvent[];
+  next_cursor: string;
+}
+
 export interface EventStreamOptions {
-  bus: EventBus;
-  /** The wait selection (type `*` or one type, topic, filter, issue scope, subscriber and cap key). */
-  selection: Omit<WaitOptions, 'since' | 'timeoutMs' | 'limit' | 'signal'>;
+  /**
+   * One wait after `cursor` (undefined: replay what is buffered), answered at once when events
+   * match, else when one arrives or the heartbeat interval passes (then with no events).
+   */
+  next: (cursor: string | undefined, signal: AbortSignal) => Promise<StreamPage>;
   /** `Last-Event-ID` or `since`: an event id, `now`, or absent (replay what is buffered). */
   since?: string;
-  /** An idle stream gets a comment this often (spec §9: 15 s). */
-  heartbeatMs: number;
   /** End the stream after this many ms (scripts that want a bounded read); default: until the client leaves. */
   endAfterMs?: number;
   logger: Logger;
 }
 
-type Settled = { ok: true; value: WaitResult } | { ok: false; error: unknown };
+type Settled = { ok: true; value: StreamPage } | { ok: false; error: unknown };
 
 /**
- * One `GET /api/events/stream` connection, built on the bus's own long-poll: each step is a
- * `bus.wait` from the previous page's `next_cursor`, so selection, cursors (410 for an expired
- * one, `since=now`), issue scoping, the per-token and total wait caps and delivery accounting are
- * the bus's, not a copy; an idle wait ends after `heartbeatMs` and becomes a heartbeat comment.
+ * One `GET /api/events/stream` connection, built on the long-poll wait: each step is a wait from
+ * the previous page's `next_cursor`, so selection, cursors (410 for an expired one, `since=now`),
+ * issue scoping, the per-token and total wait caps and delivery accounting are the waits' own,
+ * not a copy; an idle wait that ends empty (the heartbeat interval) becomes a heartbeat comment.
  * Frames go straight onto the raw response (no PassThrough body in between), and the next wait
  * starts only once the socket has taken the last batch, so a slow reader holds at most one batch
  * in memory. On shutdown the bus answers every wait and refuses new ones: the stream then ends.
  *
  * @example
- * const stream = await EventStream.open({ bus, selection, since: ctx.get('Last-Event-ID') || undefined, heartbeatMs: 15_000, logger });
- * stream.pipe(ctx.res);
+ * const stream = await EventStream.open({ next: (since, signal) => events.wait(caller, '*', { since, timeout: 15_000 }, { signal }), logger }, res);
+ * stream.pipe(res);
  */
 export class EventStream {
   private cursor: string | undefined;
@@ -84,13 +88,7 @@ export class EventStream {
   }
 
   private next(): Promise<Settled> {
-    return this.options.bus.wait({
-      ...this.options.selection,
-      ...(this.cursor !== undefined ? { since: this.cursor } : {}),
-      timeoutMs: this.options.heartbeatMs,
-      limit: BATCH,
-      signal: this.abort.signal,
-    }).then((value): Settled => ({ ok: true, value }), (error: unknown): Settled => ({ ok: false, error }));
+    return this.options.next(this.cursor, this.abort.signal).then((value): Settled => ({ ok: true, value }), (error: unknown): Settled => ({ ok: false, error }));
   }
 
   private async run(res: http.ServerResponse): Promise<void> {

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
-import { ancestorDirs } from './ancestor-dirs.js';
-import type { AgentProfile } from './agent-profiles.js';
-import { fitBudget } from './budget.js';
-import { classify } from './file-kinds.js';
-import { LANGUAGE_NAMES } from './languages.js';
-import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules, type PathRulesOptions } from './path-rules.js';
-import { prepareSignals, ProfileScorer, type PreparedSignals } from './ranking.js';
-import { redactSecrets } from './redact.js';
-import { looksBinary, readContainedFileSync } from './safe-read.js';
-import { SnapshotView } from './snapshot-codec.js';
+import { ancestorDirs } from '../../files/ancestor-dirs.js';
+import type { AgentProfile } from '../../ranking/agent-profiles.js';
+import { fitBudget } from '../../ranking/budget.js';
+import { classify } from '../../files/file-kinds.js';
+import { LANGUAGE_NAMES } from '../../files/languages.js';
+import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules, type PathRulesOptions } from '../../files/path-rules.js';
+import { prepareSignals, ProfileScorer, type PreparedSignals } from '../../ranking/ranking.js';
+import { redactSecrets } from '../../ranking/redact.js';
+import { looksBinary, readContainedFileSync } from '../../files/safe-read.js';
+import { SnapshotView } from '../../index/snapshot-codec.js';
 import { selectCandidates, selectListed, type RankInputs } from './select-ranked.js';
-import type { BuildResult, BuildTask, RelevantFile, SnapshotBuffers } from './worker-protocol.js';
+import type { BuildResult, BuildTask, RelevantFile, SnapshotBuffers } from '../../pool/worker-protocol.js';
 
 /**
  * Pick, rank, read, redact and truncate the relevant files for one context request. Runs in a

@@ -1,10 +1,10 @@
-import type { AgentProfile } from './agent-profiles.js';
-import type { Strategy } from './budget.js';
-import type { IgnoreFile } from './gitignore-rules.js';
-import type { PathRulesOptions } from './path-rules.js';
-import type { RankSignals } from './ranking.js';
-import type { GitFacts } from './git-facts.js';
-import type { GitWorkTree } from './run-git.js';
+import type { AgentProfile } from '../ranking/agent-profiles.js';
+import type { Strategy } from '../ranking/budget.js';
+import type { IgnoreFile } from '../files/gitignore-rules.js';
+import type { PathRulesOptions } from '../files/path-rules.js';
+import type { RankSignals } from '../ranking/ranking.js';
+import type { GitFacts } from '../worker/git/git-facts.js';
+import type { GitWorkTree } from '../git/run-git.js';
 
 /**
  * The closed message protocol between the main thread and the worker entry points in

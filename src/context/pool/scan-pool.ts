@@ -1,10 +1,10 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { ContextGenerationError } from '../errors/index.js';
-import type { GitFacts, GitFactsTask } from './git-facts.js';
+import { ContextGenerationError } from '../../errors/index.js';
+import type { GitFacts, GitFactsTask } from '../worker/git/git-facts.js';
 import type { BuildSuccess, BuildTask, ScanSuccess, ScanTask } from './worker-protocol.js';
-import type { WorktreeDiffResult, WorktreeDiffTask } from './worktree-diff.js';
+import type { WorktreeDiffResult, WorktreeDiffTask } from '../worker/git/worktree-diff.js';
 
 /** Minimal logger shape (pino-compatible). */
 export interface Logger {
@@ -20,12 +20,12 @@ export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() 
 
 /**
  * Path of a worker entry point, resolved from this module's own URL so it works both from
- * `dist/` (`dist/src/context/scan-pool.js` → `dist/workers/x.js`) and from TypeScript sources
+ * `dist/` (`dist/src/context/pool/scan-pool.js` → `dist/workers/x.js`) and from TypeScript sources
  * under a loader such as tsx (`.ts` next to `.ts`).
  */
 export function workerFile(name: string): string {
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return fileURLToPath(new URL(`../../workers/${name}${ext}`, import.meta.url));
+  return fileURLToPath(new URL(`../../../workers/${name}${ext}`, import.meta.url));
 }
 
 /**

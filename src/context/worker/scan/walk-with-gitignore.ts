@@ -1,8 +1,8 @@
 import fs, { type Dirent } from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
-import { GitignoreRules, type IgnoreFile } from './gitignore-rules.js';
-import type { PathRules } from './path-rules.js';
+import { GitignoreRules, type IgnoreFile } from '../../files/gitignore-rules.js';
+import type { PathRules } from '../../files/path-rules.js';
 
 /**
  * The walker used outside a git work tree: fast-glob with a file system adapter whose

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Category, ContextConfig, ProfileOverride, Requirements, Weights } from './context-config.js';
-import { categoryOf } from '../util/agent-category.js';
-import { languageId } from './languages.js';
+import type { Category, ContextConfig, ProfileOverride, Requirements, Weights } from '../service/context-config.js';
+import { categoryOf } from '../../util/agent-category.js';
+import { languageId } from '../files/languages.js';
 
 /**
  * Agent type → profile, by rules rather than a hand list (the roster has ~119 types):

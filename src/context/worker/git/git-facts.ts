@@ -1,8 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { parseLog, parseNumstat, parseRemotes, parseStatusV2, type CommitInfo } from './git-parse.js';
-import { runGit, type GitOutput, type GitWorkTree, type RunGit } from './run-git.js';
-import { readContainedFileSync } from './safe-read.js';
+import { parseLog, parseNumstat, parseRemotes, parseStatusV2, type CommitInfo } from '../../git/git-parse.js';
+import { runGit, type GitOutput, type GitWorkTree, type RunGit } from '../../git/run-git.js';
+import { readContainedFileSync } from '../../files/safe-read.js';
 import { worktreeDiff } from './worktree-diff.js';
 
 /**

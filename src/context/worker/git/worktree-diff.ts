@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { countLineChanges } from './line-diff.js';
 import type { GitChange } from './git-facts.js';
-import { readContainedFileSync } from './safe-read.js';
+import { readContainedFileSync } from '../../files/safe-read.js';
 
 /**
  * Status and `+N -M` of just-edited files without a git process per request: one long-lived

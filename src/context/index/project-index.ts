@@ -1,9 +1,9 @@
-import { GitignoreRules } from './gitignore-rules.js';
-import { languageOf } from './languages.js';
-import { isParsedManifest } from './manifest-parsers.js';
-import { PathRules } from './path-rules.js';
+import { GitignoreRules } from '../files/gitignore-rules.js';
+import { languageOf } from '../files/languages.js';
+import { isParsedManifest } from '../metadata/manifest-parsers.js';
+import { PathRules } from '../files/path-rules.js';
 import { SnapshotView } from './snapshot-codec.js';
-import type { OverlayEntry, ScanSuccess } from './worker-protocol.js';
+import type { OverlayEntry, ScanSuccess } from '../pool/worker-protocol.js';
 
 /** A change applied to the index (from the watcher or a rescan). */
 export interface AppliedChange {

@@ -1,7 +1,7 @@
 import type { AgentProfile } from './agent-profiles.js';
-import { Kind, manifestLanguages } from './file-kinds.js';
-import { compileGlobs } from './glob-pattern.js';
-import { isProgrammingLanguage, languageId, LANGUAGE_NAMES } from './languages.js';
+import { Kind, manifestLanguages } from '../files/file-kinds.js';
+import { compileGlobs } from '../files/glob-pattern.js';
+import { isProgrammingLanguage, languageId, LANGUAGE_NAMES } from '../files/languages.js';
 
 /**
  * Relevance = static part (what the file is, for this profile) + dynamic part (issue signals,

@@ -1,5 +1,5 @@
-import { createClassifier } from './file-kinds.js';
-import type { IndexChange, OverlayEntry, SnapshotBuffers } from './worker-protocol.js';
+import { createClassifier } from '../files/file-kinds.js';
+import type { IndexChange, OverlayEntry, SnapshotBuffers } from '../pool/worker-protocol.js';
 
 /**
  * Encode / read index snapshots held in SharedArrayBuffers (see SnapshotBuffers). The scan

@@ -1,13 +1,13 @@
 import fs, { type Dirent } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { IgnoreFile } from './gitignore-rules.js';
-import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules } from './path-rules.js';
-import { collectGitFacts, gitStateKey, statusArgs, type GitFacts } from './git-facts.js';
-import { parseStatusV2 } from './git-parse.js';
-import { detectWorkTree, runGit, type GitOutput, type GitWorkTree, type RunGit } from './run-git.js';
-import type { SnapshotEntry } from './snapshot-codec.js';
-import { ancestorDirs } from './ancestor-dirs.js';
+import type { IgnoreFile } from '../../files/gitignore-rules.js';
+import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules } from '../../files/path-rules.js';
+import { collectGitFacts, gitStateKey, statusArgs, type GitFacts } from '../git/git-facts.js';
+import { parseStatusV2 } from '../../git/git-parse.js';
+import { detectWorkTree, runGit, type GitOutput, type GitWorkTree, type RunGit } from '../../git/run-git.js';
+import type { SnapshotEntry } from '../../index/snapshot-codec.js';
+import { ancestorDirs } from '../../files/ancestor-dirs.js';
 import { readGitIndexFile, type IndexedFile } from './git-index-file.js';
 
 export type { IndexedFile } from './git-index-file.js';

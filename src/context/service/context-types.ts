@@ -1,7 +1,7 @@
-import type { Strategy } from './budget.js';
-import type { GitContext } from './git-context.js';
-import type { ProjectMetadata } from './metadata.js';
-import type { RelevantFile } from './worker-protocol.js';
+import type { Strategy } from '../ranking/budget.js';
+import type { GitContext } from '../git/git-context.js';
+import type { ProjectMetadata } from '../metadata/metadata.js';
+import type { RelevantFile } from '../pool/worker-protocol.js';
 
 /** One item of `context.previous_agent_outputs` (spec §4), supplied by the result store. */
 export interface PreviousAgentOutput {
@@ -70,6 +70,6 @@ export interface FilesChangedEvent {
   };
 }
 
-export type { RelevantFile } from './worker-protocol.js';
-export type { GitContext } from './git-context.js';
-export type { ProjectMetadata } from './metadata.js';
+export type { RelevantFile } from '../pool/worker-protocol.js';
+export type { GitContext } from '../git/git-context.js';
+export type { ProjectMetadata } from '../metadata/metadata.js';

@@ -4,7 +4,7 @@ import {
   isParsedManifest, parseCobertura, parseIstanbulSummary, parseLcov, parseManifest, parseVersionFile,
   type Coverage, type Dependency, type ManifestInfo,
 } from './manifest-parsers.js';
-import { readContainedFile } from './safe-read.js';
+import { readContainedFile } from '../files/safe-read.js';
 
 /** `context.metadata` of the wire contract (optional fields appear only when known). */
 export interface ProjectMetadata {

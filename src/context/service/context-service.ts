@@ -1,23 +1,23 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config/schema.js';
-import { ContextBudgetError, ContextGenerationError, ValidationError } from '../errors/index.js';
-import { isSafeId } from '../util/ids.js';
-import { resolveProfile, type AgentProfile } from './agent-profiles.js';
-import type { Strategy } from './budget.js';
+import type { Config } from '../../config/schema.js';
+import { ContextBudgetError, ContextGenerationError, ValidationError } from '../../errors/index.js';
+import { isSafeId } from '../../util/ids.js';
+import { resolveProfile, type AgentProfile } from '../ranking/agent-profiles.js';
+import type { Strategy } from '../ranking/budget.js';
 import { parseContextConfig, MAX_CONTEXT_BYTES_CAP, type ContextConfig } from './context-config.js';
-import { ContextCache, type ClearResult } from './context-cache.js';
+import { ContextCache, type ClearResult } from '../cache/context-cache.js';
 import type { ContextRequest, ContextResponse, FilesChangedEvent, PreviousAgentOutput } from './context-types.js';
-import { classify } from './file-kinds.js';
-import { GitState, type GitSnapshot } from './git-context.js';
-import { affectsMetadata, MetadataProvider } from './metadata.js';
-import { PathRules } from './path-rules.js';
-import { ProjectIndex, type AppliedChange } from './project-index.js';
-import { ProjectWatcher, type WatcherStatus } from './project-watcher.js';
-import { prepareSignals, ProfileScorer, queryTerms, type PreparedSignals } from './ranking.js';
-import { ContextPool, silentLogger, type Logger } from './scan-pool.js';
-import type { BackendHandlers, WatchBackend } from './watch-backends.js';
-import type { BuildSuccess } from './worker-protocol.js';
+import { classify } from '../files/file-kinds.js';
+import { GitState, type GitSnapshot } from '../git/git-context.js';
+import { affectsMetadata, MetadataProvider } from '../metadata/metadata.js';
+import { PathRules } from '../files/path-rules.js';
+import { ProjectIndex, type AppliedChange } from '../index/project-index.js';
+import { ProjectWatcher, type WatcherStatus } from '../watch/project-watcher.js';
+import { prepareSignals, ProfileScorer, queryTerms, type PreparedSignals } from '../ranking/ranking.js';
+import { ContextPool, silentLogger, type Logger } from '../pool/scan-pool.js';
+import type { BackendHandlers, WatchBackend } from '../watch/watch-backends.js';
+import type { BuildSuccess } from '../pool/worker-protocol.js';
 
 /** Event shape handed to the injected publisher (the bus adds ids, timestamps, …). */
 export interface PublishInput {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors/index.js';
-import { AGENT_CATEGORIES, type AgentCategory } from '../util/agent-category.js';
+import { ValidationError } from '../../errors/index.js';
+import { AGENT_CATEGORIES, type AgentCategory } from '../../util/agent-category.js';
 
 /** Agent categories the profile rules map every agent type to (shared with permissions). */
 export const CATEGORIES = AGENT_CATEGORIES as readonly [AgentCategory, ...AgentCategory[]];

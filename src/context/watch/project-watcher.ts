@@ -1,9 +1,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE } from './path-rules.js';
-import type { AppliedChange, ProjectIndex } from './project-index.js';
-import { readContainedFile } from './safe-read.js';
-import { silentLogger, type Logger } from './scan-pool.js';
+import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE } from '../files/path-rules.js';
+import type { AppliedChange, ProjectIndex } from '../index/project-index.js';
+import { readContainedFile } from '../files/safe-read.js';
+import { silentLogger, type Logger } from '../pool/scan-pool.js';
 import { ChokidarDirWatcher, NativeDirWatcher, type BackendHandlers, type WatchBackend } from './watch-backends.js';
 
 /** When a new directory tree is looked at again (ms after it was indexed). */
