@@ -1,7 +1,13 @@
 // Follows GET /api/events/stream with fetch and a stream reader (EventSource cannot send an
-// Authorization header). Reconnects from the last event id it saw, so nothing is missed or
-// repeated; when that cursor has expired (410) it starts again from now and says so.
+// Authorization header). What is already buffered is read first with GET /api/events, which
+// (unlike a stream or a wait) does not count as a delivery, so opening the page does not keep
+// undelivered events from the dead-letter queue; the stream then starts at that list's cursor.
+// Reconnects continue from the last event id seen, so nothing is missed or repeated; when that
+// cursor has expired (410) it starts again from now and says so.
 const RETRY_MS = 2000;
+const PAGE = 1000;
+/** At most this many buffered events are read at start (the bus keeps 10,000 by default). */
+const HISTORY_MAX = 20000;
 
 export function followEvents(api, { onEvent, onState, onUnauthorized }) {
   let lastId = null;
@@ -12,6 +18,19 @@ export function followEvents(api, { onEvent, onState, onUnauthorized }) {
   const retry = (ms = RETRY_MS) => {
     if (!stopped) setTimeout(connect, ms);
   };
+
+  /** Buffered events, oldest first, through the list route; resolves to the cursor after them. */
+  async function history() {
+    let cursor = null;
+    for (let read = 0; read < HISTORY_MAX; read += PAGE) {
+      const res = await api.get(`/api/events?limit=${PAGE}${cursor ? `&since=${encodeURIComponent(cursor)}` : ''}`);
+      if (res.status !== 200) return null;
+      for (const event of res.body.events) onEvent(event);
+      cursor = res.body.next_cursor;
+      if (!res.body.more_available) break;
+    }
+    return cursor;
+  }
 
   async function connect() {
     if (stopped) return;
@@ -92,7 +111,10 @@ export function followEvents(api, { onEvent, onState, onUnauthorized }) {
     onEvent(event);
   }
 
-  connect();
+  history().then((cursor) => {
+    if (cursor) lastId = cursor;
+    connect();
+  });
   return () => {
     stopped = true;
     controller?.abort();
