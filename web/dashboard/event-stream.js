@@ -112,7 +112,9 @@ export function followEvents(api, { onEvent, onState, onUnauthorized }) {
   }
 
   history().then((cursor) => {
+    // Without the list (refused or failed), start at now rather than replay through the stream.
     if (cursor) lastId = cursor;
+    else fromNow = true;
     connect();
   });
   return () => {

@@ -121,6 +121,8 @@ export function startAgentsPanel(api, { canManage }) {
       if (row.cells.status.textContent !== a.status) {
         clear(row.cells.status);
         row.cells.status.append(pill(a.status));
+        // An open log view gets the agent's last lines once more when it ends.
+        if (openLogs.has(a.agent_id) && !ACTIVE.has(a.status)) loadLogs(a, row.logCell);
       }
       row.cells.uptime.textContent = uptime(a);
       row.cells.exit.textContent = exit(a);
