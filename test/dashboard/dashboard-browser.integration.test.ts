@@ -29,8 +29,13 @@ describe('dashboard in a real browser (Chromium headless)', function () {
     if (!hasChromium()) throw new Error('/usr/bin/chromium is missing: apt-get install -y chromium (.ci/run does)');
     server = await startTestServer({
       config: {
-        agents: { 'python-specialist': { command: process.execPath, args: ['-e', AGENT_SCRIPT] } },
+        agents: {
+          'python-specialist': { command: process.execPath, args: ['-e', AGENT_SCRIPT] },
+          // A small process for the 119-agent view (119 Node processes would not fit beside the suite).
+          'sleepy-worker': { command: '/bin/sleep', args: ['60'] },
+        },
         agent_kill_grace_seconds: 0.5,
+        max_concurrent_agents: 130,
         agent_nice: 0,
       } as never,
     });
@@ -116,6 +121,7 @@ describe('dashboard in a real browser (Chromium headless)', function () {
     expect(urls.filter((u) => u.includes(token) || /token=/.test(u))).to.deep.equal([]);
     expect(urls.some((u) => u.endsWith('/api/events/stream'))).to.equal(true);
     await page.context().close();
+    await admin('DELETE', `/api/agents/${spawned.body.agent_id}?force=true`);
   });
 
   it('stops an agent with its kill button', async () => {
@@ -144,6 +150,30 @@ describe('dashboard in a real browser (Chromium headless)', function () {
     await page.locator('#stream-state', { hasText: 'live' }).waitFor();
     expect(errors).to.deep.equal([]);
     await page.context().close();
+  });
+
+  it('lists 119 running agents at once, each with its kill button', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 119; i += 17) {
+      const batch = await Promise.all(Array.from({ length: Math.min(17, 119 - i) }, (_x, j) =>
+        admin('POST', '/api/agents/spawn', { agent_type: 'sleepy-worker', issue_id: `MANY-${i + j}`, task: 'wait' })));
+      for (const r of batch) {
+        expect(r.status, JSON.stringify(r.body)).to.equal(201);
+        ids.push(r.body.agent_id as string);
+      }
+    }
+    const { page, errors } = await open(`#token=${token}`);
+    try {
+      await page.locator(`tr[data-agent="${ids[0]}"] .s-running`).waitFor({ timeout: 30_000 });
+      await page.locator(`tr[data-agent="${ids[118]}"] .s-running`).waitFor({ timeout: 30_000 });
+      const rows = await page.locator('#agents-table tr[data-agent]').evaluateAll((trs) => trs.filter((tr) => tr.getAttribute('data-agent')!.length > 0).length);
+      expect(rows).to.be.at.least(119);
+      expect(await page.locator('#agents-table tr[data-agent] button.danger:visible').count()).to.be.at.least(119);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await page.context().close();
+      await Promise.all(ids.map((id) => admin('DELETE', `/api/agents/${id}?force=true`)));
+    }
   });
 
   it('reads 10,000 buffered events without consuming them and draws 500 rows', async () => {
