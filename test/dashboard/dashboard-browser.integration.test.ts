@@ -78,6 +78,18 @@ describe('dashboard in a real browser (Chromium headless)', function () {
     const text = await page.locator('#no-token').innerText();
     expect(text).to.contain('cco orchestration dashboard');
     expect(await page.locator('#app').isHidden()).to.equal(true);
+    // The CSP is in force in the page: an inline script is refused (and that refusal is the only console error).
+    const ran = await page.evaluate(() => {
+      const g = globalThis as unknown as { document: any; inlineRan?: number };
+      const script = g.document.createElement('script');
+      script.textContent = 'globalThis.inlineRan = 1';
+      g.document.body.append(script);
+      return g.inlineRan ?? 0;
+    });
+    expect(ran).to.equal(0);
+    await page.waitForTimeout(100);
+    expect(errors.filter((e) => e.includes('Content Security Policy'))).to.have.length(1);
+    errors.splice(0, errors.length, ...errors.filter((e) => !e.includes('Content Security Policy')));
     expect(errors).to.deep.equal([]);
     await page.context().close();
   });
