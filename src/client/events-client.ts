@@ -1,4 +1,5 @@
-import type { SidecarClient } from './sidecar-client.js';
+import { SidecarError, type SidecarClient } from './sidecar-client.js';
+import { readSse } from './sse-reader.js';
 
 /** One event as the sidecar answers it (spec §4). */
 export interface WireEvent {
@@ -40,6 +41,19 @@ export interface WaitEventsQuery {
   limit?: number;
 }
 
+export interface StreamEventsQuery {
+  /** An event type, or `*` (default). */
+  type?: string;
+  topic?: string;
+  filter?: string;
+  /** Event id / cursor, or `now`; absent: buffered matches first. */
+  since?: string;
+  /** Continue after this event id (sent as `Last-Event-ID`; wins over `since`). */
+  lastEventId?: string;
+  /** End the stream after this many ms. */
+  timeout?: number;
+}
+
 export interface EventPageResponse {
   events: WireEvent[];
   more_available: boolean;
@@ -74,6 +88,30 @@ export class EventsClient {
       query: { ...query },
       signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
     });
+  }
+
+  /**
+   * Follow `GET /api/events/stream`: yields every matching event once, in order, until `signal`
+   * aborts or the stream ends. The sidecar's last `stream_error` frame (e.g. it is stopping)
+   * throws `SidecarError`; resume with `lastEventId` = the last event's id.
+   *
+   * @example
+   * for await (const e of events.stream({ type: 'agent_completed', since: 'now' }, controller.signal)) console.log(e.event_id);
+   */
+  async *stream(query: StreamEventsQuery = {}, signal?: AbortSignal): AsyncGenerator<WireEvent> {
+    const { lastEventId, ...rest } = query;
+    const body = await this.client.openStream('/api/events/stream', {
+      query: { ...rest },
+      ...(lastEventId ? { headers: { 'last-event-id': lastEventId } } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    for await (const message of readSse(body)) {
+      if (message.event === 'stream_error') {
+        const error = JSON.parse(message.data) as { status?: number; error: string; message: string; code: string };
+        throw new SidecarError(error.status ?? 500, error as ConstructorParameters<typeof SidecarError>[1]);
+      }
+      yield JSON.parse(message.data) as WireEvent;
+    }
   }
 
   list(query: { type?: string; topic?: string; filter?: string; since?: string; limit?: number } = {}): Promise<Omit<EventPageResponse, 'timeout'>> {

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { openSse, type SseConnection, type SseFrame } from '../helpers/sse-client.js';
+import { SidecarClient, SidecarError } from '../../src/client/sidecar-client.js';
+import { EventsClient } from '../../src/client/events-client.js';
 
 const dataOf = (f: SseFrame): Record<string, any> => JSON.parse(f.data) as Record<string, any>;
 
@@ -123,6 +125,49 @@ describe('GET /api/events/stream (Server-Sent Events)', () => {
     const general = await publish('scoped_evt', {});
     await c.waitFor((f) => f.length === 2);
     expect(c.frames.map((f) => f.id)).to.deep.equal([mine, general]);
+  });
+});
+
+describe('EventsClient.stream (the typed client over SSE)', () => {
+  it('yields matching events in order, resumes after lastEventId, and throws the contract error of a refused stream', async () => {
+    const server = await startTestServer();
+    try {
+      const token = await server.tokenFor({ agent_type: 'test-engineer', sub: 'qa-client' });
+      const events = new EventsClient(new SidecarClient({ url: server.url, token }));
+      const publish = async (n: number): Promise<string> =>
+        (await server.request('POST', '/api/events/client_evt', { token: server.adminToken, body: { data: { n } } })).body.event_id as string;
+      const ids = [await publish(1), await publish(2), await publish(3)];
+      const seen: string[] = [];
+      const controller = new AbortController();
+      for await (const e of events.stream({ type: 'client_evt' }, controller.signal)) {
+        seen.push(e.event_id);
+        if (seen.length === 2) break;
+      }
+      expect(seen).to.deep.equal(ids.slice(0, 2));
+      const rest: number[] = [];
+      for await (const e of events.stream({ type: 'client_evt', lastEventId: seen[1]!, timeout: 300 })) rest.push(e.data.n as number);
+      expect(rest).to.deep.equal([3]);
+      let refused: unknown;
+      try {
+        for await (const _e of events.stream({ since: 'evt_zzzz1234_000000000001' })) break;
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused).to.be.instanceOf(SidecarError);
+      expect((refused as SidecarError).status).to.equal(410);
+      expect((refused as SidecarError).body.code).to.equal('EVT_003');
+      // A stream ended by the sidecar's shutdown throws its last frame's error (EVT_001).
+      const ended = (async () => {
+        for await (const _e of events.stream({ since: 'now' })) { /* none */ }
+      })().then(() => undefined, (err: unknown) => err);
+      await new Promise((r) => setTimeout(r, 200));
+      await server.handle.close();
+      const stopped = await ended;
+      expect((stopped as SidecarError).body.code).to.equal('EVT_001');
+      expect((stopped as SidecarError).status).to.equal(503);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

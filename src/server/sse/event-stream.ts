@@ -118,8 +118,8 @@ export class EventStream {
     if (this.closed) return;
     this.closed = true;
     const body = error instanceof AppError
-      ? { code: error.code, error: error.error, message: error.message, details: error.details }
-      : { code: 'INTERNAL_ERROR', error: 'internal_error', message: 'Event stream failed' };
+      ? { status: error.status, code: error.code, error: error.error, message: error.message, details: error.details }
+      : { status: 500, code: 'INTERNAL_ERROR', error: 'internal_error', message: 'Event stream failed' };
     if (!(error instanceof AppError)) this.options.logger.error({ err: error }, 'event stream wait failed');
     res.end(`event: stream_error\ndata: ${JSON.stringify(body)}\n\n`);
   }
