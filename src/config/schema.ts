@@ -18,6 +18,8 @@ const eventsSchema = z.strictObject({
   max_waits_total: z.number().int().min(1).default(10_000),
   default_wait_timeout_ms: z.number().int().min(0).default(30_000),
   max_wait_timeout_ms: z.number().int().min(0).default(300_000),
+  /** Comment line sent on an idle `GET /api/events/stream` so proxies and clients see it alive (spec §9: 15 s). */
+  stream_heartbeat_ms: z.number().int().min(10).max(300_000).default(15_000),
   /** 'always': fsync the journal before answering 202; 'interval': fsync every `fsync_interval_ms`. */
   fsync: z.enum(['always', 'interval']).default('always'),
   fsync_interval_ms: z.number().int().min(1).default(50),
