@@ -87,6 +87,15 @@ const agentCommandSchema = z.strictObject({
   timeout_seconds: z.number().int().min(1).max(7 * 86_400).default(3_600),
 });
 
+/** MCP (spec §7): `/mcp` and `cco orchestration mcp`. */
+export const mcpSchema = z.strictObject({
+  /**
+   * `wait_for_events` and other long tool calls end before this (ms), below the tool timeouts of
+   * MCP clients (Codex: 60 s per tool by default), and always return `next_cursor`.
+   */
+  wait_cap_ms: z.number().int().min(0).max(300_000).default(50_000),
+});
+
 export const configSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(3001),
@@ -110,6 +119,7 @@ export const configSchema = z.strictObject({
   rate_limits: z.record(z.string(), rateLimitSchema).default({}),
   audit: auditSchema.default(auditSchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
+  mcp: mcpSchema.default(mcpSchema.parse({})),
   agents: z.record(z.string(), agentCommandSchema).default({}),
   max_concurrent_agents: z.number().int().min(1).max(10_000).default(119),
   agent_queue_size: z.number().int().min(0).max(1_000_000).default(1_000),

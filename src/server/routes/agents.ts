@@ -1,67 +1,19 @@
-import { z } from 'zod';
 import type { RouteModule } from './routers.js';
-import type { AppDeps } from '../app-deps.js';
-import type { AuthInfo } from '../../auth/token-service.js';
-import { SpawnFailedError } from '../../errors/index.js';
-import { safeId } from '../../util/ids.js';
+import { agentIdParams, agentLogsQuery, killAgentQuery, listAgentsQuery, spawnAgentBody } from '../../agents/agents-service.js';
 import { defineRoute } from '../route-spec.js';
-import { authOf, requireIssueScope, requirePermission, requireProjectScope } from '../permissions.js';
-import { AGENT_STATUSES } from '../../agents/types.js';
-import type { AgentSupervisor } from '../../agents/agent-supervisor.js';
-
-const spawnBody = z.strictObject({
-  agent_type: safeId,
-  issue_id: safeId,
-  task: z.string().min(1).max(65_536),
-  context_requirements: z.array(z.string().min(1).max(1_024)).max(100).optional(),
-  // Keys are checked by the supervisor (dangerous and reserved names → 400 with every key listed).
-  environment: z.record(z.string(), z.string()).optional(),
-  priority: z.enum(['low', 'normal', 'high']).optional(),
-});
-
-const listQuery = z.object({
-  status: z.enum(AGENT_STATUSES as [string, ...string[]]).optional(),
-  type: safeId.optional(),
-  issue_id: safeId.optional(),
-  limit: z.coerce.number().int().min(1).max(1_000).default(100),
-});
-
-const idParams = z.object({ id: safeId });
-
-const logsQuery = z.object({
-  stream: z.enum(['stdout', 'stderr']).default('stdout'),
-  tail: z.coerce.number().int().min(1).max(10_000).default(100),
-  offset: z.coerce.number().int().min(0).optional(),
-});
-
-const killQuery = z.object({ force: z.enum(['true', 'false', '1', '0']).optional() });
-
-function supervisorOf(deps: AppDeps): AgentSupervisor {
-  if (!deps.agents) throw new SpawnFailedError('Agent spawning is not available on this sidecar');
-  return deps.agents;
-}
-
-/**
- * A token with `manage_agents` in this project (and on this agent's issue when issue-scoped), or,
- * when `ownOk`, the agent's own token (`sub` = agent id).
- */
-function requireAgentAccess(auth: AuthInfo, deps: AppDeps, agentId: string, ownOk: boolean): void {
-  if (ownOk && auth.sub === agentId && auth.project_id === deps.config.project_id) return;
-  requirePermission(auth, 'manage_agents');
-  requireProjectScope(auth, deps.config.project_id);
-  if (auth.issue_id !== undefined) {
-    const agent = supervisorOf(deps).get(agentId);
-    requireIssueScope(auth, agent.issue_id);
-  }
-}
+import { authOf } from '../permissions.js';
+import { servicesOf } from '../services.js';
 
 /**
  * Agents (spec §4): spawn (`spawn_agents`), list, status, logs and kill (`manage_agents`; an
- * agent may read its own status with its own token).
+ * agent may read its own status with its own token). The rules live in `AgentsService`, which
+ * the MCP tools call too.
  */
 export const agentsRoutes: RouteModule = (routers, deps) => {
+  const agents = servicesOf(deps).agents;
+
   defineRoute(routers, {
-    method: 'post', path: '/api/agents/spawn', tag: 'agents', permission: 'spawn_agents', body: spawnBody,
+    method: 'post', path: '/api/agents/spawn', tag: 'agents', permission: 'spawn_agents', body: spawnAgentBody,
     summary: 'Spawn an agent of a configured type for an issue (queued beyond max_concurrent_agents)',
     responses: {
       201: { description: '{agent_id, spawned, status, process_id, context_injected, jwt_token, webhook_url, timestamp}' },
@@ -70,63 +22,31 @@ export const agentsRoutes: RouteModule = (routers, deps) => {
       500: { description: 'AGT_001: the command could not be started' },
     },
   }, async (ctx, { body }) => {
-    const auth = authOf(ctx);
-    requireProjectScope(auth, deps.config.project_id);
-    requireIssueScope(auth, body.issue_id);
-    const result = await supervisorOf(deps).spawn(body, {
-      sub: auth.sub,
-      agent_type: auth.agent_type,
-      project_id: auth.project_id,
-      permissions: auth.permissions,
-      ...(auth.issue_id !== undefined ? { issue_id: auth.issue_id } : {}),
-      exp: auth.exp,
-    });
+    const result = await agents.spawn(authOf(ctx), body);
     ctx.status = 201;
     return result;
   });
 
   defineRoute(routers, {
-    method: 'get', path: '/api/agents', tag: 'agents', permission: 'manage_agents', query: listQuery,
+    method: 'get', path: '/api/agents', tag: 'agents', permission: 'manage_agents', query: listAgentsQuery,
     summary: 'List agents, newest first', responses: { 200: { description: '{agents: [agent…], total, timestamp}' } },
-  }, (ctx, { query: q }) => {
-    const auth = authOf(ctx);
-    requireProjectScope(auth, deps.config.project_id);
-    if (q.issue_id !== undefined) requireIssueScope(auth, q.issue_id);
-    // An issue-scoped token sees only its issue's agents.
-    const issueId = q.issue_id ?? auth.issue_id;
-    const all = supervisorOf(deps).list({
-      ...(q.status ? { status: q.status as (typeof AGENT_STATUSES)[number] } : {}),
-      ...(q.type ? { agent_type: q.type } : {}),
-      ...(issueId ? { issue_id: issueId } : {}),
-    });
-    return { agents: all.slice(0, q.limit), total: all.length, timestamp: new Date().toISOString() };
-  });
+  }, (ctx, { query }) => agents.list(authOf(ctx), query));
 
   defineRoute(routers, {
-    method: 'get', path: '/api/agents/:id/status', tag: 'agents', params: idParams,
+    method: 'get', path: '/api/agents/:id/status', tag: 'agents', params: agentIdParams,
     summary: "One agent's state (manage_agents, or the agent's own token)",
     responses: { 200: { description: 'The agent' }, 404: { description: 'No such agent' } },
-  }, (ctx, { params }) => {
-    requireAgentAccess(authOf(ctx), deps, params.id, true);
-    return { ...supervisorOf(deps).get(params.id), timestamp: new Date().toISOString() };
-  });
+  }, (ctx, { params }) => agents.status(authOf(ctx), params.id));
 
   defineRoute(routers, {
-    method: 'get', path: '/api/agents/:id/logs', tag: 'agents', permission: 'manage_agents', params: idParams, query: logsQuery,
+    method: 'get', path: '/api/agents/:id/logs', tag: 'agents', permission: 'manage_agents', params: agentIdParams, query: agentLogsQuery,
     summary: "An agent's output: the last `tail` lines, or complete lines from byte `offset` (to follow)",
     responses: { 200: { description: '{agent_id, stream, lines[], offset, next_offset, size_bytes, truncated, final, capped, status}' } },
-  }, async (ctx, { params, query: q }) => {
-    requireAgentAccess(authOf(ctx), deps, params.id, false);
-    const chunk = await supervisorOf(deps).readLogs(params.id, q.stream, q.offset !== undefined ? { offset: q.offset } : { tail: q.tail });
-    return { ...chunk, timestamp: new Date().toISOString() };
-  });
+  }, (ctx, { params, query }) => agents.logs(authOf(ctx), params.id, query));
 
   defineRoute(routers, {
-    method: 'delete', path: '/api/agents/:id', tag: 'agents', permission: 'manage_agents', params: idParams, query: killQuery,
+    method: 'delete', path: '/api/agents/:id', tag: 'agents', permission: 'manage_agents', params: agentIdParams, query: killAgentQuery,
     summary: 'Stop an agent: SIGTERM to its process group, SIGKILL after the grace (force=true: at once)',
     responses: { 200: { description: '{agent_id, status, killed, signal, timestamp}' } },
-  }, (ctx, { params, query: q }) => {
-    requireAgentAccess(authOf(ctx), deps, params.id, false);
-    return supervisorOf(deps).kill(params.id, { force: q.force === 'true' || q.force === '1' });
-  });
+  }, (ctx, { params, query }) => agents.kill(authOf(ctx), params.id, query.force === 'true' || query.force === '1'));
 };

@@ -2,29 +2,17 @@ import { z } from 'zod';
 import type { RouteModule } from './routers.js';
 import type { AppDeps } from '../app-deps.js';
 import { defineRoute } from '../route-spec.js';
-import { authOf, isAdmin, requireAgentTypeScope, requireIssueScope, requireProjectScope } from '../permissions.js';
-import { hasPermission } from '../../auth/permissions.js';
-import { ContextGenerationError, ForbiddenError, NotFoundError } from '../../errors/index.js';
+import { authOf, isAdmin, requireIssueScope, requireProjectScope } from '../permissions.js';
+import { ForbiddenError, NotFoundError } from '../../errors/index.js';
 import { safeId } from '../../util/ids.js';
 import type { ContextService } from '../../context/index.js';
+import { contextParams, contextQuery } from '../../context/context-access.js';
+import { servicesOf } from '../services.js';
 
-const contextParams = z.object({ issue_id: safeId, agent_type: safeId });
 const issueParams = z.object({ issue_id: safeId });
 
-/** Query values arrive as strings (or arrays when repeated, which the schemas reject). */
-const intString = z.string().regex(/^\d{1,12}$/, 'must be a positive integer').transform(Number);
-const contextQuery = z.object({
-  // The 10 MiB cap is checked by the service: above it the answer is 413 CTX_002, not 400.
-  max_bytes: intString.refine((n) => n >= 1, 'must be at least 1').optional(),
-  max_files: intString.refine((n) => n >= 1 && n <= 1000, 'must be from 1 to 1000').optional(),
-  strategy: z.enum(['smart', 'file_sampling', 'none']).optional(),
-  q: z.string().max(512).optional(),
-  refresh: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
-});
-
 function engine(deps: AppDeps): ContextService {
-  if (!deps.context) throw new ContextGenerationError('The context engine is not running');
-  return deps.context;
+  return servicesOf(deps).context.service();
 }
 
 /**
@@ -46,16 +34,8 @@ export const contextRoutes: RouteModule = (routers, deps) => {
       500: { description: 'Context generation failed (CTX_001)' },
     },
   }, async (ctx, { params, query }) => {
-    const auth = authOf(ctx);
-    if (!hasPermission(auth.permissions, 'read_context') && !hasPermission(auth.permissions, 'read_project_context')) {
-      throw new ForbiddenError("Missing permission 'read_context'", { required: 'read_context' });
-    }
-    requireProjectScope(auth, deps.config.project_id);
-    requireIssueScope(auth, params.issue_id);
-    requireAgentTypeScope(auth, params.agent_type, 'read_project_context');
-    const service = engine(deps);
-    const body = await service.getContext({ issue_id: params.issue_id, agent_type: params.agent_type, ...query });
-    const report = service.watcherReport();
+    const body = await servicesOf(deps).context.get(authOf(ctx), params, query);
+    const report = engine(deps).watcherReport();
     // How fresh the answer is guaranteed to be: watched (events) or bounded by the TTL.
     ctx.set('X-Context-Freshness', report.phase === 'ok' ? 'watch' : `ttl=${report.ttl_ms}ms`);
     ctx.set('X-Cache', body.cache_hit ? 'HIT' : 'MISS');
