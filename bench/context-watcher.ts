@@ -9,10 +9,10 @@ import { execFile } from 'node:child_process';
 import fs, { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PathRules } from '../src/context/path-rules.js';
-import { ProjectIndex, type AppliedChange } from '../src/context/project-index.js';
-import { ProjectWatcher } from '../src/context/project-watcher.js';
-import { ContextPool } from '../src/context/scan-pool.js';
+import { PathRules } from '../src/context/files/path-rules.js';
+import { ProjectIndex, type AppliedChange } from '../src/context/index/project-index.js';
+import { ProjectWatcher } from '../src/context/watch/project-watcher.js';
+import { ContextPool } from '../src/context/pool/scan-pool.js';
 import { ensureTree, machine, percentile, round } from './context-lib/synthetic-tree.js';
 
 const UNLINKS = 20;

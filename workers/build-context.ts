@@ -1,5 +1,5 @@
-import { buildContext } from '../src/context/build-context.js';
-import type { BuildResult, BuildTask } from '../src/context/worker-protocol.js';
+import { buildContext } from '../src/context/worker/build/build-context.js';
+import type { BuildResult, BuildTask } from '../src/context/pool/worker-protocol.js';
 
 /** Worker: rank, read, redact and truncate the relevant files of one context request. */
 export default function buildContextTask(task: BuildTask): BuildResult {

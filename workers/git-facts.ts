@@ -1,5 +1,5 @@
-import { collectGitFacts, type GitFactsTask } from '../src/context/git-facts.js';
-import type { GitFactsResult } from '../src/context/worker-protocol.js';
+import { collectGitFacts, type GitFactsTask } from '../src/context/worker/git/git-facts.js';
+import type { GitFactsResult } from '../src/context/pool/worker-protocol.js';
 
 /** Worker: git status / numstat / log / remote for the git context (the main thread never spawns git). */
 export default async function gitFactsTask(task: GitFactsTask): Promise<GitFactsResult> {

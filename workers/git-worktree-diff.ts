@@ -1,4 +1,4 @@
-import { worktreeDiff, type WorktreeDiffResult, type WorktreeDiffTask } from '../src/context/worktree-diff.js';
+import { worktreeDiff, type WorktreeDiffResult, type WorktreeDiffTask } from '../src/context/worker/git/worktree-diff.js';
 
 /** Worker: status and +N -M of just-edited files from a long-lived `git cat-file --batch`. */
 export default async function worktreeDiffTask(task: WorktreeDiffTask): Promise<WorktreeDiffResult> {

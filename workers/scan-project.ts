@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Kind } from '../src/context/file-kinds.js';
-import { listProjectFiles } from '../src/context/list-project-files.js';
-import { LANGUAGE_NAMES } from '../src/context/languages.js';
-import { PathRules } from '../src/context/path-rules.js';
-import { createWarmableClassifier, diffAgainst, encodeSnapshot } from '../src/context/snapshot-codec.js';
-import type { ScanResult, ScanTask } from '../src/context/worker-protocol.js';
+import { Kind } from '../src/context/files/file-kinds.js';
+import { listProjectFiles } from '../src/context/worker/scan/list-project-files.js';
+import { LANGUAGE_NAMES } from '../src/context/files/languages.js';
+import { PathRules } from '../src/context/files/path-rules.js';
+import { createWarmableClassifier, diffAgainst, encodeSnapshot } from '../src/context/index/snapshot-codec.js';
+import type { ScanResult, ScanTask } from '../src/context/pool/worker-protocol.js';
 
 /**
  * Worker: list, filter and stat every file of the project, and return the index as shared

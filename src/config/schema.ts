@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { contextConfigSchema } from '../context/context-config.js';
+import { contextConfigSchema } from '../context/service/context-config.js';
 
 /**
  * The one typed configuration. Every section has defaults taken from the spec
@@ -137,7 +137,7 @@ export const configSchema = z.strictObject({
   agent_log_max_bytes: z.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
   /** Finished agents (state and logs) older than this are removed. */
   agent_history_days: z.number().min(0.0001).max(36_500).default(30),
-  /** Context engine settings: agent profiles, excludes, budgets, watcher (src/context/context-config.ts). */
+  /** Context engine settings: agent profiles, excludes, budgets, watcher (src/context/service/context-config.ts). */
   context: contextConfigSchema.default(contextConfigSchema.parse({})),
 });
 

@@ -2,11 +2,15 @@ import type { z } from 'zod';
 import type { Permission } from '../auth/permissions.js';
 import type { AuthInfo } from '../auth/token-service.js';
 import type { AppDeps } from '../server/app-deps.js';
+import type { Services } from '../services/index.js';
 
 /** What a tool's `run` gets besides its input: the verified caller and the sidecar's components. */
 export interface ToolContext {
   /** The claims of the token that made the `/mcp` request (never a tool argument). */
   caller: AuthInfo;
+  /** The domain services the HTTP routes call: a tool is validate → call one service → answer. */
+  services: Services;
+  /** Config, logger and audit log of the sidecar. */
   deps: AppDeps;
   /** Aborted when the client goes away (long waits free their slot at once). */
   signal: AbortSignal;
@@ -23,7 +27,7 @@ export interface ToolContext {
  * @example
  * defineTool({ name: 'get_result', title: 'Get one result', description: '…', permission: 'read_results',
  *   input: z.object({ id: resultIdSchema }), readOnly: true,
- *   run: ({ caller, deps }, { id }) => getResult(deps, caller, id), summary: (out) => `result ${out.id}` })
+ *   run: ({ caller, services }, { id }) => services.results.get(caller, id), summary: (out) => `result ${out.id}` })
  */
 export interface ToolDefinition<S extends z.ZodType = z.ZodType, O = unknown> {
   name: string;

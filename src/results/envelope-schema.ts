@@ -1,23 +1,8 @@
 import { z } from 'zod';
-import { safeId } from '../util/ids.js';
-import { RESULT_ID_PATTERN } from './result-id.js';
-import { RESULT_STATUSES } from './result-store.js';
+import { isoDateTime, safeId } from '../contract/ids.js';
+import { agentIdSchema, resultIdSchema, resultPayloadSchema } from '../contract/results.js';
 
-/**
- * Agent ids are token subjects, not path components, so they get a looser rule than `safeId`:
- * 1–256 printable characters.
- */
-export const agentIdSchema = z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
-
-/** `result` of a store request: a status plus any free-form fields. */
-export const resultPayloadSchema = z.looseObject({
-  status: z.enum(RESULT_STATUSES),
-});
-
-/** ISO 8601 date-time with `Z` or an offset (`2026-11-23T10:00:00.000Z`). */
-export const isoDateTime = z.iso.datetime({ offset: true });
-
-export const resultIdSchema = z.string().regex(RESULT_ID_PATTERN, 'must be a result id (26-character ULID)');
+export { agentIdSchema, resultIdSchema, resultPayloadSchema, isoDateTime };
 
 /** Input of `ResultStore.store` (the route adds `project_id` from the token when absent). */
 export const storeInputSchema = z.object({

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppError, StorageReadError, StorageWriteError, ValidationError } from '../errors/index.js';
 import { ensureSecureDir, fsyncDir, isDiskFull, writeFileAtomic } from '../storage/atomic-write.js';
+import { DEFAULT_LIMIT, MAX_LIMIT, decodeCursor, encodeCursor } from './result-cursor.js';
 import { issuesOf, isoDateTime, storeInputSchema, type StoredEnvelope } from './envelope-schema.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { summarizeResult } from './previous-outputs.js';
@@ -47,10 +48,7 @@ export interface OpenReport {
   duration_ms: number;
 }
 
-export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 1000;
 const READ_CONCURRENCY = 32;
-const CURSOR_PREFIX = 'r1:';
 const MAX_REPORTED_QUARANTINE = 100;
 
 function errno(err: unknown): string | undefined {
@@ -69,17 +67,6 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
-}
-
-export function encodeCursor(id: string): string {
-  return Buffer.from(CURSOR_PREFIX + id, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): string | undefined {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!text.startsWith(CURSOR_PREFIX)) return undefined;
-  const id = text.slice(CURSOR_PREFIX.length);
-  return RESULT_ID_PATTERN.test(id) ? id : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 export * from './result-store.js';
-export { FileResultStore, DEFAULT_LIMIT, MAX_LIMIT, type FileResultStoreOptions, type OpenReport, type ResultStoreLogger } from './file-result-store.js';
+export { DEFAULT_LIMIT, MAX_LIMIT } from './result-cursor.js';
+export { FileResultStore, type FileResultStoreOptions, type OpenReport, type ResultStoreLogger } from './file-result-store.js';
 export { openResultStore } from './open-result-store.js';
 export { nextAgents, DEFAULT_WORKFLOW_RULES, type NextAgent } from './workflow-rules.js';
 export { summarizeResult } from './previous-outputs.js';

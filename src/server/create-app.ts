@@ -25,6 +25,7 @@ import { resultRoutes } from './routes/results.js';
 import { eventRoutes } from './routes/events.js';
 import { contextRoutes } from './routes/context.js';
 import { mcpRoutes } from './routes/mcp.js';
+import { createServices } from '../services/index.js';
 
 /** Every resource's routes, in one list, so adding a resource is one line here. */
 const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes, eventRoutes, contextRoutes, mcpRoutes];
@@ -73,6 +74,7 @@ export function buildRouters(deps: AppDeps, extraModules: RouteModule[] = []): R
     publicGuard: recordRoute,
     protectedGuard: compose<AppContext>([recordRoute, authenticate(deps.tokens), rateLimit(limiter), jsonBody(deps.config.body_limit_bytes), auditIntent(deps.audit)]) as Middleware<AppState>,
     catalog: new RouteCatalog(),
+    services: createServices(deps),
   };
   for (const register of [...ROUTE_MODULES, ...extraModules]) register(routers, deps);
   return routers;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { categoryOfType, languagesOfType, resolveProfile } from '../../src/context/agent-profiles.js';
-import { parseContextConfig } from '../../src/context/context-config.js';
+import { categoryOfType, languagesOfType, resolveProfile } from '../../src/context/ranking/agent-profiles.js';
+import { parseContextConfig } from '../../src/context/service/context-config.js';
 import { ValidationError } from '../../src/errors/index.js';
 
 const cfg = parseContextConfig({});

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { fitBudget, waterLevel } from '../../src/context/budget.js';
-import { headTail, MIN_SLICE_BYTES } from '../../src/context/truncate.js';
+import { fitBudget, waterLevel } from '../../src/context/ranking/budget.js';
+import { headTail, MIN_SLICE_BYTES } from '../../src/context/ranking/truncate.js';
 
 const lines = (n: number, width = 20): string => Array.from({ length: n }, (_, i) => `line ${String(i).padStart(5, '0')} ${'x'.repeat(width)}`).join('\n');
 const item = (text: string) => ({ text, bytes: Buffer.byteLength(text) });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ContextCache } from '../../src/context/context-cache.js';
+import { ContextCache } from '../../src/context/cache/context-cache.js';
 
 interface V { issueId: string; bytes: number; n: number }
 

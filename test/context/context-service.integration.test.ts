@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { configFor } from '../../src/config/load-config.js';
-import { createContextService, type ContextService } from '../../src/context/context-service.js';
-import type { PreviousAgentOutput } from '../../src/context/context-types.js';
-import type { PublishInput } from '../../src/context/context-service.js';
+import { createContextService, type ContextService } from '../../src/context/service/context-service.js';
+import type { PreviousAgentOutput } from '../../src/context/service/context-types.js';
+import type { PublishInput } from '../../src/context/service/context-service.js';
 import { ContextBudgetError, ValidationError } from '../../src/errors/index.js';
 import { cleanup, eventually, git, gitCommitAll, gitInit, tempDir, writeTree } from './helpers.js';
 

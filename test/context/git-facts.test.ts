@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { collectGitFacts } from '../../src/context/git-facts.js';
-import { detectWorkTree, runGit, type RunGit } from '../../src/context/run-git.js';
+import { collectGitFacts } from '../../src/context/worker/git/git-facts.js';
+import { detectWorkTree, runGit, type RunGit } from '../../src/context/git/run-git.js';
 import { cleanup, git, gitCommitAll, gitInit, tempDir, writeTree } from './helpers.js';
 
 /** `path → +N -M` as git itself counts the work tree against HEAD. */

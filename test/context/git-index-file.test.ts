@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { parseGitIndex, readGitIndexFile, type IndexedFile } from '../../src/context/git-index-file.js';
-import { listProjectFiles, parseLsFilesDebug } from '../../src/context/list-project-files.js';
-import { PathRules } from '../../src/context/path-rules.js';
+import { parseGitIndex, readGitIndexFile, type IndexedFile } from '../../src/context/worker/scan/git-index-file.js';
+import { listProjectFiles, parseLsFilesDebug } from '../../src/context/worker/scan/list-project-files.js';
+import { PathRules } from '../../src/context/files/path-rules.js';
 import { cleanup, git, gitCommitAll, gitInit, tempDir, writeTree } from './helpers.js';
 
 const rules = new PathRules({ defaultExcludes: true, exclude: [], secretFiles: [], storageRel: null });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseLog, parseNumstat, parseRemotes, parseStatusV2, statusWord, stripCredentials } from '../../src/context/git-parse.js';
+import { parseLog, parseNumstat, parseRemotes, parseStatusV2, statusWord, stripCredentials } from '../../src/context/git/git-parse.js';
 
 describe('context/git-parse', () => {
   it('parses porcelain v2 status with branch, renames, untracked and a prefix', () => {

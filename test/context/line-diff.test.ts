@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { countLineChanges } from '../../src/context/line-diff.js';
-import { worktreeDiff } from '../../src/context/worktree-diff.js';
+import { countLineChanges } from '../../src/context/worker/git/line-diff.js';
+import { worktreeDiff } from '../../src/context/worker/git/worktree-diff.js';
 import { cleanup, gitCommitAll, gitInit, tempDir, writeTree } from './helpers.js';
 
 /** git's own numstat of two files. */

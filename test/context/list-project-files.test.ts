@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { ancestorDirs } from '../../src/context/ancestor-dirs.js';
-import { listProjectFiles, parseLsFilesDebug, rebaseIgnore } from '../../src/context/list-project-files.js';
-import { PathRules } from '../../src/context/path-rules.js';
+import { ancestorDirs } from '../../src/context/files/ancestor-dirs.js';
+import { listProjectFiles, parseLsFilesDebug, rebaseIgnore } from '../../src/context/worker/scan/list-project-files.js';
+import { PathRules } from '../../src/context/files/path-rules.js';
 import { cleanup, gitCommitAll, gitInit, tempDir, writeTree } from './helpers.js';
 
 const rules = new PathRules({ defaultExcludes: true, exclude: [], secretFiles: [], storageRel: null });

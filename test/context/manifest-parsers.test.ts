@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import {
   parseCargoToml, parseCobertura, parseComposerJson, parseGoMod, parseIstanbulSummary, parseLcov, parsePackageJson, parsePep508,
   parsePomXml, parsePyproject, parseRequirementsTxt, parseVersionFile,
-} from '../../src/context/manifest-parsers.js';
+} from '../../src/context/metadata/manifest-parsers.js';
 
 describe('context/manifest-parsers', () => {
   it('package.json: all dependency kinds, typescript, engines', () => {

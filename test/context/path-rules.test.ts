@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { compileGlob, globToRegExp } from '../../src/context/glob-pattern.js';
-import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules } from '../../src/context/path-rules.js';
+import { compileGlob, globToRegExp } from '../../src/context/files/glob-pattern.js';
+import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules } from '../../src/context/files/path-rules.js';
 
 const rules = new PathRules({ defaultExcludes: true, exclude: ['fixtures/big/', '*.snap'], secretFiles: ['private/**'], storageRel: '.sidecar-data' });
 

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { resolveProfile } from '../../src/context/agent-profiles.js';
-import { parseContextConfig } from '../../src/context/context-config.js';
-import { classify, Kind } from '../../src/context/file-kinds.js';
-import { languageOf } from '../../src/context/languages.js';
-import { prepareSignals, ProfileScorer, queryTerms } from '../../src/context/ranking.js';
+import { resolveProfile } from '../../src/context/ranking/agent-profiles.js';
+import { parseContextConfig } from '../../src/context/service/context-config.js';
+import { classify, Kind } from '../../src/context/files/file-kinds.js';
+import { languageOf } from '../../src/context/files/languages.js';
+import { prepareSignals, ProfileScorer, queryTerms } from '../../src/context/ranking/ranking.js';
 
 const cfg = parseContextConfig({});
 const NOW = Date.parse('2026-01-10T00:00:00Z');

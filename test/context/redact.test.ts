@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { redactSecrets } from '../../src/context/redact.js';
+import { redactSecrets } from '../../src/context/ranking/redact.js';
 
 const FAKE_GH = 'ghp_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
 const FAKE_AWS_ID = 'AKIA' + 'IOSFODNN7EXAMPLE';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { isContained, isSafeRelPath, looksBinary, readContainedFile, readContainedFileSync } from '../../src/context/safe-read.js';
+import { isContained, isSafeRelPath, looksBinary, readContainedFile, readContainedFileSync } from '../../src/context/files/safe-read.js';
 import { cleanup, tempDir, writeTree } from './helpers.js';
 
 describe('context/safe-read', () => {

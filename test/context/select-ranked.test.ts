@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { selectCandidates, selectListed, type RankInputs } from '../../src/context/select-ranked.js';
+import { selectCandidates, selectListed, type RankInputs } from '../../src/context/worker/build/select-ranked.js';
 
 /** Brute force: score everything, sort by (score desc, path asc). */
 function bruteForce(ids: number[], score: (i: number) => number, pathOf: (i: number) => string, accept: (s: number) => boolean, k: number): number[] {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { configFor } from '../../src/config/load-config.js';
-import { createContextService, type ContextService } from '../../src/context/context-service.js';
+import { createContextService, type ContextService } from '../../src/context/service/context-service.js';
 import { cleanup, eventually, tempDir, writeTree } from './helpers.js';
 
 async function change(svc: ContextService, fn: () => Promise<void>): Promise<void> {

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { agentIdParams, agentLogsQuery, killAgentQuery, listAgentsQuery, spawnAgentBody } from '../../agents/agents-service.js';
+import { agentIdParams, agentLogsQuery, killAgentQuery, listAgentsQuery, spawnBody } from '../../contract/agents.js';
 import type { KillResult, SpawnResult } from '../../agents/agent-supervisor.js';
 import type { AgentView } from '../../agents/types.js';
-import { servicesOf } from '../../server/services.js';
 import { defineTool } from '../tool-definition.js';
 
 const agentId = z.strictObject({ agent_id: agentIdParams.shape.id });
@@ -19,10 +18,10 @@ export const agentsTools = [
       'issue_id defaults to your token.',
     ].join(' '),
     permission: 'spawn_agents',
-    input: spawnAgentBody,
+    input: spawnBody,
     claimDefaults: { issue_id: 'issue_id' },
     readOnly: false,
-    run: ({ caller, deps }, body) => servicesOf(deps).agents.spawn(caller, body),
+    run: ({ caller, services }, body) => services.agents.spawn(caller, body),
     summary: (out: SpawnResult, input) => `Spawned ${input.agent_type} as ${out.agent_id} (${out.status}${out.process_id ? `, pid ${out.process_id}` : ''}).`,
   }),
   defineTool({
@@ -33,7 +32,7 @@ export const agentsTools = [
     input: listAgentsQuery,
     queryInput: true,
     readOnly: true,
-    run: ({ caller, deps }, query) => servicesOf(deps).agents.list(caller, query),
+    run: ({ caller, services }, query) => services.agents.list(caller, query),
     summary: (out: { agents: AgentView[]; total: number }) => `${out.agents.length} of ${out.total} agent(s): `
       + (out.agents.slice(0, 10).map((a) => `${a.agent_id} ${a.status}`).join(', ') || 'none') + '.',
   }),
@@ -45,7 +44,7 @@ export const agentsTools = [
     input: agentId,
     claimDefaults: { agent_id: 'sub' },
     readOnly: true,
-    run: ({ caller, deps }, { agent_id }) => servicesOf(deps).agents.status(caller, agent_id),
+    run: ({ caller, services }, { agent_id }) => services.agents.status(caller, agent_id),
     summary: (out: AgentView) => `${out.agent_id} (${out.agent_type} on ${out.issue_id}): ${out.status}.`,
   }),
   defineTool({
@@ -56,7 +55,7 @@ export const agentsTools = [
     input: agentId.extend(agentLogsQuery.shape),
     queryInput: true,
     readOnly: true,
-    run: ({ caller, deps }, { agent_id, ...query }) => servicesOf(deps).agents.logs(caller, agent_id, query),
+    run: ({ caller, services }, { agent_id, ...query }) => services.agents.logs(caller, agent_id, query),
     summary: (out: Record<string, unknown>) => `${Array.isArray(out.lines) ? out.lines.length : 0} line(s) of ${String(out.stream)}; agent ${String(out.status)}.`,
   }),
   defineTool({
@@ -68,7 +67,7 @@ export const agentsTools = [
     queryInput: true,
     readOnly: false,
     destructive: true,
-    run: ({ caller, deps }, { agent_id, force }) => servicesOf(deps).agents.kill(caller, agent_id, force === 'true' || force === '1'),
+    run: ({ caller, services }, { agent_id, ...query }) => services.agents.kill(caller, agent_id, query),
     summary: (out: KillResult) => `${out.agent_id}: ${out.killed ? `sent ${String(out.signal)}` : 'not running'} (${out.status}).`,
   }),
 ];

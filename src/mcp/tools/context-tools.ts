@@ -1,6 +1,5 @@
-import { contextParams, contextQuery } from '../../context/context-access.js';
+import { contextParams, contextQuery } from '../../contract/context.js';
 import type { ContextResponse } from '../../context/index.js';
-import { servicesOf } from '../../server/services.js';
 import { defineTool } from '../tool-definition.js';
 
 /** `get_context` mirrors `GET /api/context/:issue_id/:agent_type`. */
@@ -20,7 +19,7 @@ export const contextTools = [
     queryInput: true,
     claimDefaults: { issue_id: 'issue_id', agent_type: 'agent_type' },
     readOnly: true,
-    run: ({ caller, deps }, { issue_id, agent_type, ...query }) => servicesOf(deps).context.get(caller, { issue_id, agent_type }, query),
+    run: async ({ caller, services }, { issue_id, agent_type, ...query }) => (await services.context.get(caller, { issue_id, agent_type }, query)).body,
     summary: (out: ContextResponse) => `Context of ${out.issue_id} for ${out.agent_type}: ${out.file_count} files, ${out.total_size_bytes} bytes, `
       + `~${out.token_estimate} tokens${out.truncated ? ' (truncated)' : ''}${out.cache_hit ? ', from cache' : ''}.`,
   }),

@@ -1,6 +1,5 @@
 import type { EventPage } from '../../events/event-bus.js';
-import { eventName, listEventsQuery, publishEventBody, waitEventsQuery, waitType, type PublishedAnswer } from '../../events/events-service.js';
-import { servicesOf } from '../../server/services.js';
+import { listEventsQuery, publishBody, publishParams, waitParams, waitQuery, type PublishEventResponse } from '../../contract/events.js';
 import { defineTool } from '../tool-definition.js';
 
 function pageSummary(out: EventPage & { timeout?: true }): string {
@@ -20,10 +19,10 @@ export const eventsTools = [
       'correlation_id and ttl_seconds. Returns the event id and how many waiting agents it woke. You publish as yourself.',
     ].join(' '),
     permission: 'publish_events',
-    input: publishEventBody.extend({ event_type: eventName }),
+    input: publishBody.extend(publishParams.shape),
     readOnly: false,
-    run: ({ caller, deps }, { event_type, ...body }) => servicesOf(deps).events.publish(caller, event_type, body),
-    summary: (out: PublishedAnswer, input) => `Published ${input.event_type} as ${out.event_id} on topic ${out.topic}; woke ${out.subscriber_count} waiter(s).`,
+    run: ({ caller, services }, { event_type, ...body }) => services.events.publish(caller, event_type, body),
+    summary: (out: PublishEventResponse, input) => `Published ${input.event_type} as ${out.event_id} on topic ${out.topic}; woke ${out.subscriber_count} waiter(s).`,
   }),
   defineTool({
     name: 'wait_for_events',
@@ -36,12 +35,12 @@ export const eventsTools = [
       'since = next_cursor to see every later event exactly once, in order. timeout is in milliseconds.',
     ].join(' '),
     permission: 'subscribe_events',
-    input: waitEventsQuery.extend({ event_type: waitType }),
+    input: waitQuery.extend(waitParams.shape),
     queryInput: true,
     readOnly: true,
-    run: ({ caller, deps, signal }, { event_type, ...query }) => {
+    run: ({ caller, services, deps, signal }, { event_type, ...query }) => {
       const cap = deps.config.mcp.wait_cap_ms;
-      return servicesOf(deps).events.wait(caller, event_type, { ...query, timeout: Math.min(query.timeout ?? cap, cap) }, signal);
+      return services.events.wait(caller, event_type, { ...query, timeout: Math.min(query.timeout ?? cap, cap) }, { signal });
     },
     summary: pageSummary,
   }),
@@ -56,7 +55,7 @@ export const eventsTools = [
     input: listEventsQuery,
     queryInput: true,
     readOnly: true,
-    run: ({ caller, deps }, query) => servicesOf(deps).events.list(caller, query),
+    run: ({ caller, services }, query) => services.events.list(caller, query),
     summary: pageSummary,
   }),
 ];

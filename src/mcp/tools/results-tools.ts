@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { ResultEnvelope, ResultPage } from '../../results/result-store.js';
-import { listResultsQuery, resultIdParams, storeResultBody, type StoredResultAnswer } from '../../results/results-service.js';
-import { servicesOf } from '../../server/services.js';
+import { listResultsQuery, resultIdParams, storeResultBody, type StoreResultResponse } from '../../contract/results.js';
 import { defineTool } from '../tool-definition.js';
 
 /** `store_result`, `list_results`, `get_result` mirror `POST /api/results`, `GET /api/results`, `GET /api/results/:id`. */
@@ -20,8 +19,8 @@ export const resultsTools = [
     input: storeResultBody,
     claimDefaults: { agent_id: 'sub', agent_type: 'agent_type', issue_id: 'issue_id' },
     readOnly: false,
-    run: ({ caller, deps }, body) => servicesOf(deps).results.storeResult(caller, body),
-    summary: (out: StoredResultAnswer) => `Stored result ${out.id}${out.event_published ? ` (event ${out.event_id})` : ''}; next: `
+    run: ({ caller, services }, body) => services.results.store(caller, body),
+    summary: (out: StoreResultResponse) => `Stored result ${out.id}${out.event_published ? ` (event ${out.event_id})` : ''}; next: `
       + (out.next_agents.length > 0 ? out.next_agents.map((n) => `${n.agent_type} (${n.priority})`).join(', ') : 'no agent') + '.',
   }),
   defineTool({
@@ -36,7 +35,7 @@ export const resultsTools = [
     input: listResultsQuery,
     queryInput: true,
     readOnly: true,
-    run: ({ caller, deps }, query) => servicesOf(deps).results.listResults(caller, query),
+    run: ({ caller, services }, query) => services.results.list(caller, query),
     summary: (out: ResultPage) => `${out.results.length} result(s)${out.next_cursor ? '; more with cursor = next_cursor' : ''}.`,
   }),
   defineTool({
@@ -46,7 +45,7 @@ export const resultsTools = [
     permission: 'read_results',
     input: z.strictObject({ result_id: resultIdParams.shape.id }),
     readOnly: true,
-    run: ({ caller, deps }, { result_id }) => servicesOf(deps).results.getResult(caller, result_id),
+    run: ({ caller, services }, { result_id }) => services.results.get(caller, result_id),
     summary: (out: ResultEnvelope) => `Result ${out.id}: ${out.agent_type} on ${out.issue_id}, status ${out.result.status}.`,
   }),
 ];

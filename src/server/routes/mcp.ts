@@ -77,7 +77,7 @@ export const mcpRoutes: RouteModule = (routers, deps) => {
     }
     // We only answer JSON; a client (or curl) that does not announce both types still gets it.
     ctx.req.headers.accept = 'application/json, text/event-stream';
-    const server = createMcpServer(registry, { caller, deps, signal: abortOnClose(ctx), requestId: ctx.state.requestId, remote: ctx.request.ip });
+    const server = createMcpServer(registry, { caller, services: routers.services, deps, signal: abortOnClose(ctx), requestId: ctx.state.requestId, remote: ctx.request.ip });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     ctx.respond = false;
     try {

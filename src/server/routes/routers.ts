@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type { AppRouter, AppState } from '../app-types.js';
 import type { AppDeps } from '../app-deps.js';
 import type { RouteCatalog } from '../route-spec.js';
+import type { Services } from '../../services/index.js';
 
 /**
  * Where routes are registered: one router for every route (a request is matched once), and the
@@ -19,6 +20,8 @@ export interface Routers {
   protectedGuard: Middleware<AppState>;
   /** Specs of routes registered through `defineRoute`, rendered at /openapi.json. */
   catalog: RouteCatalog;
+  /** The domain services handlers call: a route is parse → call one service → answer. */
+  services: Services;
 }
 
 /** A resource's routes. Modules register through `defineRoute`, which picks the guard. */

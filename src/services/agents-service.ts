@@ -1,0 +1,87 @@
+import { SpawnFailedError } from '../errors/index.js';
+import type { AgentSupervisor, KillResult } from '../agents/agent-supervisor.js';
+import type {
+  AgentListResponse, AgentLogsQuery, AgentLogsResponse, AgentStatusResponse, KillAgentQuery, ListAgentsQuery,
+  SpawnAgentBody, SpawnAgentResponse,
+} from '../contract/agents.js';
+import type { Caller } from './caller.js';
+import { requireIssueScope, requirePermission, requireProjectScope } from './access.js';
+
+export interface AgentsServiceDeps {
+  agents: AgentSupervisor | undefined;
+  /** The project this sidecar serves: agents belong to it. */
+  projectId: string;
+}
+
+/**
+ * The agent use cases (spec §4 Agents): spawn (`spawn_agents`), list, status, logs and kill
+ * (`manage_agents`; an agent may read its own status with its own token). The project and issue
+ * scope of spec §2 apply to every call.
+ *
+ * @example
+ * const { agent_id } = await agents.spawn(caller, { agent_type: 'python-specialist', issue_id: 'ISSUE-1', task: 'fix it' });
+ */
+export class AgentsService {
+  constructor(private readonly deps: AgentsServiceDeps) {}
+
+  async spawn(caller: Caller, body: SpawnAgentBody): Promise<SpawnAgentResponse> {
+    requirePermission(caller, 'spawn_agents');
+    requireProjectScope(caller, this.deps.projectId);
+    requireIssueScope(caller, body.issue_id);
+    return this.supervisor().spawn(body, {
+      sub: caller.sub,
+      agent_type: caller.agent_type,
+      project_id: caller.project_id,
+      permissions: caller.permissions,
+      ...(caller.issue_id !== undefined ? { issue_id: caller.issue_id } : {}),
+      exp: caller.exp,
+    });
+  }
+
+  /** Newest first; an issue-scoped token sees only its issue's agents. */
+  list(caller: Caller, query: ListAgentsQuery): AgentListResponse {
+    requirePermission(caller, 'manage_agents');
+    requireProjectScope(caller, this.deps.projectId);
+    if (query.issue_id !== undefined) requireIssueScope(caller, query.issue_id);
+    const issueId = query.issue_id ?? caller.issue_id;
+    const all = this.supervisor().list({
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.type ? { agent_type: query.type } : {}),
+      ...(issueId ? { issue_id: issueId } : {}),
+    });
+    return { agents: all.slice(0, query.limit), total: all.length, timestamp: new Date().toISOString() };
+  }
+
+  status(caller: Caller, agentId: string): AgentStatusResponse {
+    this.requireAccess(caller, agentId, true);
+    return { ...this.supervisor().get(agentId), timestamp: new Date().toISOString() };
+  }
+
+  /** The last `tail` lines, or complete lines from byte `offset` (to follow). */
+  async logs(caller: Caller, agentId: string, query: AgentLogsQuery): Promise<AgentLogsResponse> {
+    this.requireAccess(caller, agentId, false);
+    const chunk = await this.supervisor().readLogs(agentId, query.stream, query.offset !== undefined ? { offset: query.offset } : { tail: query.tail });
+    return { ...chunk, stream: query.stream, timestamp: new Date().toISOString() };
+  }
+
+  kill(caller: Caller, agentId: string, query: KillAgentQuery): KillResult {
+    this.requireAccess(caller, agentId, false);
+    return this.supervisor().kill(agentId, { force: query.force === 'true' || query.force === '1' });
+  }
+
+  /**
+   * A token with `manage_agents` in this project (and on this agent's issue when issue-scoped),
+   * or, when `ownOk`, the agent's own token (`sub` = agent id).
+   */
+  private requireAccess(caller: Caller, agentId: string, ownOk: boolean): void {
+    if (ownOk && caller.sub === agentId && caller.project_id === this.deps.projectId) return;
+    requirePermission(caller, 'manage_agents');
+    requireProjectScope(caller, this.deps.projectId);
+    if (caller.issue_id !== undefined) requireIssueScope(caller, this.supervisor().get(agentId).issue_id);
+  }
+
+  private supervisor(): AgentSupervisor {
+    if (!this.deps.agents) throw new SpawnFailedError('Agent spawning is not available on this sidecar');
+    return this.deps.agents;
+  }
+}
