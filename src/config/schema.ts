@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { AGENT_PRESET_NAMES, AGENT_PRESETS, MCP_CONFIG_FORMATS, type McpConfigFormat } from './agent-presets.js';
 import { contextConfigSchema } from '../context/service/context-config.js';
 
 /**
@@ -77,14 +78,48 @@ const httpSchema = z.strictObject({
   keep_alive_timeout_ms: z.number().int().min(100).max(600_000).default(5_000),
 });
 
+/** An agent command after its preset (if any) was applied. */
+interface ResolvedAgentCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  inherit_env: string[];
+  timeout_seconds: number;
+  /** Absent means json (the generic mcpServers document Claude Code also reads). */
+  mcp_config_format?: McpConfigFormat;
+}
+
 const agentCommandSchema = z.strictObject({
-  command: z.string().min(1),
+  /** Required unless `preset` names a built-in command (src/config/agent-presets.ts). */
+  command: z.string().min(1).optional(),
+  /** With a preset: appended to the preset's arguments. */
   args: z.array(z.string()).default([]),
+  /** A built-in command: claude, codex, gemini or aider. */
+  preset: z.enum(AGENT_PRESET_NAMES).optional(),
   /** Set for this agent type by the operator (trusted, applied over the base environment). */
   env: z.record(z.string(), z.string()).default({}),
   /** Names of the sidecar's own environment variables passed through (e.g. an API key). */
   inherit_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
   timeout_seconds: z.number().int().min(1).max(7 * 86_400).default(3_600),
+  /** Client format of the agent's `CCO_MCP_CONFIG` file (default: the preset's, else claude/json). */
+  mcp_config_format: z.enum(MCP_CONFIG_FORMATS).optional(),
+}).transform((cmd, ctx): ResolvedAgentCommand => {
+  // Resolved once here, so the rest of the sidecar sees a plain command (and re-parsing the
+  // output is a no-op: `preset` is gone from it).
+  const preset = cmd.preset ? AGENT_PRESETS[cmd.preset] : undefined;
+  const command = cmd.command ?? preset?.command;
+  if (!command) {
+    ctx.addIssue({ code: 'custom', message: 'needs a command or a preset', path: ['command'] });
+    return z.NEVER;
+  }
+  return {
+    command,
+    args: [...(cmd.command === undefined && preset ? preset.args : []), ...cmd.args],
+    env: { ...preset?.env, ...cmd.env },
+    inherit_env: cmd.inherit_env,
+    timeout_seconds: cmd.timeout_seconds,
+    mcp_config_format: cmd.mcp_config_format ?? preset?.mcp_config_format ?? 'json',
+  };
 });
 
 /** MCP (spec §7): `/mcp` and `cco orchestration mcp`. */

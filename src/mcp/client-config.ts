@@ -96,3 +96,11 @@ export function entryIn(client: McpClient, doc: Record<string, unknown>, name: s
   const servers = doc[client === 'codex' ? 'mcp_servers' : 'mcpServers'] as Record<string, Record<string, unknown>> | undefined;
   return servers?.[name];
 }
+
+/**
+ * The `CCO_MCP_CONFIG` file of a spawned agent: an `mcpServers` document holding the sidecar's
+ * `/mcp` with the agent's own token, in the format of the client the agent runs.
+ */
+export function agentMcpConfig(format: Exclude<McpClient, 'codex'>, baseUrl: string, token: string): string {
+  return renderDocument(format, configDocument(format, 'cco', serverEntry(format, { baseUrl, token, transport: 'http' })));
+}
