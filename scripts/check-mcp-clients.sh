@@ -28,6 +28,8 @@ fi
 failed=0
 for transport in http stdio; do
   settings="$work/gemini-$transport.json"
+  # As the gemini agent preset does: no folder-trust prompt in a headless run (mcp-config keeps it).
+  echo '{"security": {"folderTrust": {"enabled": false}}}' > "$settings"
   $cco orchestration mcp-config --client gemini --agent-type python-specialist --issue ISSUE-1 \
     --transport "$transport" --write --file "$settings" >/dev/null
   # The system settings layer, so the check does not depend on trusting the project folder.

@@ -99,8 +99,12 @@ export function entryIn(client: McpClient, doc: Record<string, unknown>, name: s
 
 /**
  * The `CCO_MCP_CONFIG` file of a spawned agent: an `mcpServers` document holding the sidecar's
- * `/mcp` with the agent's own token, in the format of the client the agent runs.
+ * `/mcp` with the agent's own token, in the format of the client the agent runs. For Gemini CLI
+ * it is the system settings layer of that one process, so it also turns off the folder-trust
+ * check, without which Gemini disables every MCP server in a folder nobody approved interactively.
  */
 export function agentMcpConfig(format: Exclude<McpClient, 'codex'>, baseUrl: string, token: string): string {
-  return renderDocument(format, configDocument(format, 'cco', serverEntry(format, { baseUrl, token, transport: 'http' })));
+  const doc = configDocument(format, 'cco', serverEntry(format, { baseUrl, token, transport: 'http' }));
+  if (format === 'gemini') doc.security = { folderTrust: { enabled: false } };
+  return renderDocument(format, doc);
 }
