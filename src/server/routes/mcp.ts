@@ -2,6 +2,7 @@ import type { Next } from 'koa';
 import { z } from 'zod';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { MethodNotAllowedError, ValidationError } from '../../errors/index.js';
 import { createMcpServer } from '../../mcp/mcp-server.js';
 import { ToolRegistry } from '../../mcp/tool-registry.js';
@@ -60,6 +61,7 @@ async function bearerChallenge(ctx: AppContext, next: Next): Promise<void> {
  */
 export const mcpRoutes: RouteModule = (routers, deps) => {
   const registry = new ToolRegistry(allTools());
+  const validator = new AjvJsonSchemaValidator();
   routers.catalog.specs.push(MCP_SPEC as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
   for (const spec of NO_SESSION_SPECS) {
     routers.catalog.specs.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
@@ -75,7 +77,7 @@ export const mcpRoutes: RouteModule = (routers, deps) => {
     if (version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
       throw new ValidationError(`Unsupported MCP-Protocol-Version ${version}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`);
     }
-    const server = createMcpServer(registry, { caller, services: routers.services, deps, signal: abortOnClose(ctx), requestId: ctx.state.requestId, remote: ctx.request.ip });
+    const server = createMcpServer(registry, { caller, services: routers.services, deps, signal: abortOnClose(ctx), requestId: ctx.state.requestId, remote: ctx.request.ip }, validator);
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     try {
       await server.connect(transport);
