@@ -20,6 +20,15 @@ function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
 }
 
+/**
+ * The sidecar base URL from `SIDECAR_URL`, the variable spawned agents get
+ * (`http://host:port/api`): the `/api` suffix is dropped.
+ */
+export function agentSidecarUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const url = env.SIDECAR_URL?.trim();
+  return url ? url.replace(/\/+$/, '').replace(/\/api$/, '') : undefined;
+}
+
 /** The only place the CLI reads the environment. */
 export function clientSettings(flags: { url?: string; token?: string; 'storage-path'?: string }, env: NodeJS.ProcessEnv = process.env): ClientSettings {
   const settings: ClientSettings = {
