@@ -1,6 +1,7 @@
 import type { ToolDefinition } from '../tool-definition.js';
 import { agentsTools } from './agents-tools.js';
 import { contextTools } from './context-tools.js';
+import { coordinationTools } from './coordination-tools.js';
 import { eventsTools } from './events-tools.js';
 import { resultsTools } from './results-tools.js';
 
@@ -10,5 +11,5 @@ import { resultsTools } from './results-tools.js';
  * route's service) and, for a new resource, one entry here.
  */
 export function allTools(): ToolDefinition[] {
-  return [...contextTools, ...resultsTools, ...eventsTools, ...agentsTools];
+  return [...contextTools, ...resultsTools, ...eventsTools, ...agentsTools, ...coordinationTools];
 }

@@ -21,7 +21,7 @@ const MCP_SPEC = {
   summary: 'MCP over Streamable HTTP (stateless: one JSON answer per POST; GET and DELETE are 405, as MCP allows)',
   body: mcpBody,
   responses: {
-    200: { description: 'JSON-RPC answer (tool errors are results with isError: true and the contract code)' },
+    200: { description: 'JSON-RPC answer (tool errors are results with isError: true and the contract code)', schema: z.union([JSONRPCMessageSchema, z.array(JSONRPCMessageSchema)]) },
     202: { description: 'A notification or response was accepted' },
     400: { description: 'REQ_001: not a JSON-RPC message, or an unsupported MCP-Protocol-Version' },
     401: { description: 'AUTH_001 / AUTH_002, with WWW-Authenticate: Bearer' },
