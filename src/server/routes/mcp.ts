@@ -22,7 +22,7 @@ const MCP_SPEC = {
   body: mcpBody,
   responses: {
     200: { description: 'JSON-RPC answer (tool errors are results with isError: true and the contract code)', schema: z.union([JSONRPCMessageSchema, z.array(JSONRPCMessageSchema)]) },
-    202: { description: 'A notification or response was accepted' },
+    202: { description: 'A notification or response was accepted (empty body)', schema: z.string().max(0), contentType: 'text/plain' },
     400: { description: 'REQ_001: not a JSON-RPC message, or an unsupported MCP-Protocol-Version' },
     401: { description: 'AUTH_001 / AUTH_002, with WWW-Authenticate: Bearer' },
   },
