@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { SHUTDOWN_ORDER, ShutdownList } from '../../src/sidecar/shutdown-list.js';
 
 describe('shutdown list', () => {
-  it('closes HTTP, agents, context, bus, results, audit in that order, whatever the registration order', async () => {
+  it('closes HTTP, agents, coordination, context, bus, results, audit in that order, whatever the registration order', async () => {
     const ran: string[] = [];
     const list = new ShutdownList();
     for (const stage of [...SHUTDOWN_ORDER].reverse()) list.register(stage, () => { ran.push(stage); });
