@@ -24,10 +24,11 @@ import { agentsRoutes } from './routes/agents.js';
 import { resultRoutes } from './routes/results.js';
 import { eventRoutes } from './routes/events.js';
 import { contextRoutes } from './routes/context.js';
+import { issueRoutes } from './routes/issues.js';
 import { createServices } from '../services/index.js';
 
 /** Every resource's routes, in one list, so adding a resource is one line here. */
-const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes, eventRoutes, contextRoutes];
+const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes, eventRoutes, contextRoutes, issueRoutes];
 
 /** Record the matched route template (for metrics and audit) before anything can fail. */
 function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promise<void> {

@@ -13,6 +13,7 @@ import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
 import { createEventBus } from '../events/create-event-bus.js';
 import { openResultStore } from '../results/open-result-store.js';
+import { openIssueRegistry } from '../issues/open-issue-registry.js';
 import { createApp } from '../server/create-app.js';
 import { createHttpServer } from '../server/http-server.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -124,6 +125,11 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     logger.info({ results_indexed: results.openReport.results_indexed, quarantined: results.openReport.quarantined.length,
       expired_removed: results.openReport.expired_removed, duration_ms: results.openReport.duration_ms }, 'result store opened');
 
+    const { registry: issues, repository: issueFiles } = await openIssueRegistry(config, { log: logger.child({ module: 'issues' }) });
+    // Closed with the results: nothing writes an issue after the HTTP server and agents stopped.
+    shutdown.register('results', () => issues.close());
+    logger.info({ ...issueFiles.openReport }, 'issue registry opened');
+
     const bus = await createEventBus({ config, logger: logger.child({ module: 'events' }) });
     shutdown.register('bus', () => bus.close());
 
@@ -139,6 +145,8 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     // A new result for an issue makes its cached contexts stale (previous_agent_outputs).
     const unsubscribeResults = results.onStored((event) => context.invalidateIssue(event.issue_id));
     shutdown.register('context', unsubscribeResults);
+    // A changed or deleted issue makes its cached contexts stale (context.issue, ranking).
+    shutdown.register('context', issues.onChanged((change) => context.invalidateIssue(change.issue_id)));
     // Index the project and start the watcher without delaying `listen`: the first context
     // request waits for the index, /health does not.
     context.start().catch((err: unknown) => logger.error({ err }, 'context engine failed to start'));
@@ -172,7 +180,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     await agents.start();
 
     const deps: AppDeps = {
-      config, logger, tokens, audit, bus, results, context, agents, startedAt,
+      config, logger, tokens, audit, bus, results, issues, context, agents, startedAt,
       metrics: new Metrics(),
       requestStats: new RequestStats(),
       version: VERSION,

@@ -1,0 +1,137 @@
+import { ForbiddenError, NotFoundError } from '../errors/index.js';
+import { hasPermission } from '../auth/permissions.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { IssueChangeAction, IssuePage, IssueRegistry } from '../issues/issue-registry.js';
+import type { IssueRecord } from '../issues/issue-record.js';
+import type { DeleteIssueResponse, IssueHistoryBody, ListIssuesQuery, PutIssueBody } from '../contract/issues.js';
+import { MAX_TITLE_CHARS } from '../contract/issues.js';
+import type { Caller } from './caller.js';
+import type { ServiceLogger } from './service-logger.js';
+import { requireIssueScope, requirePermission, requireProjectScope } from './access.js';
+
+/** Topic of `issue_updated` (spec §6). */
+export const ISSUE_EVENT_TOPIC = 'coordination';
+
+export interface IssuesServiceDeps {
+  issues: IssueRegistry;
+  bus: EventBus;
+  /** The project this sidecar serves: its issues are the only ones it keeps. */
+  projectId: string;
+  logger: ServiceLogger;
+}
+
+export interface PutIssueAnswer {
+  /** 201 when the issue was created, 200 when it existed (updated or unchanged). */
+  status: 201 | 200;
+  issue: IssueRecord;
+}
+
+/** The title of an issue created from a spawn's task: its first non-blank line, cut to fit. */
+export function titleOfTask(task: string): string {
+  const line = task.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0) ?? 'Task';
+  // eslint-disable-next-line no-control-regex
+  const printable = line.replace(/[\u0000-\u001f\u007f]/g, ' ');
+  const chars = [...printable];
+  return chars.length <= MAX_TITLE_CHARS ? printable : `${chars.slice(0, MAX_TITLE_CHARS - 1).join('')}…`;
+}
+
+/**
+ * The issue use cases (spec §6) with the scoping of spec §2: writing needs `manage_issues`,
+ * reading `read_context` (or `read_project_context`); a token acts in its project only and, when
+ * issue-scoped, on its issue only. Every stored change publishes `issue_updated` on topic
+ * `coordination`.
+ *
+ * @example
+ * const { status, issue } = await issues.put(caller, 'ISSUE-1', { title: 'Fix login', labels: ['auth'] });
+ */
+export class IssuesService {
+  constructor(private readonly deps: IssuesServiceDeps) {}
+
+  async put(caller: Caller, issueId: string, body: PutIssueBody): Promise<PutIssueAnswer> {
+    this.requireWrite(caller, issueId);
+    const outcome = await this.deps.issues.put(this.deps.projectId, issueId, body);
+    if (outcome.action !== 'unchanged') await this.announce(caller.sub, outcome.issue, outcome.action);
+    return { status: outcome.action === 'created' ? 201 : 200, issue: outcome.issue };
+  }
+
+  async get(caller: Caller, issueId: string): Promise<IssueRecord> {
+    this.requireRead(caller, issueId);
+    const issue = await this.deps.issues.get(this.deps.projectId, issueId);
+    if (!issue) throw new NotFoundError('No issue with that id', { issue_id: issueId });
+    return issue;
+  }
+
+  /** In issue id order; an issue-scoped token sees its own issue only, whether or not it asks. */
+  async list(caller: Caller, query: ListIssuesQuery): Promise<IssuePage> {
+    this.requireRead(caller, undefined);
+    if (caller.issue_id !== undefined) {
+      const own = await this.deps.issues.get(this.deps.projectId, caller.issue_id);
+      const visible = own && (query.label === undefined || own.labels.includes(query.label)) && query.cursor === undefined;
+      return { issues: visible ? [own] : [], next_cursor: null };
+    }
+    return this.deps.issues.list({
+      project_id: this.deps.projectId,
+      ...(query.label !== undefined ? { label: query.label } : {}),
+      ...(query.limit !== undefined ? { limit: query.limit } : {}),
+      ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+    });
+  }
+
+  /** Every revision, oldest first; 404 when the issue never existed. */
+  async history(caller: Caller, issueId: string): Promise<IssueHistoryBody> {
+    this.requireRead(caller, issueId);
+    const revisions = await this.deps.issues.history(this.deps.projectId, issueId);
+    if (revisions.length === 0) throw new NotFoundError('No issue with that id', { issue_id: issueId });
+    return { issue_id: issueId, project_id: this.deps.projectId, revisions: revisions.map((r) => ({ ...r.record, deleted_at: r.deleted_at })) };
+  }
+
+  async delete(caller: Caller, issueId: string): Promise<DeleteIssueResponse> {
+    this.requireWrite(caller, issueId);
+    const deleted = await this.deps.issues.delete(this.deps.projectId, issueId);
+    if (!deleted) throw new NotFoundError('No issue with that id', { issue_id: issueId });
+    await this.announce(caller.sub, deleted.record, 'deleted');
+    return { issue_id: issueId, project_id: this.deps.projectId, deleted: true, revision: deleted.record.revision, deleted_at: deleted.deleted_at! };
+  }
+
+  /**
+   * What `POST /api/agents/spawn` does with its task (spec §6): create the issue when it does not
+   * exist (title: the task's first line, description: the task), never overwrite one. The spawn
+   * permission is what allows it, not `manage_issues`. Returns whether it created the issue.
+   */
+  async createFromTask(caller: Caller, issueId: string, task: string): Promise<boolean> {
+    requireProjectScope(caller, this.deps.projectId);
+    requireIssueScope(caller, issueId);
+    const outcome = await this.deps.issues.createIfAbsent(this.deps.projectId, issueId, { title: titleOfTask(task), description: task });
+    if (outcome.action === 'unchanged') return false;
+    await this.announce(caller.sub, outcome.issue, outcome.action);
+    return true;
+  }
+
+  private requireWrite(caller: Caller, issueId: string): void {
+    requirePermission(caller, 'manage_issues');
+    requireProjectScope(caller, this.deps.projectId);
+    requireIssueScope(caller, issueId);
+  }
+
+  private requireRead(caller: Caller, issueId: string | undefined): void {
+    if (!hasPermission(caller.permissions, 'read_context') && !hasPermission(caller.permissions, 'read_project_context')) {
+      throw new ForbiddenError("Missing permission 'read_context'", { required: 'read_context' });
+    }
+    requireProjectScope(caller, this.deps.projectId);
+    if (issueId !== undefined) requireIssueScope(caller, issueId);
+  }
+
+  /** The change is durable before this runs: a bus failure is logged, never an error. */
+  private async announce(publisher: string, issue: IssueRecord, action: IssueChangeAction): Promise<void> {
+    try {
+      await this.deps.bus.publish({
+        event_type: 'issue_updated',
+        publisher,
+        topic: ISSUE_EVENT_TOPIC,
+        data: { issue_id: issue.issue_id, project_id: issue.project_id, revision: issue.revision, action, title: issue.title, labels: [...issue.labels] },
+      });
+    } catch (err) {
+      this.deps.logger.warn({ err, issue_id: issue.issue_id }, 'issue stored but issue_updated was not published');
+    }
+  }
+}
