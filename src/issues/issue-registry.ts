@@ -4,6 +4,7 @@ import { isSafeId } from '../contract/ids.js';
 import type { IssueLookup, IssueRecord, IssueRevision } from './issue-record.js';
 import type { IssueRepository, IssueRepositoryHealth } from './issue-repository.js';
 import { decodeIssueCursor, encodeIssueCursor } from './issue-cursor.js';
+import { KeyedQueue } from '../results/keyed-queue.js';
 
 export type IssueChangeAction = 'created' | 'updated' | 'deleted';
 
@@ -39,7 +40,10 @@ export interface IssueRegistryOptions {
   log?: { warn(obj: object, msg: string): void };
 }
 
-/** A writer that loses a compare-and-set re-reads and tries again, at most this often. */
+/**
+ * A writer that loses a compare-and-set (to another sidecar on a shared backend) re-reads and
+ * tries again, at most this often; writers in one process queue per issue and never collide.
+ */
 const MAX_ATTEMPTS = 8;
 
 function requireIds(projectId: string, issueId: string): void {
@@ -49,7 +53,9 @@ function requireIds(projectId: string, issueId: string): void {
   if (issues.length) throw new ValidationError('Invalid issue id', issues);
 }
 
-function sameText(a: IssueRecord, b: Omit<IssueRecord, 'issue_id' | 'project_id' | 'created_at' | 'updated_at' | 'revision'>): boolean {
+type IssueText = Pick<IssueRecord, 'title' | 'description' | 'labels' | 'files' | 'acceptance'>;
+
+function sameText(a: IssueRecord, b: IssueText): boolean {
   return a.title === b.title && a.description === b.description && a.acceptance === b.acceptance
     && JSON.stringify(a.labels) === JSON.stringify(b.labels) && JSON.stringify(a.files) === JSON.stringify(b.files);
 }
@@ -66,6 +72,7 @@ function sameText(a: IssueRecord, b: Omit<IssueRecord, 'issue_id' | 'project_id'
  */
 export class IssueRegistry {
   private readonly listeners = new Set<(change: IssueChange) => void>();
+  private readonly writes = new KeyedQueue();
   private readonly now: () => number;
 
   constructor(private readonly repository: IssueRepository, private readonly options: IssueRegistryOptions = {}) {
@@ -98,6 +105,10 @@ export class IssueRegistry {
   /** Delete the issue (a deletion revision; history stays); undefined when there is nothing to delete. */
   async delete(projectId: string, issueId: string): Promise<IssueRevision | undefined> {
     requireIds(projectId, issueId);
+    return this.writes.run(`${projectId}/${issueId}`, () => this.deleteOnce(projectId, issueId));
+  }
+
+  private async deleteOnce(projectId: string, issueId: string): Promise<IssueRevision | undefined> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const head = await this.repository.head(projectId, issueId);
       if (!head || head.deleted_at !== null) return undefined;
@@ -142,9 +153,10 @@ export class IssueRegistry {
     return this.repository.health();
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.writes.drain();
     this.listeners.clear();
-    return this.repository.close();
+    await this.repository.close();
   }
 
   private async write(projectId: string, issueId: string, input: PutIssueBody, onlyIfAbsent: boolean): Promise<IssuePutOutcome> {
@@ -162,6 +174,10 @@ export class IssueRegistry {
       files: [...new Set(v.files ?? [])],
       acceptance: v.acceptance ?? null,
     };
+    return this.writes.run(`${projectId}/${issueId}`, () => this.writeOnce(projectId, issueId, text, onlyIfAbsent));
+  }
+
+  private async writeOnce(projectId: string, issueId: string, text: IssueText, onlyIfAbsent: boolean): Promise<IssuePutOutcome> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const head = await this.repository.head(projectId, issueId);
       const live = head && head.deleted_at === null ? head.record : undefined;
