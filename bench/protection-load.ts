@@ -8,8 +8,13 @@
  * Long-polls need the event bus routes; without them (a branch before the bus merged) that part
  * is reported as skipped with the reason.
  *
- * Run alone: `npx tsc -p . && node dist/bench/protection-load.js [--waits 2000] [--half-open 200]`
- * Prints one JSON summary as its last stdout line.
+ * Issue 15 item 6: before all that, a burst of `--burst` (5,000) simultaneous connects, each a
+ * `GET /health` on its own connection, while fresh-connection `/health` probes are timed (a probe
+ * on a fresh connection goes through the accept queue, which a keep-alive call would skip).
+ * `--backlog N` starts the sidecar with `http.listen_backlog` N (Node's own default is 511).
+ *
+ * Run alone: `npx tsc -p . && node dist/bench/protection-load.js [--waits 2000] [--half-open 200]
+ * [--burst 5000] [--backlog 8192]`. Prints one JSON summary as its last stdout line.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
@@ -30,12 +35,15 @@ function arg(name: string, fallback: number): number {
 interface Ready { url: string; port: number; tokens: string[]; hasEvents: boolean }
 
 /** Child mode: a real sidecar on loopback, plus tokens for the waiters (architects: not rate limited). */
-async function serve(storage: string, project: string, tokenCount: number): Promise<void> {
+async function serve(storage: string, project: string, tokenCount: number, backlog: number): Promise<void> {
   const { configFor } = await import('../src/config/load-config.js');
   const { createLogger } = await import('../src/logging/create-logger.js');
   const { startSidecar } = await import('../src/sidecar/start-sidecar.js');
   const { defaultPermissionsFor } = await import('../src/auth/permissions.js');
-  const config = configFor({ port: 0, log_level: 'silent', watch: false, project_root: project, storage_path: storage });
+  const config = configFor({
+    port: 0, log_level: 'silent', watch: false, project_root: project, storage_path: storage,
+    ...(backlog > 0 ? { http: { listen_backlog: backlog } } : {}),
+  });
   const handle = await startSidecar({ config, logger: createLogger({ level: 'silent' }) });
   const tokens: string[] = [];
   for (let i = 0; i < tokenCount; i++) {
@@ -99,6 +107,79 @@ function holdHalfOpen(port: number, count: number): { open: () => number; reopen
   };
 }
 
+/** One `GET /health` on a fresh connection (through the accept queue): ms until answered, or -1. */
+function freshHealth(port: number): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    http.get({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200 ? performance.now() - started : -1));
+    }).on('error', () => resolve(-1));
+  });
+}
+
+/**
+ * Burst-child mode: `count` connects at once, each sending `GET /health` on its own connection and
+ * reading the answer. Runs in its own process so its event loop (5,000 sockets) does not delay
+ * the probes the parent times. Connect time is per socket, from its connect call to 'connect' as
+ * this child's own busy event loop sees it (so it includes that loop's delay).
+ */
+async function burstChild(port: number, count: number): Promise<void> {
+  const connectMs: number[] = [];
+  let answered = 0;
+  let failed = 0;
+  process.send!('start');
+  await new Promise((r) => setTimeout(r, 20)); // the parent's first probes go out with the burst
+  const started = performance.now();
+  await Promise.all(Array.from({ length: count }, () => new Promise<void>((resolve) => {
+    const opened = performance.now();
+    const socket = net.connect(port, '127.0.0.1', () => {
+      connectMs.push(performance.now() - opened);
+      socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    });
+    let head = '';
+    socket.on('data', (d: Buffer) => { if (head.length < 16) head += d.toString('latin1'); });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      if (head.startsWith('HTTP/1.1 200')) answered++;
+      else failed++;
+      resolve();
+    });
+  })));
+  connectMs.sort((a, b) => a - b);
+  process.send!({
+    connects: count, answered_200: answered, failed, all_answered_ms: Math.round(performance.now() - started),
+    connect_ms: { p50: percentile(connectMs, 50), p99: percentile(connectMs, 99), max: percentile(connectMs, 100) },
+  });
+}
+
+/** A burst of `count` connects from a child process while fresh-connection /health probes are timed here. */
+async function connectBurst(port: number, count: number, probes = 1_000): Promise<Record<string, unknown>> {
+  const child = fork(fileURLToPath(import.meta.url), ['--burst-child', String(port), String(count)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise((r) => child.once('exit', r));
+  const messages: unknown[] = [];
+  let wake: () => void = () => undefined;
+  child.on('message', (m) => { messages.push(m); wake(); });
+  const next = async (): Promise<unknown> => {
+    while (messages.length === 0) await new Promise<void>((r) => { wake = r; });
+    return messages.shift();
+  };
+  await next(); // 'start': the child is up and about to connect
+  let done = false;
+  const report = (next() as Promise<Record<string, unknown>>).then((r) => { done = true; return r; });
+  // One fresh-connection probe every 25 ms for as long as the burst lasts.
+  const pending: Array<Promise<number>> = [];
+  while (!done && pending.length < probes) {
+    pending.push(freshHealth(port));
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const probeTimes = await Promise.all(pending);
+  const burst = await report;
+  await exited;
+  const ok = probeTimes.filter((t) => t >= 0).sort((a, b) => a - b);
+  return { ...burst, fresh_health_during_burst_ms: { probes: ok.length, failed: probeTimes.length - ok.length, p50: percentile(ok, 50), p99: percentile(ok, 99), max: percentile(ok, 100) } };
+}
+
 interface Waiter { done: Promise<{ status: number; events: number; at: number }>; request: http.ClientRequest }
 
 function startWait(port: number, token: string): Waiter {
@@ -137,12 +218,14 @@ async function publish(port: number, token: string): Promise<number> {
 async function main(): Promise<void> {
   const waits = arg('waits', 2000);
   const halfOpen = arg('half-open', 200);
+  const burst = arg('burst', 5000);
+  const backlog = arg('backlog', 0);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cco-bench-protection-'));
   const project = path.join(dir, 'project');
   await (await import('node:fs/promises')).mkdir(project);
   // 256 waits per token by default: spread the waiters over enough tokens.
   const tokenCount = Math.max(1, Math.ceil(waits / 200)) + 1;
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve', path.join(dir, 'storage'), project, String(tokenCount)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve', path.join(dir, 'storage'), project, String(tokenCount), String(backlog)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<Ready>((resolve, reject) => {
     child.once('message', (m) => resolve(m as Ready));
     child.once('exit', (code) => reject(new Error(`sidecar exited early (${code})`)));
@@ -154,6 +237,11 @@ async function main(): Promise<void> {
   try {
     await measureHealth(ready.port, 20); // warm-up (JIT, first statfs)
     result.health_idle_ms = await measureHealth(ready.port, 100);
+    if (burst > 0) {
+      result.listen_backlog = backlog > 0 ? backlog : 'default (config http.listen_backlog)';
+      result.connect_burst = await connectBurst(ready.port, burst);
+      await new Promise((r) => setTimeout(r, 500)); // let the closed sockets drain
+    }
 
     sockets = holdHalfOpen(ready.port, halfOpen);
     if (ready.hasEvents) {
@@ -229,5 +317,6 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-if (process.argv[2] === '--serve') await serve(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
+if (process.argv[2] === '--burst-child') await burstChild(Number(process.argv[3]), Number(process.argv[4]));
+else if (process.argv[2] === '--serve') await serve(process.argv[3]!, process.argv[4]!, Number(process.argv[5]), Number(process.argv[6] ?? 0));
 else await main();

@@ -1,6 +1,6 @@
+import { silentLogger, type ComponentLogger } from '../logging/component-logger.js';
 import type { Config, AgentCommand } from '../config/schema.js';
 import { AgentCapacityError, NotFoundError, SpawnFailedError } from '../errors/index.js';
-import { writeFileAtomic } from '../storage/atomic-write.js';
 import { isSafeId } from '../util/ids.js';
 import { checkAgentConfig, resolveAgentCommand } from './agent-commands.js';
 import { newAgentId } from './agent-id.js';
@@ -14,10 +14,13 @@ import { PriorityQueue } from './priority-queue.js';
 import { readBootId } from './proc-stat.js';
 import { groupAlive, signalGroup, waitGroupGone, type ProcessIdentity } from './process-group.js';
 import { recoverAgents, type RecoveryReport } from './agent-recovery.js';
+import { writeAgentContextFile } from './agent-context-file.js';
+import { AgentEventPublisher } from './agent-events.js';
+import { agentStats, agentView, queuedRecord, webhookUrl } from './agent-views.js';
+import { checkSpawnRequestShape } from './spawn-request-check.js';
 import {
   FINAL_STATUSES,
   type AgentLifecycleEvent,
-  type AgentLogger,
   type AgentRecord,
   type AgentStatsSnapshot,
   type AgentStatus,
@@ -42,12 +45,14 @@ export interface AgentSupervisorDeps {
   defaultPermissions(agentType: string): readonly string[];
   /** Publish a lifecycle event on the bus; failures are logged, never fatal. */
   publish?(event: AgentLifecycleEvent): Promise<unknown> | unknown;
+  /** Called once when an agent has ended (exit, kill, timeout, lost at restart), e.g. to release its leases. */
+  onEnded?(record: Readonly<AgentRecord>): void;
   /**
    * The context engine; when absent, or when it resolves `undefined` (no engine wired), the
    * context file holds what the sidecar knows (issue, type, task) and `context_injected` is false.
    */
   buildContext?(issueId: string, agentType: string, options: BuildContextOptions): Promise<unknown>;
-  logger?: AgentLogger;
+  logger?: ComponentLogger;
   /** Upper bound for `buildContext` before the agent starts without it (default 60 s). */
   contextTimeoutMs?: number;
 }
@@ -102,8 +107,6 @@ interface LiveAgent {
   finalizing: boolean;
 }
 
-const NOOP_LOGGER: AgentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const PUBLISHER = 'orchestration-sidecar';
 
 /**
  * Spawns agent processes from configured commands and supervises them: one process group per
@@ -120,7 +123,7 @@ const PUBLISHER = 'orchestration-sidecar';
 export class AgentSupervisor {
   readonly store: AgentStore;
   private readonly config: Config;
-  private readonly log: AgentLogger;
+  private readonly log: ComponentLogger;
   private readonly records = new Map<string, AgentRecord>();
   private readonly live = new Map<string, LiveAgent>();
   /** Ids whose start is in progress (slot taken, process not yet running). */
@@ -128,7 +131,7 @@ export class AgentSupervisor {
   private readonly cancelled = new Map<string, EndReason>();
   private readonly queue = new PriorityQueue<Pending>();
   private readonly ends = new Map<string, { promise: Promise<AgentRecord>; resolve: (r: AgentRecord) => void }>();
-  private readonly publishChains = new Map<string, Promise<void>>();
+  private readonly events: AgentEventPublisher;
   private readonly spawner: AgentSpawner;
   private retentionTimer: NodeJS.Timeout | null = null;
   private closing = false;
@@ -137,8 +140,9 @@ export class AgentSupervisor {
 
   constructor(private readonly deps: AgentSupervisorDeps) {
     this.config = deps.config;
-    this.log = deps.logger ?? NOOP_LOGGER;
+    this.log = deps.logger ?? silentLogger;
     this.store = new AgentStore(deps.config.storage_path);
+    this.events = new AgentEventPublisher(() => this.deps.publish, this.log);
     this.spawner = new AgentSpawner((err) => this.log.error({ err: err.message }, 'agent spawner worker failed'));
   }
 
@@ -168,7 +172,7 @@ export class AgentSupervisor {
     for (const rec of changed) {
       await this.store.removeContextFile(rec.agent_id).catch(() => undefined);
       await this.persist(rec);
-      this.publishEnd(rec);
+      this.agentEnded(rec);
     }
     const report: RecoveryReport = { lost: changed.length, ...counts, skipped: skipped.length, pruned: await this.pruneHistory() };
     this.retentionTimer = setInterval(() => void this.pruneHistory().catch(() => undefined), 3_600_000);
@@ -207,6 +211,7 @@ export class AgentSupervisor {
     if (!this.started || this.closing) throw new SpawnFailedError('The sidecar is not accepting agents (starting up or shutting down)');
     const command = resolveAgentCommand(this.config.agents, request.agent_type);
     checkRequestEnvironment(request.environment);
+    checkSpawnRequestShape(request);
     this.checkCapacity();
 
     const id = newAgentId();
@@ -218,30 +223,7 @@ export class AgentSupervisor {
     if (this.closing) throw new SpawnFailedError('The sidecar is shutting down');
     this.checkCapacity();
     const runNow = this.slotsUsed < this.config.max_concurrent_agents;
-    const record: AgentRecord = {
-      agent_id: id,
-      agent_type: request.agent_type,
-      issue_id: request.issue_id,
-      project_id: this.config.project_id,
-      task: request.task,
-      priority: request.priority ?? 'normal',
-      status: 'queued',
-      process_id: null,
-      process_start_ticks: null,
-      boot_id: null,
-      exit_code: null,
-      signal: null,
-      reason: null,
-      error: null,
-      context_injected: false,
-      timeout_seconds: command.timeout_seconds,
-      created_at: new Date().toISOString(),
-      started_at: null,
-      ended_at: null,
-      duration_ms: null,
-      log_dropped_bytes: { stdout: 0, stderr: 0 },
-      schema: 1,
-    };
+    const record = queuedRecord(id, request, this.config.project_id, command.timeout_seconds);
     this.records.set(id, record);
     const pending: Pending = { id, request, command, tokenRequest, token };
     if (runNow) this.starting.add(id);
@@ -281,6 +263,7 @@ export class AgentSupervisor {
     }
   }
 
+
   /** Start queued agents while slots are free. */
   private pump(): void {
     while (!this.closing && this.slotsUsed < this.config.max_concurrent_agents) {
@@ -307,23 +290,11 @@ export class AgentSupervisor {
         }
         token = await this.deps.mintToken(p.tokenRequest);
       }
-      const context = await this.contextFor(p);
-      rec.context_injected = context.injected;
       const contextFile = this.store.fileOf(p.id, 'context.json');
-      await writeFileAtomic(contextFile, JSON.stringify({
-        agent_id: p.id,
-        agent_type: rec.agent_type,
-        issue_id: rec.issue_id,
-        project_id: rec.project_id,
-        task: rec.task,
-        priority: rec.priority,
-        context_requirements: p.request.context_requirements ?? [],
-        context_injected: context.injected,
-        context: context.value,
-        ...(context.error ? { context_error: context.error } : {}),
-        sidecar_url: this.sidecarUrl(),
-        generated_at: new Date().toISOString(),
-      }), 0o600, { durable: false }); // transient: removed at exit, meaningless after a reboot
+      rec.context_injected = await writeAgentContextFile({
+        file: contextFile, rec, request: p.request, sidecarUrl: this.sidecarUrl(),
+        buildContext: this.deps.buildContext?.bind(this.deps), timeoutMs: this.deps.contextTimeoutMs ?? 60_000, log: this.log,
+      });
 
       const cancelledBefore = this.cancelled.get(p.id) ?? (this.closing ? 'sidecar_shutdown' : undefined);
       if (cancelledBefore) {
@@ -384,7 +355,7 @@ export class AgentSupervisor {
       rec.process_start_ticks = started.startTicks;
       rec.boot_id = live.identity.bootId;
       rec.started_at = new Date().toISOString();
-      this.publishLifecycle(rec, 'agent_spawned');
+      this.events.spawned(rec);
       const timeout = setTimeout(() => this.terminate(live, 'timeout', false), rec.timeout_seconds * 1000);
       live.timers.add(timeout);
       // The exit may already have been reported while this awaited nothing: it cannot, the
@@ -401,26 +372,6 @@ export class AgentSupervisor {
         throw err instanceof SpawnFailedError ? err : new SpawnFailedError('Agent spawn failed', { agent_id: p.id });
       }
       throw err;
-    }
-  }
-
-  private async contextFor(p: Pending): Promise<{ injected: boolean; value: unknown; error: string | null }> {
-    if (!this.deps.buildContext) return { injected: false, value: null, error: null };
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('context generation timed out')), this.deps.contextTimeoutMs ?? 60_000);
-      });
-      const value = await Promise.race([
-        this.deps.buildContext(p.request.issue_id, p.request.agent_type, { task: p.request.task, requirements: p.request.context_requirements ?? [] }),
-        timeout,
-      ]);
-      return value === undefined ? { injected: false, value: null, error: null } : { injected: true, value, error: null };
-    } catch (err) {
-      this.log.warn({ agent_id: p.id, err: (err as Error).message }, 'context not injected');
-      return { injected: false, value: null, error: 'Context generation failed; fetch it with GET /api/context/:issue_id/:agent_type' };
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -477,7 +428,7 @@ export class AgentSupervisor {
     await this.persist(rec);
     this.live.delete(id);
     this.cancelled.delete(id);
-    this.publishEnd(rec);
+    this.agentEnded(rec);
     this.log.info({ agent_id: id, status, exit_code: exit.code, signal: exit.signal }, 'agent ended');
     this.resolveEnd(rec);
     this.pump();
@@ -492,7 +443,7 @@ export class AgentSupervisor {
     this.cancelled.delete(rec.agent_id);
     await this.store.removeContextFile(rec.agent_id).catch(() => undefined);
     await this.persist(rec);
-    this.publishEnd(rec);
+    this.agentEnded(rec);
     this.resolveEnd(rec);
     this.pump();
   }
@@ -502,7 +453,7 @@ export class AgentSupervisor {
 
   /** One agent's public view; 404 when unknown. */
   get(id: string): AgentView {
-    return this.view(this.mustGet(id));
+    return agentView(this.mustGet(id));
   }
 
   has(id: string): boolean {
@@ -516,7 +467,7 @@ export class AgentSupervisor {
       if (filter.status && rec.status !== filter.status) continue;
       if (filter.agent_type && rec.agent_type !== filter.agent_type) continue;
       if (filter.issue_id && rec.issue_id !== filter.issue_id) continue;
-      out.push(this.view(rec));
+      out.push(agentView(rec));
     }
     return out.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : b.agent_id.localeCompare(a.agent_id)));
   }
@@ -588,29 +539,7 @@ export class AgentSupervisor {
 
   /** The `/status` `agents` section, from the registry (history included, so it survives restarts). */
   stats(): AgentStatsSnapshot {
-    let completed = 0;
-    let failed = 0;
-    let durations = 0;
-    let timed = 0;
-    const byType: Record<string, number> = {};
-    for (const rec of this.records.values()) {
-      byType[rec.agent_type] = (byType[rec.agent_type] ?? 0) + 1;
-      if (rec.status === 'completed') completed += 1;
-      else if (rec.status !== 'queued' && rec.status !== 'running') failed += 1;
-      if (rec.duration_ms !== null) {
-        durations += rec.duration_ms;
-        timed += 1;
-      }
-    }
-    return {
-      active: this.live.size + this.starting.size,
-      queued: this.queue.size,
-      completed,
-      failed,
-      spawned_total: this.records.size,
-      by_type: byType,
-      avg_execution_time_ms: timed === 0 ? 0 : Math.round((durations / timed) * 10) / 10,
-    };
+    return agentStats(this.records.values(), this.live.size + this.starting.size, this.queue.size);
   }
 
   /** Number of agents with a running process. */
@@ -649,7 +578,7 @@ export class AgentSupervisor {
     await Promise.allSettled(waits);
     await this.spawner.close();
     await this.store.flush();
-    await Promise.allSettled([...this.publishChains.values()]);
+    await this.events.settled();
   }
 
   /**
@@ -669,16 +598,6 @@ export class AgentSupervisor {
     return rec;
   }
 
-  private view(rec: AgentRecord): AgentView {
-    const { process_start_ticks: _t, boot_id: _b, schema: _s, ...rest } = rec;
-    let uptime: number | null = null;
-    if (rec.started_at) {
-      const end = rec.ended_at ? Date.parse(rec.ended_at) : Date.now();
-      uptime = Math.max(0, end - Date.parse(rec.started_at));
-    }
-    return { ...rest, log_dropped_bytes: { ...rec.log_dropped_bytes }, webhook_url: webhookUrl(rec.agent_id), uptime_ms: uptime };
-  }
-
   private sidecarUrl(): string {
     return typeof this.deps.sidecarUrl === 'function' ? this.deps.sidecarUrl() : this.deps.sidecarUrl;
   }
@@ -691,43 +610,14 @@ export class AgentSupervisor {
     }
   }
 
-  private publishEnd(rec: AgentRecord): void {
-    this.publishLifecycle(rec, rec.status === 'completed' ? 'agent_completed' : 'agent_failed');
+  /** Once per agent, when it has ended: the end hook (e.g. release its leases), then the event. */
+  private agentEnded(rec: AgentRecord): void {
+    try {
+      this.deps.onEnded?.(rec);
+    } catch (err) {
+      this.log.warn({ agent_id: rec.agent_id, err: (err as Error).message }, 'end hook failed');
+    }
+    this.events.ended(rec);
   }
 
-  /** Events of one agent are published in order (spawned before completed), never blocking the caller. */
-  private publishLifecycle(rec: AgentRecord, type: AgentLifecycleEvent['event_type']): void {
-    const publish = this.deps.publish;
-    if (!publish) return;
-    const event: AgentLifecycleEvent = {
-      event_type: type,
-      topic: 'coordination',
-      publisher: PUBLISHER,
-      data: {
-        agent_id: rec.agent_id,
-        agent_type: rec.agent_type,
-        issue_id: rec.issue_id,
-        project_id: rec.project_id,
-        status: rec.status,
-        exit_code: rec.exit_code,
-        signal: rec.signal,
-        process_id: rec.process_id,
-        reason: rec.reason,
-        duration_ms: rec.duration_ms,
-      },
-    };
-    const id = rec.agent_id;
-    const prev = this.publishChains.get(id) ?? Promise.resolve();
-    const next = prev
-      .then(() => publish(event))
-      .then(() => undefined, (err: Error) => this.log.warn({ agent_id: id, event_type: type, err: err.message }, 'lifecycle event not published'));
-    this.publishChains.set(id, next);
-    void next.then(() => {
-      if (this.publishChains.get(id) === next) this.publishChains.delete(id);
-    });
-  }
-}
-
-function webhookUrl(id: string): string {
-  return `/api/agents/${id}/status`;
 }

@@ -110,13 +110,6 @@ export interface BuildContextOptions {
   requirements: readonly string[];
 }
 
-/** Minimal logger (pino-compatible). */
-export interface AgentLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
-
 /** The `/status` `agents` section. */
 export interface AgentStatsSnapshot {
   active: number;

@@ -1,7 +1,8 @@
-import { constants, ftruncateSync, promises as fsp, writeSync, type Stats } from 'node:fs';
+import { constants, promises as fsp, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { AuditUnavailableError, StorageWriteError, type AppError } from '../errors/index.js';
 import { isDiskFull } from '../storage/atomic-write.js';
+import { appendWhole, GroupCommitLoop } from '../storage/group-commit.js';
 import type { ComponentHealth } from '../server/app-deps.js';
 import { auditLine, type AuditRecord } from './audit-entry.js';
 
@@ -74,7 +75,7 @@ export class AuditLog implements AuditSink {
   private handle: FileHandle | undefined;
   private size = 0;
   private queue: Pending[] = [];
-  private flushing: Promise<void> | undefined;
+  private readonly loop = new GroupCommitLoop(() => this.queue.length > 0, () => this.writeNextBatch());
   /** A batch is being written (rotation, open or fdatasync may be in flight): later lines queue. */
   private writing = false;
   private lastFailed = false;
@@ -82,6 +83,7 @@ export class AuditLog implements AuditSink {
   private syncTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly options: AuditLogOptions) {}
+
 
   static async open(options: AuditLogOptions): Promise<AuditLog> {
     const log = new AuditLog(options);
@@ -115,7 +117,7 @@ export class AuditLog implements AuditSink {
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ line, resolve, reject });
-      this.flushing ??= this.flush();
+      this.loop.kick();
     });
   }
 
@@ -125,7 +127,7 @@ export class AuditLog implements AuditSink {
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.flushing;
+    await this.loop.idle();
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
     await this.handle?.datasync().catch(() => undefined);
@@ -133,26 +135,22 @@ export class AuditLog implements AuditSink {
     this.handle = undefined;
   }
 
-  private async flush(): Promise<void> {
-    // Yield once so records issued in the same tick join this batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    while (this.queue.length > 0) {
-      const batch = this.queue;
-      this.queue = [];
-      this.writing = true;
-      try {
-        await this.writeBatch(Buffer.concat(batch.map((p) => p.line)));
-        this.lastFailed = false;
-        for (const p of batch) p.resolve();
-      } catch (err) {
-        this.lastFailed = true;
-        const refusal = refusalFor(err);
-        for (const p of batch) p.reject(refusal);
-      } finally {
-        this.writing = false;
-      }
+  /** One group-committed batch: everything queued while the previous one was written. */
+  private async writeNextBatch(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    this.writing = true;
+    try {
+      await this.writeBatch(Buffer.concat(batch.map((p) => p.line)));
+      this.lastFailed = false;
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      this.lastFailed = true;
+      const refusal = refusalFor(err);
+      for (const p of batch) p.reject(refusal);
+    } finally {
+      this.writing = false;
     }
-    this.flushing = undefined;
   }
 
   private async writeBatch(data: Buffer): Promise<void> {
@@ -167,21 +165,11 @@ export class AuditLog implements AuditSink {
     return this.size > 0 && this.size + bytes > this.options.maxFileBytes;
   }
 
-  /**
-   * A synchronous append to the page cache costs a few µs; a thread-pool round trip per batch
-   * cost ~50 µs of CPU per request at low concurrency (measured). Only fdatasync goes async.
-   * All or nothing: a partial append is cut off again, so no torn line stays behind.
-   */
+  /** Synchronous and all or nothing (`appendWhole`): no torn line stays behind. */
   private append(handle: FileHandle, data: Buffer): void {
-    let written = 0;
-    try {
-      while (written < data.length) written += writeSync(handle.fd, data, written, data.length - written);
-    } catch (err) {
-      if (written > 0) {
-        try { ftruncateSync(handle.fd, this.size); } catch { /* the next open's size check still holds */ }
-      }
-      throw err;
-    }
+    const outcome = appendWhole(handle.fd, data, this.size);
+    // A failed cut-back is not fatal here: the next open's size check still holds.
+    if (!outcome.ok) throw outcome.error;
     this.size += data.length;
     if (this.options.sync !== 'always') this.scheduleSync();
   }

@@ -5,13 +5,14 @@ import { z } from 'zod';
 import { TokenExpiredError, UnauthorizedError } from '../errors/index.js';
 import { isPermission, PERMISSIONS, type Permission } from './permissions.js';
 import type { RevocationStore } from './revocations.js';
+import { assertStrictJwt, keyIdOf } from './strict-jwt.js';
 
 export const TOKEN_ISSUER = 'cco-orchestration-sidecar';
 export const TOKEN_AUDIENCE = 'cco-agents';
 const ALGORITHM = 'HS256';
 const CLOCK_TOLERANCE_S = 30;
-/** No token may live longer than this, whatever its `exp` says. */
-const MAX_TOKEN_AGE_S = 30 * 86_400;
+/** Default of config `max_token_ttl_seconds`: no token may live longer (exp − iat) than a day. */
+export const DEFAULT_MAX_TOKEN_TTL_S = 86_400;
 
 /** What a verified token proves about its bearer (`ctx.state.auth`). */
 export interface AuthInfo {
@@ -37,6 +38,13 @@ export interface MintInput {
   not_after?: number;
 }
 
+/** A lifetime asked for is over `max_token_ttl_seconds`: refused, never silently shortened. */
+export class TokenLifetimeError extends Error {
+  constructor(readonly requested: number, readonly max: number) {
+    super(`A token lifetime of ${requested} s is over the sidecar's maximum of ${max} s (config max_token_ttl_seconds)`);
+  }
+}
+
 export interface MintedToken {
   token: string;
   jti: string;
@@ -59,9 +67,11 @@ const claimsSchema = z.object({
  * Sign a sidecar token with `key`. Used by the server and, with the local key file, by the
  * operator's CLI (`cco orchestration token`), so both produce identical claims.
  */
-export async function signToken(key: Uint8Array, input: MintInput, defaultTtlSeconds: number): Promise<MintedToken> {
+export async function signToken(key: Uint8Array, input: MintInput, defaultTtlSeconds: number, maxTtlSeconds = DEFAULT_MAX_TOKEN_TTL_S): Promise<MintedToken> {
   const now = Math.floor(Date.now() / 1000);
-  let exp = now + (input.ttl_seconds ?? defaultTtlSeconds);
+  const ttl = input.ttl_seconds ?? defaultTtlSeconds;
+  if (ttl > maxTtlSeconds) throw new TokenLifetimeError(ttl, maxTtlSeconds);
+  let exp = now + ttl;
   if (input.not_after !== undefined) exp = Math.min(exp, input.not_after);
   const jti = randomUUID();
   const payload: Record<string, unknown> = {
@@ -71,7 +81,7 @@ export async function signToken(key: Uint8Array, input: MintInput, defaultTtlSec
   };
   if (input.issue_id !== undefined) payload.issue_id = input.issue_id;
   const token = await new SignJWT(payload)
-    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT', kid: keyIdOf(key) })
     .setSubject(input.sub)
     .setIssuer(TOKEN_ISSUER)
     .setAudience(TOKEN_AUDIENCE)
@@ -84,10 +94,12 @@ export async function signToken(key: Uint8Array, input: MintInput, defaultTtlSec
 }
 
 /**
- * Mints and verifies the sidecar's JWTs (jose, HS256 pinned). Verification pins algorithm,
- * issuer, audience, typ, required claims, max age and clock tolerance (HAZARDS.md "Tokens"),
- * checks revocation, and turns *every* failure (including jose's TypeErrors on forged key
- * types) into a 401, never a 500.
+ * Mints and verifies the sidecar's JWTs (jose, HS256 pinned). Verification first applies the
+ * strict checks jose leaves open (strict-jwt.ts: duplicate names, foreign header parameters,
+ * `kid`, sizes), then pins algorithm, issuer, audience, typ, required claims, max age and clock
+ * tolerance (HAZARDS.md "Tokens"), refuses a lifetime (exp − iat) over `max_token_ttl_seconds`,
+ * checks revocation, and turns *every* failure (including jose's TypeErrors on forged key types)
+ * into a 401, never a 500.
  */
 export class TokenService {
   /**
@@ -97,14 +109,20 @@ export class TokenService {
    */
   private readonly verified = new LRUCache<string, AuthInfo>({ max: 10_000 });
 
+  private readonly keyId: string;
+
   constructor(
     private readonly key: Uint8Array,
     private readonly revocations: RevocationStore,
     private readonly defaultTtlSeconds: number,
-  ) {}
+    /** Longest lifetime (exp − iat) a token may have, minted or presented. */
+    readonly maxTtlSeconds: number = DEFAULT_MAX_TOKEN_TTL_S,
+  ) {
+    this.keyId = keyIdOf(key);
+  }
 
   mint(input: MintInput): Promise<MintedToken> {
-    return signToken(this.key, input, this.defaultTtlSeconds);
+    return signToken(this.key, input, this.defaultTtlSeconds, this.maxTtlSeconds);
   }
 
   async verify(token: string): Promise<AuthInfo> {
@@ -124,6 +142,7 @@ export class TokenService {
   }
 
   private async verifyUncached(token: string): Promise<AuthInfo> {
+    assertStrictJwt(token, this.keyId);
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.key, {
@@ -132,7 +151,7 @@ export class TokenService {
         audience: TOKEN_AUDIENCE,
         typ: 'JWT',
         requiredClaims: ['sub', 'jti', 'iat', 'nbf', 'exp', 'agent_type', 'project_id', 'permissions'],
-        maxTokenAge: MAX_TOKEN_AGE_S,
+        maxTokenAge: this.maxTtlSeconds,
         clockTolerance: CLOCK_TOLERANCE_S,
       }));
     } catch (err) {
@@ -147,6 +166,9 @@ export class TokenService {
     if (!parsed.success) throw new UnauthorizedError('Token claims are malformed');
     const c = parsed.data;
     if (c.iat > Math.floor(Date.now() / 1000) + CLOCK_TOLERANCE_S) throw new UnauthorizedError('Token issued in the future');
+    if (c.exp - c.iat > this.maxTtlSeconds) {
+      throw new UnauthorizedError(`Token lifetime (exp − iat) is over the maximum of ${this.maxTtlSeconds} s`);
+    }
     if (this.revocations.isRevoked(c.jti)) throw new UnauthorizedError('Token has been revoked');
     const info: AuthInfo = {
       sub: c.sub,

@@ -1,6 +1,6 @@
 import { loadSigningKey } from '../auth/signing-key.js';
 import { PERMISSIONS, type Permission } from '../auth/permissions.js';
-import { signToken, type MintInput, type MintedToken } from '../auth/token-service.js';
+import { DEFAULT_MAX_TOKEN_TTL_S, signToken, type MintInput, type MintedToken } from '../auth/token-service.js';
 import { readState, type SidecarState } from '../sidecar/state-file.js';
 import type { ClientSettings } from '../config/client-settings.js';
 
@@ -8,8 +8,9 @@ const OPERATOR_TTL_S = 3_600;
 
 /**
  * Sign a token with the local key in the storage dir (the operator's own machine). Defaults
- * (project id) come from the running sidecar's state file, so a token minted from any working
- * directory is valid for that sidecar.
+ * (project id, maximum lifetime) come from the running sidecar's state file, so a token minted
+ * from any working directory is valid for that sidecar. A lifetime over the sidecar's
+ * `max_token_ttl_seconds` throws `TokenLifetimeError` (the sidecar would refuse the token).
  */
 export async function signLocalToken(settings: ClientSettings, input: Omit<MintInput, 'project_id'> & { project_id?: string }): Promise<MintedToken> {
   const state = await readState(settings.storagePath);
@@ -21,7 +22,7 @@ export async function signLocalToken(settings: ClientSettings, input: Omit<MintI
     if (err.code === 'ENOENT') throw new Error(`No signing key in ${settings.storagePath}; start the sidecar once (cco orchestration start) or pass --token`);
     throw err;
   });
-  return signToken(key, { ...input, project_id: projectId }, OPERATOR_TTL_S);
+  return signToken(key, { ...input, project_id: projectId }, OPERATOR_TTL_S, state?.max_token_ttl_seconds ?? DEFAULT_MAX_TOKEN_TTL_S);
 }
 
 /** The admin token the CLI uses when neither --token nor JWT_TOKEN is given. */

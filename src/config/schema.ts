@@ -74,6 +74,12 @@ const logFileSchema = z.strictObject({
 const httpSchema = z.strictObject({
   /** Open sockets beyond this get 503 SRV_001 (Connection: close). */
   max_connections: z.number().int().min(1).max(1_000_000).default(12_000),
+  /**
+   * Pending-connection queue of the listening socket (`listen` backlog; the kernel caps it at
+   * net.core.somaxconn). Node's 511 overflowed under a burst of 5,000 connects and the dropped
+   * SYNs were retried after 1 s; 8,192 holds such a burst where somaxconn allows (bench/RESULTS.md).
+   */
+  listen_backlog: z.number().int().min(1).max(65_535).default(8_192),
   max_url_bytes: z.number().int().min(256).max(64 * 1024).default(8 * 1024),
   /** Request line + headers (Node's maxHeaderSize); larger → 431 REQ_006. */
   max_header_bytes: z.number().int().min(1024).max(256 * 1024).default(16 * 1024),
@@ -104,6 +110,11 @@ export const configSchema = z.strictObject({
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   jwt_secret: z.string().optional(),
   token_ttl_seconds: z.number().int().min(60).max(30 * 86_400).default(3_600),
+  /**
+   * Longest lifetime (exp − iat) of any token: minting a longer one is refused, and a presented
+   * token that claims a longer one is 401 AUTH_001 (issue 15). Must be ≥ token_ttl_seconds.
+   */
+  max_token_ttl_seconds: z.number().int().min(60).max(30 * 86_400).default(86_400),
   watch: z.boolean().default(true),
   body_limit_bytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   allowed_hosts: z.array(z.string()).default([]),
@@ -137,6 +148,8 @@ export const configSchema = z.strictObject({
   agent_history_days: z.number().min(0.0001).max(36_500).default(30),
   /** Context engine settings: agent profiles, excludes, budgets, watcher (src/context/service/context-config.ts). */
   context: contextConfigSchema.default(contextConfigSchema.parse({})),
+}).refine((c) => c.token_ttl_seconds <= c.max_token_ttl_seconds, {
+  message: 'must not be larger than max_token_ttl_seconds', path: ['token_ttl_seconds'],
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -23,6 +23,8 @@ export const contextQuery = z.object({
 const relevantFileSchema = z.object({
   path: z.string(), content: z.string(), last_modified: z.string(), size: z.number(), language: z.string(),
   checksum: z.string(), truncated: z.boolean(), reason: z.string(),
+  // Spec §8: present when another holder leases the file or a directory above it.
+  leased_by: z.object({ lease_id: z.string(), holder: z.string(), agent_type: z.string(), path: z.string(), fencing_token: z.number(), expires_at: z.string() }).optional(),
 });
 const commitSchema = z.object({ hash: z.string(), message: z.string(), author: z.string(), timestamp: z.string(), files_changed: z.array(z.string()) });
 const gitContextSchema = z.object({
@@ -35,6 +37,17 @@ const previousOutputSchema = z.object({
   rationale: z.string().nullable(), files_affected: z.array(z.string()), result_id: z.string(),
 });
 const metadataSchema = z.object({ project_type: z.string(), project_types: z.array(z.string()), dependencies: z.array(z.unknown()) });
+const issueSchema = z.object({
+  issue_id: z.string(), project_id: z.string(), title: z.string(), description: z.string(), labels: z.array(z.string()),
+  files: z.array(z.string()), acceptance: z.string().nullable(), created_at: z.string(), updated_at: z.string(), revision: z.number().int(),
+});
+/** spec §6: definitions of the next most relevant files that did not arrive whole. */
+const codeMapSchema = z.object({
+  files: z.array(z.object({ path: z.string(), symbols: z.array(z.object({ name: z.string(), kind: z.string(), line: z.number().int(), signature: z.string() })) })),
+  truncated: z.boolean(),
+});
+/** How far the code search index was built when the context was ranked. */
+const searchIndexSchema = z.object({ state: z.enum(['building', 'ready', 'failed']), indexed_files: z.number().int(), total_files: z.number().int() });
 
 /** The 200 body of `GET /api/context/:issue_id/:agent_type` (wave 2 adds fields; unknown keys are allowed). */
 export const contextResponse = z.object({
@@ -49,6 +62,9 @@ export const contextResponse = z.object({
     git_context: gitContextSchema.nullable(),
     previous_agent_outputs: z.array(previousOutputSchema),
     metadata: metadataSchema,
+    issue: issueSchema.nullable(),
+    code_map: codeMapSchema,
+    search_index: searchIndexSchema.nullable(),
   }),
   truncated: z.boolean(),
   truncation_strategy: strategySchema,

@@ -33,15 +33,28 @@ export class MethodNotAllowedError extends AppError {
   }
 }
 
+/** RFC 6750 §3.1 error codes of a `WWW-Authenticate: Bearer` challenge (none: no credentials sent). */
+export type BearerChallengeError = 'invalid_token' | 'invalid_request' | null;
+
+/** The `WWW-Authenticate` value of a 401 (RFC 6750 §3): always the Bearer scheme. */
+export function bearerChallenge(error: BearerChallengeError): string {
+  return error === null ? 'Bearer realm="cco-sidecar"' : `Bearer realm="cco-sidecar", error="${error}"`;
+}
+
+/**
+ * 401 AUTH_001. `challenge` is the RFC 6750 error of the `WWW-Authenticate` header:
+ * `invalid_token` (default: a token was sent and is bad), `invalid_request` (the header is
+ * malformed or repeated), `null` (no token at all, so the client may not know it needs one).
+ */
 export class UnauthorizedError extends AppError {
-  constructor(message = 'Invalid or expired token', details: Record<string, unknown> = {}) {
-    super(401, 'AUTH_001', 'unauthorized', message, details);
+  constructor(message = 'Invalid or expired token', details: Record<string, unknown> = {}, challenge: BearerChallengeError = 'invalid_token') {
+    super(401, 'AUTH_001', 'unauthorized', message, details, { 'WWW-Authenticate': bearerChallenge(challenge) });
   }
 }
 
 export class TokenExpiredError extends AppError {
   constructor(expiredAt: string) {
-    super(401, 'AUTH_002', 'token_expired', 'Token has expired', { expired_at: expiredAt });
+    super(401, 'AUTH_002', 'token_expired', 'Token has expired', { expired_at: expiredAt }, { 'WWW-Authenticate': bearerChallenge('invalid_token') });
   }
 }
 
@@ -117,6 +130,13 @@ export class UnknownAgentTypeError extends AppError {
 export class AgentCapacityError extends AppError {
   constructor(message = 'Agent capacity reached and the queue is full', details: Record<string, unknown> = {}) {
     super(429, 'AGT_003', 'agent_capacity_reached', message, details);
+  }
+}
+
+/** A path is under another holder's lease (spec §8); `details.conflicts` names each one. */
+export class LeaseConflictError extends AppError {
+  constructor(message: string, conflicts: readonly object[], details: Record<string, unknown> = {}) {
+    super(409, 'LSE_001', 'lease_conflict', message, { conflicts, ...details });
   }
 }
 

@@ -15,6 +15,8 @@ export interface DeadLetterEntry {
  */
 export class DeadLetterQueue {
   private readonly entries = new Map<string, DeadLetterEntry>();
+  /** Taken out for a redrive or purge, until their removal is journalled. */
+  private readonly taken = new Map<string, DeadLetterEntry>();
   private bytes = 0;
   dropped = 0;
 
@@ -66,6 +68,40 @@ export class DeadLetterQueue {
 
   values(): IterableIterator<DeadLetterEntry> {
     return this.entries.values();
+  }
+
+  /** Take a letter out for a redrive; it stays known (see `putBack`, `forget`) until forgotten. */
+  take(eventId: string): DeadLetterEntry | undefined {
+    const entry = this.delete(eventId);
+    if (entry) this.taken.set(eventId, entry);
+    return entry;
+  }
+
+  /** Take every letter out (a purge). */
+  takeAll(): DeadLetterEntry[] {
+    const all = this.clear();
+    for (const entry of all) this.taken.set(entry.stored.event.event_id, entry);
+    return all;
+  }
+
+  /** A taken letter whose redrive failed goes back at the end of the queue. */
+  putBack(eventId: string): void {
+    const entry = this.taken.get(eventId);
+    if (!entry) return;
+    this.taken.delete(eventId);
+    this.add(entry);
+  }
+
+  /** Drop taken letters for good; returns those that were taken (their removal is journalled). */
+  forget(eventIds: readonly string[]): DeadLetterEntry[] {
+    const out: DeadLetterEntry[] = [];
+    for (const id of eventIds) {
+      const entry = this.taken.get(id);
+      if (!entry) continue;
+      this.taken.delete(id);
+      out.push(entry);
+    }
+    return out;
   }
 }
 

@@ -1,15 +1,16 @@
 /**
  * The event bus contract (spec §4 "events" and "dead letters"), independent of the backend.
  *
- * The embedded backend (ring buffer + append-only journal) implements it today; a Redis Streams
- * backend can implement the same interface later (XADD for publish, XREAD BLOCK for waits,
- * MAXLEN/MINID trimming for retention). Wire-shaped objects use the contract's snake_case field
- * names so routes can answer them as they are; options use camelCase.
+ * One implementation of the policy exists, `EventBusCore` (validation, selection and issue scope,
+ * clamps, wait caps, waiters, fan-out, stats); the storage under it is an `EventLog`
+ * (`event-log.ts`): the embedded ring + journal today, a Redis Streams log next. Wire-shaped
+ * objects use the contract's snake_case field names so routes can answer them as they are;
+ * options use camelCase.
  *
- * Cursor model: every event id is also a cursor ("everything after this event"). Ids carry the
- * epoch of the journal that minted them, so a cursor from another sidecar, or from a journal that
- * was wiped, is recognised and answered with `CursorExpiredError` (410 EVT_003) instead of
- * silently skipping or repeating events.
+ * Cursor model: every event id is also a cursor ("everything after this event"), opaque outside
+ * the log. Ids carry the epoch of the stream that minted them, so a cursor from a stream that was
+ * wiped or replaced is recognised and answered with `CursorExpiredError` (410 EVT_003) instead of
+ * silently skipping or repeating events. Sidecars sharing one stream share its cursors.
  */
 
 /** One event as it appears on the wire. */
@@ -135,7 +136,7 @@ export type PublishedListener = (event: BusEvent) => void;
 /**
  * The bus. Every method throws `EventBusUnavailableError` (503 EVT_001) once closed or when the
  * backend cannot work, `InvalidEventError` (400 EVT_002) for bad input, `CursorExpiredError`
- * (410 EVT_003) for expired or foreign cursors, `RateLimitError` (429 RATE_001) over the wait caps.
+ * (410 EVT_003) for expired cursors or cursors of another epoch, `RateLimitError` (429 RATE_001) over the wait caps.
  *
  * @example
  * const bus = await createEventBus({ config, storageDir: config.storage_path });
@@ -161,6 +162,8 @@ export interface EventBus {
   health(): EventBusHealth;
   /** Observe published events in-process; returns the unsubscribe function. */
   onPublished(listener: PublishedListener): () => void;
+  /** True when `text` is shaped like a cursor of this bus (it may still have expired): for edge validation. */
+  isCursor(text: string): boolean;
   /** Answers every pending wait (as a timeout with a valid cursor), then flushes and syncs the journal. Idempotent. */
   close(): Promise<void>;
 }

@@ -1,8 +1,9 @@
-import { constants, ftruncateSync, promises as fsp, writeSync } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureSecureDir, fsyncDir, writeFileAtomic } from '../storage/atomic-write.js';
 import { acquirePidLock, type PidLock } from '../storage/pid-lock.js';
+import { appendWhole } from '../storage/group-commit.js';
 import { asRecord, type JournalRecord } from './journal-records.js';
 
 const JOURNAL_FILE = 'journal.jsonl';
@@ -105,25 +106,18 @@ export class EventJournal {
   }
 
   /**
-   * Append `text` (whole lines). All or nothing: on failure the file is cut back and the error
-   * rethrown.
-   *
-   * Synchronous on purpose: an append of a batch is a page-cache copy of a few kilobytes
-   * (microseconds), while an async write costs a thread-pool round trip per batch on the publish
-   * path; under load that round trip was a large share of the publish latency. Only the fsync,
-   * which waits for the device, goes to the thread pool.
+   * Append `text` (whole lines), synchronously and all or nothing (`appendWhole`): on failure
+   * the file is cut back and the error rethrown.
    */
   append(text: string): void {
     if (this.broken) throw new Error('Event journal is unusable after a failed write');
     const buf = Buffer.from(text, 'utf8');
-    let off = 0;
-    try {
-      while (off < buf.length) off += writeSync(this.handle.fd, buf, off, buf.length - off);
-      this.sizeBytes += buf.length;
-    } catch (err) {
-      this.rollback();
-      throw err;
+    const outcome = appendWhole(this.handle.fd, buf, this.sizeBytes);
+    if (!outcome.ok) {
+      if (!outcome.rolledBack) this.broken = true;
+      throw outcome.error;
     }
+    this.sizeBytes += buf.length;
   }
 
   /** fdatasync: makes every appended byte durable (the size change included). */
@@ -155,14 +149,6 @@ export class EventJournal {
     } finally {
       await this.handle.close().catch(() => undefined);
       await this.lock.release();
-    }
-  }
-
-  private rollback(): void {
-    try {
-      ftruncateSync(this.handle.fd, this.sizeBytes);
-    } catch {
-      this.broken = true;
     }
   }
 }

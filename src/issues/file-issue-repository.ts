@@ -1,3 +1,4 @@
+import type { ComponentLogger } from '../logging/component-logger.js';
 import { promises as fsp, readdirSync, lstatSync, renameSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { AppError, StorageReadError, StorageWriteError } from '../errors/index.js';
@@ -12,7 +13,7 @@ import type { IssuePageFilter, IssuePageFound, IssueRepository, IssueRepositoryH
 export interface FileIssueRepositoryOptions {
   /** The sidecar storage dir; issues live in `<storagePath>/issues`. */
   storagePath: string;
-  log?: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  log?: ComponentLogger;
   /** The durable writer; injectable so tests can simulate a full disk. */
   writeFile?: (file: string, data: string) => Promise<void>;
 }

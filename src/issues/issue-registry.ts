@@ -1,3 +1,4 @@
+import type { ComponentLogger } from '../logging/component-logger.js';
 import { StorageWriteError, ValidationError } from '../errors/index.js';
 import { putIssueBody, ISSUES_DEFAULT_LIMIT, ISSUES_MAX_LIMIT, type PutIssueBody } from '../contract/issues.js';
 import { isSafeId } from '../contract/ids.js';
@@ -37,7 +38,7 @@ export interface IssuePage {
 export interface IssueRegistryOptions {
   /** Clock, injectable for tests. */
   now?: () => number;
-  log?: { warn(obj: object, msg: string): void };
+  log?: ComponentLogger;
 }
 
 /**

@@ -1,27 +1,8 @@
-import { accessSync, constants, promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
-import { AppError, StorageReadError, StorageWriteError, ValidationError } from '../errors/index.js';
-import { ensureSecureDir, fsyncDir, isDiskFull, writeFileAtomic } from '../storage/atomic-write.js';
-import { DEFAULT_LIMIT, MAX_LIMIT, decodeCursor, encodeCursor } from './result-cursor.js';
-import { issuesOf, isoDateTime, storeInputSchema, type StoredEnvelope } from './envelope-schema.js';
-import { KeyedQueue } from './keyed-queue.js';
-import { summarizeResult } from './previous-outputs.js';
-import { ResultIndex, pairKey, type IndexEntry } from './result-index.js';
-import { RESULT_ID_PATTERN, ResultIdGenerator, resultIdFloor, resultIdTime } from './result-id.js';
-import type {
-  PreviousAgentOutput, QuarantinedFile, ResultEnvelope, ResultPage, ResultQuery, ResultStore,
-  ResultStoreHealth, ResultStoreStats, ResultStoredEvent, StoreResultInput,
-} from './result-store.js';
-import { ensureSubdirs, readRegularFile, UnsafePathError } from './secure-tree.js';
-import { HISTORY_DIR, QUARANTINE_DIR, scanResultTree } from './tree-scan.js';
+import type { ComponentLogger } from '../logging/component-logger.js';
+import { FileResultRepository, type OpenReport } from './file-result-repository.js';
+import { ResultStoreCore } from './result-store-core.js';
 
-/** Minimal pino-compatible logger; the store logs only what an operator must know. */
-export interface ResultStoreLogger {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+export type { OpenReport } from './file-result-repository.js';
 
 export interface FileResultStoreOptions {
   /** The sidecar storage dir; results live in `<storagePath>/results`. */
@@ -32,484 +13,56 @@ export interface FileResultStoreOptions {
   sweepIntervalMs?: number;
   /** Clock, injectable for retention tests. */
   now?: () => number;
-  log?: ResultStoreLogger;
+  log?: ComponentLogger;
   /** The durable writer; injectable so tests can simulate a full disk. */
   writeFile?: (file: string, data: string) => Promise<void>;
   /** Bytes of recently stored or read envelopes kept parsed in memory (default 32 MiB; 0 = none). */
   cacheBytes?: number;
 }
 
-/** What `open` found and did; also kept on the store as `openReport`. */
-export interface OpenReport {
-  results_indexed: number;
-  quarantined: QuarantinedFile[];
-  temp_files_removed: number;
-  expired_removed: number;
-  duration_ms: number;
-}
-
-const READ_CONCURRENCY = 32;
-const MAX_REPORTED_QUARANTINE = 100;
-
-function errno(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
-
-/** Run `fn` over `items` with at most `limit` in flight, keeping order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /**
- * The embedded result store: JSON files under `<storage>/results`, an in-memory index rebuilt at
- * open, writes serialised per (project, issue, agent type).
- *
- * Layout: `<project>/<issue>/<agent_type>.json` holds the newest envelope of that agent type;
- * each time a newer one is stored, the previous file is first renamed (same inode, nothing is
- * rewritten) to `<project>/<issue>/history/<agent_type>/<result_id>.json`, so every result is
- * kept until retention removes it. A file holds the envelope without `storage_path`; reads add
- * the path the file is at now.
- *
- * Crash safety: the move to history is fsynced before the new latest is written (temp file,
- * fsync, rename, fsync dir via `writeFileAtomic`). A crash in between leaves the old result in
- * history and no latest file; the rebuild at open indexes both places either way. Temp files of
- * unfinished writes are deleted at open (they were never acknowledged); files that do not parse
- * or do not match their location are moved to `.quarantine/` and reported.
- *
- * Single-process: the per-pair queue only orders writes of this process; several sidecars on
- * one storage dir need the PostgreSQL backend.
+ * The embedded result store: the shared policy (`ResultStoreCore`) over the file tree
+ * (`FileResultRepository`).
  *
  * @example
  * const store = await FileResultStore.open({ storagePath: cfg.storage_path, retentionDays: cfg.results.retention_days });
  * const env = await store.store({ agent_id: 'a1', agent_type: 'python-specialist', issue_id: '42', project_id: 'web', result: { status: 'success' } });
  */
-export class FileResultStore implements ResultStore {
-  readonly root: string;
-  readonly openReport: OpenReport = {
-    results_indexed: 0, quarantined: [], temp_files_removed: 0, expired_removed: 0, duration_ms: 0,
-  };
+export class FileResultStore extends ResultStoreCore {
+  private constructor(private readonly files: FileResultRepository, options: FileResultStoreOptions) {
+    super(files, options);
+  }
 
-  private readonly index = new ResultIndex();
-  private readonly ids = new ResultIdGenerator();
-  private readonly queue = new KeyedQueue();
-  private readonly listeners = new Set<(event: ResultStoredEvent) => void>();
-  private readonly now: () => number;
-  private readonly writeFile: (file: string, data: string) => Promise<void>;
-  private readonly retentionMs: number;
-  /** Envelopes never change once stored (only their file moves), so a cache needs no invalidation beyond removal. */
-  private readonly cache: LRUCache<string, StoredEnvelope> | undefined;
-  private quarantinedCount = 0;
-  private expiredRemoved = 0;
-  private timer: NodeJS.Timeout | undefined;
-  private sweeping: Promise<number> | undefined;
-  private closed = false;
-  private lastWriteFailed = false;
+  /** What the open found and did (index rebuilt, files quarantined, expired results removed). */
+  get openReport(): OpenReport {
+    return this.files.openReport;
+  }
 
-  private constructor(private readonly realRoot: string, private readonly options: FileResultStoreOptions) {
-    this.root = path.join(options.storagePath, 'results');
-    this.now = options.now ?? Date.now;
-    this.writeFile = options.writeFile ?? ((file, data) => writeFileAtomic(file, data));
-    this.retentionMs = options.retentionDays * 86_400_000;
-    const cacheBytes = options.cacheBytes ?? 32 * 1_048_576;
-    this.cache = cacheBytes > 0
-      ? new LRUCache<string, StoredEnvelope>({ maxSize: cacheBytes, sizeCalculation: (_v, id) => Math.max(1, this.index.get(id)?.size ?? 1) })
-      : undefined;
+  get root(): string {
+    return this.files.root;
   }
 
   /**
    * Open (creating if needed) the store: rebuild the index from the tree, quarantine what cannot
-   * be trusted, sweep expired results and start the periodic sweep. Never fails because of a bad
-   * result file; fails only when the results directory itself is unusable (e.g. a symlink).
+   * be trusted, sweep expired results and start the periodic sweep. Logs what it found.
    */
   static async open(options: FileResultStoreOptions): Promise<FileResultStore> {
     const started = performance.now();
-    await ensureSecureDir(options.storagePath);
-    const root = path.join(options.storagePath, 'results');
-    let st;
-    try {
-      st = await fsp.lstat(root);
-    } catch (err) {
-      if (errno(err) !== 'ENOENT') throw err;
-    }
-    if (st === undefined) {
-      await ensureSecureDir(root);
-      await fsyncDir(options.storagePath);
-    } else if (st.isSymbolicLink() || !st.isDirectory()) {
-      throw new UnsafePathError(root, 'the results directory is a symbolic link or not a directory');
-    } else {
-      await ensureSecureDir(root);
-    }
-    const store = new FileResultStore(await fsp.realpath(root), options);
-    await ensureSubdirs(store.root, store.realRoot, [QUARANTINE_DIR]);
-    await store.rebuild();
-    store.openReport.expired_removed = await store.sweepExpired();
-    store.startSweeps();
-    store.openReport.duration_ms = Math.round(performance.now() - started);
+    const files = await FileResultRepository.open({
+      storagePath: options.storagePath,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.writeFile ? { writeFile: options.writeFile } : {}),
+      ...(options.cacheBytes !== undefined ? { cacheBytes: options.cacheBytes } : {}),
+    });
+    const store = new FileResultStore(files, options);
+    const report = files.openReport;
+    report.expired_removed = await store.start();
+    report.duration_ms = Math.round(performance.now() - started);
+    options.log?.info({
+      results_indexed: report.results_indexed, quarantined: report.quarantined.length,
+      expired_removed: report.expired_removed, duration_ms: report.duration_ms,
+    }, 'result store opened');
     return store;
   }
-
-  async store(input: StoreResultInput): Promise<ResultEnvelope> {
-    const parsed = storeInputSchema.safeParse(input);
-    if (!parsed.success) throw new ValidationError('Invalid result', issuesOf(parsed.error));
-    if (this.closed) throw new StorageWriteError('Result store is closed');
-    const v = parsed.data;
-    const pair = pairKey(v.project_id, v.issue_id, v.agent_type);
-    const envelope = await this.queue.run(pair, () => this.writeLocked(v, pair));
-    const event: ResultStoredEvent = {
-      project_id: envelope.project_id, issue_id: envelope.issue_id, agent_type: envelope.agent_type,
-      agent_id: envelope.agent_id, id: envelope.id, status: envelope.result.status,
-    };
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        // A failing subscriber (cache invalidation, event publish) must not turn a stored result into an error.
-        this.options.log?.error({ err, result_id: envelope.id }, 'result onStored listener failed');
-      }
-    }
-    return envelope;
-  }
-
-  async get(id: string): Promise<ResultEnvelope | undefined> {
-    if (typeof id !== 'string' || !RESULT_ID_PATTERN.test(id)) return undefined;
-    const entry = this.index.get(id);
-    return entry ? this.read(entry) : undefined;
-  }
-
-  async query(q: ResultQuery): Promise<ResultPage> {
-    const limit = q.limit ?? DEFAULT_LIMIT;
-    const issues: Array<{ path: string; message: string }> = [];
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) issues.push({ path: 'limit', message: `must be an integer from 1 to ${MAX_LIMIT}` });
-    const time = (field: 'since' | 'until'): number | undefined => {
-      const value = q[field];
-      if (value === undefined) return undefined;
-      if (!isoDateTime.safeParse(value).success) {
-        issues.push({ path: field, message: 'must be an ISO 8601 date-time' });
-        return undefined;
-      }
-      return Date.parse(value);
-    };
-    const sinceMs = time('since');
-    const untilMs = time('until');
-    let beforeId: string | undefined;
-    if (q.cursor !== undefined) {
-      beforeId = decodeCursor(q.cursor);
-      if (beforeId === undefined) issues.push({ path: 'cursor', message: 'not a cursor returned by this API' });
-    }
-    if (issues.length) throw new ValidationError('Invalid result query', issues);
-
-    const { ids, more } = this.index.query({
-      project_id: q.project_id, issue_id: q.issue_id, agent_type: q.agent_type, status: q.status,
-      since_ms: sinceMs, until_ms: untilMs, latest: q.latest, before_id: beforeId,
-    }, limit);
-    const envelopes = await mapLimited(ids, READ_CONCURRENCY, async (id) => {
-      const entry = this.index.get(id);
-      return entry ? this.read(entry) : undefined;
-    });
-    const last = ids[ids.length - 1];
-    return {
-      // An entry can expire between the index walk and the read; the cursor still moves past it.
-      results: envelopes.filter((e): e is ResultEnvelope => e !== undefined),
-      next_cursor: more && last !== undefined ? encodeCursor(last) : null,
-    };
-  }
-
-  async previousOutputs(projectId: string, issueId: string): Promise<PreviousAgentOutput[]> {
-    const ids = this.index.latestOfIssue(projectId, issueId);
-    const envelopes = await mapLimited(ids, READ_CONCURRENCY, async (id) => {
-      const entry = this.index.get(id);
-      return entry ? this.read(entry) : undefined;
-    });
-    return envelopes
-      .filter((e): e is ResultEnvelope => e !== undefined)
-      .map(summarizeResult)
-      .sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.result_id.localeCompare(b.result_id));
-  }
-
-  onStored(listener: (event: ResultStoredEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
-  }
-
-  sweepExpired(): Promise<number> {
-    // One sweep at a time; a timer tick during a long sweep joins it instead of racing it.
-    this.sweeping ??= this.sweep().finally(() => {
-      this.sweeping = undefined;
-    });
-    return this.sweeping;
-  }
-
-  stats(): ResultStoreStats {
-    const bytes = this.index.totalBytes;
-    return {
-      results_stored: this.index.size,
-      total_size_bytes: bytes,
-      total_size_mb: Math.round((bytes / 1_048_576) * 1000) / 1000,
-      quarantined: this.quarantinedCount,
-      expired_removed: this.expiredRemoved,
-    };
-  }
-
-  health(): ResultStoreHealth {
-    if (this.closed) return 'down';
-    try {
-      // One access(2) on a local dir: microseconds, acceptable on every /health probe.
-      accessSync(this.realRoot, constants.R_OK | constants.W_OK | constants.X_OK);
-    } catch {
-      return 'down';
-    }
-    return this.lastWriteFailed ? 'degraded' : 'ok';
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.queue.drain();
-    await this.sweeping;
-  }
-
-  // ---- internals ----
-
-  private async writeLocked(v: StoreResultInput & { timestamp?: string }, pair: string): Promise<ResultEnvelope> {
-    const id = this.ids.generate(this.now());
-    // stored_at is the id's own time, so retention (by id) and the visible field never disagree.
-    const storedAt = new Date(resultIdTime(id)).toISOString();
-    const stored: StoredEnvelope = {
-      id,
-      agent_id: v.agent_id,
-      agent_type: v.agent_type,
-      issue_id: v.issue_id,
-      project_id: v.project_id,
-      result: v.result,
-      timestamp: v.timestamp ? new Date(v.timestamp).toISOString() : storedAt,
-      stored_at: storedAt,
-    };
-    const data = `${JSON.stringify(stored, null, 2)}\n`;
-    let latest: string;
-    try {
-      // One check covers the pair dir too: it is an ancestor of the history dir.
-      const historyDir = await ensureSubdirs(this.root, this.realRoot, [v.project_id, v.issue_id, HISTORY_DIR, v.agent_type]);
-      latest = path.join(this.root, v.project_id, v.issue_id, `${v.agent_type}.json`);
-      await this.retireLatest(pair, latest, historyDir);
-      await this.writeFile(latest, data);
-    } catch (err) {
-      this.lastWriteFailed = true;
-      throw this.writeError(err);
-    }
-    this.lastWriteFailed = false;
-    this.index.add({
-      id, project_id: v.project_id, issue_id: v.issue_id, agent_type: v.agent_type, agent_id: v.agent_id,
-      status: v.result.status, timestamp_ms: Date.parse(stored.timestamp), file: latest, size: Buffer.byteLength(data),
-    });
-    this.index.setLatestFile(pair, id);
-    this.remember(stored);
-    return { ...stored, storage_path: latest };
-  }
-
-  /** Move the pair's current latest file into history (or quarantine whatever else sits there). */
-  private async retireLatest(pair: string, latest: string, historyDir: string): Promise<void> {
-    let st;
-    try {
-      st = await fsp.lstat(latest);
-    } catch (err) {
-      if (errno(err) !== 'ENOENT') throw err;
-      this.index.setLatestFile(pair, undefined);
-      return;
-    }
-    const oldId = this.index.latestFileId(pair);
-    if (st.isFile() && oldId !== undefined && this.index.has(oldId)) {
-      const dest = path.join(historyDir, `${oldId}.json`);
-      await fsp.rename(latest, dest);
-      this.index.relocate(oldId, dest);
-      this.index.setLatestFile(pair, undefined);
-      // The old result must be durable in history before its old name is reused.
-      await fsyncDir(historyDir);
-      return;
-    }
-    // A link planted at the destination, a directory, or a file the index does not know: move
-    // it aside (rename moves a link itself, never its target) rather than write anywhere near it.
-    // Whatever was indexed at this path was replaced by it, so that entry is gone.
-    if (oldId !== undefined) {
-      this.index.remove(oldId);
-      this.cache?.delete(oldId);
-    }
-    await this.quarantine(latest, st.isSymbolicLink() ? 'symbolic link at a latest-result path'
-      : st.isFile() ? 'unindexed file at a latest-result path' : 'not a regular file at a latest-result path');
-  }
-
-  private writeError(err: unknown): AppError {
-    if (err instanceof AppError) return err;
-    if (isDiskFull(err)) return new StorageWriteError('Result storage is full: no space left for the result', true);
-    if (err instanceof UnsafePathError) {
-      this.options.log?.error({ err }, 'refused to write a result through a symbolic link');
-      return new StorageWriteError('Result storage path is unsafe (a symbolic link in the result tree); result not stored');
-    }
-    this.options.log?.error({ err }, 'result write failed');
-    return new StorageWriteError('Result storage write failed');
-  }
-
-  /** Cache a stored envelope, frozen: callers share it and must not be able to change it. */
-  private remember(stored: StoredEnvelope): void {
-    if (!this.cache) return;
-    deepFreeze(stored);
-    this.cache.set(stored.id, stored);
-  }
-
-  /** Read an envelope (cache first); follows a concurrent latest → history move once. */
-  private async read(entry: IndexEntry): Promise<ResultEnvelope | undefined> {
-    const cached = this.cache?.get(entry.id);
-    if (cached) return { ...cached, storage_path: entry.file };
-    const tries = [entry.file, path.join(this.root, entry.project_id, entry.issue_id, HISTORY_DIR, entry.agent_type, `${entry.id}.json`)];
-    for (const file of tries) {
-      let text: string;
-      try {
-        ({ text } = await readRegularFile(file));
-      } catch (err) {
-        if (errno(err) === 'ENOENT') continue;
-        this.options.log?.error({ err, result_id: entry.id }, 'result read failed');
-        throw new StorageReadError('Result storage read failed');
-      }
-      let stored: StoredEnvelope;
-      try {
-        stored = JSON.parse(text) as StoredEnvelope;
-      } catch {
-        throw new StorageReadError('A stored result is unreadable');
-      }
-      if (this.index.get(entry.id) === entry) this.remember(stored);
-      return { ...stored, storage_path: file };
-    }
-    // Gone from disk (deleted by hand, or expired meanwhile): forget it rather than fail forever.
-    if (this.index.get(entry.id) === entry && !(await this.exists(entry.file))) this.index.remove(entry.id);
-    return undefined;
-  }
-
-  private async exists(file: string): Promise<boolean> {
-    try {
-      await fsp.lstat(file);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  private async rebuild(): Promise<void> {
-    const scan = await scanResultTree(this.root);
-    for (const tmp of scan.temps) {
-      try {
-        await fsp.unlink(tmp);
-        this.openReport.temp_files_removed++;
-      } catch (err) {
-        if (errno(err) !== 'ENOENT') this.options.log?.warn({ err }, 'could not remove a leftover temp file');
-      }
-    }
-    for (const s of scan.suspicious) await this.quarantine(s.file, s.reason);
-    // Sorted once, so every insert below is an append.
-    scan.results.sort((a, b) => (a.envelope.id < b.envelope.id ? -1 : a.envelope.id > b.envelope.id ? 1 : Number(b.latest) - Number(a.latest)));
-    for (const found of scan.results) {
-      const e = found.envelope;
-      const pair = pairKey(e.project_id, e.issue_id, e.agent_type);
-      if (found.latest) this.index.setLatestFile(pair, e.id);
-      // The same id in latest and history means a crash between the two renames: same bytes, keep one.
-      if (this.index.has(e.id)) continue;
-      this.index.add({
-        id: e.id, project_id: e.project_id, issue_id: e.issue_id, agent_type: e.agent_type, agent_id: e.agent_id,
-        status: e.result.status, timestamp_ms: Date.parse(e.timestamp), file: found.file, size: found.size,
-      });
-      this.ids.seed(e.id);
-    }
-    this.openReport.results_indexed = this.index.size;
-    if (this.openReport.quarantined.length) {
-      this.options.log?.warn({ quarantined: this.openReport.quarantined }, 'result files quarantined at start-up');
-    }
-  }
-
-  private async quarantine(file: string, reason: string): Promise<void> {
-    const rel = path.relative(this.root, file);
-    const flat = rel.split(path.sep).join('__').slice(-150);
-    const name = `${new Date(this.now()).toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}-${flat}`;
-    const dest = path.join(this.root, QUARANTINE_DIR, name);
-    try {
-      await fsp.rename(file, dest);
-    } catch (err) {
-      if (errno(err) === 'ENOENT') return;
-      this.options.log?.error({ err, file: rel, reason }, 'could not quarantine a result file');
-      return;
-    }
-    this.quarantinedCount++;
-    const record = { path: rel, reason, moved_to: path.join(QUARANTINE_DIR, name) };
-    if (this.openReport.quarantined.length < MAX_REPORTED_QUARANTINE) this.openReport.quarantined.push(record);
-    this.options.log?.warn(record, 'result file quarantined');
-  }
-
-  private async sweep(): Promise<number> {
-    const expired = this.index.idsBefore(resultIdFloor(this.now() - this.retentionMs));
-    const byPair = new Map<string, string[]>();
-    for (const id of expired) {
-      const e = this.index.get(id) as IndexEntry;
-      const key = pairKey(e.project_id, e.issue_id, e.agent_type);
-      const list = byPair.get(key) ?? [];
-      list.push(id);
-      byPair.set(key, list);
-    }
-    let removed = 0;
-    for (const [pair, ids] of byPair) {
-      // Under the pair's queue, so a concurrent store cannot move a file while it is deleted.
-      removed += await this.queue.run(pair, async () => {
-        let n = 0;
-        let sample: IndexEntry | undefined;
-        for (const id of ids) {
-          const e = this.index.get(id);
-          if (!e) continue;
-          try {
-            await fsp.unlink(e.file);
-          } catch (err) {
-            if (errno(err) !== 'ENOENT') {
-              this.options.log?.warn({ err, result_id: id }, 'could not remove an expired result; retrying next sweep');
-              continue;
-            }
-          }
-          this.index.remove(id);
-          this.cache?.delete(id);
-          sample = e;
-          n++;
-        }
-        if (sample && this.index.query({ project_id: sample.project_id, issue_id: sample.issue_id, agent_type: sample.agent_type }, 1).ids.length === 0) {
-          // The history dir belongs to this pair alone, so it is safe to drop under its queue.
-          await fsp.rmdir(path.join(this.root, sample.project_id, sample.issue_id, HISTORY_DIR, sample.agent_type)).catch(() => undefined);
-        }
-        return n;
-      });
-    }
-    this.expiredRemoved += removed;
-    return removed;
-  }
-
-  private startSweeps(): void {
-    const interval = this.options.sweepIntervalMs ?? Math.min(3_600_000, Math.max(1_000, this.retentionMs / 10));
-    if (interval <= 0) return;
-    this.timer = setInterval(() => {
-      this.sweepExpired().catch((err: unknown) => this.options.log?.error({ err }, 'result retention sweep failed'));
-    }, interval);
-    this.timer.unref();
-  }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

@@ -1,6 +1,8 @@
 /**
- * The result store contract, independent of the backend (embedded JSON files now, PostgreSQL
- * later). Routes, the CLI and the context engine only see this interface.
+ * The result store contract, independent of the backend. One implementation of the policy
+ * exists, `ResultStoreCore`, over a `ResultRepository` (the file tree now, PostgreSQL later).
+ * Routes, the CLI and the context engine only see this interface. A stored result is announced
+ * on the event bus (`result-events.ts`), not by the store.
  */
 
 export const RESULT_STATUSES = ['success', 'failed', 'partial'] as const;
@@ -76,16 +78,6 @@ export interface PreviousAgentOutput {
   result_id: string;
 }
 
-/** Emitted after each successful store. */
-export interface ResultStoredEvent {
-  project_id: string;
-  issue_id: string;
-  agent_type: string;
-  agent_id: string;
-  id: string;
-  status: ResultStatus;
-}
-
 export interface QuarantinedFile {
   /** Path relative to `<storage>/results`. */
   path: string;
@@ -116,8 +108,6 @@ export interface ResultStore {
   query(query: ResultQuery): Promise<ResultPage>;
   /** The newest result of each agent type on the issue, oldest first. */
   previousOutputs(projectId: string, issueId: string): Promise<PreviousAgentOutput[]>;
-  /** Subscribe to stores; returns the unsubscribe function. */
-  onStored(listener: (event: ResultStoredEvent) => void): () => void;
   /** Remove results older than the retention period; returns how many were removed. */
   sweepExpired(): Promise<number>;
   stats(): ResultStoreStats;

@@ -10,6 +10,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { AgentSupervisor } from '../agents/agent-supervisor.js';
 import type { ResultStore } from '../results/result-store.js';
 import type { IssueRegistry } from '../issues/issue-registry.js';
+import type { Coordination } from '../coordination/index.js';
 
 export type ComponentHealth = 'ok' | 'degraded' | 'down';
 
@@ -39,4 +40,6 @@ export interface AppDeps {
   agents: AgentSupervisor;
   /** Aborted when the sidecar starts to stop: pending long-polls are answered at once. */
   shutdownSignal: AbortSignal;
+  /** Leases and gates (src/coordination, spec §8); their routes are routes/leases.ts and routes/gates.ts. */
+  coordination: Coordination;
 }

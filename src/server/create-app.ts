@@ -10,6 +10,7 @@ import { errorHandler } from './middleware/error-handler.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { jsonBody } from './middleware/json-body.js';
 import { authenticate } from './middleware/authenticate.js';
+import { scopeGuard } from './middleware/scope-guard.js';
 import { notFound } from './middleware/not-found.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { auditIntent, auditTrail } from './middleware/audit-trail.js';
@@ -25,10 +26,12 @@ import { resultRoutes } from './routes/results.js';
 import { eventRoutes } from './routes/events.js';
 import { contextRoutes } from './routes/context.js';
 import { issueRoutes } from './routes/issues.js';
+import { leaseRoutes } from './routes/leases.js';
+import { gateRoutes } from './routes/gates.js';
 import { createServices } from '../services/index.js';
 
 /** Every resource's routes, in one list, so adding a resource is one line here. */
-const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes, eventRoutes, contextRoutes, issueRoutes];
+const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes, eventRoutes, contextRoutes, issueRoutes, leaseRoutes, gateRoutes];
 
 /** Record the matched route template (for metrics and audit) before anything can fail. */
 function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promise<void> {
@@ -41,9 +44,9 @@ function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promi
 /**
  * The one place where middleware order is defined:
  * request id + timing → audit outcome line → error handler → Host allowlist + URL limit →
- * security headers/CORS → 404/405 → router: public routes (route recorded → handler) and
- * protected routes (route recorded → token verified → rate limit counted → JSON body parsed →
- * audit intent line → handler).
+ * security headers/CORS → 404/405 (401 first on a protected path without a valid token) → router:
+ * public routes (route recorded → handler) and protected routes (route recorded → token verified
+ * → project/issue scope → rate limit counted → JSON body parsed → audit intent line → handler).
  * Bodies are parsed only after authentication and rate limiting, so an anonymous or throttled
  * client cannot make the sidecar parse 10 MiB of JSON; the audit outcome line sits outside the
  * error handler so it records the final status of every answer.
@@ -58,7 +61,7 @@ export function createApp(deps: AppDeps, extraModules: RouteModule[] = []): Koa<
   app.use(errorHandler(deps.logger));
   app.use(hostGuard({ host: deps.config.host, allowed_hosts: deps.config.allowed_hosts, maxUrlBytes: deps.config.http.max_url_bytes }));
   app.use(securityHeaders());
-  app.use(notFound());
+  app.use(notFound({ tokens: deps.tokens, isPublic: (layer) => layer.stack.includes(routers.publicGuard) }));
   app.use(routers.router.routes());
   return app;
 }
@@ -72,7 +75,9 @@ export function buildRouters(deps: AppDeps, extraModules: RouteModule[] = []): R
   const routers: Routers = {
     router: new Router<AppState>({ sensitive: false, strict: false }),
     publicGuard: recordRoute,
-    protectedGuard: compose<AppContext>([recordRoute, authenticate(deps.tokens), rateLimit(limiter), jsonBody(deps.config.body_limit_bytes), auditIntent(deps.audit)]) as Middleware<AppState>,
+    protectedGuard: compose<AppContext>([
+      recordRoute, authenticate(deps.tokens), scopeGuard(deps.config.project_id), rateLimit(limiter), jsonBody(deps.config.body_limit_bytes), auditIntent(deps.audit),
+    ]) as Middleware<AppState>,
     catalog: new RouteCatalog(),
     services: createServices(deps),
   };

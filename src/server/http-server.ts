@@ -16,6 +16,22 @@ export interface HttpServerHandle {
 
 type HttpLimits = Config['http'];
 
+/** A request refused before it reached Koa (so before authentication), for the audit log. */
+export interface RefusedRequest {
+  status: number;
+  code: string;
+  /** Path of the request line when it was received (never its query string), else null. */
+  path: string | null;
+  remote: string | null;
+}
+
+/** The request line's path, from the first bytes Node's parser saw (query string dropped). */
+function pathOf(raw: Buffer | undefined): string | null {
+  if (!raw) return null;
+  const match = /^[A-Z]{3,7} ([^ ?\r\n]{1,512})/.exec(raw.subarray(0, 600).toString('latin1'));
+  return match ? match[1]! : null;
+}
+
 /** How often Node checks headers/request timeouts (its default, 30 s, lets a slowloris sit 3× longer). */
 const TIMEOUT_CHECK_MS = 1_000;
 
@@ -50,12 +66,17 @@ function overflowError(raw: Buffer | undefined, limits: HttpLimits): AppError {
  * - beyond `max_connections` open sockets, a request is answered 503 SRV_001 with Retry-After and
  *   `Connection: close`, without reaching Koa (instead of `server.maxConnections`, which resets
  *   the socket without a word);
- * - malformed HTTP → 400 REQ_001. Every one of these answers is the contract's JSON.
+ * - malformed HTTP → 400 REQ_001. Every one of these answers is the contract's JSON, and each is
+ *   reported to `onRefused` (the audit log: they never reach authentication or the audit trail).
  * `requireHostHeader` is off so a missing Host reaches the Host allowlist (421 REQ_004, JSON).
  */
-export function createHttpServer(handler: http.RequestListener, limits: HttpLimits, logger: Logger): HttpServerHandle {
+export function createHttpServer(
+  handler: http.RequestListener, limits: HttpLimits, logger: Logger, onRefused: (refused: RefusedRequest) => void = () => undefined,
+): HttpServerHandle {
   const sockets = new Set<Socket>();
   const overCap = new WeakSet<Socket>();
+  // The path of the request a socket is receiving, for a 408 on a slow body (no raw packet then).
+  const receiving = new WeakMap<Duplex, string>();
   const server = http.createServer({
     requestTimeout: limits.request_timeout_ms,
     headersTimeout: Math.min(limits.headers_timeout_ms, limits.request_timeout_ms),
@@ -68,6 +89,7 @@ export function createHttpServer(handler: http.RequestListener, limits: HttpLimi
       answerBusy(res, limits.max_connections);
       return;
     }
+    receiving.set(req.socket, (req.url ?? '').split('?', 1)[0]!.slice(0, 512));
     handler(req, res);
   });
   server.timeout = 0;
@@ -88,6 +110,8 @@ export function createHttpServer(handler: http.RequestListener, limits: HttpLimi
     else if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') answer = new RequestTimeoutError();
     else answer = new ValidationError('Malformed HTTP request');
     logger.debug({ code: err.code, status: answer.status }, 'client error');
+    const remote = (socket as Socket).remoteAddress ?? null;
+    onRefused({ status: answer.status, code: answer.code, path: pathOf(err.rawPacket) ?? receiving.get(socket) ?? null, remote });
     socket.end(rawErrorResponse(answer));
   });
   return { server, sockets };

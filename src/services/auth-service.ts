@@ -4,7 +4,6 @@ import type { Caller } from './caller.js';
 import { requirePermission } from './access.js';
 
 /** The longest life a token can have (the verifier's maximum age): how long a revocation is kept. */
-const MAX_TOKEN_LIFE_SECONDS = 30 * 86_400;
 
 /**
  * Token refresh and revocation (spec §2).
@@ -32,7 +31,7 @@ export class AuthService {
   async revoke(caller: Caller, jti: string): Promise<RevokeResponse> {
     requirePermission(caller, 'admin');
     // The revoked token's exp is unknown here: keep the entry for the longest life a token can have.
-    await this.tokens.revoke(jti, Math.floor(Date.now() / 1000) + MAX_TOKEN_LIFE_SECONDS);
+    await this.tokens.revoke(jti, Math.floor(Date.now() / 1000) + this.tokens.maxTtlSeconds);
     return { revoked: true, jti, timestamp: new Date().toISOString() };
   }
 }

@@ -1,11 +1,13 @@
-import { ForbiddenError, InvalidEventError, NotFoundError } from '../errors/index.js';
+import { ForbiddenError, InvalidEventError, NotFoundError, ValidationError } from '../errors/index.js';
 import type { EventBus, PublishResult } from '../events/event-bus.js';
+import { inIssueScope } from '../events/event-selection.js';
 import type {
   DeadLetterPageBody, DeadLetterQuery, EventPageBody, ListEventsQuery, PublishEventBody, PublishEventResponse,
   PurgedResponse, RedriveResponse, WaitEventsQuery, WaitPage,
 } from '../contract/events.js';
 import type { Caller } from './caller.js';
 import { isAdmin, requirePermission } from './access.js';
+import { isReservedEventType } from '../events/reserved-event-types.js';
 
 export interface EventsServiceDeps {
   bus: EventBus;
@@ -32,6 +34,9 @@ export class EventsService {
 
   async publish(caller: Caller, eventType: string, body: PublishEventBody): Promise<PublishEventResponse> {
     requirePermission(caller, 'publish_events');
+    if (isReservedEventType(eventType) && !isAdmin(caller)) {
+      throw new ForbiddenError(`Event type '${eventType}' is reserved: only the sidecar publishes it`, { event_type: eventType });
+    }
     if (body.event_type !== undefined && body.event_type !== eventType) {
       throw new InvalidEventError('event_type in the body must equal the one in the path',
         { path_event_type: eventType, body_event_type: body.event_type });
@@ -41,8 +46,7 @@ export class EventsService {
       throw new ForbiddenError(`Token publishes only as '${caller.sub}'`, { token_sub: caller.sub });
     }
     const data = body.data ?? {};
-    const issue = Object.hasOwn(data, 'issue_id') ? data.issue_id : undefined;
-    if (caller.issue_id !== undefined && issue !== undefined && issue !== null && String(issue) !== caller.issue_id) {
+    if (caller.issue_id !== undefined && !inIssueScope(data, caller.issue_id)) {
       throw new ForbiddenError('Token is scoped to another issue', { token_issue_id: caller.issue_id });
     }
     const result = await this.bus().publish({
@@ -96,11 +100,15 @@ export class EventsService {
   async redrive(caller: Caller, eventId: string): Promise<RedriveResponse> {
     requirePermission(caller, 'publish_events');
     const bus = this.bus();
+    // The id format belongs to the bus's log; the wire schema only keeps the text path-safe.
+    if (!bus.isCursor(eventId)) throw new ValidationError('Invalid params: params.event_id must be an event id', [{ path: 'params.event_id', message: 'must be an event id' }]);
     if (!isAdmin(caller)) {
       // Redriving republishes as the original publisher: only that publisher (or an admin) may.
       const own = await bus.getDeadLetter(eventId);
       if (!own) throw new NotFoundError('No dead letter with that event id', { event_id: eventId });
       if (own.publisher !== caller.sub) throw new ForbiddenError('Token redrives only events it published', { token_sub: caller.sub });
+      // A sidecar-published type would be re-announced (e.g. a second agent_completed): admin only.
+      if (isReservedEventType(own.event_type)) throw new ForbiddenError(`Event type '${own.event_type}' is reserved: only an admin redrives it`, { event_type: own.event_type });
     }
     const result = await bus.redriveDeadLetter(eventId);
     return { ...publishedBody(result), redriven_from: eventId };

@@ -3,21 +3,21 @@ import { hasPermission } from '../auth/permissions.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { IssueChangeAction, IssuePage, IssueRegistry } from '../issues/issue-registry.js';
 import type { IssueRecord } from '../issues/issue-record.js';
+import { issueEvent } from '../issues/issue-events.js';
 import type { DeleteIssueResponse, IssueHistoryBody, ListIssuesQuery, PutIssueBody } from '../contract/issues.js';
 import { MAX_TITLE_CHARS } from '../contract/issues.js';
 import type { Caller } from './caller.js';
-import type { ServiceLogger } from './service-logger.js';
+import type { ComponentLogger } from '../logging/component-logger.js';
 import { requireIssueScope, requirePermission, requireProjectScope } from './access.js';
 
-/** Topic of `issue_updated` (spec §6). */
-export const ISSUE_EVENT_TOPIC = 'coordination';
+export { ISSUE_EVENT_TOPIC } from '../issues/issue-events.js';
 
 export interface IssuesServiceDeps {
   issues: IssueRegistry;
   bus: EventBus;
   /** The project this sidecar serves: its issues are the only ones it keeps. */
   projectId: string;
-  logger: ServiceLogger;
+  logger: ComponentLogger;
 }
 
 export interface PutIssueAnswer {
@@ -124,12 +124,7 @@ export class IssuesService {
   /** The change is durable before this runs: a bus failure is logged, never an error. */
   private async announce(publisher: string, issue: IssueRecord, action: IssueChangeAction): Promise<void> {
     try {
-      await this.deps.bus.publish({
-        event_type: 'issue_updated',
-        publisher,
-        topic: ISSUE_EVENT_TOPIC,
-        data: { issue_id: issue.issue_id, project_id: issue.project_id, revision: issue.revision, action, title: issue.title, labels: [...issue.labels] },
-      });
+      await this.deps.bus.publish(issueEvent(issue, action, publisher));
     } catch (err) {
       this.deps.logger.warn({ err, issue_id: issue.issue_id }, 'issue stored but issue_updated was not published');
     }

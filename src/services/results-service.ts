@@ -2,21 +2,21 @@ import { ForbiddenError, NotFoundError } from '../errors/index.js';
 import type { WorkflowRule } from '../config/schema.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ResultEnvelope, ResultPage, ResultStore } from '../results/result-store.js';
+import { resultEvent } from '../results/result-events.js';
 import { nextAgents } from '../results/workflow-rules.js';
 import { RESULTS_DEFAULT_LIMIT, type ListResultsQuery, type StoreResultBody, type StoreResultResponse } from '../contract/results.js';
 import type { Caller } from './caller.js';
-import type { ServiceLogger } from './service-logger.js';
+import type { ComponentLogger } from '../logging/component-logger.js';
 import { isAdmin, requireIssueScope, requirePermission, requireProjectScope } from './access.js';
 
-/** Topic of the `agent_completed` / `agent_failed` events announcing a stored result (spec §4). */
-export const RESULT_EVENT_TOPIC = 'implementation';
+export { RESULT_EVENT_TOPIC } from '../results/result-events.js';
 
 export interface ResultsServiceDeps {
   results: ResultStore;
   bus: EventBus;
   /** `next_agents` rules; the defaults of spec §4 when absent. */
   workflowRules?: readonly WorkflowRule[] | undefined;
-  logger: ServiceLogger;
+  logger: ComponentLogger;
 }
 
 /**
@@ -98,15 +98,7 @@ export class ResultsService {
   /** The result is durable before this runs: a bus failure is reported (null), never an error. */
   private async announce(envelope: ResultEnvelope): Promise<string | null> {
     try {
-      const published = await this.deps.bus.publish({
-        event_type: envelope.result.status === 'failed' ? 'agent_failed' : 'agent_completed',
-        publisher: envelope.agent_id,
-        topic: RESULT_EVENT_TOPIC,
-        data: {
-          issue_id: envelope.issue_id, agent_type: envelope.agent_type, agent_id: envelope.agent_id,
-          status: envelope.result.status, result_id: envelope.id,
-        },
-      });
+      const published = await this.deps.bus.publish(resultEvent(envelope));
       return published.event.event_id;
     } catch (err) {
       this.deps.logger.warn({ err, result_id: envelope.id }, 'result stored but its event was not published');

@@ -5,12 +5,13 @@ import type { Logger } from 'pino';
  * - `http`: stop accepting, answer every pending long-poll, let in-flight requests finish, so no
  *   request reaches a part that is closing;
  * - `agents`: their exits are still audited and published on the open bus;
+ * - `coordination`: lease and gate waiters are answered and their last events published on the open bus;
  * - `context`: the watcher stops and its last debounced `files_changed` goes to the open bus;
  * - `bus`: the journal is flushed and synced after its last publisher stopped;
  * - `results`: nothing publishes or reads after this;
  * - `audit`: last, so everything above is still recorded (and `sidecar.stop` after it).
  */
-export const SHUTDOWN_ORDER = ['http', 'agents', 'context', 'bus', 'results', 'audit'] as const;
+export const SHUTDOWN_ORDER = ['http', 'agents', 'coordination', 'context', 'bus', 'results', 'audit'] as const;
 
 export type ShutdownStage = (typeof SHUTDOWN_ORDER)[number];
 

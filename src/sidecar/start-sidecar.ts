@@ -12,12 +12,16 @@ import { Metrics } from '../observability/metrics.js';
 import { RequestStats } from '../observability/request-stats.js';
 import { VERSION } from '../version.js';
 import { createEventBus } from '../events/create-event-bus.js';
+import { issueOfResultEvent, storedResultOfEvent } from '../results/result-events.js';
+import { openCoordination } from '../coordination/index.js';
+import { withLeasedBy } from '../coordination/context-leases.js';
 import { openResultStore } from '../results/open-result-store.js';
 import { openIssueRegistry } from '../issues/open-issue-registry.js';
+import { issueOfIssueEvent } from '../issues/issue-events.js';
 import { createApp } from '../server/create-app.js';
 import { createHttpServer } from '../server/http-server.js';
 import { AuditLog } from '../audit/audit-log.js';
-import type { AuditRecord } from '../audit/audit-entry.js';
+import { outcomeOfStatus, type AuditRecord } from '../audit/audit-entry.js';
 import { AUDIT_FILE } from '../audit/read-audit.js';
 import { recordAgentLifecycle } from '../audit/agent-lifecycle-audit.js';
 import type { RouteModule } from '../server/routes/routers.js';
@@ -60,7 +64,7 @@ function refuseDangerousRoot(root: string): void {
   if (resolved === path.resolve(os.homedir())) throw new StartupError(`Refusing to serve the home directory (${resolved}) as a project; pass --project <dir>`);
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<void> {
+function listen(server: http.Server, port: number, host: string, backlog: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.off('listening', onListening);
@@ -76,7 +80,7 @@ function listen(server: http.Server, port: number, host: string): Promise<void> 
     server.once('error', onError);
     server.once('listening', onListening);
     // Always pass the host: listen(port) alone binds every interface (HAZARDS.md).
-    server.listen(port, host);
+    server.listen({ port, host, backlog });
   });
 }
 
@@ -108,7 +112,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     shutdown = new ShutdownList(logger);
     const startedAt = Date.now();
     const key = await loadSigningKey(config.storage_path, config.jwt_secret);
-    const tokens = new TokenService(key, await FileRevocationStore.open(config.storage_path), config.token_ttl_seconds);
+    const tokens = new TokenService(key, await FileRevocationStore.open(config.storage_path), config.token_ttl_seconds, config.max_token_ttl_seconds);
     const audit = await AuditLog.open({
       file: path.join(config.storage_path, AUDIT_FILE), maxFileBytes: config.audit.max_file_bytes, maxFiles: config.audit.max_files,
       sync: config.audit.fsync, syncIntervalMs: config.audit.fsync_interval_ms,
@@ -122,8 +126,6 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
 
     const results = await openResultStore(config, { log: logger.child({ module: 'results' }) });
     shutdown.register('results', () => results.close());
-    logger.info({ results_indexed: results.openReport.results_indexed, quarantined: results.openReport.quarantined.length,
-      expired_removed: results.openReport.expired_removed, duration_ms: results.openReport.duration_ms }, 'result store opened');
 
     const { registry: issues, repository: issueFiles } = await openIssueRegistry(config, { log: logger.child({ module: 'issues' }) });
     // Closed with the results: nothing writes an issue after the HTTP server and agents stopped.
@@ -133,6 +135,27 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const bus = await createEventBus({ config, logger: logger.child({ module: 'events' }) });
     shutdown.register('bus', () => bus.close());
 
+    // Leases and gates: opened before the agents, so agents found dead at recovery release their
+    // leases; leases that expired while the sidecar was down publish their events now.
+    const coordination = await openCoordination({
+      projectId: config.project_id, projectRoot: config.project_root, storagePath: config.storage_path,
+      results: {
+        find: async (projectId, issueId, agentType, status) => {
+          const [hit] = (await results.query({ project_id: projectId, issue_id: issueId, agent_type: agentType, status, limit: 1 })).results;
+          return hit ? { id: hit.id, agent_id: hit.agent_id } : undefined;
+        },
+      },
+      publish: (event) => bus.publish({ ...event, publisher: 'cco-sidecar' }),
+      log: logger.child({ module: 'coordination' }),
+    });
+    shutdown.register('coordination', () => coordination.close());
+    // Gates open on stored results as the bus announces them (also results stored through another sidecar).
+    const unsubscribeGates = bus.onPublished((event) => {
+      const stored = storedResultOfEvent(event);
+      if (stored) coordination.gates.onResultStored({ ...stored, project_id: config.project_id });
+    });
+    shutdown.register('coordination', unsubscribeGates);
+
     // Context engine: publishes `files_changed` on the bus, reads previous outputs from the
     // result store, and builds the CONTEXT_FILE of spawned agents (the task text is its hint).
     const context = createContextService({
@@ -140,12 +163,19 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       logger: logger.child({ module: 'context' }),
       publish: (event) => bus.publish({ ...event, publisher: 'cco-sidecar' }),
       previousOutputs: (projectId, issueId) => results.previousOutputs(projectId, issueId),
+      issues: issues.lookup,
     });
     shutdown.register('context', () => context.close());
-    // A new result for an issue makes its cached contexts stale (previous_agent_outputs).
-    const unsubscribeResults = results.onStored((event) => context.invalidateIssue(event.issue_id));
+    // A new result for an issue makes its cached contexts stale (previous_agent_outputs). Driven
+    // by the bus, so a result stored through another sidecar on a shared stream counts too.
+    const unsubscribeResults = bus.onPublished((event) => {
+      const issue = issueOfResultEvent(event) ?? issueOfIssueEvent(event);
+      if (issue !== undefined) context.invalidateIssue(issue);
+    });
     shutdown.register('context', unsubscribeResults);
-    // A changed or deleted issue makes its cached contexts stale (context.issue, ranking).
+    // A changed or deleted issue makes its cached contexts stale (context.issue, ranking): here at
+    // once, even when its event could not be published; through the bus above when the change
+    // came through another sidecar sharing the stream.
     shutdown.register('context', issues.onChanged((change) => context.invalidateIssue(change.issue_id)));
     // Index the project and start the watcher without delaying `listen`: the first context
     // request waits for the index, /health does not.
@@ -165,8 +195,13 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
         await recordAgentLifecycle(audit, event).catch((err: unknown) => logger.error({ err, agent_id: event.data.agent_id }, 'audit log write failed (agent lifecycle)'));
         return bus.publish(event);
       },
-      buildContext: (issueId, agentType, { task, requirements }) =>
-        context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) }),
+      buildContext: async (issueId, agentType, { task, requirements }) =>
+        withLeasedBy(await context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) }), coordination.leases, undefined),
+      // A spawned agent holds leases as its own id (its token's sub): they end with it.
+      onEnded: (rec) => {
+        coordination.leases.releaseHolder(rec.agent_id, `agent ${rec.status}`)
+          .catch((err: unknown) => logger.warn({ err, agent_id: rec.agent_id }, 'leases of an ended agent not released'));
+      },
       logger,
     });
     // Last resort when the process dies without close() (hard-stop timer, uncaught error):
@@ -180,7 +215,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     await agents.start();
 
     const deps: AppDeps = {
-      config, logger, tokens, audit, bus, results, issues, context, agents, startedAt,
+      config, logger, tokens, audit, bus, results, issues, context, agents, coordination, startedAt,
       metrics: new Metrics(),
       requestStats: new RequestStats(),
       version: VERSION,
@@ -197,8 +232,13 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const app = createApp(deps, options.extraRoutes);
     const handle = app.callback();
     // Koa's handler answers its own errors; the promise it returns carries nothing to wait for.
-    const { server, sockets } = createHttpServer((req, res) => void handle(req, res), config.http, logger);
-    await listen(server, config.port, config.host);
+    const { server, sockets } = createHttpServer((req, res) => void handle(req, res), config.http, logger, (refused) => {
+      audit.record({
+        request_id: null, action: 'http.refused', resource: refused.path ?? '(unknown)', outcome: outcomeOfStatus(refused.status),
+        status: refused.status, code: refused.code, ...(refused.remote ? { remote: refused.remote } : {}),
+      }, { deferred: true }).catch((err: unknown) => logger.error({ err }, 'audit log write failed (refused request)'));
+    });
+    await listen(server, config.port, config.host, config.http.listen_backlog);
     shutdown.register('http', async () => {
       // Stop accepting, answer every pending long-poll, let in-flight requests finish (bounded).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -222,6 +262,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const state: SidecarState = {
       pid: process.pid, host: config.host, port, url, project_id: config.project_id, project_root: config.project_root,
       storage_path: config.storage_path, version: VERSION, started_at: new Date(startedAt).toISOString(),
+      max_token_ttl_seconds: config.max_token_ttl_seconds,
     };
     await writeState(config.storage_path, state);
     logger.info({ url, project_id: config.project_id, project_root: config.project_root }, 'sidecar listening');

@@ -14,6 +14,8 @@ export interface SidecarState {
   storage_path: string;
   version: string;
   started_at: string;
+  /** The sidecar's `max_token_ttl_seconds`, so `token` refuses a longer --ttl before minting. */
+  max_token_ttl_seconds?: number;
 }
 
 export const STATE_FILE = 'sidecar.json';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { categoryOfType, languagesOfType, resolveProfile } from '../../src/context/ranking/agent-profiles.js';
+import { defaultProfileOf, languagesOfType, resolveProfile } from '../../src/context/ranking/agent-profiles.js';
 import { parseContextConfig } from '../../src/context/service/context-config.js';
 import { ValidationError } from '../../src/errors/index.js';
 
@@ -43,7 +43,7 @@ describe('context/agent-profiles', () => {
   for (const [type, category, languages] of cases) {
     it(`maps ${type} to ${category}${languages.length ? ` (${languages.join(', ')})` : ''}`, () => {
       const p = resolveProfile(type, cfg);
-      expect(p.category).to.equal(category);
+      expect(p.profile).to.equal(category);
       expect(p.languages).to.deep.equal(languages);
     });
   }
@@ -51,13 +51,13 @@ describe('context/agent-profiles', () => {
   it('detects languages in any position of the type', () => {
     expect(languagesOfType('senior-rust-backend-dev')).to.deep.equal(['rust']);
     expect(languagesOfType('Kotlin_Android_Expert')).to.deep.equal(['kotlin', 'java']);
-    expect(categoryOfType('lead-python-dev', ['python'])).to.equal('coding');
-    expect(categoryOfType('data-scientist', ['python', 'sql'])).to.equal('coding');
+    expect(defaultProfileOf('lead-python-dev', ['python'])).to.equal('coding');
+    expect(defaultProfileOf('data-scientist', ['python', 'sql'])).to.equal('coding');
   });
 
   it('gives unknown types the default profile with positive weights', () => {
     const p = resolveProfile('totally-unknown-role', cfg);
-    expect(p.category).to.equal('default');
+    expect(p.profile).to.equal('default');
     expect(p.weights.source).to.be.greaterThan(0);
     expect(p.requirements.git_context).to.equal(true);
   });
@@ -65,7 +65,7 @@ describe('context/agent-profiles', () => {
   it('applies config rules before the built-in ones', () => {
     const c = parseContextConfig({ rules: [{ pattern: '^reviewer-', category: 'security', languages: ['go'] }] });
     const p = resolveProfile('reviewer-bob', c);
-    expect(p.category).to.equal('security');
+    expect(p.profile).to.equal('security');
     expect(p.languages).to.deep.equal(['go']);
   });
 
@@ -89,7 +89,7 @@ describe('context/agent-profiles', () => {
 
   it('lets an exact override change the category', () => {
     const c = parseContextConfig({ profiles: { 'release-bot': { category: 'devops' } } });
-    expect(resolveProfile('release-bot', c).category).to.equal('devops');
+    expect(resolveProfile('release-bot', c).profile).to.equal('devops');
   });
 
   it('keys profiles by everything that affects ranking', () => {

@@ -126,7 +126,7 @@ describe('context service (integration)', function () {
   it('answers with the exact contract shape, then from the cache', async () => {
     const first = await svc.getContext({ issue_id: 'ISSUE-1', agent_type: 'typescript-specialist' });
     expect(first).to.have.all.keys('issue_id', 'agent_type', 'context', 'truncated', 'truncation_strategy', 'total_size_bytes', 'file_count', 'token_estimate', 'generation_ms', 'timestamp', 'cache_hit');
-    expect(first.context).to.have.all.keys('project_structure', 'relevant_files', 'git_context', 'previous_agent_outputs', 'metadata');
+    expect(first.context).to.have.all.keys('project_structure', 'relevant_files', 'git_context', 'previous_agent_outputs', 'metadata', 'issue', 'code_map', 'search_index');
     expect(first.context.project_structure).to.have.all.keys('root', 'files', 'directories', 'total_files', 'total_size_bytes', 'files_truncated', 'by_language');
     expect(first.cache_hit).to.equal(false);
     expect(first.issue_id).to.equal('ISSUE-1');
@@ -174,10 +174,18 @@ describe('context service (integration)', function () {
     expect(cfg!.content).to.include('[REDACTED:private-key]');
   });
 
-  it('caps huge files: listed, never read', async () => {
-    const res = await svc.getContext({ issue_id: 'ISSUE-1', agent_type: 'typescript-specialist', q: 'huge' });
+  it('cuts a file over max_file_bytes to head and tail with a marker, never drops it', async () => {
+    const res = await svc.getContext({ issue_id: 'ISSUE-1', agent_type: 'typescript-specialist', q: 'huge', max_bytes: 2_000_000 });
     expect(res.context.project_structure.files).to.include('src/huge.ts');
-    expect(paths(res)).to.not.include('src/huge.ts');
+    const huge = res.context.relevant_files.find((f) => f.path === 'src/huge.ts')!;
+    expect(huge, 'huge.ts is a relevant file').to.not.equal(undefined);
+    expect(huge.truncated).to.equal(true);
+    expect(huge.size).to.equal(Buffer.byteLength(SOURCE_FILES['src/huge.ts']!));
+    expect(huge.content.startsWith('// huge\nexport const filler')).to.equal(true);
+    expect(huge.content).to.match(/… \[cco: truncated \d+ bytes of \d+: over max_file_bytes\] …\n/);
+    expect(huge.content.endsWith('export const filler = "0123456789";\n')).to.equal(true);
+    expect(huge.reason).to.include('cut to head and tail');
+    expect(res.truncated).to.equal(true);
   });
 
   it('reports git facts: branch, head, commits with files, uncommitted changes with +N -M, remote without credentials', async () => {

@@ -3,7 +3,7 @@ import { resolveProfile } from '../../src/context/ranking/agent-profiles.js';
 import { parseContextConfig } from '../../src/context/service/context-config.js';
 import { classify, Kind } from '../../src/context/files/file-kinds.js';
 import { languageOf } from '../../src/context/files/languages.js';
-import { prepareSignals, ProfileScorer, queryTerms } from '../../src/context/ranking/ranking.js';
+import { listRankKey, prepareSignals, ProfileScorer, queryTerms } from '../../src/context/ranking/ranking.js';
 
 const cfg = parseContextConfig({});
 const NOW = Date.parse('2026-01-10T00:00:00Z');
@@ -114,4 +114,18 @@ describe('context/ranking', () => {
     expect(queryTerms(undefined)).to.deep.equal([]);
   });
 
+});
+
+describe('listRankKey (one key for the worker\'s list and the cache\'s invalidation)', () => {
+  const weights = { ...resolveProfile('python-specialist', { rules: [], profiles: {} }).weights, issue_files: 50, query: 10 };
+  it('adds issue files and up to three query hits to the static score', () => {
+    expect(listRankKey(5, false, 0, weights)).to.equal(5);
+    expect(listRankKey(5, true, 0, weights)).to.equal(55);
+    expect(listRankKey(5, false, 2, weights)).to.equal(25);
+    expect(listRankKey(5, true, 7, weights)).to.equal(85);
+  });
+  it('ranks an excluded file (static -Infinity) below everything but keeps it ordered', () => {
+    expect(listRankKey(-Infinity, false, 0, weights)).to.equal(-1e9);
+    expect(listRankKey(-Infinity, true, 0, weights)).to.be.above(-1e9);
+  });
 });

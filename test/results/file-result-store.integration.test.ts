@@ -448,19 +448,6 @@ describe('FileResultStore', () => {
       }
     });
 
-    it('calls onStored after each store and survives a throwing listener', async () => {
-      store = await openStore(storage);
-      const events: unknown[] = [];
-      store.onStored(() => {
-        throw new Error('listener bug');
-      });
-      const off = store.onStored((e) => events.push(e));
-      const e = await store.store(input({ result: { status: 'failed' } }));
-      off();
-      await store.store(input());
-      expect(events).to.deep.equal([{ project_id: 'web', issue_id: '42', agent_type: 'python-specialist', agent_id: 'agent-1', id: e.id, status: 'failed' }]);
-    });
-
     it('reports health, and refuses writes once closed', async () => {
       store = await openStore(storage);
       expect(store.health()).to.equal('ok');

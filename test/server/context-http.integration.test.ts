@@ -200,6 +200,24 @@ describe('HTTP: context wired to results and events', function () {
     expect(after.body.context.relevant_files[0].path).to.equal('docs/notes.md');
   });
 
+  it('drops the cached contexts of an issue on an agent_completed event, whoever published it', async () => {
+    // What another sidecar sharing the stream would publish after storing a result there.
+    const admin = server.adminToken;
+    const q = '/api/context/ISSUE-E/python-specialist';
+    await server.request('GET', q, { token: admin });
+    expect((await server.request('GET', q, { token: admin })).body.cache_hit).to.equal(true);
+    const other = await server.request('POST', '/api/events/agent_completed', {
+      token: admin, body: { topic: 'coordination', data: { issue_id: 'ISSUE-E' } },
+    });
+    expect(other.status).to.equal(202);
+    expect((await server.request('GET', q, { token: admin })).body.cache_hit, 'another topic is not a result event').to.equal(true);
+    const published = await server.request('POST', '/api/events/agent_completed', {
+      token: admin, body: { topic: 'implementation', data: { issue_id: 'ISSUE-E', agent_type: 'test-engineer', status: 'success' } },
+    });
+    expect(published.status).to.equal(202);
+    expect((await server.request('GET', q, { token: admin })).body.cache_hit).to.equal(false);
+  });
+
   it('publishes files_changed on the bus when the watcher sees edits', async () => {
     const deadline = Date.now() + 10_000;
     while (server.handle.deps.context!.watcherReport().phase !== 'ok' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -212,5 +230,41 @@ describe('HTTP: context wired to results and events', function () {
     }
     expect(found, 'files_changed event').to.not.equal(undefined);
     expect(found!.data.changes).to.deep.include({ path: 'app/new_module.py', kind: 'add' });
+  });
+});
+
+describe('HTTP: large relevant files (spec §6)', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  let project: string;
+
+  before(async () => {
+    project = await makeTempDir('cco-ctx-big-');
+    const line = 'VALUE = "0123456789abcdef0123456789abcdef0123456789abcdef"  # filler\n';
+    await writeTree(project, {
+      'app/main.py': 'def main():\n    return 1\n',
+      // 2 MiB: over the default max_file_bytes (1 MiB) and over the requested budget.
+      'app/tables.py': `def first_table():\n    return 1\n${line.repeat(Math.ceil((2 * 1024 * 1024) / line.length))}def last_table():\n    return 2\n`,
+    });
+    server = await startTestServer({ projectRoot: project });
+  });
+  after(async () => {
+    await server?.stop();
+    await removeDir(project);
+  });
+
+  it('sends a 2 MiB relevant file cut to head and tail with a marker and truncated: true', async () => {
+    const token = await server.tokenFor({ agent_type: 'python-specialist' });
+    const res = await server.request('GET', '/api/context/ISSUE-1/python-specialist?q=tables&max_bytes=65536', { token });
+    expect(res.status).to.equal(200);
+    const big = res.body.context.relevant_files.find((f: { path: string }) => f.path === 'app/tables.py');
+    expect(big, 'the large file is not dropped').to.not.equal(undefined);
+    expect(big.truncated).to.equal(true);
+    expect(big.size).to.be.greaterThan(2 * 1024 * 1024);
+    expect(big.content.startsWith('def first_table():')).to.equal(true);
+    expect(big.content).to.include('[cco: truncated');
+    expect(big.content.trimEnd().endsWith('return 2')).to.equal(true);
+    expect(res.body.total_size_bytes).to.be.at.most(65536);
+    expect(res.body.truncated).to.equal(true);
   });
 });

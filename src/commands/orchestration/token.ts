@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { defaultPermissionsFor, isPermission, PERMISSIONS, type Permission } from '../../auth/permissions.js';
 import { signLocalToken } from '../../cli/operator-token.js';
+import { TokenLifetimeError } from '../../auth/token-service.js';
 import { SAFE_ID_MESSAGE, isSafeId } from '../../contract/ids.js';
 
 export default class Token extends BaseCommand<typeof Token> {
@@ -18,7 +19,7 @@ export default class Token extends BaseCommand<typeof Token> {
     'project-id': Flags.string({ description: 'Project id (default: the running sidecar\'s)' }),
     permissions: Flags.string({ description: `Comma-separated permissions (default: the agent type's default grants); one of ${PERMISSIONS.join(', ')}` }),
     admin: Flags.boolean({ description: 'Grant admin (implies every permission)' }),
-    ttl: Flags.integer({ description: 'Lifetime in seconds', default: 3600, min: 60, max: 30 * 86_400 }),
+    ttl: Flags.integer({ description: "Lifetime in seconds (at most the sidecar's max_token_ttl_seconds, default 86400)", default: 3600, min: 60 }),
     sub: Flags.string({ description: 'Subject (agent id) (default: <agent-type>-cli)' }),
   };
 
@@ -41,6 +42,9 @@ export default class Token extends BaseCommand<typeof Token> {
       ttl_seconds: f.ttl,
       ...(f.issue ? { issue_id: f.issue } : {}),
       ...(f['project-id'] ? { project_id: f['project-id'] } : {}),
+    }).catch((err: unknown) => {
+      if (err instanceof TokenLifetimeError) this.error(`--ttl ${err.requested} is over the sidecar's maximum token lifetime of ${err.max} s (max_token_ttl_seconds); ask for a shorter --ttl or raise max_token_ttl_seconds in the sidecar's config`, { exit: 2 });
+      throw err;
     });
     if (!this.jsonEnabled()) process.stdout.write(`${minted.token}\n`);
     return { token: minted.token, expires_at: minted.expires_at, jti: minted.jti };

@@ -1,3 +1,4 @@
+import { PARSED_MANIFEST_FILES } from './manifest-names.js';
 import { isProgrammingLanguage, languageIdOfBase } from './languages.js';
 
 /**
@@ -30,9 +31,10 @@ const BINARY_EXT = new Set([
   'orc', 'iso', 'dmg', 'img', 'deb', 'rpm', 'apk', 'ipa', 'lockb', 'glb', 'gltf', 'fbx', 'blend', 'swf', 'jks',
 ]);
 
+/** Ranked as manifests: every parsed one, and names ranked but not parsed. */
 const MANIFESTS = new Set([
-  'package.json', 'pyproject.toml', 'setup.py', 'setup.cfg', 'pipfile', 'cargo.toml', 'go.mod', 'pom.xml',
-  'build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts', 'gemfile', 'composer.json',
+  ...PARSED_MANIFEST_FILES.map((f) => f.toLowerCase()),
+  'setup.py', 'setup.cfg', 'pipfile', 'settings.gradle', 'settings.gradle.kts',
   'mix.exs', 'pubspec.yaml', 'deno.json', 'deno.jsonc', 'project.clj', 'deps.edn', 'build.sbt', 'cmakelists.txt',
   'meson.build', 'stack.yaml', 'cabal.project', 'environment.yml', 'conanfile.txt', 'vcpkg.json', 'rebar.config',
 ]);

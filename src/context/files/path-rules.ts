@@ -48,7 +48,8 @@ const SECRET_PATH_RE = /(^|\/)(\.aws\/(credentials|config)|\.kube\/config|\.ssh\
 
 /**
  * Files that are secrets only when they carry tokens (`.npmrc` with `_authToken`, …): the build
- * worker reads them and drops them when {@link CONDITIONAL_SECRET_CONTENT_RE} matches.
+ * worker reads them and drops them when {@link CONDITIONAL_SECRET_CONTENT_RE} matches. Use the
+ * rule through `token-files.ts`.
  */
 export const CONDITIONAL_SECRET_RE = /(^|\/)(\.npmrc|\.pypirc|\.yarnrc|\.yarnrc\.yml|pip\.conf|pip\.ini|\.condarc|\.bunfig\.toml|bunfig\.toml|nuget\.config|settings\.xml|\.gradle\/gradle\.properties|gradle\.properties)$/i;
 export const CONDITIONAL_SECRET_CONTENT_RE = /(_authtoken|_auth\b|_password|npmauthtoken|npmauthident|password\s*[=:]|passwd\s*[=:]|token\s*[=:]|apikey|api_key|<password>|secret\s*[=:])/i;

@@ -17,8 +17,17 @@ import path from 'node:path';
 export type ReadFailure = 'missing' | 'symlink' | 'not_regular' | 'outside_root' | 'too_large' | 'invalid_path' | 'unreadable';
 
 export type ReadResult =
-  | { ok: true; data: Buffer; stats: Stats }
+  | { ok: true; data: Buffer; stats: Stats; tail?: Buffer }
   | { ok: false; reason: ReadFailure; stats?: Stats };
+
+/** How the sync reader treats a file over its limit. */
+export interface ReadOptions {
+  /**
+   * Read a file over the limit as two bounded slices instead of refusing it: `data` holds the
+   * first `head` bytes and `tail` the last `maxBytes - head` (a 2 GiB log costs `maxBytes`).
+   */
+  sliceOver?: { head: number };
+}
 
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const HAS_PROC_FD = process.platform === 'linux';
@@ -53,10 +62,33 @@ function failureOf(err: unknown): ReadFailure {
 }
 
 /**
+ * The checks on an opened file, one copy for both variants: a regular file, still inside the
+ * root once opened (`real` is the fd's path from /proc, null when it could not be read: refused
+ * as unreadable, never guessed), and not larger than `maxBytes`.
+ */
+function refuseOpened(realRoot: string, stats: Stats, real: string | null | undefined, maxBytes: number): ReadResult | undefined {
+  if (!stats.isFile()) return { ok: false, reason: 'not_regular', stats };
+  if (HAS_PROC_FD) {
+    if (real === null || real === undefined) return { ok: false, reason: 'unreadable' };
+    if (!isContained(realRoot, real)) return { ok: false, reason: 'outside_root' };
+  }
+  if (stats.size > maxBytes) return { ok: false, reason: 'too_large', stats };
+  return undefined;
+}
+
+function readlinkOrNull(fd: number): string | null {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Synchronous variant for worker threads (sync fs is 2–3× faster there and blocks nobody).
  * `maxBytes`: files larger than this are not read (`too_large`, with stats).
  */
-export function readContainedFileSync(realRoot: string, rel: string, maxBytes: number): ReadResult {
+export function readContainedFileSync(realRoot: string, rel: string, maxBytes: number, opts: ReadOptions = {}): ReadResult {
   if (!isSafeRelPath(rel)) return { ok: false, reason: 'invalid_path' };
   const abs = path.join(realRoot, rel);
   if (!HAS_PROC_FD) {
@@ -74,17 +106,14 @@ export function readContainedFileSync(realRoot: string, rel: string, maxBytes: n
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) return { ok: false, reason: 'not_regular', stats };
-    if (HAS_PROC_FD) {
-      let real: string;
-      try {
-        real = readlinkSync(`/proc/self/fd/${fd}`);
-      } catch {
-        return { ok: false, reason: 'unreadable' };
-      }
-      if (!isContained(realRoot, real)) return { ok: false, reason: 'outside_root' };
+    const refused = refuseOpened(realRoot, stats, stats.isFile() && HAS_PROC_FD ? readlinkOrNull(fd) : undefined, maxBytes);
+    if (refused && !refused.ok && refused.reason === 'too_large' && opts.sliceOver) {
+      const headLen = Math.max(0, Math.min(opts.sliceOver.head, maxBytes));
+      const head = readAtSync(fd, 0, headLen);
+      const tail = readAtSync(fd, stats.size - (maxBytes - headLen), maxBytes - headLen);
+      return { ok: true, data: head, tail, stats };
     }
-    if (stats.size > maxBytes) return { ok: false, reason: 'too_large', stats };
+    if (refused) return refused;
     const data = Buffer.allocUnsafe(stats.size);
     let off = 0;
     while (off < data.length) {
@@ -98,6 +127,18 @@ export function readContainedFileSync(realRoot: string, rel: string, maxBytes: n
   } finally {
     closeSync(fd);
   }
+}
+
+/** `length` bytes from `position` (fewer when the file shrank meanwhile). */
+function readAtSync(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(Math.max(0, length));
+  let off = 0;
+  while (off < buf.length) {
+    const n = readSync(fd, buf, off, buf.length - off, position + off);
+    if (n === 0) break;
+    off += n;
+  }
+  return off === buf.length ? buf : buf.subarray(0, off);
 }
 
 /** Asynchronous variant for the main thread (small files only: manifests, coverage reports). */
@@ -119,12 +160,9 @@ export async function readContainedFile(realRoot: string, rel: string, maxBytes:
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) return { ok: false, reason: 'not_regular', stats };
-    if (HAS_PROC_FD) {
-      const real = await fsp.readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
-      if (real === null || !isContained(realRoot, real)) return { ok: false, reason: 'outside_root' };
-    }
-    if (stats.size > maxBytes) return { ok: false, reason: 'too_large', stats };
+    const real = stats.isFile() && HAS_PROC_FD ? await fsp.readlink(`/proc/self/fd/${handle.fd}`).catch(() => null) : undefined;
+    const refused = refuseOpened(realRoot, stats, real, maxBytes);
+    if (refused) return refused;
     const data = Buffer.allocUnsafe(stats.size);
     let off = 0;
     while (off < data.length) {

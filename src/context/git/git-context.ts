@@ -2,7 +2,7 @@ import { stripCredentials, type CommitInfo } from './git-parse.js';
 import { gitStateKey, type GitChange, type GitFacts, type GitFactsTask } from '../worker/git/git-facts.js';
 import type { WorktreeDiffTask } from '../worker/git/worktree-diff.js';
 import type { GitWorkTree } from './run-git.js';
-import { silentLogger, type Logger } from '../pool/scan-pool.js';
+import { silentLogger, type ComponentLogger as Logger } from '../../logging/component-logger.js';
 
 /** `context.git_context` of the wire contract. */
 export interface GitContext {

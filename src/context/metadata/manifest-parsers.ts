@@ -1,3 +1,4 @@
+import { isParsedManifest, manifestBase, PARSED_MANIFEST_FILES, REQUIREMENTS_PATTERN } from '../files/manifest-names.js';
 import { XMLParser } from 'fast-xml-parser';
 import { parse as parseToml } from 'smol-toml';
 
@@ -235,27 +236,30 @@ export function parseComposerJson(text: string, manifest: string): ManifestInfo 
   return info;
 }
 
+const javaBuild = (): ManifestInfo => ({ projectTypes: ['java'], dependencies: [], versions: {} });
+
+/** One parser per name of `PARSED_MANIFEST_FILES` (lower-cased); the type keeps them in step. */
+const PARSERS: Record<Lowercase<(typeof PARSED_MANIFEST_FILES)[number]>, (text: string, rel: string) => ManifestInfo> = {
+  'package.json': parsePackageJson,
+  'pyproject.toml': parsePyproject,
+  'cargo.toml': parseCargoToml,
+  'go.mod': parseGoMod,
+  'pom.xml': parsePomXml,
+  'composer.json': parseComposerJson,
+  gemfile: () => ({ projectTypes: ['ruby'], dependencies: [], versions: {} }),
+  'build.gradle': javaBuild,
+  'build.gradle.kts': javaBuild,
+};
+
 /** Parse a manifest by its file name; null when the name is not a known manifest. */
 export function parseManifest(rel: string, text: string): ManifestInfo | null {
-  const base = rel.slice(rel.lastIndexOf('/') + 1).toLowerCase();
-  if (base === 'package.json') return parsePackageJson(text, rel);
-  if (base === 'pyproject.toml') return parsePyproject(text, rel);
-  if (/^requirements.*\.txt$/.test(base)) return parseRequirementsTxt(text, rel);
-  if (base === 'cargo.toml') return parseCargoToml(text, rel);
-  if (base === 'go.mod') return parseGoMod(text, rel);
-  if (base === 'pom.xml') return parsePomXml(text, rel);
-  if (base === 'composer.json') return parseComposerJson(text, rel);
-  if (base === 'gemfile') return { projectTypes: ['ruby'], dependencies: [], versions: {} };
-  if (base === 'build.gradle' || base === 'build.gradle.kts') return { projectTypes: ['java'], dependencies: [], versions: {} };
-  return null;
+  const base = manifestBase(rel);
+  if (REQUIREMENTS_PATTERN.test(base)) return parseRequirementsTxt(text, rel);
+  const parse = Object.hasOwn(PARSERS, base) ? PARSERS[base as keyof typeof PARSERS] : undefined;
+  return parse ? parse(text, rel) : null;
 }
 
-/** Names of manifests this module understands (lower-case base names or a pattern). */
-export function isParsedManifest(rel: string): boolean {
-  const base = rel.slice(rel.lastIndexOf('/') + 1).toLowerCase();
-  return ['package.json', 'pyproject.toml', 'cargo.toml', 'go.mod', 'pom.xml', 'composer.json', 'gemfile', 'build.gradle', 'build.gradle.kts'].includes(base)
-    || /^requirements.*\.txt$/.test(base);
-}
+export { isParsedManifest };
 
 /** A version file's content → version fields. */
 export function parseVersionFile(rel: string, text: string): ManifestInfo['versions'] {

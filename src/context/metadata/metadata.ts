@@ -1,3 +1,4 @@
+import { PARSED_MANIFEST_FILES, ROOT_REQUIREMENTS_FILES } from '../files/manifest-names.js';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
@@ -28,7 +29,7 @@ const COVERAGE_FILES = [
   'build/reports/cobertura/coverage.xml',
 ];
 /** Root manifests are read whether or not the index holds them (a gitignored manifest still describes the project). */
-const ROOT_MANIFESTS = ['package.json', 'pyproject.toml', 'requirements.txt', 'requirements-dev.txt', 'Cargo.toml', 'go.mod', 'pom.xml', 'composer.json', 'Gemfile', 'build.gradle', 'build.gradle.kts'];
+const ROOT_MANIFESTS = [...PARSED_MANIFEST_FILES, ...ROOT_REQUIREMENTS_FILES];
 const MAX_MANIFEST_BYTES = 2 * 1024 * 1024;
 const MAX_DEPENDENCIES = 1000;
 

@@ -2,21 +2,14 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { ContextGenerationError } from '../../errors/index.js';
+import { silentLogger, type ComponentLogger as Logger } from '../../logging/component-logger.js';
 import type { GitFacts, GitFactsTask } from '../worker/git/git-facts.js';
 import type { BuildSuccess, BuildTask, ScanSuccess, ScanTask } from './worker-protocol.js';
 import type { WorktreeDiffResult, WorktreeDiffTask } from '../worker/git/worktree-diff.js';
 
-/** Minimal logger shape (pino-compatible). */
-export interface Logger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
 
 const WORKER_NICE = 10;
 
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * Path of a worker entry point, resolved from this module's own URL so it works both from

@@ -99,6 +99,8 @@ export interface BuildTask {
   structureMaxFiles: number;
   maxFileBytes: number;
   rules: PathRulesOptions;
+  /** Share of maxBytes kept free of contents for the code map (0: none). */
+  codeMapShare?: number;
 }
 
 export interface RelevantFile {
@@ -129,6 +131,8 @@ export interface BuildSuccess {
   selectionOpen: boolean;
   /** Paths read but left out (binary, secret content, unreadable…): an edit to them matters too. */
   considered: string[];
+  /** Files for the code map (cut, dropped or next in rank), best first. */
+  mapCandidates: string[];
   redactions: number;
   timings: { decodeMs: number; staticMs: number; rankMs: number; readMs: number; totalMs: number };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Category, ContextConfig, ProfileOverride, Requirements, Weights } from '../service/context-config.js';
+import type { ProfileName, ContextConfig, ProfileOverride, Requirements, Weights } from '../service/context-config.js';
 import { categoryOf } from '../../util/agent-category.js';
 import { languageId } from '../files/languages.js';
 
@@ -10,15 +10,16 @@ import { languageId } from '../files/languages.js';
  *      documentation > support > coding), so permissions and context agree on a type;
  *   3. language words anywhere in the type (`python-specialist`, `go-expert`, `react-developer`,
  *      `django-backend-engineer`) give the profile its languages; a type with languages and no
- *      other category is a coding specialist for those languages;
+ *      other category gets the coding profile for those languages;
  *   4. anything else gets the `default` profile.
- * Overrides from `context.profiles` are merged on top: `*`, then the category, then the exact type.
+ * Overrides from `context.profiles` are merged on top: `*`, then the profile, then the exact type.
  */
 
 /** A resolved, serializable profile (it travels to the build worker as is). */
 export interface AgentProfile {
   agentType: string;
-  category: Category;
+  /** The profile the type uses (see `ProfileName`: not always its permission category). */
+  profile: ProfileName;
   languages: string[];
   include: string[];
   exclude: string[];
@@ -67,9 +68,10 @@ const BASE_WEIGHTS: Weights = {
   source: 2, test: 1, docs: 1.5, config: 1, manifest: 2, ci: 0.5, infra: 0.5, script: 0.8, lock: 0, generated: 0,
   other: 0.3, security_sensitive: 0, entry_point: 1, language_match: 2, language_mismatch: 1, depth_penalty: 0.15,
   include_match: 3, issue_files: 10, uncommitted: 3, recent_commits: 1.5, query: 8, recency: 1,
+  issue_match: 12, issue_definition: 10, issue_reference: 2,
 };
 
-const CATEGORY_DEFAULTS: Record<Category, { weights: Partial<Weights>; include: string[]; requirements?: Partial<Requirements> }> = {
+const PROFILE_DEFAULTS: Record<ProfileName, { weights: Partial<Weights>; include: string[]; requirements?: Partial<Requirements> }> = {
   architect: {
     weights: { source: 1.5, test: 0.4, docs: 3, manifest: 3, config: 2, ci: 1, infra: 1.5, entry_point: 2.5, depth_penalty: 0.4 },
     include: ['README*', 'ARCHITECTURE*', 'DESIGN*', 'docs/', 'adr/', '**/adr/', 'CONTRIBUTING*'],
@@ -130,11 +132,11 @@ export function languagesOfType(agentType: string): string[] {
 }
 
 /**
- * Category of an agent type before config overrides: the sidecar-wide naming rules
- * (`categoryOf`, shared with permissions, rate limits and workflow rules), except that a type
- * naming a language but matching no rule is a coding specialist for that language.
+ * Profile of an agent type before config overrides: its category by the sidecar-wide naming
+ * rules (`categoryOf`, shared with permissions, rate limits and workflow rules), except that a
+ * type naming a language but matching no rule gets the coding profile for that language.
  */
-export function categoryOfType(agentType: string, languages: string[]): Category {
+export function defaultProfileOf(agentType: string, languages: string[]): ProfileName {
   const category = categoryOf(agentType);
   return category === 'default' && languages.length > 0 ? 'coding' : category;
 }
@@ -142,32 +144,32 @@ export function categoryOfType(agentType: string, languages: string[]): Category
 /**
  * Resolve the profile of an agent type.
  *
- * @example resolveProfile('python-specialist', cfg).category === 'coding' // languages: ['python']
+ * @example resolveProfile('python-specialist', cfg).profile === 'coding' // languages: ['python']
  */
 export function resolveProfile(agentType: string, config: Pick<ContextConfig, 'rules' | 'profiles'>): AgentProfile {
   const lower = agentType.toLowerCase();
-  let category: Category | undefined;
+  let chosen: ProfileName | undefined;
   let languages = languagesOfType(agentType);
   for (const rule of config.rules) {
     if (new RegExp(rule.pattern).test(lower)) {
-      category = rule.category;
+      chosen = rule.category;
       if (rule.languages) languages = rule.languages;
       break;
     }
   }
-  category ??= categoryOfType(agentType, languages);
+  const profile = chosen ?? defaultProfileOf(agentType, languages);
 
   const overrides: ProfileOverride[] = [];
   const star = config.profiles['*'];
   if (star) overrides.push(star);
-  // The exact type may itself change the category; apply the category layer of the final one.
+  // The exact type may itself change the profile; apply the profile layer of the final one.
   const exact = config.profiles[agentType] ?? config.profiles[lower];
-  const finalCategory = exact?.category ?? config.profiles[category]?.category ?? star?.category ?? category;
-  const catLayer = config.profiles[finalCategory];
-  if (catLayer && catLayer !== exact) overrides.push(catLayer);
+  const finalProfile = exact?.category ?? config.profiles[profile]?.category ?? star?.category ?? profile;
+  const profileLayer = config.profiles[finalProfile];
+  if (profileLayer && profileLayer !== exact) overrides.push(profileLayer);
   if (exact) overrides.push(exact);
 
-  const defaults = CATEGORY_DEFAULTS[finalCategory];
+  const defaults = PROFILE_DEFAULTS[finalProfile];
   let weights: Weights = { ...BASE_WEIGHTS, ...defaults.weights };
   let include = [...defaults.include];
   let exclude: string[] = [];
@@ -187,8 +189,8 @@ export function resolveProfile(agentType: string, config: Pick<ContextConfig, 'r
   if (languages.length === 0) weights = { ...weights, language_mismatch: 1 };
   languages = languages.filter((l) => languageId(l) !== undefined);
   const key = createHash('sha256')
-    .update(JSON.stringify([finalCategory, languages, include, exclude, weights]))
+    .update(JSON.stringify([finalProfile, languages, include, exclude, weights]))
     .digest('hex')
     .slice(0, 16);
-  return { agentType, category: finalCategory, languages, include, exclude, weights, requirements, maxFiles, maxBytes, key };
+  return { agentType, profile: finalProfile, languages, include, exclude, weights, requirements, maxFiles, maxBytes, key };
 }

@@ -22,10 +22,13 @@ export interface RankSignals {
   queryTerms: string[];
   /** Reference time for recency (ms since epoch). */
   now: number;
+  /** Matches of the issue in the code search index: `[path, points, reason]` (points already weighted). */
+  issueHits?: Array<[string, number, string]>;
 }
 
 /** Signals in lookup form. */
 export interface PreparedSignals {
+  issueHits: Map<string, [number, string]>;
   issueFiles: Set<string>;
   uncommitted: Map<string, string>;
   recentCommitFiles: Set<string>;
@@ -35,6 +38,7 @@ export interface PreparedSignals {
 
 export function prepareSignals(s: RankSignals): PreparedSignals {
   return {
+    issueHits: new Map((s.issueHits ?? []).map(([p, points, reason]) => [p, [points, reason]])),
     issueFiles: new Set(s.issueFiles),
     uncommitted: new Map(s.uncommitted),
     recentCommitFiles: new Set(s.recentCommitFiles),
@@ -44,6 +48,19 @@ export function prepareSignals(s: RankSignals): PreparedSignals {
 }
 
 /** Split a `q` hint into lower-cased terms (at most 8, each 2–64 chars). */
+/**
+ * The key `project_structure.files` is ordered and cut by: only the stable parts of relevance
+ * (static score, issue files, query hits), so editing a file never reorders the list. One copy
+ * for the build worker (which orders) and the cache (which decides whether a new file could
+ * enter a cut list).
+ */
+export function listRankKey(staticScore: number, inIssue: boolean, queryHits: number, weights: AgentProfile['weights']): number {
+  let key = staticScore === -Infinity ? -1e9 : staticScore;
+  if (inIssue) key += weights.issue_files;
+  if (queryHits > 0) key += weights.query * Math.min(queryHits, 3);
+  return key;
+}
+
 export function queryTerms(q: string | undefined): string[] {
   if (!q) return [];
   const out: string[] = [];
@@ -115,7 +132,7 @@ export class ProfileScorer {
   dynamicScore(rel: string, lowerRel: string, mtimeMs: number, sig: PreparedSignals): number {
     let hits = 0;
     for (const t of sig.queryTerms) if (lowerRel.includes(t)) hits++;
-    return this.dynamicFrom(sig.issueFiles.has(rel), sig.uncommitted.has(rel), sig.recentCommitFiles.has(rel), hits, sig.now - mtimeMs);
+    return this.dynamicFrom(sig.issueFiles.has(rel), sig.uncommitted.has(rel), sig.recentCommitFiles.has(rel), hits, sig.now - mtimeMs) + (sig.issueHits.get(rel)?.[0] ?? 0);
   }
 
   /** The same sum from precomputed flags (the worker's hot loop uses this per path). */
@@ -143,6 +160,9 @@ export class ProfileScorer {
     const w = this.profile.weights;
     const parts: Array<[number, string]> = [];
     const lang = LANGUAGE_NAMES[langId] ?? 'other';
+    const hit = sig.issueHits.get(rel);
+    // The issue's signals first and whole: they are why an agent on this task gets this file.
+    if (hit) parts.push([hit[0] + 1000, hit[1]]);
     if (sig.issueFiles.has(rel)) parts.push([w.issue_files, 'named in an earlier result for this issue']);
     const st = sig.uncommitted.get(rel);
     if (st) parts.push([w.uncommitted, `uncommitted change (${st})`]);
@@ -150,7 +170,7 @@ export class ProfileScorer {
     const lower = rel.toLowerCase();
     const hits = sig.queryTerms.filter((t) => lower.includes(t));
     if (hits.length > 0) parts.push([w.query * Math.min(hits.length, 3), `matches query ${hits.map((h) => `'${h}'`).join(', ')}`]);
-    if (this.include(rel)) parts.push([w.include_match, `matches ${this.profile.category} profile pattern`]);
+    if (this.include(rel)) parts.push([w.include_match, `matches ${this.profile.profile} profile pattern`]);
     const langMatch = this.langs.has(langId);
     const kindLabel = kindLabelOf(kinds, lang);
     parts.push([this.staticScore(rel, kinds, langId, 0), langMatch ? `${kindLabel} for ${this.profile.agentType}` : kindLabel]);

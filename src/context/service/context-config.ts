@@ -2,9 +2,14 @@ import { z } from 'zod';
 import { ValidationError } from '../../errors/index.js';
 import { AGENT_CATEGORIES, type AgentCategory } from '../../util/agent-category.js';
 
-/** Agent categories the profile rules map every agent type to (shared with permissions). */
-export const CATEGORIES = AGENT_CATEGORIES as readonly [AgentCategory, ...AgentCategory[]];
-export type Category = AgentCategory;
+/**
+ * Context profiles. They are named like the agent categories of permissions and rate limits
+ * (`categoryOf`), but a type's profile may differ from its category: config rules and overrides
+ * choose it (config key `category`, kept for compatibility), and a type naming only a language
+ * gets the `coding` profile. So the code calls it a profile, never a category.
+ */
+export const PROFILE_NAMES = AGENT_CATEGORIES as readonly [AgentCategory, ...AgentCategory[]];
+export type ProfileName = AgentCategory;
 
 /** Hard cap on `max_bytes` (spec §4: above it the answer is 413 CTX_002). */
 export const MAX_CONTEXT_BYTES_CAP = 10 * 1024 * 1024;
@@ -37,6 +42,12 @@ const weightsSchema = z.strictObject({
   recent_commits: z.number(),
   query: z.number(),
   recency: z.number(),
+  /** Times the file's text relevance to the issue (0..1, BM25 on contents and path terms). */
+  issue_match: z.number(),
+  /** Added when the file defines an identifier the issue names. */
+  issue_definition: z.number(),
+  /** Added when the file uses an identifier the issue names (without defining it). */
+  issue_reference: z.number(),
 }).partial();
 
 const requirementsSchema = z.strictObject({
@@ -48,9 +59,9 @@ const requirementsSchema = z.strictObject({
   metadata: z.boolean(),
 }).partial();
 
-/** Overrides for one agent type, one category, or `*` (all). */
+/** Overrides for one agent type, one profile, or `*` (all); `category` picks the profile. */
 export const profileOverrideSchema = z.strictObject({
-  category: z.enum(CATEGORIES).optional(),
+  category: z.enum(PROFILE_NAMES).optional(),
   /** Language names (see languages.ts), e.g. ["python"]. */
   languages: z.array(z.string().min(1)).optional(),
   /** gitignore-style patterns whose files are raised for this profile. */
@@ -74,7 +85,7 @@ const ruleSchema = z.strictObject({
       return false;
     }
   }, 'must be a valid regular expression'),
-  category: z.enum(CATEGORIES),
+  category: z.enum(PROFILE_NAMES),
   languages: z.array(z.string().min(1)).optional(),
 });
 
@@ -85,9 +96,9 @@ const ruleSchema = z.strictObject({
  * @example {"context": {"profiles": {"python-specialist": {"include": ["scripts/"]}}, "exclude": ["fixtures/"]}}
  */
 export const contextConfigSchema = z.strictObject({
-  /** Keyed by exact agent type, by category name, or `*`; merged in that order of precedence. */
+  /** Keyed by exact agent type, by profile name, or `*`; merged in that order of precedence. */
   profiles: z.record(z.string().min(1), profileOverrideSchema).default({}),
-  /** Extra agent type → category rules, tried before the built-in ones. */
+  /** Extra agent type → profile rules (`category` names the profile), tried before the built-in ones. */
   rules: z.array(ruleSchema).default([]),
   /** Extra gitignore-style patterns excluded from the index. */
   exclude: z.array(z.string().min(1)).default([]),

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config/schema.js';
@@ -6,24 +7,25 @@ import { resolveProfile, type AgentProfile } from '../ranking/agent-profiles.js'
 import type { Strategy } from '../ranking/budget.js';
 import { parseContextConfig, MAX_CONTEXT_BYTES_CAP, type ContextConfig } from './context-config.js';
 import { ContextCache, type ClearResult } from '../cache/context-cache.js';
-import type { ContextRequest, ContextResponse, FilesChangedEvent, PreviousAgentOutput } from './context-types.js';
-import { classify } from '../files/file-kinds.js';
+import type { ContextRequest, ContextResponse, PreviousAgentOutput } from './context-types.js';
 import { GitState, type GitSnapshot } from '../git/git-context.js';
 import { affectsMetadata, MetadataProvider } from '../metadata/metadata.js';
 import { PathRules } from '../files/path-rules.js';
 import { ProjectIndex, type AppliedChange } from '../index/project-index.js';
 import { ProjectWatcher, type WatcherStatus } from '../watch/project-watcher.js';
-import { prepareSignals, ProfileScorer, queryTerms, type PreparedSignals } from '../ranking/ranking.js';
-import { ContextPool, silentLogger, type Logger } from '../pool/scan-pool.js';
+import { prepareSignals, ProfileScorer, queryTerms, type RankSignals } from '../ranking/ranking.js';
+import { ContextPool } from '../pool/scan-pool.js';
+import { silentLogger, type ComponentLogger as Logger } from '../../logging/component-logger.js';
 import type { BackendHandlers, WatchBackend } from '../watch/watch-backends.js';
-import type { BuildSuccess } from '../pool/worker-protocol.js';
+import { affects, type Entry } from '../cache/context-entry.js';
+import { FilesChangedEvents, type PublishInput } from '../watch/files-changed-events.js';
+import type { IssueLookup, IssueRecord } from '../../issues/issue-record.js';
+import { SearchPool } from '../pool/search-pool.js';
+import { SearchFeeder, type SearchIndexStatus } from '../index/search-feeder.js';
+import { CODE_MAP_SHARE } from '../ranking/code-map.js';
+import { codeMapFor, issueHits } from './issue-steps.js';
 
-/** Event shape handed to the injected publisher (the bus adds ids, timestamps, …). */
-export interface PublishInput {
-  event_type: string;
-  topic: string;
-  data: Record<string, unknown>;
-}
+export type { PublishInput } from '../watch/files-changed-events.js';
 
 /** Everything the service needs from the outside, injected as plain functions. */
 export interface ContextServiceDeps {
@@ -39,6 +41,8 @@ export interface ContextServiceDeps {
   useGit?: boolean;
   /** Tests: a custom watch backend (e.g. one that fails like an exhausted inotify). */
   createWatchBackend?: (handlers: BackendHandlers) => WatchBackend;
+  /** The issue registry (spec §6): contexts are ranked by the issue's text when it knows it. */
+  issues?: IssueLookup;
 }
 
 export interface ContextStats {
@@ -67,26 +71,6 @@ export interface WatcherStatusReport {
   ttl_ms: number;
 }
 
-interface Entry {
-  key: string;
-  issueId: string;
-  bytes: number;
-  profile: AgentProfile;
-  signals: PreparedSignals;
-  built: BuildSuccess;
-  included: Set<string>;
-  listed: Set<string>;
-  considered: Set<string>;
-  previous: PreviousAgentOutput[];
-  gitEpoch: number;
-  strategy: Strategy;
-  maxBytes: number;
-  /** Changes applied while this entry was being built (checked before it is stored). */
-  changesSeen?: AppliedChange[];
-  /** False when the provisional git signals it was ranked with turned out wrong. */
-  signalsHeld?: boolean;
-}
-
 interface ActiveBuild {
   changes: AppliedChange[];
 }
@@ -94,8 +78,6 @@ interface ActiveBuild {
 const COMPACT_AFTER = 5000;
 /** Commits fetched once per HEAD; profiles list up to their `requirements.recent_commits`. */
 const RECENT_COMMITS = 30;
-const EVENT_MAX_PATHS = 500;
-const EVENT_MAX_WAIT_MS = 1000;
 
 /** The context engine the server holds. See createContextService. */
 export class ContextService {
@@ -109,12 +91,14 @@ export class ContextService {
   private rules!: PathRules;
   private index!: ProjectIndex;
   private pool: ContextPool | null = null;
+  private searchPool: SearchPool | null = null;
+  private search: SearchFeeder | null = null;
   private watcher: ProjectWatcher | null = null;
   private git!: GitState;
   private metadata!: MetadataProvider;
   private readonly cache: ContextCache<Entry>;
   private readonly previous = new Map<string, Promise<PreviousAgentOutput[]>>();
-  private readonly profiles = new Map<string, AgentProfile>();
+  private readonly profiles = new LRUCache<string, AgentProfile>({ max: 2000 });
   private readonly scorers = new Map<string, ProfileScorer>();
   private readonly activeBuilds = new Set<ActiveBuild>();
   private readonly jsonSizes = new WeakMap<object, number>();
@@ -123,9 +107,7 @@ export class ContextService {
   private started: Promise<void> | null = null;
   private rescanning: Promise<void> | null = null;
   private changesDuringScan: AppliedChange[] | null = null;
-  private pendingEvent = new Map<string, 'add' | 'change' | 'unlink'>();
-  private eventTimer: NodeJS.Timeout | null = null;
-  private eventFirstAt = 0;
+  private readonly events: FilesChangedEvents;
   private verifyTimer: NodeJS.Timeout | null = null;
   private watcherVerified = false;
   private closed = false;
@@ -138,6 +120,7 @@ export class ContextService {
     this.projectId = deps.config.project_id;
     this.watchEnabled = deps.watch ?? deps.config.watch;
     this.cache = new ContextCache<Entry>(deps.config.cache_size_mb * 1024 * 1024);
+    this.events = new FilesChangedEvents({ publish: deps.publish, projectId: this.projectId, debounceMs: this.cfg.debounce_ms, logger: this.logger });
   }
 
   /** The validated `context` config section. */
@@ -191,6 +174,18 @@ export class ContextService {
     this.index.setScan(scan, Date.now());
     this.git.setWorkTree(scan.tree);
     this.primeWorkers();
+    // The code search index builds in the background in its own thread: contexts asked for
+    // meanwhile rank by what is indexed so far and say so (`context.search_index`).
+    this.searchPool = new SearchPool({ logger: this.logger });
+    this.search = new SearchFeeder({ pool: this.searchPool, realRoot: this.realRoot, rules: this.rules.options, maxFileBytes: this.cfg.max_file_bytes, logger: this.logger,
+      // Issue contexts ranked on a partial index give way to complete ones. (Others only lack
+      // their code map, marked truncated: a warm cache is worth more than that.)
+      onReady: () => {
+        // (Issue builds still in flight are refused by `storable`; others are not disturbed.)
+        this.cache.removeWhere((e) => e.issue !== null && e.searchIndex !== null && e.searchIndex.state !== 'ready');
+      },
+    });
+    if (!this.closed) this.search.build(scan.snapshot);
     if (scan.gitFacts) this.git.seed(scan.gitFacts);
     this.logger.info({ files: scan.snapshot.count, mode: scan.mode, ms: Math.round(scan.timings.totalMs), list_ms: Math.round(scan.timings.listMs), stat_ms: Math.round(scan.timings.statMs) }, 'project indexed');
     if (this.watchEnabled && !this.closed) {
@@ -278,13 +273,16 @@ export class ContextService {
 
   private async answer(req: ContextRequest): Promise<ContextResponse> {
     const t0 = performance.now();
-    const params = this.validate(req);
+    let params = this.validate(req);
     await this.start();
     if (this.closed) throw new ContextGenerationError('Context engine is shutting down');
     await this.ensureFresh();
     // HEAD/index first (cheap; a commit or checkout starts a new epoch and drops the cache).
     await this.gitCheck();
     const profile = params.profile;
+    // The issue's revision is part of the key: updating an issue refreshes its contexts.
+    const issue = await this.issueFor(params.issueId);
+    params = { ...params, key: `${params.key}\0r${issue?.revision ?? 0}` };
     if (!params.refresh) {
       const hit = this.cache.get(params.key);
       if (hit && hit.gitEpoch === this.gitEpoch) {
@@ -297,7 +295,7 @@ export class ContextService {
     const { value } = await this.cache.singleFlight(
       params.key,
       params.issueId,
-      () => this.build(params, profile),
+      () => this.build(params, profile, issue),
       (v) => this.storable(v),
     );
     return this.assemble(value, await this.gitSettled(), false, t0);
@@ -321,7 +319,6 @@ export class ContextService {
     if (!p) {
       p = resolveProfile(agentType, this.cfg);
       this.profiles.set(agentType, p);
-      if (this.profiles.size > 2000) this.profiles.delete(this.profiles.keys().next().value!);
     }
     return p;
   }
@@ -360,6 +357,17 @@ export class ContextService {
     }
   }
 
+  /** The issue from the registry (null when unknown, or when the registry fails: logged). */
+  private async issueFor(issueId: string): Promise<IssueRecord | null> {
+    if (!this.deps.issues) return null;
+    try {
+      return await this.deps.issues(this.projectId, issueId);
+    } catch (err) {
+      this.logger.warn({ err }, 'issue registry unavailable: context ranked without the issue');
+      return null;
+    }
+  }
+
   private previousFor(issueId: string): Promise<PreviousAgentOutput[]> {
     let p = this.previous.get(issueId);
     if (!p) {
@@ -371,7 +379,7 @@ export class ContextService {
     return p;
   }
 
-  private async build(params: ReturnType<ContextService['validate']>, profile: AgentProfile): Promise<Entry> {
+  private async build(params: ReturnType<ContextService['validate']>, profile: AgentProfile, issue: IssueRecord | null): Promise<Entry> {
     const active: ActiveBuild = { changes: [] };
     this.activeBuilds.add(active);
     try {
@@ -383,13 +391,17 @@ export class ContextService {
       for (const o of previous) for (const f of o.files_affected ?? []) if (typeof f === 'string') issueFiles.add(f.replace(/^\.\//, ''));
       // Rank while git refreshes the paths just edited: they count as uncommitted meanwhile.
       const gitSignals = this.git.provisionalSignals();
-      const signals = {
+      const signals: RankSignals = {
         issueFiles: [...issueFiles],
         uncommitted: gitSignals?.uncommitted ?? [],
         recentCommitFiles: gitSignals?.recentCommitFiles ?? [],
         queryTerms: queryTerms(params.q),
         now: Date.now(),
       };
+      const search = this.search;
+      if (issue && search) signals.issueHits = await issueHits(search, issue, profile.weights, this.logger);
+      const searchIndex = search?.status() ?? null;
+      const mapReady = searchIndex?.state === 'ready';
       const snapshot = this.index.snapshot;
       if (!snapshot || !this.pool) throw new ContextGenerationError('Project index is not ready');
       const epoch = this.gitEpoch;
@@ -407,7 +419,9 @@ export class ContextService {
         structureMaxFiles: this.cfg.structure_max_files,
         maxFileBytes: this.cfg.max_file_bytes,
         rules: this.rules.options,
+        codeMapShare: mapReady ? CODE_MAP_SHARE : 0,
       });
+      const { map: codeMap, bytes: codeMapBytes } = await codeMapFor(mapReady ? search : null, built.mapCandidates, params.maxBytes - built.contentBytes);
       await settled;
       // Stored only if git confirmed the guess about which edited paths are uncommitted.
       const signalsHeld = gitSignals === null || this.git.provisionalHolds(gitSignals);
@@ -416,7 +430,7 @@ export class ContextService {
       for (const f of built.relevantFiles) bytes += f.path.length + f.reason.length + 160;
       for (const f of built.files) bytes += f.length + 4;
       for (const d of built.directories) bytes += d.length + 4;
-      bytes += this.jsonSize(previous);
+      bytes += this.jsonSize(previous) + codeMapBytes + this.jsonSize(issue);
       const entry: Entry = {
         key: params.key,
         issueId: params.issueId,
@@ -426,8 +440,13 @@ export class ContextService {
         built,
         included: new Set(built.relevantFiles.map((f) => f.path)),
         listed: new Set(built.files),
-        considered: new Set(built.considered),
+        // A code-map file's edit changes its definitions: it counts as read.
+        considered: new Set([...built.considered, ...codeMap.files.map((f) => f.path)]),
         previous,
+        issue,
+        codeMap,
+        codeMapBytes,
+        searchIndex,
         gitEpoch: epoch,
         strategy: params.strategy,
         maxBytes: params.maxBytes,
@@ -446,7 +465,8 @@ export class ContextService {
     delete entry.changesSeen;
     const reason = entry.gitEpoch !== this.gitEpoch ? 'git epoch changed'
       : entry.signalsHeld === false ? 'provisional git signals were wrong'
-        : seen.some((c) => this.affects(entry, c)) ? 'a file it depends on changed while it was built' : null;
+        : entry.issue !== null && entry.searchIndex?.state === 'building' && this.search?.status().state === 'ready' ? 'ranked on a search index that has since been completed'
+        : seen.some((c) => affects(entry, c, this.scorerFor(entry.profile))) ? 'a file it depends on changed while it was built' : null;
     if (reason) this.logger.debug({ key: entry.key, reason }, 'context not cached');
     return reason === null;
   }
@@ -459,7 +479,7 @@ export class ContextService {
     let git = req.git_context && gitSnap ? gitSnap.context : null;
     if (git && git.recent_commits.length > req.recent_commits) git = { ...git, recent_commits: git.recent_commits.slice(0, req.recent_commits) };
     const listChars = e.built.files.reduce((n, f) => n + f.length + 3, 0);
-    const tokens = Math.ceil((e.built.contentBytes + listChars + this.jsonSize(git) + this.jsonSize(metadata) + this.jsonSize(e.previous)) / 4);
+    const tokens = Math.ceil((e.built.contentBytes + e.codeMapBytes + listChars + this.jsonSize(git) + this.jsonSize(metadata) + this.jsonSize(e.previous) + this.jsonSize(e.issue)) / 4);
     return {
       issue_id: e.issueId,
       agent_type: e.profile.agentType,
@@ -477,6 +497,9 @@ export class ContextService {
         git_context: git,
         previous_agent_outputs: e.previous,
         metadata,
+        issue: e.issue,
+        code_map: e.codeMap,
+        search_index: e.searchIndex,
       },
       truncated: e.built.truncated,
       truncation_strategy: e.strategy,
@@ -502,42 +525,15 @@ export class ContextService {
   // ---------------------------------------------------------------------------------------
   // Invalidation
 
-  /**
-   * Can this change alter this cached answer? True when the file is in it (content, or read
-   * and rejected), when project_structure.files would change (add/unlink), or when the file
-   * would now rank into the selection.
-   */
-  private affects(e: Entry, c: AppliedChange): boolean {
-    const p = c.path;
-    if (e.included.has(p) || e.considered.has(p)) return true;
-    const scorer = this.scorerFor(e.profile);
-    const { kinds, languageId, depth } = classify(p);
-    const st = scorer.staticScore(p, kinds, languageId, depth);
-    if (c.kind !== 'change') {
-      if (!e.built.filesTruncated) return true;
-      if (c.kind === 'unlink') return e.listed.has(p);
-      let listKey = st === -Infinity ? -1e9 : st;
-      const lower = p.toLowerCase();
-      if (e.signals.issueFiles.has(p)) listKey += e.profile.weights.issue_files;
-      const hits = e.signals.queryTerms.filter((t) => lower.includes(t)).length;
-      listKey += e.profile.weights.query * Math.min(hits, 3);
-      if (listKey >= e.built.listCutoff) return true;
-    }
-    if (st === -Infinity) return false;
-    // An edited file is about to show up as uncommitted: score it as such.
-    let total = st + scorer.dynamicScore(p, p.toLowerCase(), c.mtimeMs ?? Date.now(), e.signals);
-    if (!e.signals.uncommitted.has(p)) total += e.profile.weights.uncommitted;
-    if (total <= 0) return false;
-    return e.built.selectionOpen || total >= e.built.selectionCutoff;
-  }
-
   private onChanges(changes: AppliedChange[]): void {
     if (this.closed || changes.length === 0) return;
     if (this.changesDuringScan) this.changesDuringScan.push(...changes);
+    // Queued on the search thread now, so the next build's search sees it.
+    void this.search?.apply(changes);
     this.invalidate(changes);
     this.git.notePathsChanged(changes.map((c) => c.path));
     if (changes.some((c) => affectsMetadata(c.path))) this.metadata.markDirty();
-    this.queueEvent(changes);
+    this.events.queue(changes);
     if (changes.some((c) => this.index.isIgnoreFile(c.path))) void this.rescan('.gitignore changed').catch((err) => this.logger.error({ err }, 'rescan failed'));
     else if (this.index.overlaySize > COMPACT_AFTER) void this.rescan('compaction').catch((err) => this.logger.error({ err }, 'rescan failed'));
   }
@@ -548,7 +544,7 @@ export class ContextService {
     if (this.activeBuilds.size > 0) this.cache.markInflightStale();
     let removed = 0;
     for (const [key, e] of [...this.cache.entries()]) {
-      if (changes.some((c) => this.affects(e, c))) {
+      if (changes.some((c) => affects(e, c, this.scorerFor(e.profile)))) {
         this.cache.delete(key);
         removed++;
       }
@@ -606,10 +602,11 @@ export class ContextService {
         return now ? { path: c.path, kind: c.kind, size: now.size, mtimeMs: now.mtimeMs } : { path: c.path, kind: 'unlink' as const };
       });
       if (diff.length > 0) {
+        void this.search?.apply(diff);
         this.invalidate(diff);
         this.git.notePathsChanged(diff.map((c) => c.path));
         if (diff.some((c) => affectsMetadata(c.path))) this.metadata.markDirty();
-        this.queueEvent(diff);
+        this.events.queue(diff);
       }
       this.watcher?.syncDirectories();
       this.logger.debug({ reason, changes: diff.length, ms: Math.round(performance.now() - t0) }, 'project rescanned');
@@ -617,49 +614,6 @@ export class ContextService {
       this.rescanning = null;
     });
     return this.rescanning;
-  }
-
-  private queueEvent(changes: AppliedChange[]): void {
-    if (!this.deps.publish) return;
-    for (const c of changes) {
-      // Net effect within one debounce window: add+change = add, add+unlink = nothing,
-      // unlink+add = change.
-      const prev = this.pendingEvent.get(c.path);
-      if (prev === 'add' && c.kind === 'change') continue;
-      if (prev === 'add' && c.kind === 'unlink') this.pendingEvent.delete(c.path);
-      else if (prev === 'unlink' && c.kind === 'add') this.pendingEvent.set(c.path, 'change');
-      else this.pendingEvent.set(c.path, c.kind);
-    }
-    const now = Date.now();
-    if (!this.eventTimer) this.eventFirstAt = now;
-    if (this.eventTimer) clearTimeout(this.eventTimer);
-    const wait = Math.max(0, Math.min(this.cfg.debounce_ms, this.eventFirstAt + EVENT_MAX_WAIT_MS - now));
-    this.eventTimer = setTimeout(() => void this.flushEvent(), wait);
-    this.eventTimer.unref();
-  }
-
-  /** Publish the pending `files_changed`; resolves once the bus took it (failures are logged). */
-  private flushEvent(): Promise<void> {
-    if (this.eventTimer) clearTimeout(this.eventTimer);
-    this.eventTimer = null;
-    if (this.pendingEvent.size === 0 || !this.deps.publish) return Promise.resolve();
-    const all = [...this.pendingEvent].map(([p, kind]) => ({ path: p, kind }));
-    this.pendingEvent = new Map();
-    const listed = all.slice(0, EVENT_MAX_PATHS);
-    const event: FilesChangedEvent = {
-      event_type: 'files_changed',
-      topic: 'coordination',
-      data: { project_id: this.projectId, paths: listed.map((c) => c.path), changes: listed, count: all.length, truncated: all.length > listed.length },
-    };
-    try {
-      return Promise.resolve(this.deps.publish(event as unknown as PublishInput)).then(
-        () => undefined,
-        (err: unknown) => this.logger.warn({ err }, 'files_changed publish failed'),
-      );
-    } catch (err) {
-      this.logger.warn({ err }, 'files_changed publish failed');
-      return Promise.resolve();
-    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -701,6 +655,20 @@ export class ContextService {
     };
   }
 
+  /** Resolves when the initial code search index is built (tests, benchmarks). */
+  async searchIndexBuilt(): Promise<SearchIndexStatus | null> {
+    await this.start();
+    await this.search?.whenBuilt();
+    return this.search?.status() ?? null;
+  }
+
+  /** Size of the code search index: files, terms and the search thread's heap. */
+  async searchIndexStats(): Promise<{ docs: number; terms: number; heapUsedBytes: number } | null> {
+    if (!this.searchPool) return null;
+    const { ok: _ok, ...stats } = await this.searchPool.stats(this.realRoot);
+    return stats;
+  }
+
   /** Wait until every file event seen so far has been applied (tests, benchmarks). */
   async settle(): Promise<void> {
     await this.watcher?.flush();
@@ -715,9 +683,10 @@ export class ContextService {
     this.git?.close();
     await this.watcher?.close();
     // The last change before shutdown must reach the bus before the bus closes (shutdown-list.ts).
-    await this.flushEvent();
+    await this.events.flush();
     if (this.rescanning) await this.rescanning.catch(() => undefined);
-    await this.pool?.close();
+    this.search?.stop();
+    await Promise.all([this.pool?.close(), this.searchPool?.close()]);
   }
 }
 

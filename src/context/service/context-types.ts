@@ -2,6 +2,9 @@ import type { Strategy } from '../ranking/budget.js';
 import type { GitContext } from '../git/git-context.js';
 import type { ProjectMetadata } from '../metadata/metadata.js';
 import type { RelevantFile } from '../pool/worker-protocol.js';
+import type { IssueRecord } from '../../issues/issue-record.js';
+import type { CodeMap } from '../ranking/code-map.js';
+import type { SearchIndexStatus } from '../index/search-feeder.js';
 
 /** One item of `context.previous_agent_outputs` (spec §4), supplied by the result store. */
 export interface PreviousAgentOutput {
@@ -46,6 +49,12 @@ export interface ContextResponse {
     git_context: GitContext | null;
     previous_agent_outputs: PreviousAgentOutput[];
     metadata: ProjectMetadata;
+    /** The issue from the registry (spec §6), or null when it is not known. */
+    issue: IssueRecord | null;
+    /** Definitions of the next most relevant files that did not arrive whole (spec §6). */
+    code_map: CodeMap;
+    /** How far the code search index was built when this context was ranked (null: none). */
+    search_index: SearchIndexStatus | null;
   };
   truncated: boolean;
   truncation_strategy: Strategy;

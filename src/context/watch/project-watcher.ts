@@ -1,9 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE } from '../files/path-rules.js';
+import { carriesToken, mayCarryToken } from '../files/token-files.js';
 import type { AppliedChange, ProjectIndex } from '../index/project-index.js';
-import { readContainedFile } from '../files/safe-read.js';
-import { silentLogger, type Logger } from '../pool/scan-pool.js';
+import { silentLogger, type ComponentLogger as Logger } from '../../logging/component-logger.js';
 import { ChokidarDirWatcher, NativeDirWatcher, type BackendHandlers, type WatchBackend } from './watch-backends.js';
 
 /** When a new directory tree is looked at again (ms after it was indexed). */
@@ -203,7 +202,7 @@ export class ProjectWatcher {
     }
     if (st.isFile()) {
       if (!index.has(rel) && !index.isIndexable(rel, false)) return;
-      if (CONDITIONAL_SECRET_RE.test(rel) && (await carriesToken(realRoot, rel))) {
+      if (mayCarryToken(rel) && (await carriesToken(realRoot, rel))) {
         push(changes, index.apply(rel, null)); // it gained a token: out of the index
         return;
       }
@@ -262,10 +261,6 @@ export class ProjectWatcher {
   }
 }
 
-async function carriesToken(realRoot: string, rel: string): Promise<boolean> {
-  const r = await readContainedFile(realRoot, rel, 256 * 1024);
-  return !r.ok || CONDITIONAL_SECRET_CONTENT_RE.test(r.data.toString('utf8'));
-}
 
 function push(changes: AppliedChange[], c: AppliedChange | null): void {
   if (c) changes.push(c);

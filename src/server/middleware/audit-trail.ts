@@ -5,8 +5,12 @@ import { outcomeOfStatus } from '../../audit/audit-entry.js';
 import type { AppContext, AuditActor } from '../app-types.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Security refusals are audited whatever the method. */
-const SECURITY_STATUSES = new Set([401, 403, 421]);
+/**
+ * Security refusals are audited whatever the method: auth (401, 403), and the requests refused
+ * before authentication could run (408 slow, 414 long URL, 421 foreign Host, 431 big headers).
+ * Refusals that never reach Koa are recorded by the HTTP server (see `createHttpServer`).
+ */
+const SECURITY_STATUSES = new Set([401, 403, 408, 414, 421, 431]);
 
 /**
  * Who is acting in this request, for an audit record: request id, token claims (never the token)

@@ -2,6 +2,7 @@ import { cacheClearedResponse, cacheIssueParams, contextParams, contextQuery, co
 import type { RouteModule } from './routers.js';
 import { defineRoute } from '../route-spec.js';
 import { authOf } from '../permissions.js';
+import { withLeasedBy } from '../../coordination/context-leases.js';
 
 /**
  * Context injection and its cache (spec §4), doors onto the context access service:
@@ -10,7 +11,7 @@ import { authOf } from '../permissions.js';
  * - `DELETE /api/cache/context/:issue_id`, `DELETE /api/cache/all` — `read_project_context`;
  *   404 when nothing was cached.
  */
-export const contextRoutes: RouteModule = (routers) => {
+export const contextRoutes: RouteModule = (routers, deps) => {
   const { context } = routers.services;
 
   defineRoute(routers, {
@@ -24,11 +25,13 @@ export const contextRoutes: RouteModule = (routers) => {
       500: { description: 'Context generation failed (CTX_001)' },
     },
   }, async (ctx, { params, query }) => {
-    const { body, freshness } = await context.get(authOf(ctx), params, query);
+    const auth = authOf(ctx);
+    const { body, freshness } = await context.get(auth, params, query);
     // How fresh the answer is guaranteed to be: watched (events) or bounded by the TTL.
     ctx.set('X-Context-Freshness', freshness);
     ctx.set('X-Cache', body.cache_hit ? 'HIT' : 'MISS');
-    return body;
+    // Leases change faster than cached contexts: marked on a copy after the cache.
+    return withLeasedBy(body, deps.coordination?.leases, auth.sub);
   });
 
   defineRoute(routers, {

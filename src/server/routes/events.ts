@@ -75,7 +75,7 @@ export const eventRoutes: RouteModule = (routers, deps) => {
     responses: {
       202: { description: 'Published', schema: publishedSchema },
       400: { description: 'REQ_001, or EVT_002 when body event_type differs from the path or data is too large' },
-      403: { description: 'AUTH_003: publisher other than the token sub (non-admin), or another issue' },
+      403: { description: 'AUTH_003: a reserved event type (agent_*, files_changed, issue_updated, lease_*, gate_*), a publisher other than the token sub (non-admin), or another issue' },
       503: { description: 'EVT_001: the journal cannot be written' },
     },
   }, async (ctx, { params, body }) => {

@@ -13,8 +13,8 @@ export interface Routers {
   /** Before a public route (only `/health` and documents): the route is recorded. */
   publicGuard: Middleware<AppState>;
   /**
-   * Before every other route: route recorded → token verified → rate limit counted → JSON body
-   * parsed → audit intent line. One pre-composed middleware, so a request pays for one router
+   * Before every other route: route recorded → token verified → project scope (and issue scope
+   * of an `:issue_id` parameter) → rate limit counted → JSON body parsed → audit intent line. One pre-composed middleware, so a request pays for one router
    * layer instead of one per step.
    */
   protectedGuard: Middleware<AppState>;

@@ -2,7 +2,8 @@ import fs, { type Dirent } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { IgnoreFile } from '../../files/gitignore-rules.js';
-import { CONDITIONAL_SECRET_CONTENT_RE, CONDITIONAL_SECRET_RE, PathRules } from '../../files/path-rules.js';
+import { PathRules } from '../../files/path-rules.js';
+import { carriesTokenSync, mayCarryToken } from '../../files/token-files.js';
 import { collectGitFacts, gitStateKey, statusArgs, type GitFacts } from '../git/git-facts.js';
 import { parseStatusV2 } from '../../git/git-parse.js';
 import { detectWorkTree, runGit, type GitOutput, type GitWorkTree, type RunGit } from '../../git/run-git.js';
@@ -132,7 +133,7 @@ export async function listProjectFiles(opts: ListOptions): Promise<ListedProject
     // Conflicts, intent-to-add and sparse entries carry no usable stat data.
     if (f.stage !== 0 || f.mtimeMs === 0 || f.skipWorktree) mustStat.add(f.path);
     // The parsed entry is a SnapshotEntry already: 50k copies would only feed the collector.
-    else if (!(CONDITIONAL_SECRET_RE.test(f.path) && carriesToken(rootSlash + f.path, f.size))) base.push(f);
+    else if (!(mayCarryToken(f.path) && carriesTokenSync(rootSlash + f.path, f.size))) base.push(f);
   }
   sortEntries(base);
   opts.whileGitRuns?.(base);
@@ -154,7 +155,7 @@ export async function listProjectFiles(opts: ListOptions): Promise<ListedProject
       const st = fs.lstatSync(rootSlash + rel, { throwIfNoEntry: false });
       // Regular files only: a tracked file replaced by a symlink or FIFO leaves the index.
       if (!st || !st.isFile()) continue;
-      if (CONDITIONAL_SECRET_RE.test(rel) && carriesToken(rootSlash + rel, st.size)) continue;
+      if (mayCarryToken(rel) && carriesTokenSync(rootSlash + rel, st.size)) continue;
       entries.push({ path: rel, size: st.size, mtimeMs: st.mtimeMs });
     }
     sortEntries(entries);
@@ -252,7 +253,7 @@ async function walkProject(opts: ListOptions, t0: number): Promise<ListedProject
     // and devices never enter the index. ENOENT (deleted since the listing) is normal.
     if (!st || !st.isFile()) continue;
     // `.npmrc`, `.pypirc`…: secrets only when they carry tokens, so read them (they are small).
-    if (CONDITIONAL_SECRET_RE.test(rel) && carriesToken(rootSlash + rel, st.size)) continue;
+    if (mayCarryToken(rel) && carriesTokenSync(rootSlash + rel, st.size)) continue;
     entries.push({ path: rel, size: st.size, mtimeMs: st.mtimeMs });
   }
   sortEntries(entries);
@@ -278,22 +279,6 @@ function readSmall(abs: string): string | null {
   }
 }
 
-function carriesToken(abs: string, size: number): boolean {
-  if (size > 256 * 1024) return true; // an oversized credentials file is not worth the risk
-  try {
-    const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-    try {
-      if (!fs.fstatSync(fd).isFile()) return true;
-      const buf = Buffer.alloc(size);
-      fs.readSync(fd, buf, 0, size, 0);
-      return CONDITIONAL_SECRET_CONTENT_RE.test(buf.toString('utf8'));
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return true;
-  }
-}
 
 async function gitIgnoreFiles(root: string, gitDir: string, prefix: string, git: RunGit): Promise<IgnoreFile[]> {
   const out: IgnoreFile[] = [];
