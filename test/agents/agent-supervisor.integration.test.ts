@@ -56,7 +56,7 @@ describe('agents/supervisor (real processes)', function () {
       PATH: '/usr/bin:/bin', HOME: '/home/x', LANG: 'C.UTF-8', LC_ALL: 'C', MODEL: 'm1', FEATURE: 'on',
       AGENT_ID: res.agent_id, AGENT_TYPE: 'fixture-agent', ISSUE_ID: 'ISSUE-7', PROJECT_ID: 'proj',
       SIDECAR_URL: 'http://127.0.0.1:1/api', JWT_TOKEN: `token-for-${res.agent_id}`, TASK: task,
-      CONTEXT_FILE: contextFile, PROJECT_ROOT: h.root,
+      CONTEXT_FILE: contextFile, PROJECT_ROOT: h.root, CCO_MCP_CONFIG: path.join(h.storage, 'agents', res.agent_id, 'mcp.json'),
     });
     // Removed after the exit; the shell metacharacters never ran.
     expect(await exists(contextFile)).to.equal(false);

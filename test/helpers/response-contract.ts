@@ -22,7 +22,10 @@ export function expectDeclaredShape(routers: Routers, method: string, rawPath: s
   const matched = routers.router.match(pathname, upper).pathAndMethod.at(-1);
   if (!matched) return; // not routed (e.g. refused before routing): nothing declared to compare with
   const spec = routers.catalog.specs.find((s) => s.method.toUpperCase() === upper && s.path === String(matched.path));
-  const declared = spec?.responses[res.status];
+  // Registered around defineRoute (a test's rogue route): no catalog entry, nothing declared.
+  // The scope test in test/security/project-scope.test.ts fails for such a route anyway.
+  if (!spec) return;
+  const declared = spec.responses[res.status];
   expect(declared?.schema, `${where}: the route declares no response schema for this status`).to.not.equal(undefined);
   const body = declared?.contentType && declared.contentType !== 'application/json' ? res.text : res.body;
   const parsed = declared!.schema!.safeParse(body);
