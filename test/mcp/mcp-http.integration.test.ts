@@ -7,7 +7,7 @@ import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 import { FIXTURE_AGENT, until } from '../agents/helpers.js';
 import { call, httpClient, texts } from './mcp-helpers.js';
 
-const WORKER_TOOLS = ['agent_status', 'get_context', 'get_result', 'list_events', 'list_results', 'publish_event', 'store_result', 'wait_for_events'];
+const WORKER_TOOLS = ['agent_status', 'get_context', 'get_issue', 'get_result', 'list_events', 'list_results', 'publish_event', 'store_result', 'wait_for_events'];
 const ALL_TOOLS = [...WORKER_TOOLS, 'agent_logs', 'kill_agent', 'list_agents', 'spawn_agent'].sort();
 
 describe('MCP over Streamable HTTP (/mcp on a real sidecar, the SDK client)', function () {
