@@ -1,11 +1,11 @@
-import { ForbiddenError, NotFoundError } from '../errors/index.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors/index.js';
 import { hasPermission } from '../auth/permissions.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { IssueChangeAction, IssuePage, IssueRegistry } from '../issues/issue-registry.js';
 import type { IssueRecord } from '../issues/issue-record.js';
 import { issueEvent } from '../issues/issue-events.js';
 import type { DeleteIssueResponse, IssueHistoryBody, ListIssuesQuery, PutIssueBody } from '../contract/issues.js';
-import { MAX_TITLE_CHARS } from '../contract/issues.js';
+import { MAX_ISSUE_TEXT_BYTES, MAX_TITLE_CHARS } from '../contract/issues.js';
 import type { Caller } from './caller.js';
 import type { ComponentLogger } from '../logging/component-logger.js';
 import { requireIssueScope, requirePermission, requireProjectScope } from './access.js';
@@ -26,13 +26,20 @@ export interface PutIssueAnswer {
   issue: IssueRecord;
 }
 
-/** The title of an issue created from a spawn's task: its first non-blank line, cut to fit. */
+/**
+ * The title of an issue created from a spawn's task: its first non-blank line, cut to fit the
+ * 300-character title (counted in UTF-16 units, as the schema counts, never splitting a pair).
+ */
 export function titleOfTask(task: string): string {
-  const line = task.split(/\r?\n/).map((l) => l.trim()).find((l) => l.length > 0) ?? 'Task';
   // eslint-disable-next-line no-control-regex
-  const printable = line.replace(/[\u0000-\u001f\u007f]/g, ' ');
-  const chars = [...printable];
-  return chars.length <= MAX_TITLE_CHARS ? printable : `${chars.slice(0, MAX_TITLE_CHARS - 1).join('')}…`;
+  const printable = task.split(/\r?\n/).map((l) => l.replace(/[\u0000-\u001f\u007f]/g, ' ').trim()).find((l) => l.length > 0) ?? 'Task';
+  if (printable.length <= MAX_TITLE_CHARS) return printable;
+  let cut = '';
+  for (const ch of printable) {
+    if (cut.length + ch.length > MAX_TITLE_CHARS - 1) break;
+    cut += ch;
+  }
+  return `${cut}…`;
 }
 
 /**
@@ -101,6 +108,13 @@ export class IssuesService {
   async createFromTask(caller: Caller, issueId: string, task: string): Promise<boolean> {
     requireProjectScope(caller, this.deps.projectId);
     requireIssueScope(caller, issueId);
+    if (await this.deps.issues.get(this.deps.projectId, issueId)) return false;
+    if (Buffer.byteLength(task) > MAX_ISSUE_TEXT_BYTES) {
+      // The spawn schema allows exactly 64 KiB; an issue description is refused from 64 KiB on, never cut.
+      throw new ValidationError('The task is 64 KiB or more: it cannot become the description of the new issue; register the issue first (PUT /api/issues/:issue_id)',
+        [{ path: 'body.task', message: `must be shorter than 64 KiB to create the issue (at most ${MAX_ISSUE_TEXT_BYTES} UTF-8 bytes)` }]);
+    }
+    // Created only if still absent: a concurrent PUT between the check and here is never overwritten.
     const outcome = await this.deps.issues.createIfAbsent(this.deps.projectId, issueId, { title: titleOfTask(task), description: task });
     if (outcome.action === 'unchanged') return false;
     await this.announce(caller.sub, outcome.issue, outcome.action);

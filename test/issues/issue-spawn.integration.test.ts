@@ -55,6 +55,19 @@ describe('POST /api/agents/spawn creates the issue from its task (spec §6)', fu
     expect((await issue('SPAWN-2')).body).to.deep.equal(put.body);
   });
 
+  it('refuses (400 at body.task) a task of exactly 64 KiB that would have to become a new issue\'s description, never cuts it', async () => {
+    const task = `Big task\n${'x'.repeat(65_536 - 'Big task\n'.length)}`;
+    expect(Buffer.byteLength(task)).to.equal(65_536);
+    const res = await spawn({ agent_type: 'python-specialist', issue_id: 'SPAWN-BIG', task });
+    expect(res.status).to.equal(400);
+    expect(res.body.details.issues.map((i: { path: string }) => i.path)).to.deep.equal(['body.task']);
+    expect((await issue('SPAWN-BIG')).status).to.equal(404);
+    // For an issue that exists the task is only the agent's, so the spawn goes ahead.
+    await s.request('PUT', '/api/issues/SPAWN-BIG', { token: s.adminToken, body: { title: 'Registered first' } });
+    const allowed = await spawn({ agent_type: 'python-specialist', issue_id: 'SPAWN-BIG', task });
+    expect(allowed.status, allowed.text).to.equal(201);
+  });
+
   it('creates no issue for a spawn that is refused (unknown agent type, refused environment, issue out of scope)', async () => {
     const unknown = await spawn({ agent_type: 'cobol-wizard', issue_id: 'SPAWN-3', task: 'port it' });
     expect(unknown.status).to.equal(400);
