@@ -4,7 +4,7 @@ import path from 'node:path';
 import { AppError, StorageReadError, StorageWriteError } from '../errors/index.js';
 import { ensureSecureDir, isDiskFull, writeFileAtomic } from '../storage/atomic-write.js';
 import { KeyedQueue } from '../results/keyed-queue.js';
-import { ensureSubdirs, readRegularFile, readRegularFileSync, UnsafePathError } from '../results/secure-tree.js';
+import { ensureSubdirs, readRegularFile, readRegularFileSync, UnsafePathError } from '../storage/secure-tree.js';
 import { isSafeId } from '../contract/ids.js';
 import { issueRevisionSchema } from '../contract/issues.js';
 import type { IssueRecord, IssueRevision } from './issue-record.js';
@@ -158,7 +158,7 @@ export class FileIssueRepository implements IssueRepository {
       }
       this.failedWrite = false;
       let project = this.heads.get(projectId);
-      if (!project) this.heads.set(projectId, (project = new Map()));
+      if (!project) this.heads.set(projectId, (project = new Map<string, IssueRevision>()));
       project.set(issueId, freeze(revision));
       return true;
     });

@@ -92,7 +92,7 @@ export function issueRepositoryContract(name: string, harness: IssueRepositoryHa
       const r = await repo();
       await r.put(issue());
       await r.put(issue({ revision: 2, description: 'longer', labels: ['a', 'b'], acceptance: 'done when green' }));
-      const again = await harness.reopen!(r);
+      const again = await harness.reopen(r);
       open.push(again);
       expect(await again.head('web', 'ISSUE-1')).to.deep.equal({ record: issue({ revision: 2, description: 'longer', labels: ['a', 'b'], acceptance: 'done when green' }), deleted_at: null });
       expect((await again.history('web', 'ISSUE-1')).map((h) => h.record.revision)).to.deep.equal([1, 2]);
