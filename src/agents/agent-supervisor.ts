@@ -15,6 +15,7 @@ import { substituteArgs, substituteEnv } from './argv-template.js';
 import { PriorityQueue } from './priority-queue.js';
 import { readBootId } from './proc-stat.js';
 import { groupAlive, signalGroup, waitGroupGone, type ProcessIdentity } from './process-group.js';
+import { endMarkedProcesses, killMarkedSync } from './process-marker.js';
 import { recoverAgents, type RecoveryReport } from './agent-recovery.js';
 import { writeAgentContextFile } from './agent-context-file.js';
 import { AgentEventPublisher } from './agent-events.js';
@@ -325,6 +326,7 @@ export class AgentSupervisor {
         CONTEXT_FILE: contextFile,
         PROJECT_ROOT: this.config.project_root,
         CCO_MCP_CONFIG: mcpConfigFile,
+        CCO_AGENT_MARK: p.id,
       });
       const args = substituteArgs(p.command.args, placeholders);
       const live: LiveAgent = {
@@ -424,6 +426,9 @@ export class AgentSupervisor {
       signalGroup(live.identity, 'SIGKILL');
       await waitGroupGone(live.identity, 5_000);
     }
+    // Descendants that left the group (setsid) still carry the agent's marker: they end with it.
+    const escaped = await endMarkedProcesses(id, live.forced ? 1_000 : this.graceMs);
+    if (escaped > 0) this.log.warn({ agent_id: id, processes: escaped }, 'ended processes of the agent that had left its process group');
     const exit = live.exit ?? { code: null, signal: null };
     const status: AgentStatus = live.endReason === 'timeout' ? 'timed_out'
       : live.endReason ? 'killed'
@@ -598,6 +603,7 @@ export class AgentSupervisor {
    */
   killAllSync(): void {
     for (const live of this.live.values()) signalGroup(live.identity, 'SIGKILL');
+    killMarkedSync(new Set(this.live.keys()));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -143,6 +143,27 @@ describe('dashboard in a real browser (Chromium headless)', function () {
     await admin('DELETE', `/api/agents/${spawned.body.agent_id}?force=true`);
   });
 
+  it('shows leases and gates live: a lease appears and goes, a gate turns open when its result is stored', async () => {
+    const { page, errors } = await open(`#token=${token}`);
+    await page.locator('#stream-state', { hasText: 'live' }).waitFor();
+    const lease = await admin('POST', '/api/leases', { paths: ['src/dash.py'], ttl_seconds: 120, reason: 'dashboard test' });
+    expect(lease.status).to.equal(201);
+    const leaseRow = page.locator('#leases-table tbody tr', { hasText: 'src/dash.py' });
+    await leaseRow.waitFor();
+    expect(await leaseRow.innerText()).to.contain('operator');
+
+    const gate = await admin('POST', '/api/gates', { gate_id: 'g-dash', issue_id: 'DASH-3', expect: [{ agent_type: 'test-engineer' }] });
+    expect(gate.status).to.equal(201);
+    const stored = await admin('POST', '/api/results', { agent_id: 'te-3', agent_type: 'test-engineer', issue_id: 'DASH-3', result: { status: 'success' } });
+    expect(stored.status).to.equal(201);
+    await page.locator('#gates-table tbody tr', { hasText: 'g-dash' }).filter({ hasText: 'open' }).waitFor();
+
+    expect((await admin('DELETE', `/api/leases/${lease.body.lease_id}`)).status).to.equal(200);
+    await leaseRow.waitFor({ state: 'detached' });
+    expect(errors).to.deep.equal([]);
+    await page.context().close();
+  });
+
   it('stops an agent with its kill button', async () => {
     const spawned = await admin('POST', '/api/agents/spawn', { agent_type: 'python-specialist', issue_id: 'DASH-2', task: 'stop me' });
     const { page, errors } = await open(`#token=${token}`);

@@ -7,7 +7,10 @@ import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 import { FIXTURE_AGENT, until } from '../agents/helpers.js';
 import { call, httpClient, texts } from './mcp-helpers.js';
 
-const WORKER_TOOLS = ['agent_status', 'get_context', 'get_issue', 'get_result', 'list_events', 'list_results', 'publish_event', 'store_result', 'wait_for_events'];
+const WORKER_TOOLS = [
+  'acquire_lease', 'agent_status', 'create_gate', 'get_context', 'get_issue', 'get_result', 'list_events', 'list_leases', 'list_results', 'publish_event',
+  'release_lease', 'renew_lease', 'store_result', 'wait_for_events', 'wait_gate',
+];
 const ALL_TOOLS = [...WORKER_TOOLS, 'agent_logs', 'kill_agent', 'list_agents', 'spawn_agent'].sort();
 
 describe('MCP over Streamable HTTP (/mcp on a real sidecar, the SDK client)', function () {
@@ -41,7 +44,7 @@ describe('MCP over Streamable HTTP (/mcp on a real sidecar, the SDK client)', fu
     expect(await names(s.adminToken)).to.deep.equal(ALL_TOOLS);
     expect(await names(await s.tokenFor({ agent_type: 'python-specialist', issue_id: 'ISSUE-1' }))).to.deep.equal(WORKER_TOOLS);
     // Documentation agents may not publish (spec §2).
-    expect(await names(await s.tokenFor({ agent_type: 'documentation-specialist' }))).to.deep.equal(WORKER_TOOLS.filter((n) => n !== 'publish_event'));
+    expect(await names(await s.tokenFor({ agent_type: 'documentation-specialist' }))).to.deep.equal(WORKER_TOOLS.filter((n) => n !== 'publish_event' && n !== 'create_gate'));
     expect(await names(await s.tokenFor({ agent_type: 'ci', permissions: ['read_results'] }))).to.deep.equal(['agent_status', 'get_result', 'list_results']);
     const tools = (await (await connect(s.adminToken)).listTools()).tools;
     for (const tool of tools) {

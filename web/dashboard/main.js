@@ -61,7 +61,7 @@ function start() {
       if ((type === 'agent_completed' || type === 'agent_failed') && event.data?.result_id) results.changed();
       if (type.startsWith('issue_')) optional.issues();
       if (type.startsWith('lease_')) optional.leases();
-      if (type.startsWith('gate_')) optional.gates();
+      if (type.startsWith('gate_')) optional.gates(event.data?.issue_id);
     },
   });
 }

@@ -62,5 +62,13 @@ export function startOptionalPanels(api, knownIssues) {
     row: (g) => h('tr', {}, h('td', { text: g.gate_id }), h('td', { text: g.issue_id ?? '' }), h('td', { text: g.state }),
       h('td', { text: (g.pending ?? []).map((p) => (typeof p === 'string' ? p : p.agent_type)).join(', ') })),
   });
-  return { issues, leases, gates };
+  return {
+    issues,
+    leases,
+    // A gate event names its issue: ask for that issue's gates even before a result made it known.
+    gates(issueId) {
+      if (typeof issueId === 'string' && issueId !== '') issueIds.add(issueId);
+      gates();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import type { ToolDefinition } from '../tool-definition.js';
 import { agentsTools } from './agents-tools.js';
 import { contextTools } from './context-tools.js';
+import { coordinationTools } from './coordination-tools.js';
 import { eventsTools } from './events-tools.js';
 import { resultsTools } from './results-tools.js';
 import { issuesTools } from './issues-tools.js';
@@ -11,5 +12,5 @@ import { issuesTools } from './issues-tools.js';
  * route's service) and, for a new resource, one entry here.
  */
 export function allTools(): ToolDefinition[] {
-  return [...contextTools, ...issuesTools, ...resultsTools, ...eventsTools, ...agentsTools];
+  return [...contextTools, ...issuesTools, ...resultsTools, ...eventsTools, ...agentsTools, ...coordinationTools];
 }

@@ -47,6 +47,7 @@ export const eventStreamRoutes: RouteModule = (routers, deps) => {
       }, { signal }),
       ...(since !== undefined ? { since } : {}),
       ...(query.timeout !== undefined ? { endAfterMs: query.timeout } : {}),
+      stopping: deps.shutdownSignal,
       logger: deps.logger,
     }, ctx.res);
     // From here on the response is written by hand; Koa must not answer it.

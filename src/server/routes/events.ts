@@ -59,7 +59,7 @@ export const eventRoutes: RouteModule = (routers, deps) => {
   }, (ctx, { query }) => events.list(authOf(ctx), query));
 
   defineRoute(routers, {
-    method: 'post', path: '/api/events/:event_type', tag: 'events', permission: 'publish_events',
+    method: 'post', path: '/api/events/:event_type', tag: 'events', permission: 'publish_events', audit: 'data',
     summary: 'Publish an event; 202 once it is durable (it survives a restart) and every matching waiter was answered',
     params: publishParams, body: publishBody,
     responses: {

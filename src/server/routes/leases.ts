@@ -43,7 +43,7 @@ export const leaseRoutes: RouteModule = (routers, deps) => {
   });
 
   defineRoute(routers, {
-    method: 'post', path: '/api/leases/:id/renew', tag: 'leases', permission: 'write_results', params: leaseIdParams, body: renewLeaseBody,
+    method: 'post', path: '/api/leases/:id/renew', tag: 'leases', permission: 'write_results', audit: 'data', params: leaseIdParams, body: renewLeaseBody,
     summary: 'Extend a lease to ttl_seconds from now (default 300): holder, manage_agents or admin',
     responses: { 200: { description: 'The lease', schema: leaseResponse }, 403: { description: 'AUTH_003: not the holder' }, 404: { description: 'Released or expired' } },
   }, (ctx, { params, body }) => leasesOf(deps).renew(authOf(ctx), params.id, body.ttl_seconds ?? 300));

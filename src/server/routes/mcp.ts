@@ -21,8 +21,8 @@ const MCP_SPEC = {
   summary: 'MCP over Streamable HTTP (stateless: one JSON answer per POST; GET and DELETE are 405, as MCP allows)',
   body: mcpBody,
   responses: {
-    200: { description: 'JSON-RPC answer (tool errors are results with isError: true and the contract code)' },
-    202: { description: 'A notification or response was accepted' },
+    200: { description: 'JSON-RPC answer (tool errors are results with isError: true and the contract code)', schema: z.union([JSONRPCMessageSchema, z.array(JSONRPCMessageSchema)]) },
+    202: { description: 'A notification or response was accepted (empty body)', schema: z.string().max(0), contentType: 'text/plain' },
     400: { description: 'REQ_001: not a JSON-RPC message, or an unsupported MCP-Protocol-Version' },
     401: { description: 'AUTH_001 / AUTH_002, with WWW-Authenticate: Bearer' },
   },

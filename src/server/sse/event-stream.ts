@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import type { Logger } from 'pino';
-import { AppError } from '../../errors/index.js';
+import { AppError, EventBusUnavailableError } from '../../errors/index.js';
 import type { BusEvent } from '../../events/event-bus.js';
 import { commentFrame, eventFrame, retryFrame } from './sse-frames.js';
 
@@ -23,6 +23,8 @@ export interface EventStreamOptions {
   since?: string;
   /** End the stream after this many ms (scripts that want a bounded read); default: until the client leaves. */
   endAfterMs?: number;
+  /** Aborted when the sidecar starts to stop: the stream ends at once with a `stream_error` (EVT_001). */
+  stopping?: AbortSignal;
   logger: Logger;
 }
 
@@ -81,6 +83,19 @@ export class EventStream {
       }, this.options.endAfterMs);
       res.once('close', () => clearTimeout(timer));
     }
+    const stopping = this.options.stopping;
+    if (stopping) {
+      // Without this the HTTP stage of the shutdown would wait for streams nobody ends.
+      const stop = (): void => {
+        this.abort.abort();
+        this.end(res, new EventBusUnavailableError('The sidecar is shutting down; reconnect with Last-Event-ID'));
+      };
+      if (stopping.aborted) stop();
+      else {
+        stopping.addEventListener('abort', stop, { once: true });
+        res.once('close', () => stopping.removeEventListener('abort', stop));
+      }
+    }
     this.run(res).catch((err: unknown) => {
       this.options.logger.warn({ err }, 'event stream failed');
       res.destroy();
@@ -115,7 +130,7 @@ export class EventStream {
    * say why in a `stream_error` frame and end; a client reconnects from its last event id.
    */
   private end(res: http.ServerResponse, error: unknown): void {
-    if (this.closed) return;
+    if (this.closed || res.writableEnded || res.destroyed) return;
     this.closed = true;
     const body = error instanceof AppError
       ? { status: error.status, code: error.code, error: error.error, message: error.message, details: error.details }
