@@ -33,7 +33,7 @@ export interface Services {
 export function createServices(deps: AppDeps): Services {
   // Components are read at call time (getters), so a component swapped on `deps` is the one used.
   const projectId = deps.config.project_id;
-  const issues = new IssuesService({ get issues() { return deps.issues; }, get bus() { return deps.bus; }, projectId, logger: deps.logger });
+  const issues = new IssuesService({ get issues() { return deps.issues; }, get bus() { return deps.bus; }, projectId, logger: deps.logger, get audit() { return deps.audit; } });
   return {
     auth: new AuthService(deps.tokens),
     results: new ResultsService({

@@ -6,6 +6,7 @@ import type { IssueRecord } from '../issues/issue-record.js';
 import { issueEvent } from '../issues/issue-events.js';
 import type { DeleteIssueResponse, IssueHistoryBody, ListIssuesQuery, PutIssueBody } from '../contract/issues.js';
 import { MAX_ISSUE_TEXT_BYTES, MAX_TITLE_CHARS } from '../contract/issues.js';
+import type { AuditSink } from '../audit/audit-log.js';
 import type { Caller } from './caller.js';
 import type { ComponentLogger } from '../logging/component-logger.js';
 import { requireIssueScope, requirePermission, requireProjectScope } from './access.js';
@@ -18,6 +19,8 @@ export interface IssuesServiceDeps {
   /** The project this sidecar serves: its issues are the only ones it keeps. */
   projectId: string;
   logger: ComponentLogger;
+  /** Records the issue a spawn creates (the spawn request itself is audited by the HTTP door). */
+  audit: AuditSink;
 }
 
 export interface PutIssueAnswer {
@@ -117,6 +120,12 @@ export class IssuesService {
     // Created only if still absent: a concurrent PUT between the check and here is never overwritten.
     const outcome = await this.deps.issues.createIfAbsent(this.deps.projectId, issueId, { title: titleOfTask(task), description: task });
     if (outcome.action === 'unchanged') return false;
+    // A side effect no issue route saw: its own audit line, so every issue change is on record.
+    await this.deps.audit.record({
+      action: 'issue.created_by_spawn', resource: `issue:${issueId}`, outcome: 'success',
+      sub: caller.sub, jti: caller.jti, agent_type: caller.agent_type, project_id: this.deps.projectId,
+      details: { revision: outcome.issue.revision },
+    }, { deferred: true }).catch((err: unknown) => this.deps.logger.error({ err, issue_id: issueId }, 'audit log write failed (issue created by spawn)'));
     await this.announce(caller.sub, outcome.issue, outcome.action);
     return true;
   }

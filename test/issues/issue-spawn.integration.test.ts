@@ -46,6 +46,11 @@ describe('POST /api/agents/spawn creates the issue from its task (spec §6)', fu
     const events = await s.request('GET', '/api/events?type=issue_updated', { token: s.adminToken });
     expect(events.body.events.filter((e: { data: { issue_id: string } }) => e.data.issue_id === 'SPAWN-1').map((e: { publisher: string; data: { action: string } }) => [e.publisher, e.data.action]))
       .to.deep.equal([['ops-1', 'created']]);
+    await until(async () => (await fsp.readFile(path.join(s.storage, 'audit.log'), 'utf8')).includes('issue.created_by_spawn'), 5_000, 50);
+    const line = (await fsp.readFile(path.join(s.storage, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.action === 'issue.created_by_spawn');
+    expect(line).to.deep.include({ resource: 'issue:SPAWN-1', outcome: 'success', sub: 'ops-1', agent_type: 'devops-engineer', project_id: s.config.project_id });
+    expect(line!.details).to.deep.equal({ revision: 1 });
   });
 
   it('never overwrites an existing issue', async () => {
