@@ -10,7 +10,8 @@ import tseslint from 'typescript-eslint';
  */
 const BACKENDS = {
   events: ['embedded-event-bus', 'event-journal', 'journal-records', 'embedded', 'redis'],
-  results: ['file-result-store', 'result-index', 'tree-scan', 'secure-tree', 'file', 'postgres'],
+  results: ['file-result-store', 'result-index', 'tree-scan', 'file', 'postgres'],
+  issues: ['file-issue-repository', 'postgres'],
 };
 
 /** The no-restricted-imports options for code in module `owner` (null: any other folder). */

@@ -9,6 +9,8 @@ export const PERMISSIONS = [
   'subscribe_events',
   'spawn_agents',
   'manage_agents',
+  /** Create, update and delete issues (spec §6). */
+  'manage_issues',
   'admin',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];

@@ -44,6 +44,8 @@ export interface RequestInit {
   signal?: AbortSignal;
   /** Accept these non-2xx statuses as answers instead of throwing (e.g. 503 from /health). */
   acceptStatus?: number[];
+  /** Told the status of an answer that is returned (e.g. 201 created vs 200 updated). */
+  onStatus?: (status: number) => void;
 }
 
 export class SidecarClient {
@@ -82,6 +84,7 @@ export class SidecarClient {
       const body = (parsed && typeof parsed === 'object' ? parsed : { error: 'http_error', message: text || res.statusText, code: `HTTP_${res.status}` }) as ContractErrorBody;
       throw new SidecarError(res.status, body);
     }
+    init.onStatus?.(res.status);
     return parsed as T;
   }
 

@@ -16,9 +16,20 @@ export interface IssueRecord {
   acceptance: string | null;
   created_at: string;
   updated_at: string;
-  /** 1 on creation, +1 on every update; part of the context cache key. */
+  /**
+   * 1 on creation, +1 on every update; part of the context cache key. A deletion is a revision
+   * too, and an issue created again after a delete continues the count, so one (issue, revision)
+   * never names two different texts.
+   */
   revision: number;
 }
 
 /** How the context engine reads the issue it builds a context for (null: no such issue). */
 export type IssueLookup = (projectId: string, issueId: string) => Promise<IssueRecord | null>;
+
+/** One stored revision of an issue: the record, and when it was deleted if this revision is a deletion. */
+export interface IssueRevision {
+  record: IssueRecord;
+  /** Set on the revision that deleted the issue (its record is the text that was deleted). */
+  deleted_at: string | null;
+}

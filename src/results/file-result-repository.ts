@@ -11,7 +11,7 @@ import { RESULT_ID_PATTERN, resultIdFloor } from './result-id.js';
 import { ResultQuarantine } from './result-quarantine.js';
 import type { FoundResults, ResultFilter, ResultRepository } from './result-repository.js';
 import type { QuarantinedFile, ResultEnvelope, ResultStoreHealth, ResultStoreStats } from './result-store.js';
-import { ensureSubdirs, readRegularFile, UnsafePathError } from './secure-tree.js';
+import { ensureSubdirs, readRegularFile, UnsafePathError } from '../storage/secure-tree.js';
 import { HISTORY_DIR, QUARANTINE_DIR, scanResultTree } from './tree-scan.js';
 
 export interface FileResultRepositoryOptions {

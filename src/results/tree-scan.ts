@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isSafeId } from '../util/ids.js';
 import { storedEnvelopeSchema, type StoredEnvelope } from './envelope-schema.js';
 import { RESULT_ID_PATTERN } from './result-id.js';
-import { readRegularFileSync } from './secure-tree.js';
+import { readRegularFileSync } from '../storage/secure-tree.js';
 
 /** Directory under `<storage>/results` that receives files the scan could not trust. */
 export const QUARANTINE_DIR = '.quarantine';

@@ -9,6 +9,7 @@ import type { ContextService } from '../context/index.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { AgentSupervisor } from '../agents/agent-supervisor.js';
 import type { ResultStore } from '../results/result-store.js';
+import type { IssueRegistry } from '../issues/issue-registry.js';
 import type { Coordination } from '../coordination/index.js';
 
 export type ComponentHealth = 'ok' | 'degraded' | 'down';
@@ -32,6 +33,8 @@ export interface AppDeps {
   rateLimiter?: AgentRateLimiter;
   bus: EventBus;
   results: ResultStore;
+  /** The issue registry (spec §6); the context engine reads it through `issues.lookup`. */
+  issues: IssueRegistry;
   context: ContextService;
   /** The agent supervisor; its routes are in routes/agents.ts. */
   agents: AgentSupervisor;

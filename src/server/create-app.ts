@@ -25,6 +25,7 @@ import { agentsRoutes } from './routes/agents.js';
 import { resultRoutes } from './routes/results.js';
 import { eventRoutes } from './routes/events.js';
 import { contextRoutes } from './routes/context.js';
+import { issueRoutes } from './routes/issues.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { leaseRoutes } from './routes/leases.js';
 import { gateRoutes } from './routes/gates.js';
@@ -35,7 +36,7 @@ import { createServices } from '../services/index.js';
 /** Every resource's routes, in one list, so adding a resource is one line here. */
 const ROUTE_MODULES: RouteModule[] = [
   healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes,
-  eventStreamRoutes, eventRoutes, contextRoutes, leaseRoutes, gateRoutes, dashboardRoutes, mcpRoutes,
+  eventStreamRoutes, eventRoutes, contextRoutes, issueRoutes, leaseRoutes, gateRoutes, dashboardRoutes, mcpRoutes,
 ];
 
 /** Record the matched route template (for metrics and audit) before anything can fail. */

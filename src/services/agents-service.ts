@@ -3,13 +3,21 @@ import type {
   AgentListResponse, AgentLogsQuery, AgentLogsResponse, AgentStatusResponse, KillAgentQuery, ListAgentsQuery,
   SpawnAgentBody, SpawnAgentResponse,
 } from '../contract/agents.js';
+import { resolveAgentCommand } from '../agents/agent-commands.js';
+import { checkRequestEnvironment } from '../agents/child-env.js';
+import type { Config } from '../config/schema.js';
 import type { Caller } from './caller.js';
+import type { IssuesService } from './issues-service.js';
 import { requireIssueScope, requirePermission, requireProjectScope } from './access.js';
 
 export interface AgentsServiceDeps {
   agents: AgentSupervisor;
   /** The project this sidecar serves: agents belong to it. */
   projectId: string;
+  /** A spawn's task creates its issue when the issue does not exist (spec §6). */
+  issues: IssuesService;
+  /** The configured agent commands: a spawn that will be refused creates no issue. */
+  agentCommands: Config['agents'];
 }
 
 /**
@@ -27,6 +35,11 @@ export class AgentsService {
     requirePermission(caller, 'spawn_agents');
     requireProjectScope(caller, this.deps.projectId);
     requireIssueScope(caller, body.issue_id);
+    // The supervisor's own request checks first (400 AGT_002 / REQ_001), so a refused spawn
+    // leaves no issue behind; then the issue, so the agent's CONTEXT_FILE carries `context.issue`.
+    resolveAgentCommand(this.deps.agentCommands, body.agent_type);
+    checkRequestEnvironment(body.environment);
+    await this.deps.issues.createFromTask(caller, body.issue_id, body.task);
     return this.supervisor().spawn(body, {
       sub: caller.sub,
       agent_type: caller.agent_type,

@@ -4,9 +4,10 @@ import { AuthService } from './auth-service.js';
 import { ContextAccessService } from './context-access-service.js';
 import { EventsService } from './events-service.js';
 import { ResultsService } from './results-service.js';
+import { IssuesService } from './issues-service.js';
 
 export type { Caller } from './caller.js';
-export { AgentsService, AuthService, ContextAccessService, EventsService, ResultsService };
+export { AgentsService, AuthService, ContextAccessService, EventsService, IssuesService, ResultsService };
 export { RESULT_EVENT_TOPIC } from './results-service.js';
 export type { ContextAnswer } from './context-access-service.js';
 
@@ -20,6 +21,7 @@ export interface Services {
   events: EventsService;
   agents: AgentsService;
   context: ContextAccessService;
+  issues: IssuesService;
 }
 
 /**
@@ -31,6 +33,7 @@ export interface Services {
 export function createServices(deps: AppDeps): Services {
   // Components are read at call time (getters), so a component swapped on `deps` is the one used.
   const projectId = deps.config.project_id;
+  const issues = new IssuesService({ get issues() { return deps.issues; }, get bus() { return deps.bus; }, projectId, logger: deps.logger, get audit() { return deps.audit; } });
   return {
     auth: new AuthService(deps.tokens),
     results: new ResultsService({
@@ -40,7 +43,8 @@ export function createServices(deps: AppDeps): Services {
       logger: deps.logger,
     }),
     events: new EventsService({ get bus() { return deps.bus; } }),
-    agents: new AgentsService({ get agents() { return deps.agents; }, projectId }),
+    agents: new AgentsService({ get agents() { return deps.agents; }, projectId, issues, agentCommands: deps.config.agents }),
     context: new ContextAccessService({ get context() { return deps.context; }, projectId }),
+    issues,
   };
 }

@@ -17,6 +17,8 @@ import { openCoordination } from '../coordination/index.js';
 import { withLeasedBy } from '../coordination/context-leases.js';
 import { openResultStore } from '../results/open-result-store.js';
 import { openPostgres } from '../storage/postgres/open-postgres.js';
+import { openIssueRegistry } from '../issues/open-issue-registry.js';
+import { issueOfIssueEvent } from '../issues/issue-events.js';
 import { createApp } from '../server/create-app.js';
 import { createHttpServer } from '../server/http-server.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -128,6 +130,11 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const results = await openResultStore(config, { log: logger.child({ module: 'results' }), ...(postgres ? { postgres } : {}) });
     shutdown.register('results', () => results.close());
 
+    const { registry: issues, repository: issueFiles } = await openIssueRegistry(config, { log: logger.child({ module: 'issues' }) });
+    // Closed with the results: nothing writes an issue after the HTTP server and agents stopped.
+    shutdown.register('results', () => issues.close());
+    logger.info({ ...issueFiles.openReport }, 'issue registry opened');
+
     const bus = await createEventBus({ config, logger: logger.child({ module: 'events' }) });
     shutdown.register('bus', () => bus.close());
 
@@ -159,15 +166,20 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       logger: logger.child({ module: 'context' }),
       publish: (event) => bus.publish({ ...event, publisher: 'cco-sidecar' }),
       previousOutputs: (projectId, issueId) => results.previousOutputs(projectId, issueId),
+      issues: issues.lookup,
     });
     shutdown.register('context', () => context.close());
     // A new result for an issue makes its cached contexts stale (previous_agent_outputs). Driven
     // by the bus, so a result stored through another sidecar on a shared stream counts too.
     const unsubscribeResults = bus.onPublished((event) => {
-      const issue = issueOfResultEvent(event);
+      const issue = issueOfResultEvent(event) ?? issueOfIssueEvent(event);
       if (issue !== undefined) context.invalidateIssue(issue);
     });
     shutdown.register('context', unsubscribeResults);
+    // A changed or deleted issue makes its cached contexts stale (context.issue, ranking): here at
+    // once, even when its event could not be published; through the bus above when the change
+    // came through another sidecar sharing the stream.
+    shutdown.register('context', issues.onChanged((change) => context.invalidateIssue(change.issue_id)));
     // Index the project and start the watcher without delaying `listen`: the first context
     // request waits for the index, /health does not.
     context.start().catch((err: unknown) => logger.error({ err }, 'context engine failed to start'));
@@ -206,7 +218,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     await agents.start();
 
     const deps: AppDeps = {
-      config, logger, tokens, audit, bus, results, context, agents, coordination, startedAt,
+      config, logger, tokens, audit, bus, results, issues, context, agents, coordination, startedAt,
       metrics: new Metrics(),
       requestStats: new RequestStats(),
       version: VERSION,

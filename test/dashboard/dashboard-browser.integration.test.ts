@@ -108,6 +108,13 @@ describe('dashboard in a real browser (Chromium headless)', function () {
     await row.locator('.s-running').waitFor();
     expect(await row.innerText()).to.contain('DASH-1');
 
+    // The spawn's task created the issue (spec §6): the issues panel lists it, and an issue put
+    // afterwards appears live through its issue_updated event.
+    await page.locator('#panel-issues tr', { hasText: 'DASH-1' }).filter({ hasText: 'show me' }).waitFor();
+    const put = await admin('PUT', '/api/issues/DASH-9', { title: 'Shown live', labels: ['ui', 'p2'] });
+    expect(put.status).to.equal(201);
+    expect(await page.locator('#panel-issues tr', { hasText: 'Shown live' }).filter({ hasText: 'ui, p2' }).innerText({ timeout: 5_000 })).to.contain('DASH-9');
+
     await row.getByRole('button', { name: 'logs' }).click();
     await page.locator('.log-row pre', { hasText: 'hello from the agent' }).waitFor();
 

@@ -8,7 +8,7 @@ import { FIXTURE_AGENT, until } from '../agents/helpers.js';
 import { call, httpClient, texts } from './mcp-helpers.js';
 
 const WORKER_TOOLS = [
-  'acquire_lease', 'agent_status', 'create_gate', 'get_context', 'get_result', 'list_events', 'list_leases', 'list_results', 'publish_event',
+  'acquire_lease', 'agent_status', 'create_gate', 'get_context', 'get_issue', 'get_result', 'list_events', 'list_leases', 'list_results', 'publish_event',
   'release_lease', 'renew_lease', 'store_result', 'wait_for_events', 'wait_gate',
 ];
 const ALL_TOOLS = [...WORKER_TOOLS, 'agent_logs', 'kill_agent', 'list_agents', 'spawn_agent'].sort();

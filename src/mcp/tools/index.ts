@@ -4,6 +4,7 @@ import { contextTools } from './context-tools.js';
 import { coordinationTools } from './coordination-tools.js';
 import { eventsTools } from './events-tools.js';
 import { resultsTools } from './results-tools.js';
+import { issuesTools } from './issues-tools.js';
 
 /**
  * Every tool of spec §7 that has a service on this sidecar. Adding a tool is one definition in
@@ -11,5 +12,5 @@ import { resultsTools } from './results-tools.js';
  * route's service) and, for a new resource, one entry here.
  */
 export function allTools(): ToolDefinition[] {
-  return [...contextTools, ...resultsTools, ...eventsTools, ...agentsTools, ...coordinationTools];
+  return [...contextTools, ...issuesTools, ...resultsTools, ...eventsTools, ...agentsTools, ...coordinationTools];
 }

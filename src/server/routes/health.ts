@@ -17,10 +17,11 @@ async function storageHealth(deps: AppDeps): Promise<{ state: ComponentHealth; f
   }
   const freeMb = await diskSpaceAvailableMb(dir).catch(() => 0);
   const resultState = deps.results.health();
+  const issueState = deps.issues.health();
   // A failed audit write (e.g. a full disk) refuses mutating requests until writes succeed again.
   const auditState = deps.audit.health();
-  const state: ComponentHealth = resultState === 'down' ? 'down'
-    : freeMb < LOW_DISK_MB || resultState === 'degraded' || auditState !== 'ok' ? 'degraded' : 'ok';
+  const state: ComponentHealth = resultState === 'down' || issueState === 'down' ? 'down'
+    : freeMb < LOW_DISK_MB || resultState === 'degraded' || issueState === 'degraded' || auditState !== 'ok' ? 'degraded' : 'ok';
   // The result store says why when it knows (e.g. PostgreSQL unreachable; credentials redacted).
   const reason = resultState !== 'ok' ? deps.results.healthReason?.() : undefined;
   return { state, freeMb, ...(reason !== undefined ? { reason } : {}) };

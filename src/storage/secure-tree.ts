@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, promises as fsp, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensureSecureDir, fsyncDir } from '../storage/atomic-write.js';
+import { ensureSecureDir, fsyncDir } from './atomic-write.js';
 
 /** A path under the result tree that is a symlink or not a directory where one is expected. */
 export class UnsafePathError extends Error {
