@@ -130,10 +130,10 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const results = await openResultStore(config, { log: logger.child({ module: 'results' }), ...(postgres ? { postgres } : {}) });
     shutdown.register('results', () => results.close());
 
-    const { registry: issues, repository: issueFiles } = await openIssueRegistry(config, { log: logger.child({ module: 'issues' }) });
+    const { registry: issues, openReport: issuesOpened } = await openIssueRegistry(config, { log: logger.child({ module: 'issues' }), ...(postgres ? { postgres } : {}) });
     // Closed with the results: nothing writes an issue after the HTTP server and agents stopped.
     shutdown.register('results', () => issues.close());
-    logger.info({ ...issueFiles.openReport }, 'issue registry opened');
+    logger.info(issuesOpened, 'issue registry opened');
 
     const bus = await createEventBus({ config, logger: logger.child({ module: 'events' }) });
     shutdown.register('bus', () => bus.close());

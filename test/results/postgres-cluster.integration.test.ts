@@ -61,6 +61,17 @@ describe('results on PostgreSQL shared by two sidecars', function () {
     expect(onB.status).to.equal(200);
   });
 
+  it('shares issues too: written on one node, read with its revisions on the other', async () => {
+    const created = await a.request('PUT', '/api/issues/ISSUE-9', { token: a.adminToken, body: { title: 'Shared issue', labels: ['cluster'] } });
+    expect(created.status, created.text).to.equal(201);
+    const updated = await b.request('PUT', '/api/issues/ISSUE-9', { token: b.adminToken, body: { title: 'Shared issue, edited on b', labels: ['cluster'] } });
+    expect(updated.body.revision).to.equal(2);
+    const read = await a.request('GET', '/api/issues/ISSUE-9', { token: a.adminToken });
+    expect(read.body).to.include({ title: 'Shared issue, edited on b', revision: 2 });
+    const listed = await a.request('GET', '/api/issues?label=cluster', { token: a.adminToken });
+    expect(listed.body.issues.map((i: { issue_id: string }) => i.issue_id)).to.deep.equal(['ISSUE-9']);
+  });
+
   it('answers 503 STR_002 within 2 s while PostgreSQL is down, says why in /health, and recovers by itself', async () => {
     await pg.stop();
     try {

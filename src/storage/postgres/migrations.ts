@@ -45,4 +45,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX cco_results_latest_id ON cco_results_latest (id);
     `,
   },
+  {
+    version: 2,
+    name: 'issues with revisions',
+    // Every revision is a row (a deletion is a revision with deleted_at); cco_issues holds the head
+    // of each issue, and a write is a compare-and-set on its revision (see PostgresIssueRepository).
+    sql: `
+      CREATE TABLE cco_issue_revisions (
+        project_id text COLLATE "C" NOT NULL,
+        issue_id   text COLLATE "C" NOT NULL,
+        revision   integer NOT NULL,
+        record     json NOT NULL,
+        deleted_at text,
+        PRIMARY KEY (project_id, issue_id, revision)
+      );
+      CREATE TABLE cco_issues (
+        project_id text COLLATE "C" NOT NULL,
+        issue_id   text COLLATE "C" NOT NULL,
+        revision   integer NOT NULL,
+        record     json NOT NULL,
+        deleted_at text,
+        labels     text[] NOT NULL,
+        PRIMARY KEY (project_id, issue_id)
+      );
+      -- Listing by label: GET /api/issues?label=
+      CREATE INDEX cco_issues_labels ON cco_issues USING gin (labels);
+    `,
+  },
 ];
