@@ -87,6 +87,9 @@ describe('results on PostgreSQL shared by two sidecars', function () {
       expect(Date.now() - t0).to.be.below(2_000);
       expect(read.status).to.equal(503);
       expect(read.body.code).to.equal('STR_002');
+      const issue = await b.request('GET', '/api/issues/ISSUE-9', { token: b.adminToken });
+      expect(issue.status).to.equal(503);
+      expect(issue.body.code).to.equal('STR_002');
 
       const health = await a.request('GET', '/health');
       expect(health.status).to.equal(503);
