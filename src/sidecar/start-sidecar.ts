@@ -125,7 +125,10 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       await audit.close();
     });
 
-    const postgres = await openPostgres(config, logger.child({ module: 'postgres' }));
+    // Unreachable, wrong password, newer schema: a start-up refusal with the (redacted) reason.
+    const postgres = await openPostgres(config, logger.child({ module: 'postgres' })).catch((err: unknown) => {
+      throw new StartupError((err as Error).message);
+    });
     if (postgres) shutdown.register('postgres', () => postgres.close());
     const results = await openResultStore(config, { log: logger.child({ module: 'results' }), ...(postgres ? { postgres } : {}) });
     shutdown.register('results', () => results.close());

@@ -55,6 +55,15 @@ describe('CLI: start --cluster N', function () {
       await pg?.destroy();
     });
 
+    it('refuses to start on a PostgreSQL it cannot use, with the reason and without the password', async () => {
+      const wrong = pgUrl.replace(pg.password, 'not-the-password');
+      const cli = await runCli(['orchestration', 'start', '--port', '0', '--project', project, '--storage-path', path.join(dir, 'refused'), '--postgres-url', wrong]);
+      expect(cli.code).to.equal(1);
+      const stderr = cli.stderr.replace(/\s*\n\s*›?\s*/g, ' ');
+      expect(stderr).to.match(/PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\w+ is not usable: password authentication failed/);
+      expect(cli.stderr + cli.stdout).not.to.include('not-the-password');
+    });
+
     it('runs N sidecars on one port that share results and the key, and stops them all', async () => {
       const started = await runCli([
         'orchestration', 'start', '--cluster', '2', '--detach', '--port', '0', '--project', project, '--storage-path', storage,
