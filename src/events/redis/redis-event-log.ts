@@ -2,7 +2,7 @@ import type { Config } from '../../config/schema.js';
 import { AppError, CursorExpiredError, EventBusUnavailableError, InvalidEventError } from '../../errors/index.js';
 import type { ComponentLogger } from '../../logging/component-logger.js';
 import {
-  connectRedis, duplicateConnection, errorText, reconnectDelay, type RedisClient,
+  connectRedis, destroyQuietly, duplicateConnection, errorText, reconnectDelay, type RedisClient,
 } from '../../redis/redis-connection.js';
 import { redactSecretIn } from '../../redis/redis-url.js';
 import { GroupCommitLoop } from '../../storage/group-commit.js';
@@ -111,8 +111,8 @@ export class RedisEventLog implements EventLog {
       await log.load();
       return log;
     } catch (err) {
-      client.destroy();
-      tail?.destroy();
+      destroyQuietly(client);
+      if (tail) destroyQuietly(tail);
       throw err;
     }
   }
@@ -305,8 +305,11 @@ export class RedisEventLog implements EventLog {
         else await this.adoptEpoch();
       } catch (err) {
         if (this.state !== 'open') break;
-        if (this.tailHealthy) this.logger?.warn({ err: errorText(err) }, 'event stream tail failed; retrying');
-        this.tailHealthy = false;
+        if (this.tailHealthy) {
+          this.logger?.warn({ err: errorText(err) }, 'event stream tail failed; retrying');
+          this.tailHealthy = false;
+          this.sink?.interrupted?.();
+        }
         await new Promise((r) => setTimeout(r, reconnectDelay(failures++)));
       }
     }
@@ -547,9 +550,9 @@ export class RedisEventLog implements EventLog {
       }
     } finally {
       // The tail is blocked in XREAD: destroying its connection ends the loop at once.
-      this.tail.destroy();
+      destroyQuietly(this.tail);
       await this.tailLoop?.catch(() => undefined);
-      this.client.destroy();
+      destroyQuietly(this.client);
       this.state = 'closed';
     }
   }
