@@ -4,6 +4,9 @@ import { ensureSecureDir, writeFileAtomic } from '../storage/atomic-write.js';
 import { isSafeId } from '../util/ids.js';
 import { AGENT_STATUSES, FINAL_STATUSES, type AgentRecord } from './types.js';
 
+/** The agent's `CCO_MCP_CONFIG` file, next to its context file. */
+export const MCP_CONFIG_FILE = 'mcp.json' as const;
+
 /**
  * The agents registry on disk: `<storage>/agents/<id>/` holds `state.json` (the record),
  * `stdout.log`, `stderr.log` and, while the agent runs, `context.json`. Survives restarts, so
@@ -26,7 +29,7 @@ export class AgentStore {
     return path.join(this.root, id);
   }
 
-  fileOf(id: string, name: 'state.json' | 'stdout.log' | 'stderr.log' | 'context.json'): string {
+  fileOf(id: string, name: 'state.json' | 'stdout.log' | 'stderr.log' | 'context.json' | typeof MCP_CONFIG_FILE): string {
     return path.join(this.dirOf(id), name);
   }
 
@@ -101,8 +104,9 @@ export class AgentStore {
     return { records, skipped };
   }
 
+  /** Remove the files that live only while the agent runs: its context and its MCP config (which holds its token). */
   async removeContextFile(id: string): Promise<void> {
-    await fsp.rm(this.fileOf(id, 'context.json'), { force: true });
+    await Promise.all(([MCP_CONFIG_FILE, 'context.json'] as const).map((name) => fsp.rm(this.fileOf(id, name), { force: true })));
   }
 
   async remove(id: string): Promise<void> {

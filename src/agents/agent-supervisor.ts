@@ -1,18 +1,21 @@
 import { silentLogger, type ComponentLogger } from '../logging/component-logger.js';
 import type { Config, AgentCommand } from '../config/schema.js';
 import { AgentCapacityError, NotFoundError, SpawnFailedError } from '../errors/index.js';
+import { writeFileAtomic } from '../storage/atomic-write.js';
 import { isSafeId } from '../util/ids.js';
 import { checkAgentConfig, resolveAgentCommand } from './agent-commands.js';
 import { newAgentId } from './agent-id.js';
-import { AgentStore } from './agent-store.js';
+import { AgentStore, MCP_CONFIG_FILE } from './agent-store.js';
+import { agentMcpConfig } from '../mcp/client-config.js';
 import { buildChildEnv, checkRequestEnvironment } from './child-env.js';
 import { childTokenRequest } from './child-token.js';
 import { AgentSpawner, SpawnError } from './agent-spawner.js';
 import { readLogFrom, readLogTail, type LogChunk } from './log-reader.js';
-import { substituteArgs } from './argv-template.js';
+import { substituteArgs, substituteEnv } from './argv-template.js';
 import { PriorityQueue } from './priority-queue.js';
 import { readBootId } from './proc-stat.js';
 import { groupAlive, signalGroup, waitGroupGone, type ProcessIdentity } from './process-group.js';
+import { endMarkedProcesses, killMarkedSync } from './process-marker.js';
 import { recoverAgents, type RecoveryReport } from './agent-recovery.js';
 import { writeAgentContextFile } from './agent-context-file.js';
 import { AgentEventPublisher } from './agent-events.js';
@@ -302,7 +305,17 @@ export class AgentSupervisor {
         return;
       }
 
-      const env = buildChildEnv(this.deps.parentEnv, p.command, p.request.environment, {
+      // The agent's MCP configuration: the sidecar's /mcp with this agent's own token.
+      const mcpConfigFile = this.store.fileOf(p.id, MCP_CONFIG_FILE);
+      const sidecarBase = this.sidecarUrl().replace(/\/api$/, '');
+      const mcpUrl = `${sidecarBase}/mcp`;
+      await writeFileAtomic(mcpConfigFile, agentMcpConfig(p.command.mcp_config_format ?? 'json', sidecarBase, token.token), 0o600, { durable: false });
+
+      const placeholders = {
+        task: rec.task, issue_id: rec.issue_id, agent_type: rec.agent_type, agent_id: p.id, context_file: contextFile,
+        mcp_config: mcpConfigFile, mcp_url: mcpUrl,
+      };
+      const env = buildChildEnv(this.deps.parentEnv, { ...p.command, env: substituteEnv(p.command.env, placeholders) }, p.request.environment, {
         AGENT_ID: p.id,
         AGENT_TYPE: rec.agent_type,
         ISSUE_ID: rec.issue_id,
@@ -312,10 +325,10 @@ export class AgentSupervisor {
         TASK: rec.task,
         CONTEXT_FILE: contextFile,
         PROJECT_ROOT: this.config.project_root,
+        CCO_MCP_CONFIG: mcpConfigFile,
+        CCO_AGENT_MARK: p.id,
       });
-      const args = substituteArgs(p.command.args, {
-        task: rec.task, issue_id: rec.issue_id, agent_type: rec.agent_type, agent_id: p.id, context_file: contextFile,
-      });
+      const args = substituteArgs(p.command.args, placeholders);
       const live: LiveAgent = {
         identity: { pid: 0, startTicks: null, bootId: readBootId() },
         durationMs: null,
@@ -413,6 +426,9 @@ export class AgentSupervisor {
       signalGroup(live.identity, 'SIGKILL');
       await waitGroupGone(live.identity, 5_000);
     }
+    // Descendants that left the group (setsid) still carry the agent's marker: they end with it.
+    const escaped = await endMarkedProcesses(id, live.forced ? 1_000 : this.graceMs);
+    if (escaped > 0) this.log.warn({ agent_id: id, processes: escaped }, 'ended processes of the agent that had left its process group');
     const exit = live.exit ?? { code: null, signal: null };
     const status: AgentStatus = live.endReason === 'timeout' ? 'timed_out'
       : live.endReason ? 'killed'
@@ -587,6 +603,7 @@ export class AgentSupervisor {
    */
   killAllSync(): void {
     for (const live of this.live.values()) signalGroup(live.identity, 'SIGKILL');
+    killMarkedSync(new Set(this.live.keys()));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ const BASE_ENV_PREFIXES: readonly string[] = ['LC_'];
 /** Variables the sidecar sets for every agent (spec §4 Agents). */
 export const RESERVED_ENV_NAMES: readonly string[] = [
   'AGENT_ID', 'AGENT_TYPE', 'ISSUE_ID', 'PROJECT_ID', 'SIDECAR_URL', 'JWT_TOKEN', 'TASK', 'CONTEXT_FILE', 'PROJECT_ROOT',
+  'CCO_MCP_CONFIG', 'CCO_AGENT_MARK',
 ];
 
 /**
@@ -118,6 +119,10 @@ export interface AgentEnvVars {
   TASK: string;
   CONTEXT_FILE: string;
   PROJECT_ROOT: string;
+  /** An `mcpServers` JSON for this agent (0600, removed after exit), spec §7. */
+  CCO_MCP_CONFIG: string;
+  /** The agent id again, as the marker every descendant inherits (process-marker.ts). */
+  CCO_AGENT_MARK: string;
 }
 
 /** Assemble the child's environment (layers in the module comment). Call `checkRequestEnvironment` first. */

@@ -122,7 +122,7 @@ export class AuditLog implements AuditSink {
   }
 
   health(): ComponentHealth {
-    return this.lastFailed ? 'degraded' : 'ok';
+    return this.lastFailed || this.closed ? 'degraded' : 'ok';
   }
 
   async close(): Promise<void> {

@@ -85,6 +85,32 @@ export class SidecarClient {
     return parsed as T;
   }
 
+  /**
+   * Open a streaming GET (Server-Sent Events) and resolve to its body once the headers are in;
+   * an error answer (4xx/5xx) throws `SidecarError` with the contract's body, as `request` does.
+   */
+  async openStream(path: string, init: { query?: Record<string, string | number | undefined>; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ReadableStream<Uint8Array>> {
+    const target = new URL(this.url + path);
+    for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) target.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'text/event-stream', ...init.headers };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let res: Response;
+    try {
+      res = await fetch(target, { headers, ...(init.signal ? { signal: init.signal } : {}) });
+    } catch (err) {
+      if ((err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError') throw err;
+      throw new SidecarUnavailableError(this.url, (err as { cause?: unknown }).cause ?? err);
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text();
+      let parsed: unknown;
+      try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+      const body = (parsed && typeof parsed === 'object' ? parsed : { error: 'http_error', message: text || res.statusText, code: `HTTP_${res.status}` }) as ContractErrorBody;
+      throw new SidecarError(res.status, body);
+    }
+    return res.body;
+  }
+
   health(): Promise<HealthResponse> {
     return this.request<HealthResponse>('GET', '/health', { acceptStatus: [503] });
   }

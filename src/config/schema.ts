@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { SAFE_ID_PATTERN } from '../contract/ids.js';
+import { AGENT_PRESET_NAMES, AGENT_PRESETS, MCP_CONFIG_FORMATS, type McpConfigFormat } from './agent-presets.js';
 import { contextConfigSchema } from '../context/service/context-config.js';
 
 /**
@@ -24,6 +25,8 @@ const eventsSchema = z.strictObject({
   max_waits_total: z.number().int().min(1).default(10_000),
   default_wait_timeout_ms: z.number().int().min(0).default(30_000),
   max_wait_timeout_ms: z.number().int().min(0).default(300_000),
+  /** Comment line sent on an idle `GET /api/events/stream` so proxies and clients see it alive (spec §9: 15 s). */
+  stream_heartbeat_ms: z.number().int().min(10).max(300_000).default(15_000),
   /** 'always': fsync the journal before answering 202; 'interval': fsync every `fsync_interval_ms`. */
   fsync: z.enum(['always', 'interval']).default('always'),
   fsync_interval_ms: z.number().int().min(1).default(50),
@@ -101,14 +104,57 @@ const httpSchema = z.strictObject({
   keep_alive_timeout_ms: z.number().int().min(100).max(600_000).default(5_000),
 });
 
+/** An agent command after its preset (if any) was applied. */
+interface ResolvedAgentCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  inherit_env: string[];
+  timeout_seconds: number;
+  /** Absent means json (the generic mcpServers document Claude Code also reads). */
+  mcp_config_format?: McpConfigFormat;
+}
+
 const agentCommandSchema = z.strictObject({
-  command: z.string().min(1),
+  /** Required unless `preset` names a built-in command (src/config/agent-presets.ts). */
+  command: z.string().min(1).optional(),
+  /** With a preset: appended to the preset's arguments. */
   args: z.array(z.string()).default([]),
+  /** A built-in command: claude, codex, gemini or aider. */
+  preset: z.enum(AGENT_PRESET_NAMES).optional(),
   /** Set for this agent type by the operator (trusted, applied over the base environment). */
   env: z.record(z.string(), z.string()).default({}),
   /** Names of the sidecar's own environment variables passed through (e.g. an API key). */
   inherit_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
   timeout_seconds: z.number().int().min(1).max(7 * 86_400).default(3_600),
+  /** Client format of the agent's `CCO_MCP_CONFIG` file (default: the preset's, else claude/json). */
+  mcp_config_format: z.enum(MCP_CONFIG_FORMATS).optional(),
+}).transform((cmd, ctx): ResolvedAgentCommand => {
+  // Resolved once here, so the rest of the sidecar sees a plain command (and re-parsing the
+  // output is a no-op: `preset` is gone from it).
+  const preset = cmd.preset ? AGENT_PRESETS[cmd.preset] : undefined;
+  const command = cmd.command ?? preset?.command;
+  if (!command) {
+    ctx.addIssue({ code: 'custom', message: 'needs a command or a preset', path: ['command'] });
+    return z.NEVER;
+  }
+  return {
+    command,
+    args: [...(cmd.command === undefined && preset ? preset.args : []), ...cmd.args],
+    env: { ...preset?.env, ...cmd.env },
+    inherit_env: cmd.inherit_env,
+    timeout_seconds: cmd.timeout_seconds,
+    mcp_config_format: cmd.mcp_config_format ?? preset?.mcp_config_format ?? 'json',
+  };
+});
+
+/** MCP (spec §7): `/mcp` and `cco orchestration mcp`. */
+export const mcpSchema = z.strictObject({
+  /**
+   * `wait_for_events` and other long tool calls end before this (ms), below the tool timeouts of
+   * MCP clients (Codex: 60 s per tool by default), and always return `next_cursor`.
+   */
+  wait_cap_ms: z.number().int().min(0).max(300_000).default(50_000),
 });
 
 export const configSchema = z.strictObject({
@@ -141,6 +187,7 @@ export const configSchema = z.strictObject({
   audit: auditSchema.default(auditSchema.parse({})),
   log_file: logFileSchema.default(logFileSchema.parse({})),
   http: httpSchema.default(httpSchema.parse({})),
+  mcp: mcpSchema.default(mcpSchema.parse({})),
   agents: z.record(z.string(), agentCommandSchema).default({}),
   max_concurrent_agents: z.number().int().min(1).max(10_000).default(119),
   agent_queue_size: z.number().int().min(0).max(1_000_000).default(1_000),

@@ -39,6 +39,15 @@ export const listEventsQuery = z.strictObject({
   limit: limit.optional(),
 });
 
+/** `GET /api/events/stream` (spec §9); `timeout` ends the stream after that many ms (a bounded read). */
+export const streamEventsQuery = z.strictObject({
+  type: waitEventType.optional(),
+  topic: eventName.optional(),
+  filter: filter.optional(),
+  since: cursor.optional(),
+  timeout: z.coerce.number().int().min(0).max(86_400_000).optional(),
+});
+
 export const deadLetterQuery = z.strictObject({ type: waitEventType.optional(), limit: limit.optional() });
 /**
  * An event id is opaque here (its format belongs to the bus's log, which checks it): the wire
@@ -70,6 +79,7 @@ export type PublishEventResponse = z.output<typeof publishedSchema>;
 export type RedriveResponse = z.output<typeof redrivenSchema>;
 export type WaitEventsQuery = z.output<typeof waitQuery>;
 export type ListEventsQuery = z.output<typeof listEventsQuery>;
+export type StreamEventsQuery = z.output<typeof streamEventsQuery>;
 export type DeadLetterQuery = z.output<typeof deadLetterQuery>;
 export type WireEvent = z.output<typeof eventSchema>;
 export type WaitPage = z.output<typeof waitPageSchema>;

@@ -40,6 +40,8 @@ export const listResultsQuery = z.strictObject({
   latest: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional(),
   cursor: z.string().max(256).refine((c) => decodeCursor(c) !== undefined, 'not a cursor returned by this API').optional(),
+  /** `next_agents`: add each result's workflow suggestions (those its POST answered) to the page. */
+  include: z.literal('next_agents').optional(),
 });
 
 export const resultIdParams = z.object({ id: resultIdSchema });
@@ -64,7 +66,10 @@ export const resultEnvelopeSchema = z.object({
   storage_path: z.string(),
 });
 
-export const resultPageSchema = z.object({ results: z.array(resultEnvelopeSchema), next_cursor: z.string().nullable() });
+/** A listed envelope; `next_agents` only with `include=next_agents`. */
+const listedEnvelopeSchema = resultEnvelopeSchema.extend({ next_agents: z.array(nextAgentSchema).optional() });
+
+export const resultPageSchema = z.object({ results: z.array(listedEnvelopeSchema), next_cursor: z.string().nullable() });
 
 export type StoreResultBody = z.output<typeof storeResultBody>;
 export type StoreResultRequest = z.input<typeof storeResultBody>;

@@ -1,4 +1,5 @@
 import { categoryOf, type AgentCategory } from '../util/agent-category.js';
+import { DASHBOARD_AGENT_TYPE, DASHBOARD_RATE_LIMIT } from '../dashboard/dashboard-grants.js';
 import type { RateLimitConfig } from '../config/schema.js';
 
 /**
@@ -34,6 +35,11 @@ export const DEFAULT_RATE_LIMITS: Readonly<Record<AgentCategory | 'admin', RateL
   default: { points_per_minute: 30, burst: 5 },
 };
 
+/** Defaults for single agent types that are not agents (the operator's dashboard). */
+const AGENT_TYPE_DEFAULTS: Readonly<Record<string, RateLimitConfig>> = {
+  [DASHBOARD_AGENT_TYPE]: DASHBOARD_RATE_LIMIT,
+};
+
 /** Turn a config entry into window sizes, or null when it is unlimited. */
 export function resolvePolicy(name: string, entry: RateLimitConfig): RateLimitPolicy | null {
   const perMinute = entry.points_per_minute;
@@ -47,7 +53,7 @@ export function resolvePolicy(name: string, entry: RateLimitConfig): RateLimitPo
 
 /**
  * The policy for a token: admin tokens use `rate_limits.admin` (default unlimited); others the
- * entry for their exact agent type, else their category, else the spec default of the category.
+ * entry for their exact agent type (config, else a built-in one such as the dashboard's), else their category, else the spec default of the category.
  *
  * @example policyFor({ agent_type: 'python-specialist', permissions: new Set() }, {}) // 60/min, burst 10
  */
@@ -57,7 +63,7 @@ export function policyFor(
 ): RateLimitPolicy | null {
   if (token.permissions.has('admin')) return resolvePolicy('admin', overrides.admin ?? DEFAULT_RATE_LIMITS.admin);
   const category = categoryOf(token.agent_type);
-  const own = overrides[token.agent_type];
+  const own = overrides[token.agent_type] ?? (Object.hasOwn(AGENT_TYPE_DEFAULTS, token.agent_type) ? AGENT_TYPE_DEFAULTS[token.agent_type] : undefined);
   if (own) return resolvePolicy(token.agent_type, own);
   return resolvePolicy(category, overrides[category] ?? DEFAULT_RATE_LIMITS[category]);
 }

@@ -1,10 +1,10 @@
-import type { AppRouterContext } from './app-types.js';
+import type { ServerResponse } from 'node:http';
 
 /**
- * An AbortSignal that fires when the client goes away before its answer was written, so a
- * long-poll or a queued request stops holding a slot for nobody.
+ * Aborted when the client goes away before the answer is complete, so a long wait frees its slot
+ * at once instead of holding it until its timeout.
  */
-export function abortOnClose(ctx: AppRouterContext): AbortSignal {
+export function abortOnClose(ctx: { res: ServerResponse }): AbortSignal {
   const controller = new AbortController();
   // 'close' also follows every completed answer; aborting then would only cost a DOMException.
   ctx.res.once('close', () => {

@@ -25,12 +25,18 @@ import { agentsRoutes } from './routes/agents.js';
 import { resultRoutes } from './routes/results.js';
 import { eventRoutes } from './routes/events.js';
 import { contextRoutes } from './routes/context.js';
+import { mcpRoutes } from './routes/mcp.js';
 import { leaseRoutes } from './routes/leases.js';
 import { gateRoutes } from './routes/gates.js';
+import { eventStreamRoutes } from './routes/event-stream.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { createServices } from '../services/index.js';
 
 /** Every resource's routes, in one list, so adding a resource is one line here. */
-const ROUTE_MODULES: RouteModule[] = [healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes, eventRoutes, contextRoutes, leaseRoutes, gateRoutes];
+const ROUTE_MODULES: RouteModule[] = [
+  healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes,
+  eventStreamRoutes, eventRoutes, contextRoutes, leaseRoutes, gateRoutes, dashboardRoutes, mcpRoutes,
+];
 
 /** Record the matched route template (for metrics and audit) before anything can fail. */
 function recordRoute(ctx: AppContext & { matched?: Layer[] }, next: Next): Promise<void> {

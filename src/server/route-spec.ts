@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Permission } from '../auth/permissions.js';
-import type { AppRouterContext } from './app-types.js';
+import type { AppRouterContext, AuditLevel } from './app-types.js';
 import type { Routers } from './routes/routers.js';
 import { parseInput } from './validate.js';
 import { authOf, requirePermission } from './permissions.js';
@@ -21,6 +21,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
    * before any 400; the service the handler calls applies the same rule for every other door.
    */
   permission?: Permission;
+  /** Audit level of a mutating route (see `AuditLevel`); default `control`. */
+  audit?: AuditLevel;
   params?: P;
   query?: Q;
   body?: B;
@@ -68,7 +70,12 @@ export function defineRoute<P extends z.ZodType = z.ZodUndefined, Q extends z.Zo
 ): void {
   routers.catalog.specs.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
   const guard = spec.auth === 'public' ? routers.publicGuard : routers.protectedGuard;
-  routers.router[spec.method](spec.path, guard, async (ctx) => {
+  const level: AuditLevel = spec.audit ?? 'control';
+  const markLevel = (ctx: AppRouterContext, next: () => Promise<unknown>): Promise<unknown> => {
+    ctx.state.auditLevel = level;
+    return next();
+  };
+  routers.router[spec.method](spec.path, markLevel, guard, async (ctx) => {
     if (spec.permission) requirePermission(authOf(ctx), spec.permission);
     const input = {
       params: (spec.params ? parseInput(spec.params, ctx.params, 'params') : undefined) as Out<P>,

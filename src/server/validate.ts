@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
 
-export type InputLocation = 'body' | 'query' | 'params';
+/** Where the input came from; `arguments` are the arguments of an MCP tool call. */
+export type InputLocation = 'body' | 'query' | 'params' | 'arguments';
 
 /**
  * Validate request input at the edge. Handlers receive typed, already-valid values; a failure is

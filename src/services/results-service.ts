@@ -68,7 +68,7 @@ export class ResultsService {
     requireProjectScope(caller, projectId);
     if (query.issue_id !== undefined) requireIssueScope(caller, query.issue_id);
     const issueId = query.issue_id ?? caller.issue_id;
-    return this.repository().query({
+    const page = await this.repository().query({
       project_id: projectId,
       ...(issueId !== undefined ? { issue_id: issueId } : {}),
       ...(query.agent_type !== undefined ? { agent_type: query.agent_type } : {}),
@@ -79,6 +79,9 @@ export class ResultsService {
       latest: query.latest === 'true',
       limit: query.limit ?? RESULTS_DEFAULT_LIMIT,
     });
+    if (query.include !== 'next_agents') return page;
+    const rules = this.deps.workflowRules ?? undefined;
+    return { ...page, results: page.results.map((r) => ({ ...r, next_agents: nextAgents(r.agent_type, r.result.status, rules) })) };
   }
 
   /** One envelope; 404 when unknown, 403 when it belongs to another project or issue. */

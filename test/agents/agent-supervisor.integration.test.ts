@@ -56,7 +56,7 @@ describe('agents/supervisor (real processes)', function () {
       PATH: '/usr/bin:/bin', HOME: '/home/x', LANG: 'C.UTF-8', LC_ALL: 'C', MODEL: 'm1', FEATURE: 'on',
       AGENT_ID: res.agent_id, AGENT_TYPE: 'fixture-agent', ISSUE_ID: 'ISSUE-7', PROJECT_ID: 'proj',
       SIDECAR_URL: 'http://127.0.0.1:1/api', JWT_TOKEN: `token-for-${res.agent_id}`, TASK: task,
-      CONTEXT_FILE: contextFile, PROJECT_ROOT: h.root,
+      CONTEXT_FILE: contextFile, PROJECT_ROOT: h.root, CCO_MCP_CONFIG: path.join(h.storage, 'agents', res.agent_id, 'mcp.json'), CCO_AGENT_MARK: res.agent_id,
     });
     // Removed after the exit; the shell metacharacters never ran.
     expect(await exists(contextFile)).to.equal(false);
@@ -131,6 +131,28 @@ describe('agents/supervisor (real processes)', function () {
     expect(groupMembers(res.process_id!)).to.deep.equal([]);
     await until(() => h.events.some((e) => e.event_type === 'agent_failed'));
     expect(h.events.find((e) => e.event_type === 'agent_failed')?.data).to.include({ status: 'timed_out', reason: 'timeout' });
+  });
+
+  it('ends the descendants that left the process group (setsid) when the agent exits or is killed, by their inherited marker', async () => {
+    const pidfile = path.join(h.dir, 'escaped.json');
+    const sup = h.make({ agent_kill_grace_seconds: 0.3, agents: { 'fixture-agent': { command: process.execPath, args: [h.fixture, 'escape', '{task}', pidfile] } } });
+    await sup.start();
+    // Exits by itself after 300 ms, leaving its escaped child behind.
+    const done = await sup.spawn({ agent_type: 'fixture-agent', issue_id: 'I-1', task: '300' }, ADMIN_CALLER);
+    await until(async () => (await fsp.readFile(pidfile, 'utf8').catch(() => '')).length > 0);
+    const [escaped] = JSON.parse(await fsp.readFile(pidfile, 'utf8')) as number[];
+    expect(groupMembers(done.process_id!)).to.not.include(escaped);
+    expect((await sup.waitForEnd(done.agent_id)).status).to.equal('completed');
+    await until(() => !alive(escaped!));
+
+    await fsp.rm(pidfile);
+    const killed = await sup.spawn({ agent_type: 'fixture-agent', issue_id: 'I-1', task: '60000' }, ADMIN_CALLER);
+    await until(async () => (await fsp.readFile(pidfile, 'utf8').catch(() => '')).length > 0);
+    const [escaped2] = JSON.parse(await fsp.readFile(pidfile, 'utf8')) as number[];
+    expect(alive(escaped2!)).to.equal(true);
+    sup.kill(killed.agent_id);
+    expect((await sup.waitForEnd(killed.agent_id)).status).to.equal('killed');
+    await until(() => !alive(escaped2!));
   });
 
   it('kills an agent and its grandchildren (no survivor in the group), and force kills at once', async () => {

@@ -5,7 +5,7 @@ import { ValidationError } from '../../src/errors/index.js';
 const VARS = {
   AGENT_ID: 'agt-1', AGENT_TYPE: 'python-specialist', ISSUE_ID: 'ISSUE-1', PROJECT_ID: 'proj',
   SIDECAR_URL: 'http://127.0.0.1:3001/api', JWT_TOKEN: 'tok', TASK: 'do it', CONTEXT_FILE: '/s/agents/agt-1/context.json',
-  PROJECT_ROOT: '/p',
+  PROJECT_ROOT: '/p', CCO_MCP_CONFIG: '/s/agents/agt-1/mcp.json', CCO_AGENT_MARK: 'agt-1',
 };
 
 function refused(env: Record<string, unknown>): ValidationError {

@@ -18,6 +18,7 @@ export const EXAMPLE_AGENT = fileURLToPath(new URL('../../../examples/example-ag
  * - `sleep <ms>`: sleep
  * - `stubborn <ms> <pidfile>`: ignore SIGTERM, start two grandchildren that ignore it too, write
  *   all pids to <pidfile>, sleep
+ * - `escape <ms> <pidfile>`: start a child in its own session that ignores SIGTERM, write its pid, sleep
  * - `spam <bytes>`: write that many bytes to stdout, then exit 0
  */
 export const FIXTURE_AGENT = `
@@ -41,6 +42,12 @@ if (mode === 'report') {
   process.on('SIGTERM', () => {});
   const kids = [0, 1].map(() => spawn(process.execPath, ['-e', "process.on('SIGTERM',()=>{}); setInterval(()=>{}, 1000)"], { stdio: 'ignore' }));
   writeFileSync(b, JSON.stringify([process.pid, ...kids.map((k) => k.pid)]));
+  await sleep(Number(a));
+} else if (mode === 'escape') {
+  // A descendant in its own session (setsid): out of the agent's process group, ignoring SIGTERM.
+  const kid = spawn(process.execPath, ['-e', "process.on('SIGTERM',()=>{}); setInterval(()=>{}, 1000)"], { stdio: 'ignore', detached: true });
+  kid.unref();
+  writeFileSync(b, JSON.stringify([kid.pid]));
   await sleep(Number(a));
 } else if (mode === 'spam') {
   const chunk = Buffer.alloc(4096, 0x61);

@@ -26,8 +26,9 @@ describe('oclif.manifest.json', () => {
     const files = await commandFiles(COMMANDS);
     expect(Object.keys(manifest.commands).sort()).to.deep.equal(files.map((f) => f.id).sort());
     for (const { id, file } of files) {
-      const cmd = (await import(pathToFileURL(file).href)).default as { flags?: object; baseFlags?: object; args?: object };
-      const flags = Object.keys({ ...cmd.baseFlags, ...cmd.flags, json: true }).sort();
+      const cmd = (await import(pathToFileURL(file).href)).default as { flags?: object; baseFlags?: object; args?: object; enableJsonFlag?: boolean };
+      // `--json` on every command but those that turn it off (the stdio MCP server: stdout is its protocol).
+      const flags = Object.keys({ ...cmd.baseFlags, ...cmd.flags, ...(cmd.enableJsonFlag === false ? {} : { json: true }) }).sort();
       expect(Object.keys(manifest.commands[id]!.flags).sort(), `flags of ${id}`).to.deep.equal(flags);
       expect(Object.keys(manifest.commands[id]!.args).sort(), `args of ${id}`).to.deep.equal(Object.keys(cmd.args ?? {}).sort());
     }

@@ -24,6 +24,9 @@ export function expectDeclaredShape(routers: Routers, method: string, rawPath: s
     return;
   }
   if (!matched) return; // not routed (e.g. refused before routing): nothing declared to compare with
+  // Registered around defineRoute (a test's rogue route): no catalog entry, nothing declared.
+  // The scope test in test/security/project-scope.test.ts fails for such a route anyway.
+  if (!spec) return;
   expect(declared?.schema, `${where}: the route declares no response schema for this status`).to.not.equal(undefined);
   const body = declared?.contentType && declared.contentType !== 'application/json' ? res.text : res.body;
   const parsed = declared!.schema!.safeParse(body);

@@ -36,16 +36,17 @@ describe('audit log over HTTP', () => {
     expect(lines[1]!.status).to.equal(200);
   });
 
-  it('audits a stored result the same way (every route merged later is covered)', async () => {
+  it('audits a stored result, a data-plane write, with one outcome line and no intent line', async () => {
     const token = await s.tokenFor({ sub: 'py-7', agent_type: 'python-specialist' });
     const res = await s.request('POST', '/api/results', {
       token, body: { agent_id: 'py-7', agent_type: 'python-specialist', issue_id: 'AUD-1', result: { status: 'success' } },
     });
     expect(res.status).to.equal(201);
     const lines = await forRequest(String(res.headers['x-request-id']));
-    expect(lines.map((e) => [e.outcome, e.status, e.action, e.sub])).to.deep.equal([
-      ['intent', null, 'POST /api/results', 'py-7'], ['success', 201, 'POST /api/results', 'py-7'],
-    ]);
+    expect(lines.map((e) => [e.outcome, e.status, e.action, e.sub])).to.deep.equal([['success', 201, 'POST /api/results', 'py-7']]);
+    const published = await s.request('POST', '/api/events/audit_probe', { token: s.adminToken, body: { data: {} } });
+    expect(published.status).to.equal(202);
+    expect((await forRequest(String(published.headers['x-request-id']))).map((e) => e.outcome)).to.deep.equal(['success']);
   });
 
   it('records 401 and 403 whatever the method, with the contract code', async () => {
@@ -103,6 +104,10 @@ describe('audit log over HTTP', () => {
       expect(echo.status).to.equal(503);
       expect(echo.body).to.include({ code: 'AUD_001', error: 'audit_unavailable' });
       expect(calls.echo).to.equal(before);
+      // Data-plane writes have no intent line, yet are refused too while the log cannot be written.
+      const publish = await s.request('POST', '/api/events/audit_probe', { token: s.adminToken, body: { data: { lost: true } } });
+      expect([publish.status, publish.body.code]).to.deep.equal([503, 'AUD_001']);
+      expect((await s.request('GET', '/api/events?type=audit_probe', { token: s.adminToken })).body.events.some((e: { data: { lost?: boolean } }) => e.data.lost)).to.equal(false);
       const revoke = await s.request('POST', '/api/auth/revoke', { token: s.adminToken, body: { jti } });
       expect(revoke.status).to.equal(503);
       expect((await s.request('GET', '/status', { token: victim })).status, 'token must not be revoked').to.equal(200);

@@ -22,7 +22,8 @@ describe('Response schemas (src/contract)', () => {
     const routers = buildRouters(s.handle.deps);
     const missing = routers.catalog.specs.flatMap((spec) => {
       const successes = Object.entries(spec.responses).filter(([status]) => Number(status) < 400);
-      if (successes.length === 0) return [`${spec.method} ${spec.path}: no success documented`];
+      // A method kept only to answer 405 (GET/DELETE /mcp, stateless) has no success to document.
+      if (successes.length === 0) return spec.responses[405] ? [] : [`${spec.method} ${spec.path}: no success documented`];
       return successes.filter(([, r]) => r.schema === undefined).map(([status]) => `${spec.method} ${spec.path} ${status}`);
     });
     expect(missing).to.deep.equal([]);

@@ -2,6 +2,7 @@ import type { Next } from 'koa';
 import type { Logger } from 'pino';
 import type { AuditSink } from '../../audit/audit-log.js';
 import { outcomeOfStatus } from '../../audit/audit-entry.js';
+import { AuditUnavailableError } from '../../errors/index.js';
 import type { AppContext, AuditActor } from '../app-types.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -68,7 +69,12 @@ export function auditTrail(audit: AuditSink, logger: Logger) {
 export function auditIntent(audit: AuditSink) {
   return async function auditIntentMiddleware(ctx: AppContext, next: Next): Promise<void> {
     if (MUTATING.has(ctx.method)) {
-      await audit.record({ ...auditActor(ctx), action: actionOf(ctx), resource: ctx.path, outcome: 'intent', status: null });
+      if (ctx.state.auditLevel === 'data') {
+        // No intent line, but never an unaudited write: while the log fails, data writes are refused too.
+        if (audit.health() !== 'ok') throw new AuditUnavailableError();
+      } else {
+        await audit.record({ ...auditActor(ctx), action: actionOf(ctx), resource: ctx.path, outcome: 'intent', status: null });
+      }
     }
     await next();
   };

@@ -13,8 +13,8 @@ interface HttpishError {
   message?: string;
 }
 
-/** Map errors raised by Koa and its body parser onto the contract's codes. */
-function toAppError(err: unknown): AppError | undefined {
+/** Map errors raised by Koa, its body parser and fs onto the contract's codes (also used by the MCP tools). */
+export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
   const e = (err ?? {}) as HttpishError;
   const status = e.status ?? e.statusCode;

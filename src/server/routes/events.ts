@@ -2,20 +2,10 @@ import {
   deadLetterPageSchema, deadLetterQuery, eventIdParams, eventPageSchema, listEventsQuery, publishBody, publishParams,
   publishedSchema, purgedSchema, redrivenSchema, waitPageSchema, waitParams, waitQuery,
 } from '../../contract/events.js';
-import type { AppRouterContext } from '../app-types.js';
+import { abortOnClose } from '../abort-on-close.js';
 import type { RouteModule } from './routers.js';
 import { defineRoute } from '../route-spec.js';
 import { authOf } from '../permissions.js';
-
-/** Free the wait as soon as the client goes away, so a dropped connection does not hold a slot. */
-function abortOnClose(ctx: AppRouterContext): AbortSignal {
-  const controller = new AbortController();
-  // 'close' also follows every completed answer; aborting then would only cost a DOMException.
-  ctx.res.once('close', () => {
-    if (!ctx.res.writableFinished) controller.abort();
-  });
-  return controller.signal;
-}
 
 /** The event endpoints of spec §4: doors onto the events service (which applies spec §2's scoping). */
 export const eventRoutes: RouteModule = (routers, deps) => {
@@ -69,7 +59,7 @@ export const eventRoutes: RouteModule = (routers, deps) => {
   }, (ctx, { query }) => events.list(authOf(ctx), query));
 
   defineRoute(routers, {
-    method: 'post', path: '/api/events/:event_type', tag: 'events', permission: 'publish_events',
+    method: 'post', path: '/api/events/:event_type', tag: 'events', permission: 'publish_events', audit: 'data',
     summary: 'Publish an event; 202 once it is durable (it survives a restart) and every matching waiter was answered',
     params: publishParams, body: publishBody,
     responses: {

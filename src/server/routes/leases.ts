@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { acquireLeaseBody, leaseIdParams, leaseResponse, listLeasesQuery, renewLeaseBody } from '../../contract/leases.js';
 import type { RouteModule } from './routers.js';
 import type { AppDeps } from '../app-deps.js';
@@ -42,7 +43,7 @@ export const leaseRoutes: RouteModule = (routers, deps) => {
   });
 
   defineRoute(routers, {
-    method: 'post', path: '/api/leases/:id/renew', tag: 'leases', permission: 'write_results', params: leaseIdParams, body: renewLeaseBody,
+    method: 'post', path: '/api/leases/:id/renew', tag: 'leases', permission: 'write_results', audit: 'data', params: leaseIdParams, body: renewLeaseBody,
     summary: 'Extend a lease to ttl_seconds from now (default 300): holder, manage_agents or admin',
     responses: { 200: { description: 'The lease', schema: leaseResponse }, 403: { description: 'AUTH_003: not the holder' }, 404: { description: 'Released or expired' } },
   }, (ctx, { params, body }) => leasesOf(deps).renew(authOf(ctx), params.id, body.ttl_seconds ?? 300));
@@ -50,13 +51,13 @@ export const leaseRoutes: RouteModule = (routers, deps) => {
   defineRoute(routers, {
     method: 'delete', path: '/api/leases/:id', tag: 'leases', permission: 'write_results', params: leaseIdParams,
     summary: 'Release a lease: holder, manage_agents or admin',
-    responses: { 200: { description: 'The released lease and released_at' }, 403: { description: 'AUTH_003: not the holder' }, 404: { description: 'Released or expired' } },
+    responses: { 200: { description: 'The released lease and released_at', schema: leaseResponse.extend({ released_at: z.string() }) }, 403: { description: 'AUTH_003: not the holder' }, 404: { description: 'Released or expired' } },
   }, (ctx, { params }) => leasesOf(deps).release(authOf(ctx), params.id));
 
   defineRoute(routers, {
-    method: 'get', path: '/api/leases', tag: 'leases', permission: 'write_results', query: listLeasesQuery,
+    method: 'get', path: '/api/leases', tag: 'leases', permission: 'read_context', query: listLeasesQuery,
     summary: 'Live leases, oldest grant first; path= gives those on the path, its ancestors and descendants',
-    responses: { 200: { description: '{leases: [lease…], total, timestamp}' } },
+    responses: { 200: { description: '{leases: [lease…], total, timestamp}', schema: z.object({ leases: z.array(leaseResponse), total: z.number().int(), timestamp: z.string() }) } },
   }, (ctx, { query }) => {
     authOf(ctx);
     const leases = leasesOf(deps).list(query);
@@ -64,7 +65,7 @@ export const leaseRoutes: RouteModule = (routers, deps) => {
   });
 
   defineRoute(routers, {
-    method: 'get', path: '/api/leases/:id', tag: 'leases', permission: 'write_results', params: leaseIdParams,
+    method: 'get', path: '/api/leases/:id', tag: 'leases', permission: 'read_context', params: leaseIdParams,
     summary: 'One live lease', responses: { 200: { description: 'The lease', schema: leaseResponse }, 404: { description: 'Released or expired' } },
   }, (ctx, { params }) => {
     authOf(ctx);

@@ -11,7 +11,7 @@ export const resultRoutes: RouteModule = (routers) => {
   const { results } = routers.services;
 
   defineRoute(routers, {
-    method: 'post', path: '/api/results', tag: 'results', permission: 'write_results',
+    method: 'post', path: '/api/results', tag: 'results', permission: 'write_results', audit: 'data',
     summary: 'Store an agent\'s result durably; publishes agent_completed / agent_failed on topic implementation',
     body: storeResultBody,
     responses: {
