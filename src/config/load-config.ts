@@ -77,9 +77,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const fromEnvironment = fromEnv(env);
   const merged = { ...file, ...fromEnvironment, ...flags, project_root: projectRoot };
   // Nested sections merge key by key, so an env URL does not drop the file's other redis keys.
-  merged.redis = { ...(file as Partial<ConfigInput>).redis, ...fromEnvironment.redis, ...flags.redis };
-  const events = (merged.events ?? {}) as NonNullable<ConfigInput['events']>;
-  if (events.backend === undefined && merged.redis.url) merged.events = { ...events, backend: 'redis' };
+  const redis = { ...(file.redis as ConfigInput['redis']), ...fromEnvironment.redis, ...flags.redis };
+  const events = merged.events;
+  // A Redis URL alone selects the Redis event backend.
+  if (redis.url && events?.backend === undefined) merged.events = { ...events, backend: 'redis' };
+  merged.redis = redis;
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);

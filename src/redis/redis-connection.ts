@@ -47,6 +47,8 @@ export async function connectRedis(options: RedisConnectOptions): Promise<RedisC
     await client.connect();
   } catch (err) {
     destroyQuietly(client);
+    // The driver's error is not attached as the cause: its text may quote the password.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(`Redis at ${redactRedisUrl(options.url)} is unreachable: ${redactSecretIn(errorText(err), options.url)}`);
   }
   return client;

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { configFor } from '../../src/config/load-config.js';
 import { RedisEventBus } from '../../src/events/redis-event-bus.js';
 import { expectContractError } from '../helpers/contract.js';
 import { RedisServer } from '../helpers/redis-server.js';

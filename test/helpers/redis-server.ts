@@ -73,8 +73,8 @@ export class RedisServer {
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout!.on('data', (b: Buffer) => { output += b.toString(); });
-    child.stderr!.on('data', (b: Buffer) => { output += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => { output += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { output += b.toString(); });
     const exited = new Promise<never>((_, reject) => {
       child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-500)}`)));
     });
