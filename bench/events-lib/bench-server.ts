@@ -9,7 +9,8 @@
  * - `bare-longpoll` node:http long-poll server: GET /wait holds the response, POST /publish
  *                   writes one pre-serialised body to every held response (the fan-out baseline);
  * - `sidecar`       the real sidecar (auth, validation, journal with the configured fsync policy).
- *                   Extra argv: fsync policy (`always` | `interval`).
+ *                   Extra argv: fsync policy (`always` | `interval`), then optionally a Redis URL and
+ *                   a project id (events, revocations and rate limits on that Redis).
  */
 import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -94,12 +95,14 @@ async function start(): Promise<{ ready: Ready; stop: () => Promise<void> }> {
   }
   if (mode === 'sidecar') {
     const fsync = (process.argv[3] ?? 'always') as 'always' | 'interval';
+    const redisUrl = process.argv[4];
     const dir = await mkdtemp(path.join(os.tmpdir(), 'cco-bench-'));
     const project = path.join(dir, 'project');
     await import('node:fs/promises').then((f) => f.mkdir(project));
     const config = configFor({
       port: 0, log_level: 'silent', watch: false, project_root: project, storage_path: path.join(dir, 'storage'),
       events: { fsync, max_waits_total: 20_000 },
+      ...(redisUrl ? { redis: { url: redisUrl }, project_id: process.argv[5] ?? 'bench' } : {}),
     });
     const handle = await startSidecar({ config, logger: createLogger({ level: 'silent' }) });
     // Unlimited agent category (chief-architect), one token per client process so the per-token cap does not apply across them.

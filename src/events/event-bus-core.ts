@@ -72,6 +72,7 @@ export class EventBusCore implements EventBus {
       trimmed: (entry, reason, at) => {
         if (!entry.delivered) log.addDeadLetter(entry, reason, at);
       },
+      interrupted: () => this.answerAllWaits(),
     });
   }
 
@@ -360,13 +361,18 @@ export class EventBusCore implements EventBus {
   private async doClose(): Promise<void> {
     this.state = 'closing';
     // Answer every wait first: they must not sit through the log's flush.
-    for (const w of this.waiters.all()) {
-      if (this.waiters.remove(w)) this.answer(w, this.timeoutPage());
-    }
+    this.answerAllWaits();
     try {
       await this.log.close();
     } finally {
       this.state = 'closed';
+    }
+  }
+
+  /** Every blocked wait answered as a timeout with the head cursor (a valid place to continue). */
+  private answerAllWaits(): void {
+    for (const w of this.waiters.all()) {
+      if (this.waiters.remove(w)) this.answer(w, this.timeoutPage());
     }
   }
 

@@ -41,6 +41,12 @@ export interface EventLogSink {
   appended(batch: ReadonlyArray<{ readonly entry: LogEntry; readonly record: AppendRecord | undefined }>): void;
   /** An entry left the log: its TTL ran out, or the log trimmed it to stay within capacity. */
   trimmed(entry: LogEntry, reason: DeadLetterReason, atMs: number): void;
+  /**
+   * The storage stopped answering (a lost Redis connection): blocked waits are answered now, as
+   * timeouts with the head cursor, instead of hanging until their timeout on a stream that
+   * cannot move. Logs that cannot lose their storage never call it.
+   */
+  interrupted?(): void;
 }
 
 export interface LogReadOptions {

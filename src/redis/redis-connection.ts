@@ -26,17 +26,29 @@ export function reconnectDelay(retries: number): number {
  * with capped backoff, errors logged once per outage with the URL's credentials removed.
  */
 export async function connectRedis(options: RedisConnectOptions): Promise<RedisClient> {
+  // Once connected, reconnect for ever; a start against a wrong URL or password fails instead of hanging.
+  let connected = false;
   const client = createClient({
     url: options.url,
     name: options.name,
     disableOfflineQueue: true,
-    socket: { connectTimeout: options.connectTimeoutMs ?? 2000, reconnectStrategy: reconnectDelay },
+    // A server that stops answering without closing the socket still gets a 503 within 2 s.
+    commandOptions: { timeout: 2000 },
+    socket: {
+      connectTimeout: options.connectTimeoutMs ?? 2000,
+      reconnectStrategy: (retries: number, cause: Error) => (connected ? reconnectDelay(retries) : retries >= 2 ? cause : 100),
+    },
+  });
+  client.once('ready', () => {
+    connected = true;
   });
   watchConnection(client, options);
   try {
     await client.connect();
   } catch (err) {
-    client.destroy();
+    destroyQuietly(client);
+    // The driver's error is not attached as the cause: its text may quote the password.
+    // eslint-disable-next-line preserve-caught-error
     throw new Error(`Redis at ${redactRedisUrl(options.url)} is unreachable: ${redactSecretIn(errorText(err), options.url)}`);
   }
   return client;
@@ -64,6 +76,15 @@ function watchConnection(client: RedisClient, options: RedisConnectOptions): voi
     down = false;
     options.logger?.info({ redis: redactRedisUrl(options.url), connection: options.name }, 'redis connection restored');
   });
+}
+
+/** Close a connection now; a client that already gave up is closed and would throw. */
+export function destroyQuietly(client: RedisClient): void {
+  try {
+    client.destroy();
+  } catch {
+    // already closed
+  }
 }
 
 export function errorText(err: unknown): string {

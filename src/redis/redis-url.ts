@@ -15,7 +15,7 @@ export function redactRedisUrl(url: string): string {
 
 /** Remove every occurrence of the URL's password from a text (a driver error may quote it). */
 export function redactSecretIn(text: string, url: string): string {
-  let password = '';
+  let password: string;
   try {
     password = decodeURIComponent(new URL(url).password);
   } catch {

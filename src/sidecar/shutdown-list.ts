@@ -9,10 +9,11 @@ import type { Logger } from 'pino';
  * - `context`: the watcher stops and its last debounced `files_changed` goes to the open bus;
  * - `bus`: the journal is flushed and synced after its last publisher stopped;
  * - `results`: nothing publishes or reads after this;
- * - `postgres`: the connection pool, once the stores on it (results) are closed;
- * - `audit`: last, so everything above is still recorded (and `sidecar.stop` after it).
+ * - `postgres`: the connection pool, once the stores on it (results, issues) are closed;
+ * - `audit`: so everything above is still recorded (and `sidecar.stop` after it);
+ * - `shared`: the revocation store and rate-limit counters (Redis in a cluster), which requests used until `http` closed.
  */
-export const SHUTDOWN_ORDER = ['http', 'agents', 'coordination', 'context', 'bus', 'results', 'postgres', 'audit'] as const;
+export const SHUTDOWN_ORDER = ['http', 'agents', 'coordination', 'context', 'bus', 'results', 'postgres', 'audit', 'shared'] as const;
 
 export type ShutdownStage = (typeof SHUTDOWN_ORDER)[number];
 

@@ -5,7 +5,6 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { ensureSecureDir } from '../storage/atomic-write.js';
 import { loadSigningKey } from '../auth/signing-key.js';
-import { FileRevocationStore } from '../auth/revocations.js';
 import { TokenService } from '../auth/token-service.js';
 import { openLogger } from '../logging/create-logger.js';
 import { Metrics } from '../observability/metrics.js';
@@ -28,6 +27,7 @@ import { recordAgentLifecycle } from '../audit/agent-lifecycle-audit.js';
 import type { RouteModule } from '../server/routes/routers.js';
 import { createContextService } from '../context/index.js';
 import type { AppDeps } from '../server/app-deps.js';
+import { openSharedState } from './shared-state.js';
 import { acquireSidecarLock, releaseState, writeState, type SidecarState } from './state-file.js';
 import { ShutdownList } from './shutdown-list.js';
 import { AgentSupervisor } from '../agents/agent-supervisor.js';
@@ -113,7 +113,9 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     shutdown = new ShutdownList(logger);
     const startedAt = Date.now();
     const key = await loadSigningKey(config.storage_path, { secret: config.jwt_secret, file: config.jwt_secret_file });
-    const tokens = new TokenService(key, await FileRevocationStore.open(config.storage_path), config.token_ttl_seconds, config.max_token_ttl_seconds);
+    const shared = await openSharedState(config, logger.child({ module: 'shared-state' }));
+    shutdown.register('shared', () => shared.close());
+    const tokens = new TokenService(key, shared.revocations, config.token_ttl_seconds, config.max_token_ttl_seconds);
     const audit = await AuditLog.open({
       file: path.join(config.storage_path, AUDIT_FILE), maxFileBytes: config.audit.max_file_bytes, maxFiles: config.audit.max_files,
       sync: config.audit.fsync, syncIntervalMs: config.audit.fsync_interval_ms,
@@ -226,6 +228,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       requestStats: new RequestStats(),
       version: VERSION,
       shutdownSignal: stopping.signal,
+      ...(shared.rateLimiter ? { rateLimiter: shared.rateLimiter } : {}),
     };
     deps.metrics.setSources({
       activeAgents: () => agents.stats().active,

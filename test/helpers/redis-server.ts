@@ -5,6 +5,8 @@ import { makeTempDir, removeDir } from './temp-dir.js';
 export interface RedisServerOptions {
   /** Turn on the append-only file (`appendfsync everysec`); off by default, as nothing must persist. */
   appendonly?: boolean;
+  /** Require this password (`requirepass`); `url` then carries it. */
+  password?: string;
 }
 
 const INSTALL_HINT = 'redis-server was not found on PATH. The Redis backend tests need a real Redis 7: '
@@ -54,7 +56,8 @@ export class RedisServer {
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    const auth = this.options.password ? `:${encodeURIComponent(this.options.password)}@` : '';
+    return `redis://${auth}127.0.0.1:${this.port}`;
   }
 
   get running(): boolean {
@@ -65,12 +68,13 @@ export class RedisServer {
     const args = [
       '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '',
       '--appendonly', this.options.appendonly ? 'yes' : 'no', '--appendfsync', 'everysec',
+      ...(this.options.password ? ['--requirepass', this.options.password] : []),
       '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning',
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout!.on('data', (b: Buffer) => { output += b.toString(); });
-    child.stderr!.on('data', (b: Buffer) => { output += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => { output += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { output += b.toString(); });
     const exited = new Promise<never>((_, reject) => {
       child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-500)}`)));
     });
@@ -88,7 +92,7 @@ export class RedisServer {
     throw new Error(`redis-server on port ${this.port} did not answer PING within 10 s: ${output.slice(-500)}`);
   }
 
-  /** One raw RESP PING; true on +PONG. */
+  /** One raw RESP PING; true when the server answers it. */
   private ping(): Promise<boolean> {
     return new Promise((resolve) => {
       const socket = net.connect(this.port, '127.0.0.1');
@@ -96,7 +100,9 @@ export class RedisServer {
       socket.once('connect', () => socket.write('PING\r\n'));
       socket.once('data', (b) => {
         socket.destroy();
-        resolve(b.toString().startsWith('+PONG'));
+        // With requirepass an unauthenticated PING answers NOAUTH: the server is up all the same.
+        const reply = b.toString();
+        resolve(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
       });
       socket.once('timeout', () => { socket.destroy(); resolve(false); });
       socket.once('error', () => resolve(false));

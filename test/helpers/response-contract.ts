@@ -16,7 +16,7 @@ export function expectDeclaredShape(routers: Routers, method: string, rawPath: s
   const pathname = rawPath.split('?')[0] ?? rawPath;
   const matched = routers.router.match(pathname, upper).pathAndMethod.at(-1);
   const spec = matched && routers.catalog.specs.find((s) => s.method.toUpperCase() === upper && s.path === String(matched.path));
-  const declared = spec ? spec.responses[res.status] : undefined;
+  const declared = spec?.responses[res.status];
   // An error status is an error body, unless the route declares its own body for it (GET /health's 503 'unhealthy').
   if (res.status >= 400 && !declared?.schema) {
     const parsed = errorBodySchema.safeParse(res.body);

@@ -2,12 +2,12 @@ import { expect } from 'chai';
 import { SHUTDOWN_ORDER, ShutdownList } from '../../src/sidecar/shutdown-list.js';
 
 describe('shutdown list', () => {
-  it('closes HTTP, agents, coordination, context, bus, results, audit in that order, whatever the registration order', async () => {
+  it('closes HTTP, agents, coordination, context, bus, results, audit, shared state in that order, whatever the registration order', async () => {
     const ran: string[] = [];
     const list = new ShutdownList();
     for (const stage of [...SHUTDOWN_ORDER].reverse()) list.register(stage, () => { ran.push(stage); });
     await list.run();
-    expect(ran).to.deep.equal(['http', 'agents', 'coordination', 'context', 'bus', 'results', 'postgres', 'audit']);
+    expect(ran).to.deep.equal(['http', 'agents', 'coordination', 'context', 'bus', 'results', 'postgres', 'audit', 'shared']);
   });
 
   it('runs the closers of one stage in registration order, each to completion before the next', async () => {

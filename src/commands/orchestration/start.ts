@@ -7,6 +7,8 @@ import { Flags } from '@oclif/core';
 import { BaseCommand, EXIT } from '../../cli/base-command.js';
 import { loadConfig, ConfigError } from '../../config/load-config.js';
 import type { Config, ConfigInput } from '../../config/schema.js';
+import { redactRedisUrl } from '../../redis/redis-url.js';
+import { redactUrl } from '../../util/redact-url.js';
 import { ensureSecureDir } from '../../storage/atomic-write.js';
 import { startSidecar, StartupError } from '../../sidecar/start-sidecar.js';
 import { AlreadyRunningError, readState, isProcessAlive, type SidecarState } from '../../sidecar/state-file.js';
@@ -80,6 +82,8 @@ export default class Start extends BaseCommand<typeof Start> {
     this.say(`cco sidecar ${state.version} listening on ${handle.url} (pid ${process.pid})`);
     this.say(`  project ${config.project_id} at ${config.project_root}`);
     this.say(`  storage ${config.storage_path}; logs in ${path.join(config.storage_path, 'logs')}`);
+    if (config.events.backend === 'redis') this.say(`  events, revocations and rate limits on ${redactRedisUrl(config.redis.url!)}`);
+    if (config.results.backend === 'postgres') this.say(`  results and issues on ${redactUrl(config.postgres.url!)}`);
     if (!['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
       this.warn(`Listening on ${config.host}: reachable beyond this machine. Tokens are still required on every route but /health.`);
     }

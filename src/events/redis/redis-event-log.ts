@@ -2,7 +2,7 @@ import type { Config } from '../../config/schema.js';
 import { AppError, CursorExpiredError, EventBusUnavailableError, InvalidEventError } from '../../errors/index.js';
 import type { ComponentLogger } from '../../logging/component-logger.js';
 import {
-  connectRedis, duplicateConnection, errorText, reconnectDelay, type RedisClient,
+  connectRedis, destroyQuietly, duplicateConnection, errorText, type RedisClient,
 } from '../../redis/redis-connection.js';
 import { redactSecretIn } from '../../redis/redis-url.js';
 import { GroupCommitLoop } from '../../storage/group-commit.js';
@@ -10,8 +10,10 @@ import type { DeadLetter, DeadLetterReason, EventBusHealth, EventBusHealthNotes 
 import { formatEventId, isEventIdShaped, newEpoch, parseEventId } from '../event-id.js';
 import type { AppendRecord, EventLog, EventLogSink, LogEntry, LogPage, LogReadOptions } from '../event-log.js';
 import { RedisDeadLetters } from './redis-dead-letters.js';
-import { decodeRaw, encodePayload, entryOfRecord, seqOfId, type RedisLogEntry } from './stream-entry.js';
-import { APPEND, READ, SWEEP, streamKeys, type StreamKeys } from './stream-scripts.js';
+import { decodeRaw, encodePayload, entryOfRecord, seqOfId, type RawEntry, type RedisLogEntry } from './stream-entry.js';
+import { readStream } from './stream-reader.js';
+import { APPEND, SWEEP, streamKeys, type StreamKeys } from './stream-scripts.js';
+import { StreamTail } from './stream-tail.js';
 
 export interface RedisEventLogOptions {
   /** The `events` section of the config. */
@@ -38,10 +40,8 @@ interface Acknowledged {
   readonly resolve: (entry: LogEntry) => void;
 }
 
-type RawEntry = [string, string[]];
 
 const MAX_BATCH = 512;
-const TAIL_BLOCK_MS = 1000;
 const READ_BATCH = 1000;
 
 /**
@@ -85,8 +85,7 @@ export class RedisEventLog implements EventLog {
   private deferred: RawEntry[][] = [];
   private state: 'opening' | 'open' | 'closing' | 'closed' = 'opening';
   private closePromise: Promise<void> | undefined;
-  private tailLoop: Promise<void> | undefined;
-  private tailHealthy = true;
+  private readonly tailReader: StreamTail;
   private timer: NodeJS.Timeout | undefined;
   private appendonly: boolean | undefined;
   private readonly url: string;
@@ -98,6 +97,18 @@ export class RedisEventLog implements EventLog {
     this.now = options.now ?? Date.now;
     this.logger = options.logger;
     this.letters = new RedisDeadLetters(client, this.keys, this.cfg.dead_letter_size, this.logger);
+    this.tailReader = new StreamTail(tail, client, this.keys.stream, {
+      from: () => this.announced,
+      // Entries of an append whose reply is still on its way must be announced with their record.
+      entries: (raws) => {
+        if (this.appendInFlight) this.deferred.push(raws);
+        else this.ingest(raws);
+      },
+      idle: async () => {
+        await this.adoptEpoch();
+      },
+      lost: () => this.sink?.interrupted?.(),
+    }, this.logger);
   }
 
   /** Connect (two connections: commands, and the blocking tail), adopt or create the stream's epoch, load its state. */
@@ -111,8 +122,8 @@ export class RedisEventLog implements EventLog {
       await log.load();
       return log;
     } catch (err) {
-      client.destroy();
-      tail?.destroy();
+      destroyQuietly(client);
+      if (tail) destroyQuietly(tail);
       throw err;
     }
   }
@@ -163,7 +174,7 @@ export class RedisEventLog implements EventLog {
     if (this.sink) throw new Error('RedisEventLog: a sink is already attached');
     this.sink = sink;
     this.state = 'open';
-    this.tailLoop = this.runTail();
+    this.tailReader.start();
     this.timer = setInterval(() => this.housekeeping(), 1000);
     this.timer.unref();
   }
@@ -281,35 +292,7 @@ export class RedisEventLog implements EventLog {
   }
 
   private async rawRange(start: string, count: number): Promise<RawEntry[]> {
-    return await this.client.sendCommand(['XRANGE', this.keys.stream, start, '+', 'COUNT', String(count)]) as RawEntry[];
-  }
-
-  // ---------------------------------------------------------------- the tail: one blocking XREAD per process
-
-  private async runTail(): Promise<void> {
-    let failures = 0;
-    while (this.state === 'open') {
-      try {
-        const from = this.announced;
-        const reply = await this.tail.sendCommand(['XREAD', 'COUNT', String(READ_BATCH), 'BLOCK', String(TAIL_BLOCK_MS),
-          'STREAMS', this.keys.stream, `${from}-0`]) as Array<[string, RawEntry[]]> | null;
-        if (!this.tailHealthy) this.logger?.info({ from }, 'event stream tail resumed');
-        failures = 0;
-        this.tailHealthy = true;
-        if (this.state !== 'open') break;
-        // Entries of an append whose reply is still on its way must be announced with their record.
-        if (reply && reply[0]) {
-          if (this.appendInFlight) this.deferred.push(reply[0][1]);
-          else this.ingest(reply[0][1]);
-        }
-        else await this.adoptEpoch();
-      } catch (err) {
-        if (this.state !== 'open') break;
-        if (this.tailHealthy) this.logger?.warn({ err: errorText(err) }, 'event stream tail failed; retrying');
-        this.tailHealthy = false;
-        await new Promise((r) => setTimeout(r, reconnectDelay(failures++)));
-      }
-    }
+    return this.client.sendCommand<RawEntry[]>(['XRANGE', this.keys.stream, start, '+', 'COUNT', String(count)]);
   }
 
   // ---------------------------------------------------------------- reads and cursors
@@ -339,37 +322,20 @@ export class RedisEventLog implements EventLog {
     }
     if (this.now() >= this.nextExpiry) await this.sweep();
     const upto = this.announced;
-    const now = this.now();
-    const entries: RedisLogEntry[] = [];
-    let more = false;
-    let from = after;
-    for (;;) {
-      const reply = await READ.run(this.client, [this.keys.stream, this.keys.seq, this.keys.epoch, this.keys.delivered],
-        [this.epochValue, from ?? '', upto, READ_BATCH]) as [string, ...unknown[]];
-      if (reply[0] === 'EPOCH') {
-        await this.adoptEpoch();
-        if (after === undefined && retry) return this.readOnce(options, false);
-        throw new CursorExpiredError('Cursor is from another incarnation of this event stream (epoch); continue from oldest_cursor', this.oldestCursor());
-      }
-      this.low = Number(reply[1]);
-      if (reply[0] === 'RANGE') {
-        const ahead = (from ?? 0) > Number(reply[2]);
-        throw new CursorExpiredError(ahead ? 'Cursor is ahead of this event stream' : 'Cursor expired: events after it have left the stream', this.oldestCursor());
-      }
-      this.length = Number(reply[3]);
-      const raws = reply[4] as unknown[];
-      for (const raw of raws) {
-        const entry = decodeRaw(this.epochValue, raw);
-        from = entry.seq;
-        if (entry.expiresAt <= now || !options.match(entry.event)) continue;
-        if (entries.length === options.limit) {
-          more = true;
-          break;
-        }
-        entries.push(entry);
-      }
-      if (more || raws.length < READ_BATCH) break;
+    const outcome = await readStream(this.client, this.keys, {
+      epoch: this.epochValue, after, upto, match: options.match, limit: options.limit, now: this.now(),
+    });
+    if (outcome.kind === 'epoch') {
+      await this.adoptEpoch();
+      if (after === undefined && retry) return this.readOnce(options, false);
+      throw new CursorExpiredError('Cursor is from another incarnation of this event stream (epoch); continue from oldest_cursor', this.oldestCursor());
     }
+    this.low = outcome.low;
+    if (outcome.kind === 'range') {
+      throw new CursorExpiredError(outcome.ahead ? 'Cursor is ahead of this event stream' : 'Cursor expired: events after it have left the stream', this.oldestCursor());
+    }
+    this.length = outcome.length;
+    const { entries, more } = outcome;
     return { entries, more, nextCursor: more ? entries[entries.length - 1]!.event.event_id : formatEventId(this.epochValue, upto) };
   }
 
@@ -499,7 +465,7 @@ export class RedisEventLog implements EventLog {
 
   health(): EventBusHealth {
     if (this.state !== 'open') return 'down';
-    if (!this.client.isReady || !this.tailHealthy) return 'down';
+    if (!this.client.isReady || !this.tailReader.healthy) return 'down';
     return 'ok';
   }
 
@@ -508,7 +474,7 @@ export class RedisEventLog implements EventLog {
       ? ['redis appendonly is off: events acknowledged (202) after the last RDB snapshot are lost if Redis restarts'] : [];
     if (this.state !== 'open') return { reason: 'event stream closed', warnings };
     if (!this.client.isReady) return { reason: 'redis unreachable', warnings };
-    if (!this.tailHealthy) return { reason: 'redis stream reader failing', warnings };
+    if (!this.tailReader.healthy) return { reason: 'redis stream reader failing', warnings };
     return { warnings };
   }
 
@@ -547,9 +513,8 @@ export class RedisEventLog implements EventLog {
       }
     } finally {
       // The tail is blocked in XREAD: destroying its connection ends the loop at once.
-      this.tail.destroy();
-      await this.tailLoop?.catch(() => undefined);
-      this.client.destroy();
+      await this.tailReader.stop(() => destroyQuietly(this.tail));
+      destroyQuietly(this.client);
       this.state = 'closed';
     }
   }

@@ -2,6 +2,9 @@ import type { BusEvent } from '../event-bus.js';
 import { formatEventId } from '../event-id.js';
 import type { AppendRecord, LogEntry } from '../event-log.js';
 
+/** A stream entry as Redis answers it: `[id, [field, value, ...]]`. */
+export type RawEntry = [string, string[]];
+
 /** An event as the Redis log holds it in memory: the wire event plus what the log needs. */
 export interface RedisLogEntry extends LogEntry {
   readonly seq: number;

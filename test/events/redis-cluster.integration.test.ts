@@ -1,0 +1,149 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { configFor } from '../../src/config/load-config.js';
+import type { EventBus } from '../../src/events/event-bus.js';
+import { RedisEventBus } from '../../src/events/redis-event-bus.js';
+import { RedisServer } from '../helpers/redis-server.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+const config = configFor({ project_root: '/nonexistent', storage_path: '/nonexistent' });
+
+async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('events on one Redis shared by two nodes', () => {
+  let redis: RedisServer;
+  const buses: EventBus[] = [];
+  before(async () => {
+    redis = await RedisServer.start();
+  });
+  afterEach(async () => {
+    for (const bus of buses.splice(0)) await bus.close();
+  });
+  after(() => redis.stop());
+
+  const pair = async (): Promise<[EventBus, EventBus]> => {
+    const projectId = `p-${randomUUID()}`;
+    const a = await RedisEventBus.open({ events: config.events, url: redis.url, projectId });
+    const b = await RedisEventBus.open({ events: config.events, url: redis.url, projectId });
+    buses.push(a, b);
+    return [a, b];
+  };
+
+  it('wakes a waiter on one node with a publish on the other, and the cursor works on both', async () => {
+    const [a, b] = await pair();
+    const waiting = b.wait({ eventType: 'build_done', subscriberId: 'qa', since: 'now', timeoutMs: 5000 });
+    await new Promise((r) => setTimeout(r, 20));
+    const started = Date.now();
+    const published = await a.publish({ event_type: 'build_done', publisher: 'ci', data: { ok: true } });
+    const woke = await waiting;
+    expect(Date.now() - started).to.be.below(1000);
+    expect(woke.events.map((e) => e.event_id)).to.deep.equal([published.event.event_id]);
+    expect(woke.events[0]!.data).to.deep.equal({ ok: true });
+    const next = await b.publish({ event_type: 'build_done', publisher: 'ci' });
+    const fromA = await a.wait({ eventType: 'build_done', subscriberId: 'qa', since: woke.next_cursor, timeoutMs: 2000 });
+    expect(fromA.events.map((e) => e.event_id)).to.deep.equal([next.event.event_id]);
+  });
+
+  it('gives 300 concurrent publishes spread over both nodes one order, read the same from either', async () => {
+    const [a, b] = await pair();
+    const results = await Promise.all(Array.from({ length: 300 }, (_, i) =>
+      (i % 2 ? a : b).publish({ event_type: 'tick', publisher: `n${i % 2}`, data: { i } })));
+    const ids = new Set(results.map((r) => r.event.event_id));
+    expect(ids.size).to.equal(300);
+    const all = async (bus: EventBus): Promise<string[]> => {
+      const out: string[] = [];
+      let since: string | undefined;
+      for (;;) {
+        const page = await bus.list({ limit: 1000, ...(since ? { since } : {}) });
+        out.push(...page.events.map((e) => e.event_id));
+        if (!page.more_available) return out;
+        since = page.next_cursor;
+      }
+    };
+    await until(async () => (await all(a)).length === 300 && (await all(b)).length === 300);
+    const fromA = await all(a);
+    const fromB = await all(b);
+    expect(fromA).to.deep.equal(fromB);
+    expect(new Set(fromA)).to.deep.equal(ids);
+    // Contiguous sequence numbers: no gap, no repeat.
+    const seqs = fromA.map((id) => Number(id.split('_').pop()));
+    expect(seqs).to.deep.equal(Array.from({ length: 300 }, (_, i) => seqs[0]! + i));
+  });
+
+  it('delivers each event once, in one order, to waiters on both nodes', async () => {
+    const [a, b] = await pair();
+    const collect = async (bus: EventBus, n: number): Promise<string[]> => {
+      const seen: string[] = [];
+      let since = 'now';
+      while (seen.length < n) {
+        const page = await bus.wait({ eventType: 'step', subscriberId: 's', since, timeoutMs: 3000, limit: 7 });
+        seen.push(...page.events.map((e) => e.event_id));
+        since = page.next_cursor;
+        if (page.timeout) break;
+      }
+      return seen;
+    };
+    const onA = collect(a, 60);
+    const onB = collect(b, 60);
+    await new Promise((r) => setTimeout(r, 30));
+    const published: string[] = [];
+    for (let i = 0; i < 60; i++) published.push((await (i % 3 ? a : b).publish({ event_type: 'step', publisher: 'p' })).event.event_id);
+    expect(await onA).to.deep.equal(published);
+    expect(await onB).to.deep.equal(published);
+  });
+});
+
+describe('two sidecars on one Redis (separate storage dirs)', () => {
+  let redis: RedisServer;
+  let a: TestServer;
+  let b: TestServer;
+  const password = `pw-${randomUUID()}`;
+  before(async () => {
+    redis = await RedisServer.start({ password });
+    const shared = { project_id: 'cluster-test', jwt_secret: 'x'.repeat(48), redis: { url: redis.url } };
+    a = await startTestServer({ config: shared });
+    b = await startTestServer({ config: shared });
+  });
+  after(async () => {
+    await a?.stop();
+    await b?.stop();
+    await redis?.stop();
+  });
+
+  it('publishes over HTTP on one and wakes a long-poll on the other', async () => {
+    expect(a.config.events.backend).to.equal('redis');
+    const token = await a.tokenFor();
+    const waiting = b.request('GET', '/api/events/wait/deploy_done?since=now&timeout=5000', { token });
+    await new Promise((r) => setTimeout(r, 50));
+    const pub = await a.request('POST', '/api/events/deploy_done', { token, body: { data: { env: 'staging' } } });
+    expect(pub.status, pub.text).to.equal(202);
+    const woke = await waiting;
+    expect(woke.status).to.equal(200);
+    expect(woke.body.events.map((e: { event_id: string }) => e.event_id)).to.deep.equal([pub.body.event_id]);
+  });
+
+  it('never shows the Redis password in /health, /status or the logs of a failed start', async () => {
+    const health = await a.request('GET', '/health');
+    expect(health.status).to.equal(200);
+    expect(health.body.checks.event_bus).to.equal('ok');
+    expect(health.body.warnings.join(' ')).to.match(/appendonly is off/);
+    const status = await a.request('GET', '/status', { token: a.adminToken });
+    expect(status.status).to.equal(200);
+    for (const text of [health.text, status.text]) expect(text).not.to.include(password);
+    let failure: Error | undefined;
+    try {
+      await startTestServer({ config: { redis: { url: redis.url.replace(password, `${password}-wrong`) } } });
+    } catch (err) {
+      failure = err as Error;
+    }
+    expect(failure, 'a wrong password fails the start').to.be.instanceOf(Error);
+    expect(failure!.message).not.to.include(password);
+    expect(failure!.message).to.match(/redis/i);
+  });
+});

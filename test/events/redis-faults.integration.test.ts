@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { RedisEventBus } from '../../src/events/redis-event-bus.js';
+import { expectContractError } from '../helpers/contract.js';
+import { RedisServer } from '../helpers/redis-server.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+
+async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const ids = (body: { events: Array<{ event_id: string }> }): string[] => body.events.map((e) => e.event_id);
+
+describe('events on Redis: Redis goes away and comes back', function () {
+  this.timeout(60_000);
+  let redis: RedisServer;
+  let server: TestServer;
+  let token: string;
+  const projectId = `p-${randomUUID()}`;
+
+  before(async () => {
+    redis = await RedisServer.start({ appendonly: true });
+    server = await startTestServer({ config: { project_id: projectId, redis: { url: redis.url } } });
+    token = await server.tokenFor();
+  });
+  after(async () => {
+    await server?.stop();
+    await redis?.stop();
+  });
+
+  const publish = (type: string, data: Record<string, unknown> = {}) =>
+    server.request('POST', `/api/events/${type}`, { token, body: { data } });
+
+  it('answers 503 EVT_001 at once, reports unhealthy with the reason, answers pending waits; then recovers without losing or repeating an event', async () => {
+    const health = await server.request('GET', '/health');
+    expect(health.body.warnings, 'appendonly is on').to.deep.equal([]);
+    const other = await RedisEventBus.open({ events: server.config.events, url: redis.url, projectId });
+    try {
+      const before = [];
+      for (let i = 0; i < 3; i++) before.push((await publish('job', { i })).body.event_id as string);
+      const pending = server.request('GET', '/api/events/wait/job?since=now&timeout=30000', { token });
+      await new Promise((r) => setTimeout(r, 100));
+
+      await redis.halt();
+      let started = Date.now();
+      const answered = await pending;
+      expect(Date.now() - started, 'pending wait answered').to.be.below(2000);
+      expect(answered.status).to.equal(200);
+      expect(answered.body).to.deep.include({ events: [], timeout: true });
+      expect(answered.body.next_cursor).to.equal(before[2]);
+
+      started = Date.now();
+      const refused = await publish('job', { i: 99 });
+      expectContractError(refused, 503, 'EVT_001');
+      const waitRefused = await server.request('GET', '/api/events/wait/job?since=now&timeout=1000', { token });
+      expectContractError(waitRefused, 503, 'EVT_001');
+      expect(Date.now() - started, 'both refusals').to.be.below(2000);
+      const down = await server.request('GET', '/health');
+      expect(down.status).to.equal(503);
+      expect(down.body.status).to.equal('unhealthy');
+      expect(down.body.checks).to.deep.include({ event_bus: 'down', event_bus_reason: 'redis unreachable' });
+
+      await redis.resume();
+      await until(async () => (await server.request('GET', '/health')).status === 200);
+      const after = [];
+      for (let i = 3; i < 5; i++) {
+        const res = await publish('job', { i });
+        expect(res.status, res.text).to.equal(202);
+        after.push(res.body.event_id as string);
+      }
+      const resumed = await server.request('GET', `/api/events/wait/job?since=${answered.body.next_cursor}&timeout=2000`, { token });
+      expect(ids(resumed.body)).to.deep.equal(after);
+      // The other node's tail resumed from its last id: every event once, in order.
+      await until(async () => (await other.list({ eventType: 'job' })).events.length >= 5);
+      expect((await other.list({ eventType: 'job' })).events.map((e) => e.event_id)).to.deep.equal([...before, ...after]);
+      expect(other.health()).to.equal('ok');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('answers a cursor from before a Redis that lost its data with 410 EVT_003, never a silent skip', async () => {
+    const first = await publish('lost');
+    expect(first.status).to.equal(202);
+    // A restart that keeps nothing: the stream, its sequence and its epoch are gone.
+    await redis.halt(true);
+    await import('node:fs/promises').then((fs) => fs.rm(redis.dir, { recursive: true, force: true }).then(() => fs.mkdir(redis.dir)));
+    await redis.resume();
+    await until(async () => (await server.request('GET', '/health')).status === 200);
+    const fresh = await publish('lost', { after: true });
+    expect(fresh.status, fresh.text).to.equal(202);
+    expect(fresh.body.event_id).not.to.equal(first.body.event_id);
+    const old = await server.request('GET', `/api/events/wait/lost?since=${first.body.event_id}&timeout=0`, { token });
+    expectContractError(old, 410, 'EVT_003');
+    const again = await server.request('GET', `/api/events/wait/lost?since=${old.body.details.oldest_cursor}&timeout=0`, { token });
+    expect(ids(again.body)).to.deep.equal([fresh.body.event_id]);
+  });
+});
