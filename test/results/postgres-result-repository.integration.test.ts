@@ -72,7 +72,7 @@ describe('PostgreSQL result schema and repository', function () {
       let err: unknown;
       await migrate(pool).catch((e: unknown) => { err = e; });
       expect(err).to.be.instanceOf(SchemaTooNewError);
-      expect((err as Error).message).to.match(/version 99, newer than this sidecar knows \(1\)/);
+      expect((err as Error).message).to.include(`version 99, newer than this sidecar knows (${MIGRATIONS.length})`);
     } finally {
       await pool.end();
     }
