@@ -99,6 +99,50 @@ describe('events on one Redis shared by two nodes', () => {
   });
 });
 
+describe('events on Redis: connections and dead letters across nodes', () => {
+  let redis: RedisServer;
+  const buses: EventBus[] = [];
+  before(async () => {
+    redis = await RedisServer.start();
+  });
+  after(async () => {
+    for (const bus of buses.splice(0)) await bus.close();
+    await redis.stop();
+  });
+
+  it('serves 300 blocked waits over two connections, not one per waiter', async () => {
+    const projectId = `conn-${randomUUID()}`;
+    const bus = await RedisEventBus.open({ events: config.events, url: redis.url, projectId });
+    buses.push(bus);
+    const waits = Array.from({ length: 300 }, (_, i) => bus.wait({ eventType: 'go', subscriberId: `w${i}`, since: 'now', timeoutMs: 5000 }));
+    await until(() => bus.stats().active_subscriptions === 300);
+    const { createClient } = await import('redis');
+    const probe = createClient({ url: redis.url });
+    await probe.connect();
+    const list = await probe.clientList();
+    await probe.quit();
+    expect(list.filter((c) => c.name.startsWith(`cco-events-${projectId}`)).map((c) => c.name).sort())
+      .to.deep.equal([`cco-events-${projectId}`, `cco-events-${projectId}-tail`]);
+    await bus.publish({ event_type: 'go', publisher: 'p' });
+    expect((await Promise.all(waits)).every((r) => r.events.length === 1)).to.equal(true);
+  });
+
+  it('shows a dead letter made on one node on the other, and a purge on either empties both', async () => {
+    const small = configFor({ project_root: '/nonexistent', storage_path: '/nonexistent', events: { buffer_size: 10 } }).events;
+    const projectId = `dlq-${randomUUID()}`;
+    const a = await RedisEventBus.open({ events: small, url: redis.url, projectId });
+    const b = await RedisEventBus.open({ events: small, url: redis.url, projectId });
+    buses.push(a, b);
+    const first = await a.publish({ event_type: 'lost', publisher: 'p' });
+    for (let i = 0; i < 10; i++) await a.publish({ event_type: 'filler', publisher: 'p' });
+    expect((await a.listDeadLetters()).dead_letters.map((d) => d.event_id)).to.deep.equal([first.event.event_id]);
+    await until(async () => (await b.listDeadLetters()).total === 1, 3000);
+    expect((await b.getDeadLetter(first.event.event_id))?.reason).to.equal('evicted');
+    expect(await b.purgeDeadLetters()).to.equal(1);
+    await until(async () => (await a.listDeadLetters()).total === 0, 3000);
+  });
+});
+
 describe('two sidecars on one Redis (separate storage dirs)', () => {
   let redis: RedisServer;
   let a: TestServer;
