@@ -4,6 +4,7 @@ import { configFor } from '../../src/config/load-config.js';
 import type { EventBus } from '../../src/events/event-bus.js';
 import { RedisEventBus } from '../../src/events/redis-event-bus.js';
 import { RedisServer } from '../helpers/redis-server.js';
+import { openSse } from '../helpers/sse-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const config = configFor({ project_root: '/nonexistent', storage_path: '/nonexistent' });
@@ -170,6 +171,27 @@ describe('two sidecars on one Redis (separate storage dirs)', () => {
     const woke = await waiting;
     expect(woke.status).to.equal(200);
     expect(woke.body.events.map((e: { event_id: string }) => e.event_id)).to.deep.equal([pub.body.event_id]);
+  });
+
+  it('streams (SSE) on one node what is published on the other, and resumes there with Last-Event-ID', async () => {
+    const token = await b.tokenFor({ agent_type: 'test-engineer', sub: 'qa-sse' });
+    const c = await openSse(b.url, '/api/events/stream?since=now&type=sse_x', { token });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await a.request('POST', '/api/events/sse_x', { token: a.adminToken, body: { data: { i } } })).body.event_id as string);
+      await c.waitFor((f) => f.length === 3);
+      expect(c.frames.map((f) => f.id)).to.deep.equal(ids);
+    } finally {
+      c.close();
+    }
+    const later = (await b.request('POST', '/api/events/sse_x', { token: b.adminToken, body: { data: {} } })).body.event_id as string;
+    const resumed = await openSse(a.url, '/api/events/stream?type=sse_x', { token, headers: { 'Last-Event-ID': c.frames[2]!.id! } });
+    try {
+      await resumed.waitFor((f) => f.length === 1);
+      expect(resumed.frames.map((f) => f.id)).to.deep.equal([later]);
+    } finally {
+      resumed.close();
+    }
   });
 
   it('never shows the Redis password in /health, /status or the logs of a failed start', async () => {
