@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../storage/atomic-write.js';
 
-/** Where revoked token ids are kept; an interface so a Redis store can replace the file later. */
+/** Where revoked token ids are kept; the file, or Redis in a cluster (redis-revocation-store.ts). */
 export interface RevocationStore {
   isRevoked(jti: string): boolean;
   /** `expiresAt` (unix seconds) lets the entry be dropped once the token could not verify anyway. */

@@ -3,7 +3,7 @@
  *
  * One implementation of the policy exists, `EventBusCore` (validation, selection and issue scope,
  * clamps, wait caps, waiters, fan-out, stats); the storage under it is an `EventLog`
- * (`event-log.ts`): the embedded ring + journal today, a Redis Streams log next. Wire-shaped
+ * (`event-log.ts`): the embedded ring + journal, or Redis Streams. Wire-shaped
  * objects use the contract's snake_case field names so routes can answer them as they are;
  * options use camelCase.
  *

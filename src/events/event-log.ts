@@ -2,9 +2,9 @@ import type { BusEvent, DeadLetter, DeadLetterReason, EventBusHealth, EventBusHe
 
 /**
  * The storage primitive under the event bus (the rate limiter's pattern: the policy is shared in
- * `EventBusCore`, a small store is injected). The embedded ring + journal implements it today; a
- * Redis Streams log is meant to implement it next (XADD with a counter for `append`, XRANGE for
- * `read`, one XREAD BLOCK loop per sidecar feeding `sink.appended`, MAXLEN/MINID trimming feeding
+ * `EventBusCore`, a small store is injected): the embedded ring + journal (`EmbeddedEventLog`)
+ * and Redis Streams (`RedisEventLog`: a Lua INCR + XADD for `append`, a checked XRANGE for
+ * `read`, one XREAD BLOCK loop per sidecar feeding `sink.appended`, trimming and expiry feeding
  * `sink.trimmed`). Several sidecars may share one stream: a cursor minted by another sidecar on
  * the same stream is a valid cursor.
  *

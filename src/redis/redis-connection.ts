@@ -14,9 +14,9 @@ export interface RedisConnectOptions {
   connectTimeoutMs?: number;
 }
 
-/** Reconnect delays: 50 ms doubling to at most 2 s, with jitter so nodes do not reconnect in lockstep. */
+/** Reconnect delays: 50 ms doubling to at most 1 s, with jitter so nodes do not reconnect in lockstep. */
 export function reconnectDelay(retries: number): number {
-  const base = Math.min(2000, 50 * 2 ** Math.min(retries, 6));
+  const base = Math.min(1000, 50 * 2 ** Math.min(retries, 5));
   return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { AgentRateLimiter, type LimiterFactory } from '../../src/protection/agent-rate-limiter.js';
 
-/** How the suite gets the limiter store of one implementation (memory today, Redis next). */
+/** How the suite gets the limiter store of one implementation (memory and Redis). */
 export interface RateLimitStoreHarness {
   factory: LimiterFactory;
   /** A prefix no other run of the suite uses (a shared store keeps counters between runs). */

@@ -12,7 +12,7 @@ export interface RevocationStoreHarness {
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-/** The behaviour every `RevocationStore` must show (a file today, Redis next). */
+/** The behaviour every `RevocationStore` must show (a file, or Redis). */
 export function revocationStoreContract(name: string, harness: RevocationStoreHarness): void {
   describe(`RevocationStore contract: ${name}`, () => {
     after(() => harness.cleanup());

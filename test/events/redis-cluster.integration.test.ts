@@ -4,6 +4,7 @@ import { configFor } from '../../src/config/load-config.js';
 import type { EventBus } from '../../src/events/event-bus.js';
 import { RedisEventBus } from '../../src/events/redis-event-bus.js';
 import { RedisServer } from '../helpers/redis-server.js';
+import { openSse } from '../helpers/sse-client.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 const config = configFor({ project_root: '/nonexistent', storage_path: '/nonexistent' });
@@ -99,6 +100,50 @@ describe('events on one Redis shared by two nodes', () => {
   });
 });
 
+describe('events on Redis: connections and dead letters across nodes', () => {
+  let redis: RedisServer;
+  const buses: EventBus[] = [];
+  before(async () => {
+    redis = await RedisServer.start();
+  });
+  after(async () => {
+    for (const bus of buses.splice(0)) await bus.close();
+    await redis.stop();
+  });
+
+  it('serves 300 blocked waits over two connections, not one per waiter', async () => {
+    const projectId = `conn-${randomUUID()}`;
+    const bus = await RedisEventBus.open({ events: config.events, url: redis.url, projectId });
+    buses.push(bus);
+    const waits = Array.from({ length: 300 }, (_, i) => bus.wait({ eventType: 'go', subscriberId: `w${i}`, since: 'now', timeoutMs: 5000 }));
+    await until(() => bus.stats().active_subscriptions === 300);
+    const { createClient } = await import('redis');
+    const probe = createClient({ url: redis.url });
+    await probe.connect();
+    const list = await probe.clientList();
+    await probe.quit();
+    expect(list.filter((c) => c.name.startsWith(`cco-events-${projectId}`)).map((c) => c.name).sort())
+      .to.deep.equal([`cco-events-${projectId}`, `cco-events-${projectId}-tail`]);
+    await bus.publish({ event_type: 'go', publisher: 'p' });
+    expect((await Promise.all(waits)).every((r) => r.events.length === 1)).to.equal(true);
+  });
+
+  it('shows a dead letter made on one node on the other, and a purge on either empties both', async () => {
+    const small = configFor({ project_root: '/nonexistent', storage_path: '/nonexistent', events: { buffer_size: 10 } }).events;
+    const projectId = `dlq-${randomUUID()}`;
+    const a = await RedisEventBus.open({ events: small, url: redis.url, projectId });
+    const b = await RedisEventBus.open({ events: small, url: redis.url, projectId });
+    buses.push(a, b);
+    const first = await a.publish({ event_type: 'lost', publisher: 'p' });
+    for (let i = 0; i < 10; i++) await a.publish({ event_type: 'filler', publisher: 'p' });
+    expect((await a.listDeadLetters()).dead_letters.map((d) => d.event_id)).to.deep.equal([first.event.event_id]);
+    await until(async () => (await b.listDeadLetters()).total === 1, 3000);
+    expect((await b.getDeadLetter(first.event.event_id))?.reason).to.equal('evicted');
+    expect(await b.purgeDeadLetters()).to.equal(1);
+    await until(async () => (await a.listDeadLetters()).total === 0, 3000);
+  });
+});
+
 describe('two sidecars on one Redis (separate storage dirs)', () => {
   let redis: RedisServer;
   let a: TestServer;
@@ -126,6 +171,27 @@ describe('two sidecars on one Redis (separate storage dirs)', () => {
     const woke = await waiting;
     expect(woke.status).to.equal(200);
     expect(woke.body.events.map((e: { event_id: string }) => e.event_id)).to.deep.equal([pub.body.event_id]);
+  });
+
+  it('streams (SSE) on one node what is published on the other, and resumes there with Last-Event-ID', async () => {
+    const token = await b.tokenFor({ agent_type: 'test-engineer', sub: 'qa-sse' });
+    const c = await openSse(b.url, '/api/events/stream?since=now&type=sse_x', { token });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await a.request('POST', '/api/events/sse_x', { token: a.adminToken, body: { data: { i } } })).body.event_id as string);
+      await c.waitFor((f) => f.length === 3);
+      expect(c.frames.map((f) => f.id)).to.deep.equal(ids);
+    } finally {
+      c.close();
+    }
+    const later = (await b.request('POST', '/api/events/sse_x', { token: b.adminToken, body: { data: {} } })).body.event_id as string;
+    const resumed = await openSse(a.url, '/api/events/stream?type=sse_x', { token, headers: { 'Last-Event-ID': c.frames[2]!.id! } });
+    try {
+      await resumed.waitFor((f) => f.length === 1);
+      expect(resumed.frames.map((f) => f.id)).to.deep.equal([later]);
+    } finally {
+      resumed.close();
+    }
   });
 
   it('never shows the Redis password in /health, /status or the logs of a failed start', async () => {

@@ -8,7 +8,8 @@ import type { RedisLogEntry } from './stream-entry.js';
  * The dead letters of a shared stream: kept on Redis (a hash of letters, a sorted set for their
  * order, a version counter), mirrored in memory because the log answers them synchronously.
  * Every change here is written through; changes by other sidecars reach the mirror when
- * `refresh` sees a new version (the log calls it every second and before listing).
+ * `refresh` sees a new version (the log calls it every second). Two sidecars redriving the same
+ * letter within that second may both publish it: a redrive is at-least-once across nodes.
  */
 export class RedisDeadLetters {
   private letters = new Map<string, DeadLetter>();

@@ -1,5 +1,5 @@
 import type { ComponentLogger } from '../../logging/component-logger.js';
-import { errorText, reconnectDelay, type RedisClient } from '../../redis/redis-connection.js';
+import { errorText, type RedisClient } from '../../redis/redis-connection.js';
 import type { RawEntry } from './stream-entry.js';
 
 const BLOCK_MS = 1000;
@@ -46,14 +46,14 @@ export class StreamTail {
   }
 
   private async run(): Promise<void> {
-    let failures = 0;
     while (this.running) {
       try {
         const from = this.handlers.from();
-        const reply = await this.tail.sendCommand<Array<[string, RawEntry[]]> | null>(['XREAD', 'COUNT', String(COUNT), 'BLOCK',
-          String(BLOCK_MS), 'STREAMS', this.key, `${from}-0`]);
+        // After a failure the first read does not block, so health turns 'ok' as soon as Redis answers.
+        const block = this.healthyValue ? ['BLOCK', String(BLOCK_MS)] : [];
+        const reply = await this.tail.sendCommand<Array<[string, RawEntry[]]> | null>(['XREAD', 'COUNT', String(COUNT), ...block,
+          'STREAMS', this.key, `${from}-0`]);
         if (!this.healthyValue) this.logger?.info({ from }, 'event stream tail resumed');
-        failures = 0;
         this.healthyValue = true;
         if (!this.running) break;
         if (reply?.[0]) this.handlers.entries(reply[0][1]);
@@ -65,8 +65,8 @@ export class StreamTail {
           this.healthyValue = false;
           this.handlers.lost();
         }
-        // Once the command connection is back, Redis is: retry promptly rather than at the backoff's pace.
-        await new Promise((r) => setTimeout(r, this.commands.isReady ? 20 : reconnectDelay(failures++)));
+        // The connection reconnects by itself (with backoff): poll for it rather than sleep a backoff of our own.
+        await new Promise((r) => setTimeout(r, this.tail.isReady || this.commands.isReady ? 20 : 50));
       }
     }
   }
