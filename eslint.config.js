@@ -65,4 +65,15 @@ export default defineConfig(
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  {
+    // The dashboard's page scripts run in the browser (ES modules, no bundler).
+    files: ['web/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries([
+        'window', 'document', 'location', 'history', 'sessionStorage', 'navigator', 'fetch', 'Headers', 'URL',
+        'URLSearchParams', 'TextDecoder', 'AbortController', 'atob', 'setTimeout', 'clearTimeout', 'setInterval',
+        'clearInterval', 'requestAnimationFrame', 'performance', 'console', 'Event', 'HTMLElement', 'Node', 'TextDecoderStream',
+      ].map((name) => [name, 'readonly'])),
+    },
+  },
 );
