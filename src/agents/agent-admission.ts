@@ -70,6 +70,7 @@ export class AgentAdmission {
       s.queue.remove(id);
       s.records.delete(id);
       await s.store.remove(id).catch(() => undefined);
+      s.forget(id);
       this.pump();
       throw new SpawnFailedError('Cannot create the agent directory', { errno: (err as NodeJS.ErrnoException).code });
     }

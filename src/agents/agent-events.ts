@@ -34,23 +34,7 @@ export class AgentEventPublisher {
   private emit(rec: AgentRecord, type: AgentLifecycleEvent['event_type']): void {
     const publish = this.publisher();
     if (!publish) return;
-    const event: AgentLifecycleEvent = {
-      event_type: type,
-      topic: 'coordination',
-      publisher: PUBLISHER,
-      data: {
-        agent_id: rec.agent_id,
-        agent_type: rec.agent_type,
-        issue_id: rec.issue_id,
-        project_id: rec.project_id,
-        status: rec.status,
-        exit_code: rec.exit_code,
-        signal: rec.signal,
-        process_id: rec.process_id,
-        reason: rec.reason,
-        duration_ms: rec.duration_ms,
-      },
-    };
+    const event = lifecycleEvent(rec, type);
     const id = rec.agent_id;
     const prev = this.chains.get(id) ?? Promise.resolve();
     const next = prev
@@ -61,4 +45,25 @@ export class AgentEventPublisher {
       if (this.chains.get(id) === next) this.chains.delete(id);
     });
   }
+}
+
+/** The lifecycle event of a record (also for an agent another node failed, e.g. `node_lost`). */
+export function lifecycleEvent(rec: AgentRecord, type: AgentLifecycleEvent['event_type']): AgentLifecycleEvent {
+  return {
+    event_type: type,
+    topic: 'coordination',
+    publisher: PUBLISHER,
+    data: {
+      agent_id: rec.agent_id,
+      agent_type: rec.agent_type,
+      issue_id: rec.issue_id,
+      project_id: rec.project_id,
+      status: rec.status,
+      exit_code: rec.exit_code,
+      signal: rec.signal,
+      process_id: rec.process_id,
+      reason: rec.reason,
+      duration_ms: rec.duration_ms,
+    },
+  };
 }

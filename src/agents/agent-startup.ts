@@ -38,6 +38,7 @@ export async function pruneHistory(s: SupervisorState): Promise<number> {
     if (Number.isFinite(at) && at < cutoff) {
       s.records.delete(rec.agent_id);
       await s.store.remove(rec.agent_id);
+      s.forget(rec.agent_id);
       pruned += 1;
     }
   }

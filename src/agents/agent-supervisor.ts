@@ -3,7 +3,7 @@ import type { AgentStore } from './agent-store.js';
 import type { RecoveryReport } from './agent-recovery.js';
 import { agentStats, agentView } from './agent-views.js';
 import type { AgentRecord, AgentStatsSnapshot, AgentStatus, AgentView, SpawnCaller, SpawnRequest } from './types.js';
-import { SupervisorState, type AgentSupervisorDeps } from './supervisor-state.js';
+import { SupervisorState, type AgentSupervisorDeps, type RecordWatcher } from './supervisor-state.js';
 import { AgentExits, type KillResult } from './agent-exits.js';
 import { AgentLauncher } from './agent-launch.js';
 import { AgentAdmission, type SpawnResult } from './agent-admission.js';
@@ -11,7 +11,7 @@ import { pruneHistory, startSupervisor } from './agent-startup.js';
 import { listAgents, readAgentLogs, type AgentListFilter } from './agent-queries.js';
 import { closeSupervisor, killAllSync } from './agent-shutdown.js';
 
-export type { AgentSupervisorDeps } from './supervisor-state.js';
+export type { AgentSupervisorDeps, RecordWatcher } from './supervisor-state.js';
 export type { SpawnResult } from './agent-admission.js';
 export type { KillResult } from './agent-exits.js';
 export type { AgentListFilter } from './agent-queries.js';
@@ -78,6 +78,17 @@ export class AgentSupervisor {
 
   has(id: string): boolean {
     return this.state.records.has(id);
+  }
+
+  /** The raw records (for a shared registry to mirror); read-only. */
+  records(): Iterable<Readonly<AgentRecord>> {
+    return this.state.records.values();
+  }
+
+  /** Be told of every record written or removed from now on; returns the unsubscribe. */
+  watchRecords(watcher: RecordWatcher): () => void {
+    this.state.watchers.add(watcher);
+    return () => this.state.watchers.delete(watcher);
   }
 
   /** Agents, newest first. */

@@ -64,6 +64,12 @@ export interface LiveAgent {
   finalizing: boolean;
 }
 
+/** Mirrors the local records somewhere else; called after each local write, never awaited. */
+export interface RecordWatcher {
+  changed(record: Readonly<AgentRecord>): void;
+  removed(id: string): void;
+}
+
 /**
  * What the supervisor's parts share: the registry, the slots (live and starting), the queue,
  * and the small helpers each of them uses. Admission, launch, exit handling, recovery and
@@ -86,6 +92,8 @@ export class SupervisorState {
   closing = false;
   closePromise: Promise<void> | null = null;
   started = false;
+  /** Told of every record written or removed (e.g. to mirror it into a shared registry). */
+  readonly watchers = new Set<RecordWatcher>();
 
   constructor(readonly deps: AgentSupervisorDeps) {
     this.config = deps.config;
@@ -119,6 +127,12 @@ export class SupervisorState {
     } catch (err) {
       this.log.error({ agent_id: rec.agent_id, err: (err as Error).message }, 'agent state not persisted');
     }
+    for (const w of this.watchers) w.changed(rec);
+  }
+
+  /** The record is gone for good (pruned history, or a spawn refused after its record was made). */
+  forget(id: string): void {
+    for (const w of this.watchers) w.removed(id);
   }
 
   /** Once per agent, when it has ended: the end hook (e.g. release its leases), then the event. */

@@ -126,4 +126,6 @@ export interface AgentStatsSnapshot {
 export interface AgentView extends Omit<AgentRecord, 'process_start_ticks' | 'boot_id' | 'schema'> {
   webhook_url: string;
   uptime_ms: number | null;
+  /** The sidecar that runs (or ran) the agent (`config.node_id`); its logs and process live there. */
+  node_id?: string;
 }

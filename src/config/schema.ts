@@ -39,6 +39,10 @@ const eventsSchema = z.strictObject({
 /** The Redis server of a cluster (spec §10); credentials in the URL are never logged or shown. */
 const redisSchema = z.strictObject({
   url: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional(),
+  /** Each node's heartbeat in the agent registry; a node silent for 3 × this is dead and its running agents fail (`node_lost`). */
+  heartbeat_ms: z.number().int().min(100).max(60_000).default(2_000),
+  /** How long a status, logs or kill request forwarded to the agent's node waits for its answer (then 503 `AGT_004`). */
+  forward_timeout_ms: z.number().int().min(100).max(60_000).default(5_000),
 });
 
 const resultsSchema = z.strictObject({
@@ -192,7 +196,7 @@ export const configSchema = z.strictObject({
   body_limit_bytes: z.number().int().min(1024).max(100 * 1024 * 1024).default(10 * 1024 * 1024),
   allowed_hosts: z.array(z.string()).default([]),
   events: eventsSchema.default(eventsSchema.parse({})),
-  redis: redisSchema.default({}),
+  redis: redisSchema.default(redisSchema.parse({})),
   results: resultsSchema.default(resultsSchema.parse({})),
   postgres: postgresSchema.default(postgresSchema.parse({})),
   /** Replaces the default workflow rules for `next_agents` when given. */

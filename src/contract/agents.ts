@@ -54,6 +54,8 @@ export const agentViewSchema = z.object({
   ended_at: z.string().nullable(), duration_ms: z.number().nullable(),
   log_dropped_bytes: z.object({ stdout: z.number(), stderr: z.number() }),
   webhook_url: z.string(), uptime_ms: z.number().nullable(),
+  /** The node that runs (or ran) it: in a cluster its process and logs live there. */
+  node_id: z.string().optional(),
 });
 export const agentStatusResponse = agentViewSchema.extend({ timestamp: z.string() });
 export const agentListResponse = z.object({ agents: z.array(agentViewSchema), total: z.number().int(), timestamp: z.string() });

@@ -127,6 +127,13 @@ export class UnknownAgentTypeError extends AppError {
   }
 }
 
+/** The agent lives on another node of the cluster, and that node did not answer in time. */
+export class AgentNodeUnavailableError extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(503, 'AGT_004', 'agent_node_unavailable', message, details);
+  }
+}
+
 export class AgentCapacityError extends AppError {
   constructor(message = 'Agent capacity reached and the queue is full', details: Record<string, unknown> = {}) {
     super(429, 'AGT_003', 'agent_capacity_reached', message, details);

@@ -8,6 +8,7 @@ import type { AgentRateLimiter } from '../protection/agent-rate-limiter.js';
 import type { ContextService } from '../context/index.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { AgentSupervisor } from '../agents/agent-supervisor.js';
+import type { AgentRegistry } from '../agents/agent-registry.js';
 import type { ResultStore } from '../results/result-store.js';
 import type { IssueRegistry } from '../issues/issue-registry.js';
 import type { Coordination } from '../coordination/index.js';
@@ -38,6 +39,8 @@ export interface AppDeps {
   context: ContextService;
   /** The agent supervisor; its routes are in routes/agents.ts. */
   agents: AgentSupervisor;
+  /** Every node's agents (Redis); absent: this node's table only. */
+  agentRegistry?: AgentRegistry;
   /** Aborted when the sidecar starts to stop: pending long-polls are answered at once. */
   shutdownSignal: AbortSignal;
   /** Leases and gates (src/coordination, spec §8); their routes are routes/leases.ts and routes/gates.ts. */

@@ -3,6 +3,7 @@ import type {
   AgentListResponse, AgentLogsQuery, AgentLogsResponse, AgentStatusResponse, KillAgentQuery, ListAgentsQuery,
   SpawnAgentBody, SpawnAgentResponse,
 } from '../contract/agents.js';
+import type { AgentRegistry } from '../agents/agent-registry.js';
 import { resolveAgentCommand } from '../agents/agent-commands.js';
 import { checkRequestEnvironment } from '../agents/child-env.js';
 import type { Config } from '../config/schema.js';
@@ -11,7 +12,10 @@ import type { IssuesService } from './issues-service.js';
 import { requireIssueScope, requirePermission, requireProjectScope } from './access.js';
 
 export interface AgentsServiceDeps {
+  /** Spawns on this node. */
   agents: AgentSupervisor;
+  /** Lists, reads and kills on whichever node runs the agent. */
+  registry: AgentRegistry;
   /** The project this sidecar serves: agents belong to it. */
   projectId: string;
   /** A spawn's task creates its issue when the issue does not exist (spec §6). */
@@ -40,7 +44,7 @@ export class AgentsService {
     resolveAgentCommand(this.deps.agentCommands, body.agent_type);
     checkRequestEnvironment(body.environment);
     await this.deps.issues.createFromTask(caller, body.issue_id, body.task);
-    return this.supervisor().spawn(body, {
+    const spawned = await this.supervisor().spawn(body, {
       sub: caller.sub,
       agent_type: caller.agent_type,
       project_id: caller.project_id,
@@ -48,15 +52,18 @@ export class AgentsService {
       ...(caller.issue_id !== undefined ? { issue_id: caller.issue_id } : {}),
       exp: caller.exp,
     });
+    // Listed on every node once the spawn is answered.
+    await this.deps.registry.settled?.();
+    return spawned;
   }
 
-  /** Newest first; an issue-scoped token sees only its issue's agents. */
-  list(caller: Caller, query: ListAgentsQuery): AgentListResponse {
+  /** Newest first, every node's agents; an issue-scoped token sees only its issue's agents. */
+  async list(caller: Caller, query: ListAgentsQuery): Promise<AgentListResponse> {
     requirePermission(caller, 'manage_agents');
     requireProjectScope(caller, this.deps.projectId);
     if (query.issue_id !== undefined) requireIssueScope(caller, query.issue_id);
     const issueId = query.issue_id ?? caller.issue_id;
-    const all = this.supervisor().list({
+    const all = await this.deps.registry.list({
       ...(query.status ? { status: query.status } : {}),
       ...(query.type ? { agent_type: query.type } : {}),
       ...(issueId ? { issue_id: issueId } : {}),
@@ -64,32 +71,33 @@ export class AgentsService {
     return { agents: all.slice(0, query.limit), total: all.length, timestamp: new Date().toISOString() };
   }
 
-  status(caller: Caller, agentId: string): AgentStatusResponse {
-    this.requireAccess(caller, agentId, true);
-    return { ...this.supervisor().get(agentId), timestamp: new Date().toISOString() };
+  async status(caller: Caller, agentId: string): Promise<AgentStatusResponse> {
+    if (!this.isOwnToken(caller, agentId)) await this.requireAccess(caller, agentId);
+    return { ...(await this.deps.registry.get(agentId)), timestamp: new Date().toISOString() };
   }
 
   /** The last `tail` lines, or complete lines from byte `offset` (to follow). */
   async logs(caller: Caller, agentId: string, query: AgentLogsQuery): Promise<AgentLogsResponse> {
-    this.requireAccess(caller, agentId, false);
-    const chunk = await this.supervisor().readLogs(agentId, query.stream, query.offset !== undefined ? { offset: query.offset } : { tail: query.tail });
+    await this.requireAccess(caller, agentId);
+    const chunk = await this.deps.registry.readLogs(agentId, { stream: query.stream, ...(query.offset !== undefined ? { offset: query.offset } : { tail: query.tail }) });
     return { ...chunk, stream: query.stream, timestamp: new Date().toISOString() };
   }
 
-  kill(caller: Caller, agentId: string, query: KillAgentQuery): KillResult {
-    this.requireAccess(caller, agentId, false);
-    return this.supervisor().kill(agentId, { force: query.force === 'true' || query.force === '1' });
+  async kill(caller: Caller, agentId: string, query: KillAgentQuery): Promise<KillResult> {
+    await this.requireAccess(caller, agentId);
+    return this.deps.registry.kill(agentId, { force: query.force === 'true' || query.force === '1' });
   }
 
-  /**
-   * A token with `manage_agents` in this project (and on this agent's issue when issue-scoped),
-   * or, when `ownOk`, the agent's own token (`sub` = agent id).
-   */
-  private requireAccess(caller: Caller, agentId: string, ownOk: boolean): void {
-    if (ownOk && caller.sub === agentId && caller.project_id === this.deps.projectId) return;
+  private isOwnToken(caller: Caller, agentId: string): boolean {
+    return caller.sub === agentId && caller.project_id === this.deps.projectId;
+  }
+
+  /** A token with `manage_agents` in this project, and on this agent's issue when issue-scoped. */
+  private async requireAccess(caller: Caller, agentId: string): Promise<void> {
     requirePermission(caller, 'manage_agents');
     requireProjectScope(caller, this.deps.projectId);
-    if (caller.issue_id !== undefined) requireIssueScope(caller, this.supervisor().get(agentId).issue_id);
+    // Only an issue-scoped caller needs the agent's issue (on another node: one more round trip).
+    if (caller.issue_id !== undefined) requireIssueScope(caller, (await this.deps.registry.get(agentId)).issue_id);
   }
 
   private supervisor(): AgentSupervisor {

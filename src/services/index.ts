@@ -1,5 +1,6 @@
 import type { AppDeps } from '../server/app-deps.js';
 import { AgentsService } from './agents-service.js';
+import { LocalAgentRegistry } from '../agents/agent-registry.js';
 import { AuthService } from './auth-service.js';
 import { ContextAccessService } from './context-access-service.js';
 import { EventsService } from './events-service.js';
@@ -43,7 +44,11 @@ export function createServices(deps: AppDeps): Services {
       logger: deps.logger,
     }),
     events: new EventsService({ get bus() { return deps.bus; } }),
-    agents: new AgentsService({ get agents() { return deps.agents; }, projectId, issues, agentCommands: deps.config.agents }),
+    agents: new AgentsService({
+      get agents() { return deps.agents; },
+      get registry() { return deps.agentRegistry ?? new LocalAgentRegistry(deps.agents, deps.config.node_id); },
+      projectId, issues, agentCommands: deps.config.agents,
+    }),
     context: new ContextAccessService({ get context() { return deps.context; }, projectId }),
     issues,
   };

@@ -28,6 +28,8 @@ import type { RouteModule } from '../server/routes/routers.js';
 import { createContextService } from '../context/index.js';
 import type { AppDeps } from '../server/app-deps.js';
 import { openSharedState } from './shared-state.js';
+import { openAgentRegistry } from '../agents/redis/open-agent-registry.js';
+import { lifecycleEvent } from '../agents/agent-events.js';
 import { acquireSidecarLock, releaseState, writeState, type SidecarState } from './state-file.js';
 import { ShutdownList } from './shutdown-list.js';
 import { AgentSupervisor } from '../agents/agent-supervisor.js';
@@ -221,9 +223,22 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       process.off('exit', killAgentsOnExit);
     });
     await agents.start();
+    // On Redis: every node's agents listed, status/logs/kill forwarded to the owning node, and
+    // the running agents of a node whose heartbeat lapsed failed (`node_lost`) by one live node.
+    const agentRegistry = await openAgentRegistry(config, agents, (rec) => {
+      const event = lifecycleEvent(rec, 'agent_failed');
+      void recordAgentLifecycle(audit, event).catch((err: unknown) => logger.error({ err, agent_id: rec.agent_id }, 'audit log write failed (agent lifecycle)'))
+        .then(() => bus.publish(event))
+        .catch((err: unknown) => logger.warn({ err, agent_id: rec.agent_id }, 'agent_failed (node_lost) not published'));
+      coordination.leases.releaseHolder(rec.agent_id, 'agent node_lost')
+        .catch((err: unknown) => logger.warn({ err, agent_id: rec.agent_id }, 'leases of a lost agent not released'));
+    }, logger.child({ module: 'agent-registry' }));
+    // Closed after the agents (registered later in the same stage): their final records reach Redis.
+    if (agentRegistry) shutdown.register('agents', () => agentRegistry.close());
 
     const deps: AppDeps = {
       config, logger, tokens, audit, bus, results, issues, context, agents, coordination, startedAt,
+      ...(agentRegistry ? { agentRegistry: agentRegistry.registry } : {}),
       metrics: new Metrics(),
       requestStats: new RequestStats(),
       version: VERSION,
