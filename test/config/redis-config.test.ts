@@ -13,7 +13,7 @@ describe('config: events.backend and redis.url', () => {
   });
 
   it('takes the URL from CCO_REDIS_URL, a flag over it, and a URL alone selects Redis', () => {
-    expect(load({ CCO_REDIS_URL: 'redis://127.0.0.1:6390' })).to.deep.include({ redis: { url: 'redis://127.0.0.1:6390' } });
+    expect(load({ CCO_REDIS_URL: 'redis://127.0.0.1:6390' }).redis).to.include({ url: 'redis://127.0.0.1:6390', heartbeat_ms: 2000, forward_timeout_ms: 5000 });
     const c = load({ CCO_REDIS_URL: 'redis://a:1' }, { redis: { url: 'redis://b:2' } });
     expect(c.redis.url).to.equal('redis://b:2');
     expect(c.events.backend).to.equal('redis');

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 export const KNOWN_CODES = new Set([
   'REQ_001', 'REQ_002', 'REQ_003', 'REQ_004', 'REQ_005', 'REQ_006', 'REQ_007', 'NOT_FOUND', 'METHOD_NOT_ALLOWED',
   'AUTH_001', 'AUTH_002', 'AUTH_003', 'RATE_001', 'CTX_001', 'CTX_002', 'EVT_001', 'EVT_002', 'EVT_003',
-  'STR_001', 'STR_002', 'AGT_001', 'AGT_002', 'AGT_003', 'LSE_001', 'SRV_001', 'AUD_001',
+  'STR_001', 'STR_002', 'AGT_001', 'AGT_002', 'AGT_003', 'AGT_004', 'LSE_001', 'SRV_001', 'AUD_001',
 ]);
 
 interface Answer { status?: number; body?: any; headers: Record<string, unknown> }

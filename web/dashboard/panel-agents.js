@@ -80,12 +80,12 @@ export function startAgentsPanel(api, { canManage }) {
     const killButton = h('button', { className: 'danger', text: 'kill' });
     const tr = h('tr', { 'data-agent': a.agent_id });
     const cells = {
-      id: h('td', { text: a.agent_id }), type: h('td'), issue: h('td'), status: h('td'), uptime: h('td'), exit: h('td'),
+      id: h('td', { text: a.agent_id }), type: h('td'), issue: h('td'), node: h('td'), status: h('td'), uptime: h('td'), exit: h('td'),
       actions: h('td', {}, logButton, ' ', killButton),
     };
-    tr.append(cells.id, cells.type, cells.issue, cells.status, cells.uptime, cells.exit, cells.actions);
+    tr.append(cells.id, cells.type, cells.issue, cells.node, cells.status, cells.uptime, cells.exit, cells.actions);
     const logRow = h('tr', { className: 'log-row' });
-    const logCell = h('td', { colspan: '7' });
+    const logCell = h('td', { colspan: '8' });
     logRow.append(logCell);
     logRow.hidden = true;
     const row = { tr, cells, logRow, logCell, killButton, agent: a };
@@ -118,6 +118,8 @@ export function startAgentsPanel(api, { canManage }) {
       row.agent = a;
       row.cells.type.textContent = a.agent_type;
       row.cells.issue.textContent = a.issue_id;
+      // In a cluster the agent's process and logs live on this node.
+      row.cells.node.textContent = a.node_id ?? '';
       if (row.cells.status.textContent !== a.status) {
         clear(row.cells.status);
         row.cells.status.append(pill(a.status));

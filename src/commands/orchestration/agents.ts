@@ -43,10 +43,10 @@ export default class Agents extends BaseCommand<typeof Agents> {
       return res;
     }
     const rows = res.agents.map((a) => [
-      a.agent_id, a.agent_type, a.issue_id, a.status, a.process_id === null ? '-' : String(a.process_id),
+      a.agent_id, a.agent_type, a.issue_id, a.status, a.node_id ?? '-', a.process_id === null ? '-' : String(a.process_id),
       formatUptime(a.uptime_ms), a.exit_code === null ? (a.signal ?? '-') : String(a.exit_code), a.created_at,
     ]);
-    this.say(renderTable(['ID', 'TYPE', 'ISSUE', 'STATUS', 'PID', 'UPTIME', 'EXIT', 'CREATED'], rows));
+    this.say(renderTable(['ID', 'TYPE', 'ISSUE', 'STATUS', 'NODE', 'PID', 'UPTIME', 'EXIT', 'CREATED'], rows));
     if (res.total > res.agents.length) this.say(`(${res.agents.length} of ${res.total}; raise --limit to see more)`);
     return res;
   }
