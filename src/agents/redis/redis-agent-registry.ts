@@ -64,7 +64,7 @@ export class RedisAgentRegistry implements AgentRegistry {
       registry.timer = setInterval(() => void registry.tick(), o.heartbeatMs);
       registry.timer.unref();
     } catch (err) {
-      registry.close();
+      await registry.close().catch(() => undefined);
       throw err;
     }
     return registry;
