@@ -13,7 +13,7 @@ export class AgentEventPublisher {
 
   constructor(
     /** Read at each event, so a publisher wired after construction is used. */
-    private readonly publisher: () => ((event: AgentLifecycleEvent) => Promise<unknown> | unknown) | undefined,
+    private readonly publisher: () => ((event: AgentLifecycleEvent) => unknown) | undefined,
     private readonly log: ComponentLogger,
   ) {}
 

@@ -28,7 +28,7 @@ export interface AgentSupervisorDeps {
   /** Default permissions of an agent type (spec §2, config `permissions`). */
   defaultPermissions(agentType: string): readonly string[];
   /** Publish a lifecycle event on the bus; failures are logged, never fatal. */
-  publish?(event: AgentLifecycleEvent): Promise<unknown> | unknown;
+  publish?(event: AgentLifecycleEvent): unknown;
   /** Called once when an agent has ended (exit, kill, timeout, lost at restart), e.g. to release its leases. */
   onEnded?(record: Readonly<AgentRecord>): void;
   /**
@@ -99,7 +99,7 @@ export class SupervisorState {
     this.config = deps.config;
     this.log = deps.logger ?? silentLogger;
     this.store = new AgentStore(deps.config.storage_path);
-    this.events = new AgentEventPublisher(() => this.deps.publish, this.log);
+    this.events = new AgentEventPublisher(() => (this.deps.publish ? (event) => this.deps.publish?.(event) : undefined), this.log);
     this.spawner = new AgentSpawner((err) => this.log.error({ err: err.message }, 'agent spawner worker failed'));
   }
 
