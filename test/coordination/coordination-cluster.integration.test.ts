@@ -5,7 +5,7 @@ import { expectContractError } from '../helpers/contract.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 import { acquire, eventsOf, until } from './helpers.js';
 
-describe('two sidecars on one Redis: leases are cluster-wide', () => {
+describe('two sidecars on one Redis: leases and gates are cluster-wide', () => {
   let redis: RedisServer;
   let root: string;
   let a: TestServer;
@@ -90,5 +90,37 @@ describe('two sidecars on one Redis: leases are cluster-wide', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect((await eventsOf(a, ['lease_expired'])).filter((x) => x.data.lease_id === short.body.lease_id)).to.have.length(1);
     expect(expired[0].data).to.include({ why: 'expired', holder: 'alice' });
+  });
+
+  it('opens a gate created on A when the result is stored on B, and a wait on B returns it; one gate_opened', async () => {
+    const lead = await a.tokenFor({ sub: 'lead', agent_type: 'chief-architect' });
+    const created = await a.request('POST', '/api/gates', { token: lead, body: { gate_id: 'cluster-g1', issue_id: 'CL-1', expect: [{ agent_type: 'test-engineer' }] } });
+    expect(created.status, created.text).to.equal(201);
+    const seen = await b.request('GET', '/api/gates/cluster-g1', { token: lead });
+    expect(seen.status, seen.text).to.equal(200);
+    expect(seen.body).to.include({ state: 'waiting' });
+    const waited = b.request('GET', '/api/gates/cluster-g1/wait?timeout=10000', { token: lead });
+    await new Promise((r) => setTimeout(r, 200));
+    const stored = await b.request('POST', '/api/results', { token: b.adminToken, body: { agent_id: 'te-1', agent_type: 'test-engineer', issue_id: 'CL-1', result: { status: 'success' } } });
+    expect(stored.status, stored.text).to.equal(201);
+    const answer = await waited;
+    expect(answer.status, answer.text).to.equal(200);
+    expect(answer.body).to.include({ gate_id: 'cluster-g1', state: 'open' });
+    expect(answer.body.timeout).to.equal(undefined);
+    expect(answer.body.satisfied).to.deep.equal([{ agent_type: 'test-engineer', status: 'success', result_id: stored.body.id, agent_id: 'te-1' }]);
+    expect((await a.request('GET', '/api/gates/cluster-g1', { token: lead })).body.state).to.equal('open');
+    await until(async () => (await eventsOf(a, ['gate_opened'])).length > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await eventsOf(a, ['gate_opened'])).filter((e) => e.data.gate_id === 'cluster-g1')).to.have.length(1);
+  });
+
+  it('expires a gate once across both nodes and answers a wait on the other node', async () => {
+    const lead = await b.tokenFor({ sub: 'lead', agent_type: 'chief-architect' });
+    const created = await b.request('POST', '/api/gates', { token: lead, body: { gate_id: 'cluster-g2', issue_id: 'CL-2', expect: [{ agent_type: 'security-auditor' }], timeout_seconds: 1 } });
+    expect(created.status, created.text).to.equal(201);
+    const answer = await a.request('GET', '/api/gates/cluster-g2/wait?timeout=10000', { token: lead });
+    expect(answer.body).to.include({ gate_id: 'cluster-g2', state: 'expired' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await eventsOf(b, ['gate_expired'])).filter((e) => e.data.gate_id === 'cluster-g2')).to.have.length(1);
   });
 });
