@@ -123,4 +123,19 @@ describe('two sidecars on one Redis: leases and gates are cluster-wide', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect((await eventsOf(b, ['gate_expired'])).filter((e) => e.data.gate_id === 'cluster-g2')).to.have.length(1);
   });
+
+  it('answers 503 STR_002 (never a 500) while Redis is down, and works again once it is back', async () => {
+    await redis.halt();
+    try {
+      const r = await acquire(a, aliceA, { paths: ['down/x.ts'] });
+      expectContractError(r, 503, 'STR_002');
+      expect(r.text).not.to.contain(redis.url);
+      expectContractError(await b.request('GET', '/api/leases', { token: bobB }), 503, 'STR_002');
+      expectContractError(await b.request('GET', '/api/gates/cluster-g1', { token: b.adminToken }), 503, 'STR_002');
+    } finally {
+      await redis.resume();
+    }
+    const again = await until(async () => { const r = await acquire(a, aliceA, { paths: ['down/x.ts'] }); return r.status === 201 && r; }, 10_000, 100);
+    expect(again.body.holder).to.equal('alice');
+  });
 });

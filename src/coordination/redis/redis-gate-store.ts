@@ -1,3 +1,4 @@
+import { orUnavailable } from './redis-unavailable.js';
 import type { ComponentLogger } from '../../logging/component-logger.js';
 import { duplicateConnection, LuaScript, type RedisClient } from '../../redis/redis-connection.js';
 import type { GateView } from '../coordination-types.js';
@@ -63,19 +64,19 @@ export class RedisGateStore implements GateStore {
   }
 
   async get(gateId: string): Promise<GateView | undefined> {
-    const v = await this.client.hGet(this.key, gateId);
+    const v = await orUnavailable('Gates', () => this.client.hGet(this.key, gateId));
     return typeof v === 'string' ? JSON.parse(v) as GateView : undefined;
   }
 
   async list(issueId?: string): Promise<GateView[]> {
-    const all = Object.values(await this.client.hGetAll(this.key)).map((v) => JSON.parse(v) as GateView);
+    const all = Object.values(await orUnavailable('Gates', () => this.client.hGetAll(this.key))).map((v) => JSON.parse(v) as GateView);
     this.known = { gates: all.length, waiting_gates: all.filter((g) => g.state === 'waiting').length };
     return issueId === undefined ? all : all.filter((g) => g.issue_id === issueId);
   }
 
   async put(gate: GateView, expected: GateView | undefined): Promise<boolean> {
     const timeout = gate.state === 'waiting' && gate.expires_at !== null ? String(Date.parse(gate.expires_at)) : '';
-    const ok = await PUT.run(this.client, [this.key, this.timeouts], [gate.gate_id, expected ? JSON.stringify(expected) : '', JSON.stringify(gate), this.channel, timeout]);
+    const ok = await orUnavailable('Gates', () => PUT.run(this.client, [this.key, this.timeouts], [gate.gate_id, expected ? JSON.stringify(expected) : '', JSON.stringify(gate), this.channel, timeout]));
     if (ok !== 1) return false;
     if (!expected) this.known.gates++;
     if (timeout !== '') this.arm(Number(timeout));
@@ -83,7 +84,7 @@ export class RedisGateStore implements GateStore {
   }
 
   async delete(gateId: string): Promise<void> {
-    await Promise.all([this.client.hDel(this.key, gateId), this.client.zRem(this.timeouts, gateId)]);
+    await orUnavailable('Gates', () => Promise.all([this.client.hDel(this.key, gateId), this.client.zRem(this.timeouts, gateId)]));
   }
 
   stats(): { gates: number; waiting_gates: number } {
@@ -111,7 +112,7 @@ export class RedisGateStore implements GateStore {
       const [next] = await this.client.zRangeWithScores(this.timeouts, 0, 0);
       this.arm(next && next.score > now ? next.score : now + TIMEOUT_RECHECK_MS, true);
     } catch (err) {
-      this.logger?.warn({ err: (err as Error).message }, 'gate timeout check failed');
+      this.logger?.warn({ code: (err as NodeJS.ErrnoException).code ?? 'redis_error' }, 'gate timeout check failed');
       this.arm(Date.now() + 1_000, true);
     }
   }

@@ -1,3 +1,4 @@
+import { orUnavailable } from './redis-unavailable.js';
 import type { ComponentLogger } from '../../logging/component-logger.js';
 import { duplicateConnection, type RedisClient } from '../../redis/redis-connection.js';
 import type { Lease } from '../lease-records.js';
@@ -84,7 +85,7 @@ export class RedisLeaseStore implements LeaseStore {
 
   async grant(req: GrantRequest): Promise<GrantOutcome> {
     const json = JSON.stringify({ id: req.id, paths: req.paths, holder: req.holder, agent_type: req.agentType, issue_id: req.issueId, at: req.at, reason: req.reason } satisfies StoredFields);
-    const res = await GRANT.run(this.client, keyList(this.keys), [req.at, req.id, req.holder, req.exp, json, req.maxLeases, req.maxLeasesPerHolder, req.maxConflicts, ...req.paths]) as unknown[];
+    const res = await orUnavailable('Leases', () => GRANT.run(this.client, keyList(this.keys), [req.at, req.id, req.holder, req.exp, json, req.maxLeases, req.maxLeasesPerHolder, req.maxConflicts, ...req.paths])) as unknown[];
     const kind = res[0];
     if (kind === 'ok') {
       const fence = Number(res[1]);
@@ -98,24 +99,24 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async renew(id: string, exp: number): Promise<Lease | undefined> {
-    const value = await RENEW.run(this.client, keyList(this.keys), [id, exp, Date.now()]);
+    const value = await orUnavailable('Leases', () => RENEW.run(this.client, keyList(this.keys), [id, exp, Date.now()]));
     return typeof value === 'string' ? parse(value, exp) : undefined;
   }
 
   async remove(id: string): Promise<Lease | undefined> {
-    const res = await REMOVE.run(this.client, keyList(this.keys), [this.keys.channel, id]) as [string, string] | null;
+    const res = await orUnavailable('Leases', () => REMOVE.run(this.client, keyList(this.keys), [this.keys.channel, id])) as [string, string] | null;
     if (!res) return undefined;
     this.known.live_leases = Math.max(0, this.known.live_leases - 1);
     return parse(res[0], res[1]);
   }
 
   async get(id: string): Promise<Lease | undefined> {
-    const [value, exp] = await Promise.all([this.client.hGet(this.keys.leases, id), this.client.zScore(this.keys.expiry, id)]);
+    const [value, exp] = await orUnavailable('Leases', () => Promise.all([this.client.hGet(this.keys.leases, id), this.client.zScore(this.keys.expiry, id)]));
     return typeof value === 'string' && exp !== null ? parse(value, exp) : undefined;
   }
 
   async list(holder?: string): Promise<Lease[]> {
-    const [values, expiries] = await Promise.all([this.client.hGetAll(this.keys.leases), this.client.zRangeWithScores(this.keys.expiry, 0, -1)]);
+    const [values, expiries] = await orUnavailable('Leases', () => Promise.all([this.client.hGetAll(this.keys.leases), this.client.zRangeWithScores(this.keys.expiry, 0, -1)]));
     const out: Lease[] = [];
     for (const { value: id, score } of expiries) {
       const v = values[id];
@@ -129,7 +130,7 @@ export class RedisLeaseStore implements LeaseStore {
 
   async overlapping(path: string, now: number, exceptHolder: string | undefined, limit: number): Promise<Array<{ leasedPath: string; lease: Lease }>> {
     const cap = Number.isFinite(limit) ? limit : 1_000_000_000;
-    const flat = await OVERLAP.run(this.client, keyList(this.keys), [now, exceptHolder === undefined ? '0' : '1', exceptHolder ?? '', cap, path]) as unknown[];
+    const flat = await orUnavailable('Leases', () => OVERLAP.run(this.client, keyList(this.keys), [now, exceptHolder === undefined ? '0' : '1', exceptHolder ?? '', cap, path])) as unknown[];
     return conflictsOf(flat).map((c) => ({ leasedPath: c.leasedPath, lease: c.lease }));
   }
 
@@ -176,7 +177,7 @@ export class RedisLeaseStore implements LeaseStore {
       this.arm(next ? next.score : Number.POSITIVE_INFINITY, true);
     } catch (err) {
       // Redis away: try again shortly; the conflict check ignores expired leases meanwhile.
-      this.logger?.warn({ err: (err as Error).message }, 'lease expiry sweep failed');
+      this.logger?.warn({ code: (err as NodeJS.ErrnoException).code ?? 'redis_error' }, 'lease expiry sweep failed');
       this.arm(Date.now() + 1_000, true);
     } finally {
       this.sweeping = false;
