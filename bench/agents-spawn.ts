@@ -139,7 +139,6 @@ async function main(): Promise<void> {
     const probeContext = await call('GET', '/api/context/BENCH-FLOW/python-specialist?max_bytes=1024');
     const probeResults = await call('GET', '/api/results?limit=1');
     const flowRoutes = { context: probeContext.status, results: probeResults.status };
-    let flow: Record<string, unknown>;
     const probeLatency: number[] = [];
     let probing = true;
     const prober = (async () => {
@@ -166,7 +165,7 @@ async function main(): Promise<void> {
     const failedSample = agents.find((a) => a.status !== 'completed');
     let failedStderr: string[] = [];
     if (failedSample) failedStderr = (await call('GET', `/api/agents/${failedSample.agent_id}/logs?stream=stderr&tail=3`)).body.lines;
-    flow = {
+    const flow: Record<string, unknown> = {
       agents: FLOW_AGENTS,
       agent_nice: AGENT_NICE ?? 'default (19)',
       // Other work on the machine skews every figure: the 1-minute load average around the run.

@@ -86,11 +86,11 @@ try {
 
   // 2. 119 agents, 10 hot files, wait_ms.
   // Events follow grants asynchronously: let the throughput phase's settle before taking the cursor.
-  for (let last = -1; last !== handle.deps.bus!.stats().total_published;) {
-    last = handle.deps.bus!.stats().total_published;
+  for (let last = -1; last !== handle.deps.bus.stats().total_published;) {
+    last = handle.deps.bus.stats().total_published;
     await new Promise((res) => setTimeout(res, 200));
   }
-  const since = (await handle.deps.bus!.list({ eventType: '*', since: 'now', limit: 1 })).next_cursor;
+  const since = (await handle.deps.bus.list({ eventType: '*', since: 'now', limit: 1 })).next_cursor;
   const agentTokens = await Promise.all(Array.from({ length: AGENTS }, (_, i) => token(`agent-${i}`)));
   const waits: number[] = [];
   const t1 = performance.now();
@@ -112,7 +112,7 @@ try {
     events = [];
     let cursor = since;
     for (;;) {
-      const page = await handle.deps.bus!.list({ eventType: '*', topic: 'coordination', since: cursor, limit: 1000 });
+      const page = await handle.deps.bus.list({ eventType: '*', topic: 'coordination', since: cursor, limit: 1000 });
       events.push(...page.events.filter((e) => String((e.data.paths as string[] | undefined)?.[0] ?? '').startsWith('hot/')));
       cursor = page.next_cursor;
       if (!page.more_available) break;
@@ -145,7 +145,7 @@ try {
     grants_per_second: Math.round(grants / contendSeconds), wait_ms: { p50: pct(waits, 0.5), p99: pct(waits, 0.99), max: pct(waits, 1) },
   };
   // 3. Latency with 10,000 live leases on distinct paths (100 directories × 100 files).
-  const leases = handle.deps.coordination!.leases;
+  const leases = handle.deps.coordination.leases;
   const filler = { sub: 'filler', agent_type: 'python-specialist', project_id: config.project_id, permissions: ['write_results', 'admin'] };
   for (let i = 0; i < LIVE; i += 500) {
     await Promise.all(Array.from({ length: 500 }, (_, j) => leases.acquire({ ...filler, sub: `filler-${(i + j) % 50}` }, { paths: [`d${(i + j) % 100}/f${i + j}.ts`], ttl_seconds: 3600 })));

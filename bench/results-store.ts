@@ -24,6 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
+import { benchResultBody } from './results-lib/result-body.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 4);
@@ -31,16 +32,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const ISSUES = 64;
 
-function resultBody(issue: string): string {
-  return JSON.stringify({
-    agent_id: 'bench-agent', agent_type: 'python-specialist', issue_id: issue,
-    result: {
-      status: 'success', files_created: ['src/feature/new_module.py', 'tests/test_new_module.py'],
-      files_modified: ['src/feature/__init__.py'], decisions: ['Split parsing from I/O'], rationale: 'Keeps the parser pure and testable',
-      metrics: { tests_added: 12, coverage: 0.91 },
-    },
-  });
-}
+const resultBody = benchResultBody;
 
 // ---- child processes: the servers under test ----
 

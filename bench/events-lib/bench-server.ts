@@ -40,8 +40,9 @@ async function start(): Promise<{ ready: Ready; stop: () => Promise<void> }> {
   if (mode === 'koa-hello') {
     const app = new Koa();
     app.use((ctx) => { ctx.body = 'hello'; });
-    const server = http.createServer(app.callback());
-    return { ready: { ready: true, url: await listen(server) }, stop: () => new Promise((r) => server.close(() => r())) };
+    const handle = app.callback();
+    const server = http.createServer((req, res) => void handle(req, res));
+    return { ready: { ready: true, url: await listen(server) }, stop: () => new Promise<void>((r) => server.close(() => r())) };
   }
   if (mode === 'koa-post') {
     const app = new Koa();
@@ -55,8 +56,9 @@ async function start(): Promise<{ ready: Ready; stop: () => Promise<void> }> {
     });
     app.use(bodyParser());
     app.use(router.routes());
-    const server = http.createServer(app.callback());
-    return { ready: { ready: true, url: await listen(server) }, stop: () => new Promise((r) => server.close(() => r())) };
+    const handle = app.callback();
+    const server = http.createServer((req, res) => void handle(req, res));
+    return { ready: { ready: true, url: await listen(server) }, stop: () => new Promise<void>((r) => server.close(() => r())) };
   }
   if (mode === 'bare-longpoll') {
     const held = new Set<http.ServerResponse>();

@@ -32,7 +32,7 @@ export class FileRevocationStore implements RevocationStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         // A torn file cannot happen with atomic writes; anything else must not silently unrevoke.
-        throw new Error(`Cannot read revocation list ${store.file}: ${(err as Error).message}`);
+        throw new Error(`Cannot read revocation list ${store.file}: ${(err as Error).message}`, { cause: err });
       }
     }
     return store;

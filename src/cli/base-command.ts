@@ -40,7 +40,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected settings(): ClientSettings {
-    return clientSettings(this.flags as { url?: string; token?: string; 'storage-path'?: string });
+    return clientSettings(this.flags);
   }
 
   /** A client for the sidecar with the caller's token, or the operator's locally signed one. */

@@ -69,7 +69,7 @@ export class EventsClient {
     for await (const message of readSse(body)) {
       if (message.event === 'stream_error') {
         const error = JSON.parse(message.data) as { status?: number; error: string; message: string; code: string };
-        throw new SidecarError(error.status ?? 500, error as ConstructorParameters<typeof SidecarError>[1]);
+        throw new SidecarError(error.status ?? 500, error);
       }
       yield JSON.parse(message.data) as WireEvent;
     }

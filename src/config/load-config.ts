@@ -113,7 +113,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     project_id: cfg.project_id ?? projectIdFromRoot(resolvedRoot),
     ...(cfg.jwt_secret_file !== undefined ? { jwt_secret_file: path.resolve(cwd, expandHome(cfg.jwt_secret_file)) } : {}),
     node_id: cfg.node_id ?? defaultNodeId(),
-  }) as Config;
+  });
 }
 
 /** Unique per process even when several sidecars share a host and a pid namespace (tests, containers). */

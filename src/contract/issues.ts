@@ -14,7 +14,7 @@ export const MAX_FILE_CHARS = 1024;
 export const ISSUES_DEFAULT_LIMIT = 50;
 export const ISSUES_MAX_LIMIT = 200;
 
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const noNul = (s: string): boolean => !s.includes('\0');
 const text = z.string()

@@ -53,8 +53,7 @@ function lookup(root: unknown, path: readonly string[]): unknown {
 
 function scalarEquals(actual: unknown, expected: string): boolean {
   if (actual === null) return expected === 'null';
-  const t = typeof actual;
-  return (t === 'string' || t === 'number' || t === 'boolean') && String(actual) === expected;
+  return (typeof actual === 'string' || typeof actual === 'number' || typeof actual === 'boolean') && String(actual) === expected;
 }
 
 /** True when every condition holds: the field is looked up in `data` first, then at top level. */

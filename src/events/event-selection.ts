@@ -27,7 +27,7 @@ export function matchesSelection(s: Selection, e: BusEvent): boolean {
  */
 export function inIssueScope(data: Record<string, unknown>, issue: string): boolean {
   const own = Object.hasOwn(data, 'issue_id') ? data.issue_id : undefined;
-  return own === undefined || own === null || String(own) === issue;
+  return own === undefined || own === null || ((typeof own === 'string' || typeof own === 'number') && String(own) === issue);
 }
 
 export function checkWaitType(type: string): string {

@@ -3,7 +3,7 @@ import type { PublishInput } from './event-bus.js';
 import type { AppendRecord } from './event-log.js';
 import { EVENT_NAME_PATTERN } from './event-names.js';
 
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /**

@@ -1,7 +1,8 @@
 import type pg from 'pg';
-import { AppError, StorageReadError, StorageWriteError } from '../errors/index.js';
+import { StorageWriteError, type AppError } from '../errors/index.js';
 import type { ComponentLogger } from '../logging/component-logger.js';
-import { isUnavailable, type PostgresDatabase } from '../storage/postgres/postgres-database.js';
+import type { PostgresDatabase } from '../storage/postgres/postgres-database.js';
+import { postgresStorageError } from '../storage/postgres/storage-error.js';
 import type { IssueRecord, IssueRevision } from './issue-record.js';
 import type { IssuePageFilter, IssuePageFound, IssueRepository, IssueRepositoryHealth } from './issue-repository.js';
 
@@ -102,11 +103,7 @@ export class PostgresIssueRepository implements IssueRepository {
     }
   }
 
-  /** Unreachable → 503 STR_002 (retry later); anything else is a failure of ours, logged. */
   private error(err: unknown, op: 'read' | 'write'): AppError {
-    if (err instanceof AppError) return err;
-    if (isUnavailable(err)) return new StorageReadError('Issue storage is unavailable (PostgreSQL unreachable)');
-    this.options.log?.error({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, `postgres issue ${op} failed`);
-    return op === 'write' ? new StorageWriteError('Issue storage write failed') : new StorageReadError('Issue storage read failed');
+    return postgresStorageError(err, 'Issue', op, this.options.log);
   }
 }

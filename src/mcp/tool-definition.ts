@@ -60,5 +60,5 @@ export interface ToolDefinition<S extends z.ZodType = z.ZodType, O = unknown> {
 
 /** Identity helper that keeps the input and output types of a tool tied together. */
 export function defineTool<S extends z.ZodType, O>(tool: ToolDefinition<S, O>): ToolDefinition {
-  return tool as unknown as ToolDefinition;
+  return tool;
 }

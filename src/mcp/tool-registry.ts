@@ -27,7 +27,7 @@ function inputJsonSchema(tool: ToolDefinition): Tool['inputSchema'] {
     if (required.length > 0) schema.required = required;
     else delete schema.required;
   }
-  return { ...schema, type: 'object' } as Tool['inputSchema'];
+  return { ...schema, type: 'object' };
 }
 
 /**

@@ -13,13 +13,5 @@ export function redactRedisUrl(url: string): string {
   }
 }
 
-/** Remove every occurrence of the URL's password from a text (a driver error may quote it). */
-export function redactSecretIn(text: string, url: string): string {
-  let password: string;
-  try {
-    password = decodeURIComponent(new URL(url).password);
-  } catch {
-    return text;
-  }
-  return password ? text.split(password).join('***') : text;
-}
+/** Remove every occurrence of the URL's password from a text (one rule for every backend URL). */
+export { scrubSecret as redactSecretIn } from '../util/redact-url.js';

@@ -1,6 +1,7 @@
-import { AppError, StorageReadError, StorageWriteError } from '../errors/index.js';
+import { StorageWriteError, type AppError } from '../errors/index.js';
 import type { ComponentLogger } from '../logging/component-logger.js';
-import { isUnavailable, type PostgresDatabase } from '../storage/postgres/postgres-database.js';
+import type { PostgresDatabase } from '../storage/postgres/postgres-database.js';
+import { postgresStorageError } from '../storage/postgres/storage-error.js';
 import type { StoredEnvelope } from './envelope-schema.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { pairKey } from './result-index.js';
@@ -15,7 +16,6 @@ export interface PostgresResultRepositoryOptions {
   log?: ComponentLogger;
 }
 
-const UNAVAILABLE_MESSAGE = 'Result storage is unavailable (PostgreSQL unreachable)';
 
 const INSERT_SQL = `
   WITH r AS (
@@ -196,12 +196,8 @@ export class PostgresResultRepository implements ResultRepository {
     }
   }
 
-  /** Unreachable → 503 STR_002 (retry later); anything else is a failure of ours, logged. */
   private error(err: unknown, op: 'read' | 'write'): AppError {
-    if (err instanceof AppError) return err;
-    if (isUnavailable(err)) return new StorageReadError(UNAVAILABLE_MESSAGE);
-    this.options.log?.error({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, `postgres result ${op} failed`);
-    return op === 'write' ? new StorageWriteError('Result storage write failed') : new StorageReadError('Result storage read failed');
+    return postgresStorageError(err, 'Result', op, this.options.log);
   }
 
   private withPath(envelope: StoredEnvelope): ResultEnvelope {

@@ -1,3 +1,4 @@
+import type { ResultFilter } from './result-repository.js';
 import type { ResultStatus } from './result-store.js';
 
 /** What the index keeps per result: enough to filter and locate it, never the payload. */
@@ -15,17 +16,8 @@ export interface IndexEntry {
   size: number;
 }
 
-export interface IndexFilter {
-  project_id?: string;
-  issue_id?: string;
-  agent_type?: string;
-  status?: ResultStatus;
-  since_ms?: number;
-  until_ms?: number;
-  latest?: boolean;
-  /** Only ids strictly below this one (the cursor of newest-first paging). */
-  before_id?: string;
-}
+/** The index answers the repository's filter as it is. */
+export type IndexFilter = ResultFilter;
 
 export function pairKey(projectId: string, issueId: string, agentType: string): string {
   // Safe ids cannot contain '/', so the key is unambiguous.

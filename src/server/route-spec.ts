@@ -68,7 +68,7 @@ export function defineRoute<P extends z.ZodType = z.ZodUndefined, Q extends z.Zo
   spec: RouteSpec<P, Q, B>,
   handler: (ctx: AppRouterContext, input: RouteInput<Out<P>, Out<Q>, Out<B>>) => unknown,
 ): void {
-  routers.catalog.specs.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
+  routers.catalog.specs.push(spec);
   const guard = spec.auth === 'public' ? routers.publicGuard : routers.protectedGuard;
   const level: AuditLevel = spec.audit ?? 'control';
   const markLevel = (ctx: AppRouterContext, next: () => Promise<unknown>): Promise<unknown> => {

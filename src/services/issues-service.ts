@@ -34,7 +34,6 @@ export interface PutIssueAnswer {
  * 300-character title (counted in UTF-16 units, as the schema counts, never splitting a pair).
  */
 export function titleOfTask(task: string): string {
-  // eslint-disable-next-line no-control-regex
   const printable = task.split(/\r?\n/).map((l) => l.replace(/[\u0000-\u001f\u007f]/g, ' ').trim()).find((l) => l.length > 0) ?? 'Task';
   if (printable.length <= MAX_TITLE_CHARS) return printable;
   let cut = '';

@@ -22,7 +22,7 @@ export function redactUrl(raw: string): string {
 
 /** Remove every occurrence of the URL's password from a message (driver errors may quote it). */
 export function scrubSecret(message: string, raw: string): string {
-  let password = '';
+  let password: string;
   try {
     password = decodeURIComponent(new URL(raw).password);
   } catch {

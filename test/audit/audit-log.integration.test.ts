@@ -26,7 +26,7 @@ describe('audit entries', () => {
       status: fc.option(fc.integer({ min: 100, max: 599 }), { nil: undefined }), code: maybe, remote: maybe,
     }, { requiredKeys: ['action', 'resource', 'outcome'] });
     fc.assert(fc.property(record, fc.integer({ min: 0, max: 4_102_444_800_000 }), (r, now) => {
-      expect(auditLine(r as AuditRecord, now)).to.equal(serializeAuditEntry(toAuditEntry(r as AuditRecord, new Date(now))));
+      expect(auditLine(r, now)).to.equal(serializeAuditEntry(toAuditEntry(r, new Date(now))));
     }), { numRuns: 2000 });
     const withDetails: AuditRecord = { action: 'agent.spawn', resource: 'agent:a1', outcome: 'success', details: { token: 'secret', pid: 1 } };
     expect(auditLine(withDetails, 0)).to.equal(serializeAuditEntry(toAuditEntry(withDetails, new Date(0))));

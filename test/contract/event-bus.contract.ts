@@ -61,6 +61,10 @@ export function eventBusContract(name: string, harness: EventBusHarness): void {
         bus.wait({ eventType: 'go', subscriberId: 'w-1', since: 'now', timeoutMs: 5000 }),
         bus.wait({ eventType: '*', subscriberId: 'w-2', since: 'now', timeoutMs: 5000 }),
       ];
+      // "Started" means registered: a log with asynchronous reads (Redis) resolves `since=now` with a
+      // round trip first, so a publish racing that read may legitimately come before the wait.
+      for (let i = 0; i < 200 && bus.stats().active_subscriptions < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(bus.stats().active_subscriptions).to.equal(2);
       const res = await pub(bus, 'go');
       expect(res.subscriber_count).to.equal(2);
       expect([...res.subscribers_notified].sort()).to.deep.equal(['w-1', 'w-2']);

@@ -228,7 +228,7 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
       const epoch = log.epoch;
       await log.close();
       opened.splice(opened.indexOf(log), 1);
-      const again = await harness.reopen!(log);
+      const again = await harness.reopen(log);
       opened.push(again);
       again.attach(new RecordingSink(again).sink);
       expect(again.epoch).to.equal(epoch);

@@ -150,7 +150,7 @@ export function resultRepositoryContract(name: string, harness: ResultRepository
       await r.insert(b);
       await r.close();
       open.splice(open.indexOf(r), 1);
-      const again = await harness.reopen!(r);
+      const again = await harness.reopen(r);
       open.push(again);
       expect(again.newestId()).to.equal(b.id);
       expect((await again.get(a.id))?.result).to.deep.equal(a.result);

@@ -45,7 +45,7 @@ export function revocationStoreContract(name: string, harness: RevocationStoreHa
       if (!harness.reopen) this.skip();
       const store = await harness.open();
       await store.revoke('kept', nowSeconds() + 3600);
-      const again = await harness.reopen!(store);
+      const again = await harness.reopen(store);
       expect(again.isRevoked('kept')).to.equal(true);
       expect(again.size()).to.equal(1);
     });

@@ -37,7 +37,7 @@ describe('dashboard in a real browser (Chromium headless)', function () {
         agent_kill_grace_seconds: 0.5,
         max_concurrent_agents: 130,
         agent_nice: 0,
-      } as never,
+      },
     });
     token = (await server.handle.deps.tokens.mint({
       sub: DASHBOARD_AGENT_TYPE, agent_type: DASHBOARD_AGENT_TYPE, project_id: server.config.project_id,
@@ -217,7 +217,7 @@ describe('dashboard in a real browser (Chromium headless)', function () {
   });
 
   it('reads 10,000 buffered events without consuming them and draws 500 rows', async () => {
-    const bus = server.handle.deps.bus!;
+    const bus = server.handle.deps.bus;
     for (let i = 0; i < 10_000; i += 500) {
       await Promise.all(Array.from({ length: 500 }, (_x, j) => bus.publish({ event_type: 'bulk_evt', publisher: 'bench', data: { n: i + j } })));
     }

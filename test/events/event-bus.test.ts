@@ -66,7 +66,7 @@ describe('events: embedded bus semantics', () => {
     await pub('done', { issue_id: '7', status: 'ok', meta: { attempt: 2 } });
     await pub('done', { issue_id: '8', status: 'ok' }, { publisher: 'qa' });
     await pub('done', { issue_id: '7', status: 'failed' });
-    const ids = async (filter: string) => (await bus.list({ eventType: 'done', filter })).events.map((e) => `${e.data.issue_id}/${e.data.status}`);
+    const ids = async (filter: string) => (await bus.list({ eventType: 'done', filter })).events.map((e) => `${String(e.data.issue_id)}/${String(e.data.status)}`);
     expect(await ids('issue_id:7')).to.deep.equal(['7/ok', '7/failed']);
     expect(await ids('issue_id:7,status:ok')).to.deep.equal(['7/ok']);
     expect(await ids('meta.attempt:2')).to.deep.equal(['7/ok']);

@@ -11,7 +11,7 @@ describe('GET /api/events/stream (Server-Sent Events)', () => {
   let reader: string;
   const open: SseConnection[] = [];
   before(async () => {
-    server = await startTestServer({ config: { events: { stream_heartbeat_ms: 150 } } as never });
+    server = await startTestServer({ config: { events: { stream_heartbeat_ms: 150 } } });
     reader = await server.tokenFor({ agent_type: 'test-engineer', sub: 'qa-sse' });
   });
   afterEach(() => {
@@ -173,7 +173,7 @@ describe('EventsClient.stream (the typed client over SSE)', () => {
 
 describe('GET /api/events/stream: caps and shutdown', () => {
   it('counts open streams in the per-token wait cap (429 RATE_001 for the next stream and wait)', async () => {
-    const server = await startTestServer({ config: { events: { max_waits_per_token: 2 } } as never });
+    const server = await startTestServer({ config: { events: { max_waits_per_token: 2 } } });
     const token = await server.tokenFor({ agent_type: 'test-engineer', sub: 'qa-cap' });
     const conns: SseConnection[] = [];
     try {

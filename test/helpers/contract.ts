@@ -24,5 +24,5 @@ export function expectContractError(res: Answer, status?: number, code?: string)
   expect(res.headers['cache-control']).to.equal('no-store');
   expect(String(res.body.message)).not.to.match(/\bat .+:\d+:\d+|node_modules|\/dist\/|\/src\//);
   // RFC 6750 §3 / issue 15: every 401 names the Bearer scheme, so a client knows how to authenticate.
-  if (res.status === 401) expect(String(res.headers['www-authenticate'] ?? ''), 'WWW-Authenticate on a 401').to.match(/^Bearer realm="cco-sidecar"(, error="(invalid_token|invalid_request)")?$/);
+  if (res.status === 401) expect(String((res.headers['www-authenticate'] as string | undefined) ?? ''), 'WWW-Authenticate on a 401').to.match(/^Bearer realm="cco-sidecar"(, error="(invalid_token|invalid_request)")?$/);
 }

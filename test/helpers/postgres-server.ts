@@ -94,7 +94,7 @@ export async function startPostgresServer(options: { fsync?: boolean } = {}): Pr
     await exec('initdb', ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C']);
   } catch (err) {
     await removeDir(dir);
-    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
+    throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr ?? String(err)}`, { cause: err });
   }
   let port = 0;
   let running = false;
@@ -115,7 +115,7 @@ export async function startPostgresServer(options: { fsync?: boolean } = {}): Pr
     } catch (err) {
       if (attempt >= 3) {
         await removeDir(dir);
-        throw new Error(`PostgreSQL did not start: ${(err as { stderr?: string }).stderr ?? String(err)}`);
+        throw new Error(`PostgreSQL did not start: ${(err as { stderr?: string }).stderr ?? String(err)}`, { cause: err });
       }
     }
   }

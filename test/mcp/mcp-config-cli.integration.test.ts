@@ -47,7 +47,7 @@ describe('cco orchestration mcp-config (real bin/run.js, configs fed to the SDK 
     it(`prints a ${client} config that parses and connects over HTTP with a token scoped to type and issue`, async () => {
       const res = await runCli(['orchestration', 'mcp-config', '--client', client, '--agent-type', 'python-specialist', '--issue', 'ISSUE-5'], env);
       expect(res.code, res.stderr).to.equal(0);
-      const doc = parse(res.stdout) as any;
+      const doc = parse(res.stdout);
       const entry = (client === 'codex' ? doc.mcp_servers : doc.mcpServers).cco;
       expect(entry).to.include(shape);
       expect(entry.url ?? entry.httpUrl).to.equal(`${s.url}/mcp`);

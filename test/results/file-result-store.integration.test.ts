@@ -377,7 +377,7 @@ describe('FileResultStore', () => {
       it(`rejects unsafe ${field} values with REQ_001 and writes nothing`, async () => {
         store = await openStore(storage);
         for (const value of bad) {
-          const err = await rejection((store as FileResultStore).store(input({ [field]: value })));
+          const err = await rejection((store).store(input({ [field]: value })));
           expect(err.code, JSON.stringify(value)).to.equal('REQ_001');
           expect((err.details.issues as Array<{ path: string }>).map((i) => i.path)).to.include(field);
         }

@@ -13,7 +13,7 @@ type AnySpec = RouteSpec<z.ZodType, z.ZodType, z.ZodType>;
 type Json = Record<string, any>;
 
 const jsonSchema = (schema: z.ZodType | undefined): Json | undefined =>
-  schema ? (z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json) : undefined;
+  schema ? (z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })) : undefined;
 
 /** A long-poll route (it takes `timeout`): the fuzz always sends a short one, the run is bounded in time. */
 function isWait(schema: Json | undefined): boolean {

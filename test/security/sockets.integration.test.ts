@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { startTestServer } from '../helpers/test-server.js';
 import { testRoutes } from '../helpers/test-routes.js';
 
 /** HAZARDS.md "Bodies, sockets and long-polls": listening host and shutdown with pending requests. */

@@ -30,7 +30,7 @@ describe('security: token lifetime and strict JWT parsing (issue 15 items 2–4)
   const status = async (token: string): Promise<{ status: number; code?: string; wwwAuth?: string }> => {
     const res = await s.request('GET', '/api/results', { token });
     if (res.status === 401) expectContractError(res, 401);
-    return { status: res.status, code: res.body?.code, wwwAuth: res.headers['www-authenticate'] as string | undefined };
+    return { status: res.status, code: res.body?.code, wwwAuth: res.headers['www-authenticate'] };
   };
 
   before(async () => {

@@ -153,7 +153,7 @@ describe('HTTP: context with the watcher on', function () {
 
   it('reports watcher ok in /health and serves edits without clearing the cache', async () => {
     const deadline = Date.now() + 10_000;
-    while (server.handle.deps.context!.watcherReport().phase !== 'ok' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (server.handle.deps.context.watcherReport().phase !== 'ok' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect((await server.request('GET', '/health')).body.checks.watcher).to.equal('ok');
     const q = '/api/context/I/typescript-specialist';
     await server.request('GET', q, { token: server.adminToken });
@@ -220,7 +220,7 @@ describe('HTTP: context wired to results and events', function () {
 
   it('publishes files_changed on the bus when the watcher sees edits', async () => {
     const deadline = Date.now() + 10_000;
-    while (server.handle.deps.context!.watcherReport().phase !== 'ok' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (server.handle.deps.context.watcherReport().phase !== 'ok' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await writeTree(project, { 'app/new_module.py': 'y = 2\n' });
     let found: { data: { paths: string[]; changes: unknown[] } } | undefined;
     while (!found && Date.now() < deadline) {

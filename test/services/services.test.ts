@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { defaultPermissionsFor, type Permission } from '../../src/auth/permissions.js';
+import { defaultPermissionsFor } from '../../src/auth/permissions.js';
 import { AppError } from '../../src/errors/index.js';
 import { createServices, type Caller, type Services } from '../../src/services/index.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
@@ -10,7 +10,7 @@ function caller(claims: Partial<Caller> & { agent_type: string }, projectId: str
     sub: claims.sub ?? `agent-${claims.agent_type}`,
     agent_type: claims.agent_type,
     project_id: claims.project_id ?? projectId,
-    permissions: claims.permissions ?? new Set(defaultPermissionsFor(claims.agent_type) as Permission[]),
+    permissions: claims.permissions ?? new Set(defaultPermissionsFor(claims.agent_type)),
     ...(claims.issue_id !== undefined ? { issue_id: claims.issue_id } : {}),
     jti: 'jti-test', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600,
   };

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { listAgents, type AgentListResponse } from '../../client/agents-api.js';
-import { AGENT_STATUSES, type AgentStatus } from '../../agents/types.js';
+import { AGENT_STATUSES } from '../../agents/types.js';
 
 /** `1h02m`, `3m05s`, `42s`; `-` before the start. */
 export function formatUptime(ms: number | null): string {
@@ -28,7 +28,7 @@ export default class Agents extends BaseCommand<typeof Agents> {
   ];
 
   static override flags = {
-    status: Flags.option({ description: 'Only agents with this status', options: AGENT_STATUSES as readonly AgentStatus[] })(),
+    status: Flags.option({ description: 'Only agents with this status', options: AGENT_STATUSES })(),
     type: Flags.string({ description: 'Only agents of this type' }),
     issue: Flags.string({ description: 'Only agents working on this issue' }),
     limit: Flags.integer({ description: 'At most this many', default: 100, min: 1, max: 1000 }),

@@ -114,8 +114,8 @@ export default class McpConfig extends BaseCommand<typeof McpConfig> {
 
     // Read the file back: the client will parse it, so must we, and nothing else may be lost.
     const reread = parseDocument(client, await readFile(file, 'utf8'));
-    const before = Object.keys((existing[client === 'codex' ? 'mcp_servers' : 'mcpServers'] ?? {}) as object).filter((n) => n !== f.name);
-    const after = Object.keys((reread[client === 'codex' ? 'mcp_servers' : 'mcpServers'] ?? {}) as object);
+    const before = Object.keys((existing[client === 'codex' ? 'mcp_servers' : 'mcpServers'] ?? {})).filter((n) => n !== f.name);
+    const after = Object.keys((reread[client === 'codex' ? 'mcp_servers' : 'mcpServers'] ?? {}));
     if (JSON.stringify(entryIn(client, reread, f.name)) !== JSON.stringify(entry) || before.some((n) => !after.includes(n))) {
       this.error(`${file} does not read back as written; check it by hand`, { exit: 1 });
     }

@@ -28,7 +28,7 @@ export default class Mcp extends BaseCommand<typeof Mcp> {
     let token: (() => Promise<string>) | undefined;
     if (settings.token) {
       const fixed = settings.token;
-      token = async () => fixed;
+      token = () => Promise.resolve(fixed);
     } else {
       let cached: { token: string; at: number } | undefined;
       token = async () => {

@@ -46,7 +46,6 @@ export default class Start extends BaseCommand<typeof Start> {
   };
 
   async run(): Promise<SidecarState> {
-    const settings = this.settings();
     const flags: Partial<ConfigInput> = {
       port: this.flags.port,
       host: this.flags.host,

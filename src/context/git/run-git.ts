@@ -27,6 +27,8 @@ export const runGit: RunGit = (args, cwd, opts = {}) =>
           // A non-zero exit carries the exit status as a number; spawn failures carry a string.
           const code: unknown = (err as { code?: unknown }).code;
           if (typeof code === 'number') return resolve({ stdout: stdout ?? '', code });
+          // execFile's error type drops Error's brand (an Omit<>), but it is the ExecException itself.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           return reject(err);
         }
         resolve({ stdout, code: 0 });

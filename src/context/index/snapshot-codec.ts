@@ -101,7 +101,7 @@ export class SnapshotView {
   }
 
   pathAt(i: number): string {
-    return this.bytes.toString('utf8', this.offsets[i]!, this.offsets[i + 1]! - 1);
+    return this.bytes.toString('utf8', this.offsets[i], this.offsets[i + 1]! - 1);
   }
 
   /** All paths (one decode + split: for workers, memoised per snapshot id). */

@@ -31,7 +31,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** A TOML manifest's top-level table, or undefined when the text does not parse. */
 function parseTomlObject(text: string): Record<string, unknown> | undefined {
   try {
-    return parseToml(text) as Record<string, unknown>;
+    return parseToml(text);
   } catch {
     return undefined;
   }
@@ -206,13 +206,13 @@ export function parsePomXml(text: string, manifest: string): ManifestInfo {
   const deps = isRecord(project.dependencies) ? project.dependencies.dependency : undefined;
   for (const d of Array.isArray(deps) ? deps : deps ? [deps] : []) {
     if (!isRecord(d)) continue;
-    const name = `${String(d.groupId ?? '')}:${String(d.artifactId ?? '')}`;
-    info.dependencies.push({ name, version: d.version === undefined ? '*' : String(d.version), type: d.scope === 'test' ? 'dev' : 'runtime', ecosystem: 'maven', manifest });
+    const name = `${xmlText(d.groupId)}:${xmlText(d.artifactId)}`;
+    info.dependencies.push({ name, version: d.version === undefined ? '*' : xmlText(d.version), type: d.scope === 'test' ? 'dev' : 'runtime', ecosystem: 'maven', manifest });
   }
   const props = project.properties;
   if (isRecord(props)) {
     const v = props['maven.compiler.release'] ?? props['maven.compiler.source'] ?? props['java.version'];
-    if (v !== undefined) info.versions.java_version = String(v);
+    if (v !== undefined) info.versions.java_version = xmlText(v);
   }
   return info;
 }
@@ -325,7 +325,7 @@ export function parseIstanbulSummary(text: string, source: string): Coverage | n
     const doc = JSON.parse(text) as Record<string, unknown>;
     const total = doc.total;
     if (!isRecord(total)) return null;
-    const of = (k: string): number | null => (isRecord(total[k]) ? pct((total[k] as Record<string, unknown>).pct) : null);
+    const of = (k: string): number | null => (isRecord(total[k]) ? pct((total[k]).pct) : null);
     return { lines_pct: of('lines'), statements_pct: of('statements'), functions_pct: of('functions'), branches_pct: of('branches'), source, format: 'istanbul' };
   } catch {
     return null;
@@ -363,4 +363,9 @@ export function parseCobertura(text: string, source: string): Coverage | null {
   } catch {
     return null;
   }
+}
+
+/** A scalar XML value as text; an element with attributes or children (an object) is not a version or a name. */
+function xmlText(v: unknown): string {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
 }

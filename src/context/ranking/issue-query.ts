@@ -12,7 +12,7 @@ const MAX_WORDS = 200;
 const MAX_IDENTIFIERS = 40;
 const MAX_FILES = 200;
 /** File names in prose: a word with a known source/config extension. */
-const FILE_RE = /(?:^|[\s`'"(\[])((?:[\w.-]+\/)*[\w.-]+\.(?:py|pyi|ts|tsx|mts|cts|js|jsx|mjs|cjs|go|rs|java|kt|rb|php|c|cc|cpp|h|hpp|cs|swift|scala|md|rst|toml|ya?ml|json|cfg|ini|txt|sh))(?=$|[\s`'"):,;\]]|\.(?:\s|$))/gim;
+const FILE_RE = /(?:^|[\s`'"([])((?:[\w.-]+\/)*[\w.-]+\.(?:py|pyi|ts|tsx|mts|cts|js|jsx|mjs|cjs|go|rs|java|kt|rb|php|c|cc|cpp|h|hpp|cs|swift|scala|md|rst|toml|ya?ml|json|cfg|ini|txt|sh))(?=$|[\s`'"):,;\]]|\.(?:\s|$))/gim;
 /** `name(` or `obj.name(`: a call or definition mentioned in the text. */
 const CALL_RE = /\b([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\(/g;
 const BACKTICK_RE = /`([^`\n]{1,120})`/g;
@@ -58,7 +58,7 @@ export function issueQuery(issue: IssueRecord): IssueSearch {
   const files = new Set(issue.files);
   // Hyphenated or snake_case module names (`trie-router`, `python_api`): a directory or file
   // stem of that name is where the issue points.
-  for (const m of text.matchAll(/(?:^|[\s`'"(\[])([A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+)(?=$|[\s`'"):,;\]]|\.(?:\s|$))/gm)) {
+  for (const m of text.matchAll(/(?:^|[\s`'"([])([A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+)(?=$|[\s`'"):,;\]]|\.(?:\s|$))/gm)) {
     if (files.size < MAX_FILES) files.add(`**/${m[1]!}/**`).add(`**/${m[1]!}.*`);
   }
   for (const m of text.matchAll(FILE_RE)) if (files.size < MAX_FILES) files.add(m[1]!.replace(/^\.\//, ''));

@@ -162,7 +162,7 @@ export class ProjectWatcher {
     this.processing = (async () => {
       while (this.pending.size > 0 || this.pendingDirs.size > 0) await this.process();
     })()
-      .catch((err) => this.logger.error({ err }, 'watcher event processing failed'))
+      .catch((err: unknown) => this.logger.error({ err }, 'watcher event processing failed'))
       .finally(() => {
         this.processing = null;
         if (this.pending.size > 0 || this.pendingDirs.size > 0) this.schedule();

@@ -104,8 +104,9 @@ export class NativeDirWatcher implements WatchBackend {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     for (const d of [...this.watchers.keys()]) this.drop(d);
+    return Promise.resolve();
   }
 
   get watchCount(): number {

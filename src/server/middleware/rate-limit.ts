@@ -13,7 +13,10 @@ import type { AppContext } from '../app-types.js';
 export function rateLimit(limiter: AgentRateLimiter) {
   return async function rateLimitMiddleware(ctx: AppContext, next: Next): Promise<void> {
     const auth = ctx.state.auth;
-    if (!auth) return next();
+    if (!auth) {
+      await next();
+      return;
+    }
     const decision = await limiter.consume(auth);
     if (decision) {
       ctx.set('X-RateLimit-Limit', String(decision.limit));

@@ -62,9 +62,9 @@ async function bearerChallenge(ctx: AppContext, next: Next): Promise<void> {
 export const mcpRoutes: RouteModule = (routers, deps) => {
   const registry = new ToolRegistry(allTools());
   const validator = new AjvJsonSchemaValidator();
-  routers.catalog.specs.push(MCP_SPEC as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
+  routers.catalog.specs.push(MCP_SPEC);
   for (const spec of NO_SESSION_SPECS) {
-    routers.catalog.specs.push(spec as unknown as RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
+    routers.catalog.specs.push(spec);
     routers.router[spec.method]('/mcp', bearerChallenge, routers.protectedGuard, () => {
       throw new MethodNotAllowedError(['POST']);
     });

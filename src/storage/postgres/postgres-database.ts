@@ -82,6 +82,8 @@ export class PostgresDatabase {
       return { db, migration };
     } catch (err) {
       await db.pool.end().catch(() => undefined);
+      // No `cause`: the driver's error may quote the password; only the scrubbed message travels.
+      // eslint-disable-next-line preserve-caught-error
       throw new Error(`PostgreSQL at ${db.description} is not usable: ${scrubSecret((err as Error).message, options.url)}`);
     }
   }

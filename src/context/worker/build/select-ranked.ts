@@ -91,7 +91,7 @@ class MinHeap {
 /** The k most relevant items with a positive total, best first. */
 export function selectCandidates(inp: RankInputs, k: number): number[] {
   if (k <= 0) return [];
-  const heap = new MinHeap(inp.later);
+  const heap = new MinHeap((a, b) => inp.later(a, b));
   const seen = new Set<number>();
   for (const i of [...inp.flagged, ...inp.extras]) {
     if (seen.has(i) || inp.isDeleted(i)) continue;

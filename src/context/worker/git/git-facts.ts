@@ -143,7 +143,7 @@ export async function collectGitFacts(task: GitFactsTask, opts: CollectOptions =
   if (earlyCounts && rest.every(covered)) counts = await earlyCounts;
   else {
     earlyCounts?.catch(() => undefined);
-    counts = rest.length === 0 ? new Map() : await numstat(git, task.root, rest.length > 200 ? null : rest);
+    counts = rest.length === 0 ? new Map<string, { added: number | null; deleted: number | null }>() : await numstat(git, task.root, rest.length > 200 ? null : rest);
   }
   const changes: GitChange[] = [];
   let untracked = 0;

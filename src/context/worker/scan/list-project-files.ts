@@ -1,4 +1,4 @@
-import fs, { type Dirent } from 'node:fs';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { IgnoreFile } from '../../files/gitignore-rules.js';

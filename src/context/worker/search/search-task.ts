@@ -47,7 +47,7 @@ async function indexFile(idx: SearchIndex, realRoot: string, rel: string, rules:
   const text = redactSecrets(raw).text;
   let terms = textTerms(text);
   if (terms.size > MAX_TERMS_PER_FILE) terms = new Map([...terms].sort((a, b) => b[1] - a[1]).slice(0, MAX_TERMS_PER_FILE));
-  let defs: Definition[] = [];
+  let defs: Definition[];
   try {
     defs = await extractDefinitions(rel, text);
   } catch {
