@@ -10,18 +10,18 @@ interface WithRelevantFiles {
  * Applied to a copy after the context cache, since leases change far faster than cached contexts
  * (the cached object itself is never touched).
  *
- * @example body = withLeasedBy(body, leases, auth.sub)
+ * @example body = await withLeasedBy(body, leases, auth.sub)
  */
-export function withLeasedBy<T extends WithRelevantFiles>(body: T, leases: LeaseService | undefined, viewer: string | undefined): T {
+export async function withLeasedBy<T extends WithRelevantFiles>(body: T, leases: LeaseService | undefined, viewer: string | undefined): Promise<T> {
   const files = body.context?.relevant_files;
-  if (!leases || !files || files.length === 0 || leases.liveCount === 0) return body;
+  if (!leases || !files || files.length === 0 || !leases.mayHoldAny) return body;
   let changed = false;
-  const annotated = files.map((f) => {
-    const by: LeasedBy | null = leases.leasedBy(f.path, viewer);
+  const annotated = await Promise.all(files.map(async (f) => {
+    const by: LeasedBy | null = await leases.leasedBy(f.path, viewer);
     if (!by) return f;
     changed = true;
     return { ...f, leased_by: by };
-  });
+  }));
   if (!changed) return body;
   return { ...body, context: { ...body.context, relevant_files: annotated } };
 }

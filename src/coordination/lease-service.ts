@@ -1,23 +1,26 @@
-import { ForbiddenError, LeaseConflictError, NotFoundError, RateLimitError, StorageWriteError, ValidationError } from '../errors/index.js';
-import { DeadlineTimer } from './deadline-timer.js';
+import { ForbiddenError, LeaseConflictError, NotFoundError, RateLimitError, ValidationError } from '../errors/index.js';
 import { PathTrie } from './path-trie.js';
 import { LeasePathError, normaliseLeasePath, resolveLeasePath } from './lease-path.js';
-import type { CoordinationJournal } from './coordination-journal.js';
-import { newLeaseId, view, type Lease, type LeaseRecord } from './lease-records.js';
+import { newLeaseId, view, type Lease } from './lease-records.js';
+import type { LeaseStore, StoredConflict } from './lease-store.js';
 import {
   COORDINATION_LIMITS as LIMITS, hasPerm,
   type AcquireInput, type CoordinationCaller, type CoordinationPublish, type LeaseConflict, type LeaseListFilter, type LeasedBy, type LeaseView,
 } from './coordination-types.js';
 
-interface Waiter {
+/** A request in line for its paths: a waiter, or a request whose grant is on its way to the store. */
+interface Queued {
   seq: number;
   caller: CoordinationCaller;
+}
+
+interface Waiter extends Queued {
   paths: string[];
   ttlMs: number;
   reason: string | null;
   enqueuedAt: number;
   timer: NodeJS.Timeout;
-  resolve: (lease: Promise<LeaseView>) => void;
+  resolve: (lease: LeaseView) => void;
   reject: (err: Error) => void;
 }
 
@@ -25,7 +28,7 @@ export interface LeaseServiceDeps {
   projectId: string;
   /** realpath of the project root. */
   realRoot: string;
-  journal: CoordinationJournal;
+  store: LeaseStore;
   publish: CoordinationPublish;
   log: { warn(obj: object, msg: string): void };
 }
@@ -34,77 +37,50 @@ const DEFAULT_TTL_S = 300;
 const TOPIC = 'coordination';
 
 /**
- * Leases (spec §8): exclusive, expiring, fenced claims on paths of the project.
+ * Leases (spec §8): exclusive, expiring, fenced claims on paths of the project. This is the
+ * backend-neutral half: validation and path normalisation, permissions, queueing, events, views.
+ * The store (embedded or Redis) does the conflict check and the fencing counter atomically.
  *
- * - Conflicts: a path conflicts with another holder's live lease on itself, an ancestor or a
- *   descendant, found through a path trie (O(depth), never a scan of every lease).
- * - Fencing: every grant takes the next number of a per-project counter; the grant record that
- *   carries it is durable before the holder learns it, and the counter restarts above the highest
- *   number in the journal, so tokens grow strictly across restarts.
- * - Queueing: with `wait_ms` a request waits first come, first served: a request is granted only
- *   when no live lease and no earlier waiter of another holder overlaps it. A waiter whose client
- *   goes away (abort signal) leaves the queue.
- * - Expiry: one timer for the next deadline. Events `lease_acquired`, `lease_released`,
- *   `lease_expired` are published in the order the changes happened, each after its record is durable.
+ * - Queueing: with `wait_ms` a request waits; on this sidecar first come, first served (a request
+ *   is not granted while an earlier waiter of another holder here overlaps it). Waiters retry when
+ *   the store reports freed paths, also paths freed on another node. A waiter whose client goes
+ *   away (abort signal) leaves the queue.
+ * - Events `lease_acquired`, `lease_released`, `lease_expired` are published in the order this
+ *   sidecar saw the changes, each after the store made it durable; an expiry is published by the
+ *   one node whose store removed the lease.
  *
  * @example
  * const lease = await leases.acquire(caller, { paths: ['src/app.ts'], ttl_seconds: 120, wait_ms: 5_000 });
  * await leases.release(caller, lease.lease_id);
  */
 export class LeaseService {
-  private readonly leases = new Map<string, Lease>();
-  private readonly live = new PathTrie<Lease>();
-  private readonly byHolder = new Map<string, Set<Lease>>();
   private readonly waiters = new Map<number, Waiter>();
-  private readonly queued = new PathTrie<Waiter>();
+  private readonly queued = new PathTrie<Queued>();
   private readonly queuedByHolder = new Map<string, number>();
-  private readonly deadlines = new DeadlineTimer((id) => this.expire(id));
-  private fence = 0;
   private requestSeq = 0;
   private eventChain: Promise<void> = Promise.resolve();
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
   private closed = false;
 
   constructor(private readonly deps: LeaseServiceDeps) {}
 
-  /** Rebuild state from journal records (at open, before any request). */
-  replay(record: LeaseRecord): void {
-    switch (record.t) {
-      case 'F': this.fence = Math.max(this.fence, record.fence); break;
-      case 'L': {
-        this.fence = Math.max(this.fence, record.fence);
-        if (this.leases.has(record.id)) break;
-        this.insert({ id: record.id, paths: record.paths, holder: record.holder, agentType: record.agent_type, issueId: record.issue_id,
-          fence: record.fence, at: record.at, exp: record.exp, reason: record.reason });
-        break;
-      }
-      case 'N': { const l = this.leases.get(record.id); if (l) { l.exp = record.exp; this.deadlines.schedule(l.id, l.exp); } break; }
-      case 'R': { const l = this.leases.get(record.id); if (l) this.remove(l); break; }
-    }
+  /** Start the store's expiry and change notifications (once, before any request). */
+  async start(): Promise<void> {
+    await this.deps.store.start({
+      expired: (lease) => this.emit('lease_expired', { ...view(lease), why: 'expired', ended_at: new Date().toISOString() }),
+      freed: () => this.pump(),
+    });
   }
 
-  /** After replay: leases that expired while the sidecar was down expire now (their events published). */
-  expireOverdue(): number {
-    const now = Date.now();
-    const overdue = [...this.leases.values()].filter((l) => l.exp <= now);
-    for (const l of overdue) void this.end(l, 'expired', 'lease_expired').catch(() => undefined);
-    return overdue.length;
-  }
-
-  /** Records that rebuild the current state (compaction). */
-  snapshot(): LeaseRecord[] {
-    const out: LeaseRecord[] = [{ t: 'F', fence: this.fence }];
-    for (const l of this.leases.values()) {
-      out.push({ t: 'L', id: l.id, paths: l.paths, holder: l.holder, agent_type: l.agentType, issue_id: l.issueId, fence: l.fence, at: l.at, exp: l.exp, reason: l.reason });
-    }
-    return out;
-  }
-
-  get liveCount(): number {
-    return this.leases.size;
+  /** False when surely no lease is stored (lets the context route skip the look-ups). */
+  get mayHoldAny(): boolean {
+    return this.deps.store.mayHoldAny();
   }
 
   stats(): { live_leases: number; waiting_requests: number; fencing_token: number } {
-    return { live_leases: this.leases.size, waiting_requests: this.waiters.size, fencing_token: this.fence };
+    const s = this.deps.store.stats();
+    return { live_leases: s.live_leases, waiting_requests: this.waiters.size, fencing_token: s.fencing_token };
   }
 
   /** Acquire a lease on every path (all or nothing); 409 LSE_001 on conflict unless `wait_ms` lets it queue. */
@@ -112,17 +88,34 @@ export class LeaseService {
     this.requireProject(caller);
     const paths = await this.resolvePaths(input.paths);
     if (this.closed) throw new LeaseConflictError('The sidecar is shutting down', []);
-    if (this.leases.size >= LIMITS.maxLeases) throw new RateLimitError(`The project holds ${LIMITS.maxLeases} leases; release some first`, 1, LIMITS.maxLeases);
-    if ((this.byHolder.get(caller.sub)?.size ?? 0) >= LIMITS.maxLeasesPerHolder) {
-      throw new RateLimitError(`Holder '${caller.sub}' already holds ${LIMITS.maxLeasesPerHolder} leases`, 1, LIMITS.maxLeasesPerHolder);
-    }
     const ttlMs = (input.ttl_seconds ?? DEFAULT_TTL_S) * 1000;
     const reason = input.reason ?? null;
-    this.deadlines.runDue();
     const seq = ++this.requestSeq;
-    if (!this.blocked(paths, caller.sub, seq)) return this.grant(caller, paths, ttlMs, reason, seq, 0);
+    let conflicts: StoredConflict[] = [];
+    if (!this.queuedAhead(paths, caller.sub, seq)) {
+      // In line while the store answers, so a later request for an overlapping path cannot overtake it.
+      const inFlight: Queued = { seq, caller };
+      for (const p of paths) this.queued.insert(p, inFlight);
+      let outcome: Awaited<ReturnType<LeaseService['tryGrant']>>;
+      try {
+        outcome = await this.tryGrant(caller, paths, ttlMs, reason);
+      } catch (err) {
+        this.leaveLine(paths, inFlight);
+        throw err;
+      }
+      if (outcome.ok) {
+        this.leaveLine(paths, inFlight);
+        return this.granted(outcome.lease, seq, 0);
+      }
+      // Still in line: it becomes a waiter below (same seq) or leaves with the 409.
+      for (const p of paths) this.queued.remove(p, inFlight);
+      conflicts = outcome.conflicts;
+    }
     const waitMs = input.wait_ms ?? 0;
-    if (waitMs <= 0) throw this.conflictError(paths, caller.sub, seq);
+    if (waitMs <= 0 || this.closed) {
+      if (this.waiters.size > 0) this.pump();
+      throw this.conflictError(paths, caller.sub, seq, conflicts);
+    }
     if (this.waiters.size >= LIMITS.maxWaiters || (this.queuedByHolder.get(caller.sub) ?? 0) >= LIMITS.maxWaitersPerHolder) {
       throw new RateLimitError('Too many lease requests are waiting', 1, LIMITS.maxWaitersPerHolder, { waiting: this.waiters.size });
     }
@@ -131,7 +124,10 @@ export class LeaseService {
         seq, caller, paths, ttlMs, reason, enqueuedAt: Date.now(), resolve, reject,
         timer: setTimeout(() => {
           if (!this.dequeue(waiter)) return;
-          reject(this.conflictError(paths, caller.sub, seq, `Still conflicting after waiting ${waitMs} ms`));
+          const now = Date.now();
+          void Promise.all(paths.map(async (p) => (await this.deps.store.overlapping(p, now, caller.sub, LIMITS.maxConflictsReported)).map((h) => ({ path: p, ...h }))))
+            .then((hits) => hits.flat(), () => [])
+            .then((hits) => reject(this.conflictError(paths, caller.sub, seq, hits, `Still conflicting after waiting ${waitMs} ms`)));
           this.pump();
         }, waitMs),
       };
@@ -143,23 +139,24 @@ export class LeaseService {
         reject(new LeaseConflictError('The client went away while waiting', []));
         this.pump();
       }, { once: true });
+      // Paths freed elsewhere between the failed grant and now would otherwise go unnoticed.
+      this.pump();
     });
   }
 
   /** New expiry `ttl_seconds` from now; holder, `manage_agents` or admin. */
   async renew(caller: CoordinationCaller, leaseId: string, ttlSeconds: number): Promise<LeaseView> {
-    const lease = this.mustGet(caller, leaseId);
-    lease.exp = Date.now() + ttlSeconds * 1000;
-    this.deadlines.schedule(lease.id, lease.exp);
-    await this.persist({ t: 'N', id: lease.id, exp: lease.exp });
-    return view(lease);
+    await this.mustGet(caller, leaseId);
+    const renewed = await this.deps.store.renew(leaseId, Date.now() + ttlSeconds * 1000);
+    if (!renewed) throw new NotFoundError('No live lease with that id (released or expired)', { lease_id: leaseId });
+    return view(renewed);
   }
 
   /** Release a lease; holder, `manage_agents` or admin (else 403); 404 once it is gone. */
   async release(caller: CoordinationCaller, leaseId: string): Promise<LeaseView & { released_at: string }> {
-    const lease = this.mustGet(caller, leaseId);
+    const lease = await this.mustGet(caller, leaseId);
     const why = lease.holder === caller.sub ? 'released' : `released by ${caller.sub}`;
-    await this.end(lease, why, 'lease_released');
+    if (!(await this.end(lease.id, why))) throw new NotFoundError('No live lease with that id (released or expired)', { lease_id: leaseId });
     return { ...view(lease), released_at: new Date().toISOString() };
   }
 
@@ -168,15 +165,15 @@ export class LeaseService {
     for (const w of [...this.waiters.values()]) {
       if (w.caller.sub === holder && this.dequeue(w)) w.reject(new LeaseConflictError(`Holder ${holder} ended`, []));
     }
-    const held = [...(this.byHolder.get(holder) ?? [])];
-    await Promise.all(held.map((l) => this.end(l, why, 'lease_released')));
+    const held = await this.deps.store.list(holder);
+    const ended = await Promise.all(held.map((l) => this.end(l.id, why)));
     if (held.length === 0) this.pump();
-    return held.length;
+    return ended.filter(Boolean).length;
   }
 
-  list(filter: LeaseListFilter = {}): LeaseView[] {
-    this.deadlines.runDue();
-    let found: Iterable<Lease>;
+  async list(filter: LeaseListFilter = {}): Promise<LeaseView[]> {
+    const now = Date.now();
+    let found: Lease[];
     if (filter.path !== undefined) {
       let p: string;
       try {
@@ -184,39 +181,38 @@ export class LeaseService {
       } catch (err) {
         throw new ValidationError(`Invalid query: query.path ${(err as Error).message}`, [{ path: 'query.path', message: (err as Error).message }]);
       }
-      found = new Set(this.live.overlapping(p).map((h) => h.entry));
-    } else if (filter.holder !== undefined) {
-      found = this.byHolder.get(filter.holder) ?? [];
+      const byId = new Map((await this.deps.store.overlapping(p, now, undefined, Number.POSITIVE_INFINITY)).map((h) => [h.lease.id, h.lease]));
+      found = [...byId.values()];
     } else {
-      found = this.leases.values();
+      found = await this.deps.store.list(filter.holder);
     }
-    return [...found]
-      .filter((l) => (filter.holder === undefined || l.holder === filter.holder) && (filter.issue_id === undefined || l.issueId === filter.issue_id))
+    return found
+      .filter((l) => l.exp > now && (filter.holder === undefined || l.holder === filter.holder) && (filter.issue_id === undefined || l.issueId === filter.issue_id))
       .sort((a, b) => a.fence - b.fence)
       .map(view);
   }
 
-  get(leaseId: string): LeaseView | undefined {
-    const l = this.leases.get(leaseId);
+  async get(leaseId: string): Promise<LeaseView | undefined> {
+    const l = await this.deps.store.get(leaseId);
     return l && l.exp > Date.now() ? view(l) : undefined;
   }
 
-  /** The live lease of another holder on this path or an ancestor directory, if any (context `leased_by`). */
-  leasedBy(path: string, exceptHolder?: string): LeasedBy | null {
-    const now = Date.now();
-    const hit = this.live.overlapping(path, (l) => l.holder !== exceptHolder && l.exp > now, 1)[0];
+  /** The live lease of another holder on this path, an ancestor or below it, if any (context `leased_by`). */
+  async leasedBy(path: string, exceptHolder?: string): Promise<LeasedBy | null> {
+    const [hit] = await this.deps.store.overlapping(path, Date.now(), exceptHolder, 1);
     if (!hit) return null;
-    const l = hit.entry;
-    return { lease_id: l.id, holder: l.holder, agent_type: l.agentType, path: hit.path, fencing_token: l.fence, expires_at: new Date(l.exp).toISOString() };
+    const l = hit.lease;
+    return { lease_id: l.id, holder: l.holder, agent_type: l.agentType, path: hit.leasedPath, fencing_token: l.fence, expires_at: new Date(l.exp).toISOString() };
   }
 
-  /** Answer every waiter, stop the timer, let queued events reach the bus. */
+  /** Answer every waiter, let queued events reach the bus, close the store. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const w of [...this.waiters.values()]) if (this.dequeue(w)) w.reject(new LeaseConflictError('The sidecar is shutting down', []));
-    this.deadlines.close();
+    await this.pumping;
     await this.eventChain;
+    await this.deps.store.close();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -227,11 +223,10 @@ export class LeaseService {
     }
   }
 
-  private mustGet(caller: CoordinationCaller, leaseId: string): Lease {
+  private async mustGet(caller: CoordinationCaller, leaseId: string): Promise<Lease> {
     this.requireProject(caller);
-    this.deadlines.runDue();
-    const lease = this.leases.get(leaseId);
-    if (!lease) throw new NotFoundError('No live lease with that id (released or expired)', { lease_id: leaseId });
+    const lease = await this.deps.store.get(leaseId);
+    if (!lease || lease.exp <= Date.now()) throw new NotFoundError('No live lease with that id (released or expired)', { lease_id: leaseId });
     if (lease.holder !== caller.sub && !hasPerm(caller.permissions, 'manage_agents')) {
       throw new ForbiddenError(`Lease ${leaseId} is held by '${lease.holder}'; only its holder, manage_agents or admin may change it`, { holder: lease.holder });
     }
@@ -253,78 +248,84 @@ export class LeaseService {
     return [...new Set(out)];
   }
 
-  /** Another holder's live lease, or an earlier waiter of another holder, overlaps a path. */
-  private blocked(paths: string[], holder: string, seq: number): boolean {
-    const now = Date.now();
-    return paths.some((p) => this.live.overlaps(p, (l) => l.holder !== holder && l.exp > now)
-      || this.queued.overlaps(p, (w) => w.seq < seq && w.caller.sub !== holder));
+  /** An earlier waiter of another holder on this sidecar overlaps a path. */
+  private queuedAhead(paths: string[], holder: string, seq: number): boolean {
+    return paths.some((p) => this.queued.overlaps(p, (w) => w.seq < seq && w.caller.sub !== holder));
   }
 
-  private conflictError(paths: string[], holder: string, seq: number, prefix?: string): LeaseConflictError {
+  private async tryGrant(caller: CoordinationCaller, paths: string[], ttlMs: number, reason: string | null): Promise<{ ok: true; lease: Lease } | { ok: false; conflicts: StoredConflict[] }> {
     const now = Date.now();
-    const conflicts: LeaseConflict[] = [];
-    for (const p of paths) {
-      for (const { path: leased, entry: l } of this.live.overlapping(p, (x) => x.holder !== holder && x.exp > now, LIMITS.maxConflictsReported)) {
-        conflicts.push({ path: p, leased_path: leased, lease_id: l.id, holder: l.holder, expires_at: new Date(l.exp).toISOString() });
-      }
-    }
-    const queuedAhead = new Set(paths.flatMap((p) => this.queued.overlapping(p, (w) => w.seq < seq && w.caller.sub !== holder).map((h) => h.entry))).size;
-    const shown = conflicts.slice(0, LIMITS.maxConflictsReported);
-    const names = [...new Set(shown.map((c) => c.holder))].join(', ');
-    const what = shown.length > 0 ? `leased by ${names}` : `requested earlier by ${queuedAhead} waiting request(s)`;
-    return new LeaseConflictError(`${prefix ? `${prefix}: ` : ''}${shown[0]?.path ?? paths[0]} is ${what}`, shown, { queued_ahead: queuedAhead });
+    const outcome = await this.deps.store.grant({
+      id: newLeaseId(), paths, holder: caller.sub, agentType: caller.agent_type, issueId: caller.issue_id ?? null, at: now, exp: now + ttlMs, reason,
+      maxLeases: LIMITS.maxLeases, maxLeasesPerHolder: LIMITS.maxLeasesPerHolder, maxConflicts: LIMITS.maxConflictsReported,
+    });
+    if (outcome.ok || outcome.reason === 'conflict') return outcome;
+    if (outcome.reason === 'max_leases') throw new RateLimitError(`The project holds ${LIMITS.maxLeases} leases; release some first`, 1, LIMITS.maxLeases);
+    throw new RateLimitError(`Holder '${caller.sub}' already holds ${LIMITS.maxLeasesPerHolder} leases`, 1, LIMITS.maxLeasesPerHolder);
   }
 
-  /** Take the lease now (state changes at once, so nothing else can take these paths), then persist it. */
-  private async grant(caller: CoordinationCaller, paths: string[], ttlMs: number, reason: string | null, seq: number, waitedMs: number): Promise<LeaseView> {
-    const now = Date.now();
-    const lease: Lease = { id: newLeaseId(), paths, holder: caller.sub, agentType: caller.agent_type, issueId: caller.issue_id ?? null,
-      fence: ++this.fence, at: now, exp: now + ttlMs, reason };
-    this.insert(lease);
-    const record: LeaseRecord = { t: 'L', id: lease.id, paths, holder: lease.holder, agent_type: lease.agentType, issue_id: lease.issueId, fence: lease.fence, at: lease.at, exp: lease.exp, reason };
-    const persisted = this.deps.journal.append(record);
-    this.emit('lease_acquired', { ...view(lease), request_seq: seq, waited_ms: waitedMs }, persisted);
-    try {
-      await persisted;
-    } catch (err) {
-      // Not durable: nobody may rely on it. The fencing number stays used (never handed out twice).
-      if (this.leases.get(lease.id) === lease) this.remove(lease);
-      this.pump();
-      this.deps.log.warn({ err, lease_id: lease.id }, 'lease grant not persisted');
-      throw new StorageWriteError('The lease could not be stored durably');
-    }
+  private granted(lease: Lease, seq: number, waitedMs: number): LeaseView {
+    this.emit('lease_acquired', { ...view(lease), request_seq: seq, waited_ms: waitedMs });
     return view(lease);
   }
 
-  private expire(id: string): void {
-    const lease = this.leases.get(id);
-    if (lease) void this.end(lease, 'expired', 'lease_expired').catch(() => undefined);
+  private conflictError(paths: string[], holder: string, seq: number, found: StoredConflict[], prefix?: string): LeaseConflictError {
+    const conflicts: LeaseConflict[] = found.slice(0, LIMITS.maxConflictsReported).map((c) => ({
+      path: c.path, leased_path: c.leasedPath, lease_id: c.lease.id, holder: c.lease.holder, expires_at: new Date(c.lease.exp).toISOString(),
+    }));
+    const queuedAhead = new Set(paths.flatMap((p) => this.queued.overlapping(p, (w) => w.seq < seq && w.caller.sub !== holder).map((h) => h.entry))).size;
+    const names = [...new Set(conflicts.map((c) => c.holder))].join(', ');
+    const what = conflicts.length > 0 ? `leased by ${names}` : `requested earlier by ${queuedAhead} waiting request(s)`;
+    return new LeaseConflictError(`${prefix ? `${prefix}: ` : ''}${conflicts[0]?.path ?? paths[0]} is ${what}`, conflicts, { queued_ahead: queuedAhead });
   }
 
-  /** Remove a lease now, persist that, publish the event, and let waiters in. */
-  private async end(lease: Lease, why: string, eventType: 'lease_released' | 'lease_expired'): Promise<void> {
-    if (this.leases.get(lease.id) !== lease) return;
-    this.remove(lease);
-    const persisted = this.deps.journal.append({ t: 'R', id: lease.id, why } satisfies LeaseRecord);
-    this.emit(eventType, { ...view(lease), why, ended_at: new Date().toISOString() }, persisted);
+  /** Remove a lease and publish its end; false when another caller (or node) removed it first. */
+  private async end(id: string, why: string): Promise<boolean> {
+    const lease = await this.deps.store.remove(id, why);
+    if (!lease) return false;
+    this.emit('lease_released', { ...view(lease), why, ended_at: new Date().toISOString() });
     this.pump();
-    try {
-      await persisted;
-    } catch (err) {
-      // The lease is gone from memory either way; at the next start it would be found expired.
-      this.deps.log.warn({ err, lease_id: lease.id }, 'lease end not persisted');
-      throw new StorageWriteError('The release could not be stored durably');
-    }
+    return true;
   }
 
-  /** Grant every waiter that nothing blocks any more, oldest first. */
+  /** Retry every waiter, oldest first; one pass at a time, another pass when paths were freed meanwhile. */
   private pump(): void {
     if (this.closed) return;
-    for (const w of this.waiters.values()) {
-      if (this.blocked(w.paths, w.caller.sub, w.seq)) continue;
-      this.dequeue(w);
-      w.resolve(this.grant(w.caller, w.paths, w.ttlMs, w.reason, w.seq, Date.now() - w.enqueuedAt));
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
     }
+    this.pumping = (async () => {
+      do {
+        this.pumpAgain = false;
+        for (const w of [...this.waiters.values()]) {
+          if (this.closed) return;
+          if (!this.waiters.has(w.seq) || this.queuedAhead(w.paths, w.caller.sub, w.seq)) continue;
+          let outcome: Awaited<ReturnType<LeaseService['tryGrant']>>;
+          try {
+            outcome = await this.tryGrant(w.caller, w.paths, w.ttlMs, w.reason);
+          } catch (err) {
+            if (this.dequeue(w)) w.reject(err as Error);
+            continue;
+          }
+          if (!outcome.ok) continue;
+          if (!this.dequeue(w)) {
+            // The client left while the grant was on its way: nobody holds it, give it back quietly.
+            await this.deps.store.remove(outcome.lease.id, 'waiter left').catch(() => undefined);
+            continue;
+          }
+          w.resolve(this.granted(outcome.lease, w.seq, Date.now() - w.enqueuedAt));
+        }
+      } while (this.pumpAgain && !this.closed);
+    })().finally(() => {
+      this.pumping = undefined;
+    });
+  }
+
+  /** A request that was in line without waiting leaves it; the waiters behind it may go. */
+  private leaveLine(paths: string[], entry: Queued): void {
+    for (const p of paths) this.queued.remove(p, entry);
+    if (this.waiters.size > 0) this.pump();
   }
 
   private dequeue(w: Waiter): boolean {
@@ -337,38 +338,11 @@ export class LeaseService {
     return true;
   }
 
-  private insert(lease: Lease): void {
-    this.leases.set(lease.id, lease);
-    for (const p of lease.paths) this.live.insert(p, lease);
-    let set = this.byHolder.get(lease.holder);
-    if (!set) this.byHolder.set(lease.holder, (set = new Set()));
-    set.add(lease);
-    this.deadlines.schedule(lease.id, lease.exp);
-  }
-
-  private remove(lease: Lease): void {
-    this.leases.delete(lease.id);
-    for (const p of lease.paths) this.live.remove(p, lease);
-    const set = this.byHolder.get(lease.holder);
-    set?.delete(lease);
-    if (set?.size === 0) this.byHolder.delete(lease.holder);
-    this.deadlines.cancel(lease.id);
-  }
-
-  private async persist(record: LeaseRecord): Promise<void> {
-    try {
-      await this.deps.journal.append(record);
-    } catch (err) {
-      this.deps.log.warn({ err }, 'lease record not persisted');
-      throw new StorageWriteError('The lease change could not be stored durably');
-    }
-  }
-
-  /** Events go out in the order the changes happened, each once its record is durable. */
-  private emit(eventType: string, data: Record<string, unknown>, persisted: Promise<void>): void {
-    this.eventChain = this.eventChain.then(() => persisted).then(() => {
+  /** Events go out in the order the changes happened here. */
+  private emit(eventType: string, data: Record<string, unknown>): void {
+    this.eventChain = this.eventChain.then(() => {
       this.deps.publish({ event_type: eventType, topic: TOPIC, data })
         .catch((err: unknown) => this.deps.log.warn({ err, event_type: eventType }, 'coordination event not published'));
-    }, () => undefined);
+    });
   }
 }

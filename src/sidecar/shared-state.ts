@@ -4,13 +4,15 @@ import type { Config } from '../config/schema.js';
 import type { ComponentLogger } from '../logging/component-logger.js';
 import { AgentRateLimiter } from '../protection/agent-rate-limiter.js';
 import { redisLimiters } from '../protection/redis-limiters.js';
-import { connectRedis, destroyQuietly } from '../redis/redis-connection.js';
+import { connectRedis, destroyQuietly, type RedisClient } from '../redis/redis-connection.js';
 
-/** Revocations and rate-limit counters: per node when embedded, cluster-wide on Redis (spec §10). */
+/** Revocations, rate-limit counters (and the connection leases and gates use): per node when embedded, cluster-wide on Redis (spec §10). */
 export interface SharedState {
   revocations: RevocationStore;
   /** Undefined: the app's default (counters in memory). */
   rateLimiter: AgentRateLimiter | undefined;
+  /** The shared connection on Redis (leases and gates use it too); undefined when embedded. */
+  redis?: { client: RedisClient; url: string } | undefined;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function openSharedState(config: Config, logger: ComponentLogger): 
     const revocations = await RedisRevocationStore.open({ client, url, projectId: config.project_id, logger });
     return {
       revocations,
+      redis: { client, url },
       rateLimiter: new AgentRateLimiter(config.rate_limits, redisLimiters(client, config.project_id)),
       close: () => {
         revocations.close();

@@ -157,6 +157,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       },
       publish: (event) => bus.publish({ ...event, publisher: 'cco-sidecar' }),
       log: logger.child({ module: 'coordination' }),
+      redis: shared.redis ? { ...shared.redis, logger: logger.child({ module: 'leases' }) } : undefined,
     });
     shutdown.register('coordination', () => coordination.close());
     // Gates open on stored results as the bus announces them (also results stored through another sidecar).
@@ -206,7 +207,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
         return bus.publish(event);
       },
       buildContext: async (issueId, agentType, { task, requirements }) =>
-        withLeasedBy(await context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) }), coordination.leases, undefined),
+        await withLeasedBy(await context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) }), coordination.leases, undefined),
       // A spawned agent holds leases as its own id (its token's sub): they end with it.
       onEnded: (rec) => {
         coordination.leases.releaseHolder(rec.agent_id, `agent ${rec.status}`)

@@ -2,13 +2,14 @@ import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { expectContractError } from '../helpers/contract.js';
 import { eventsOf, until } from './helpers.js';
+import { onEachLeaseBackend } from './lease-backends.js';
 
-describe('gates over HTTP (spec §8)', () => {
+onEachLeaseBackend('gates over HTTP (spec §8)', (backend) => {
   let s: TestServer;
   let lead: string;
 
   before(async () => {
-    s = await startTestServer();
+    s = await startTestServer({ config: backend.config() });
     lead = await s.tokenFor({ sub: 'lead', agent_type: 'chief-architect' });
   });
   after(async () => {

@@ -6,8 +6,9 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { expectContractError } from '../helpers/contract.js';
 import { acquire, eventsOf, until } from './helpers.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
+import { onEachLeaseBackend } from './lease-backends.js';
 
-describe('leases over HTTP (spec §8)', () => {
+onEachLeaseBackend('leases over HTTP (spec §8)', (backend) => {
   let s: TestServer;
   let alice: string;
   let bob: string;
@@ -21,7 +22,7 @@ describe('leases over HTTP (spec §8)', () => {
     await mkdir(path.join(root, 'pkg'), { recursive: true });
     await writeFile(path.join(root, 'pkg', 'service.py'), 'def serve():\n    return 1\n');
     await writeFile(path.join(root, 'pkg', 'util.py'), 'def util():\n    return 2\n');
-    s = await startTestServer({ projectRoot: root });
+    s = await startTestServer({ projectRoot: root, config: backend.config() });
     alice = await s.tokenFor({ sub: 'alice', agent_type: 'python-specialist' });
     bob = await s.tokenFor({ sub: 'bob', agent_type: 'react-expert', issue_id: 'ISSUE-2' });
     carol = await s.tokenFor({ sub: 'carol', agent_type: 'test-engineer' });

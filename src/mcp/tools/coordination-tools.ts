@@ -63,8 +63,8 @@ export const coordinationTools = [
     permission: 'read_context',
     input: listLeasesQuery,
     readOnly: true,
-    run: ({ deps }, query) => {
-      const leases = coordinationOf(deps).leases.list(query);
+    run: async ({ deps }, query) => {
+      const leases = await coordinationOf(deps).leases.list(query);
       return { leases, total: leases.length, timestamp: new Date().toISOString() };
     },
     summary: (out: { leases: LeaseView[]; total: number }) => (out.total === 0 ? 'No live lease.' : `${out.total} live lease(s): ${out.leases.slice(0, 5).map((l) => `${l.paths.join(', ')} by ${l.holder}`).join('; ')}.`),

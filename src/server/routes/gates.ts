@@ -36,8 +36,8 @@ export const gateRoutes: RouteModule = (routers, deps) => {
     method: 'get', path: '/api/gates', tag: 'gates', permission: 'subscribe_events', query: listGatesQuery,
     summary: 'Gates, oldest first (an issue-scoped token sees its issue only)',
     responses: { 200: { description: '{gates: [gate…], total, timestamp}', schema: z.object({ gates: z.array(gateResponse), total: z.number().int(), timestamp: z.string() }) } },
-  }, (ctx, { query }) => {
-    const gates = gatesOf(deps).list(authOf(ctx), query);
+  }, async (ctx, { query }) => {
+    const gates = await gatesOf(deps).list(authOf(ctx), query);
     return { gates, total: gates.length, timestamp: new Date().toISOString() };
   });
 

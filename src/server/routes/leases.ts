@@ -58,18 +58,18 @@ export const leaseRoutes: RouteModule = (routers, deps) => {
     method: 'get', path: '/api/leases', tag: 'leases', permission: 'read_context', query: listLeasesQuery,
     summary: 'Live leases, oldest grant first; path= gives those on the path, its ancestors and descendants',
     responses: { 200: { description: '{leases: [lease…], total, timestamp}', schema: z.object({ leases: z.array(leaseResponse), total: z.number().int(), timestamp: z.string() }) } },
-  }, (ctx, { query }) => {
+  }, async (ctx, { query }) => {
     authOf(ctx);
-    const leases = leasesOf(deps).list(query);
+    const leases = await leasesOf(deps).list(query);
     return { leases, total: leases.length, timestamp: new Date().toISOString() };
   });
 
   defineRoute(routers, {
     method: 'get', path: '/api/leases/:id', tag: 'leases', permission: 'read_context', params: leaseIdParams,
     summary: 'One live lease', responses: { 200: { description: 'The lease', schema: leaseResponse }, 404: { description: 'Released or expired' } },
-  }, (ctx, { params }) => {
+  }, async (ctx, { params }) => {
     authOf(ctx);
-    const lease = leasesOf(deps).get(params.id);
+    const lease = await leasesOf(deps).get(params.id);
     if (!lease) throw new NotFoundError('No live lease with that id (released or expired)', { lease_id: params.id });
     return lease;
   });
