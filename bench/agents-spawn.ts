@@ -37,7 +37,14 @@ function pct(sorted: number[], p: number): number {
 function summary(values: number[]): { n: number; p50: number; p95: number; p99: number; max: number; mean: number } {
   const s = [...values].sort((a, b) => a - b);
   const r = (x: number): number => Math.round(x * 100) / 100;
-  return { n: s.length, p50: r(pct(s, 50)), p95: r(pct(s, 95)), p99: r(pct(s, 99)), max: r(s[s.length - 1] ?? 0), mean: r(s.reduce((a, b) => a + b, 0) / (s.length || 1)) };
+  return {
+    n: s.length,
+    p50: r(pct(s, 50)),
+    p95: r(pct(s, 95)),
+    p99: r(pct(s, 99)),
+    max: r(s[s.length - 1] ?? 0),
+    mean: r(s.reduce((a, b) => a + b, 0) / (s.length || 1)),
+  };
 }
 
 async function makeProject(root: string): Promise<void> {
@@ -57,14 +64,17 @@ async function makeProject(root: string): Promise<void> {
     await writeFile(path.join(root, 'src', 'pkg', `module_${i}.py`), body.repeat(8));
   }
   await mkdir(path.join(root, '.cco'));
-  await writeFile(path.join(root, '.cco', 'orchestration.json'), JSON.stringify({
-    max_concurrent_agents: 119,
-    ...(AGENT_NICE === undefined ? {} : { agent_nice: AGENT_NICE }),
-    agents: {
-      'python-specialist': { command: process.execPath, args: [EXAMPLE], timeout_seconds: 600 },
-      'probe-engineer': { command: process.execPath, args: ['-e', 'console.log(Date.now())'], timeout_seconds: 60 },
-    },
-  }));
+  await writeFile(
+    path.join(root, '.cco', 'orchestration.json'),
+    JSON.stringify({
+      max_concurrent_agents: 119,
+      ...(AGENT_NICE === undefined ? {} : { agent_nice: AGENT_NICE }),
+      agents: {
+        'python-specialist': { command: process.execPath, args: [EXAMPLE], timeout_seconds: 600 },
+        'probe-engineer': { command: process.execPath, args: ['-e', 'console.log(Date.now())'], timeout_seconds: 60 },
+      },
+    }),
+  );
 }
 
 async function startSidecarProcess(project: string, storage: string): Promise<{ child: ChildProcess; url: string }> {
@@ -73,7 +83,9 @@ async function startSidecarProcess(project: string, storage: string): Promise<{ 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  child.stderr?.on('data', (c: Buffer) => { err += c.toString(); });
+  child.stderr?.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
   child.stdout?.resume();
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -95,9 +107,15 @@ async function main(): Promise<void> {
   await mkdir(project);
   await makeProject(project);
   const { child, url } = await startSidecarProcess(project, storage);
-  const { token } = await signLocalToken({ storagePath: storage }, {
-    sub: 'bench-operator', agent_type: 'operator', permissions: [...PERMISSIONS] as Permission[], ttl_seconds: 3600,
-  });
+  const { token } = await signLocalToken(
+    { storagePath: storage },
+    {
+      sub: 'bench-operator',
+      agent_type: 'operator',
+      permissions: [...PERMISSIONS] as Permission[],
+      ttl_seconds: 3600,
+    },
+  );
   const call = async (method: string, p: string, body?: unknown): Promise<{ status: number; body: any; ms: number }> => {
     const t0 = performance.now();
     const res = await fetch(url + p, {
@@ -149,9 +167,15 @@ async function main(): Promise<void> {
     })();
     const loadBefore = os.loadavg()[0] ?? 0;
     const t0 = Date.now();
-    const spawns = await Promise.all(Array.from({ length: FLOW_AGENTS }, (_, i) => call('POST', '/api/agents/spawn', {
-      agent_type: 'python-specialist', issue_id: 'BENCH-FLOW', task: `review slice ${i}`,
-    })));
+    const spawns = await Promise.all(
+      Array.from({ length: FLOW_AGENTS }, (_, i) =>
+        call('POST', '/api/agents/spawn', {
+          agent_type: 'python-specialist',
+          issue_id: 'BENCH-FLOW',
+          task: `review slice ${i}`,
+        }),
+      ),
+    );
     const spawnedAt = Date.now();
     const agents = await waitAllEnded('BENCH-FLOW', FLOW_AGENTS);
     probing = false;
@@ -178,8 +202,7 @@ async function main(): Promise<void> {
       wall_time_ms: lastEnd - t0,
       agent_duration_ms: summary(agents.map((a) => a.duration_ms ?? 0)),
       results_stored: Array.isArray(results.body?.results) ? results.body.results.length : null,
-      completion_events: Array.isArray(published.body?.events)
-        ? published.body.events.filter((e: any) => e.data?.issue_id === 'BENCH-FLOW').length : null,
+      completion_events: Array.isArray(published.body?.events) ? published.body.events.filter((e: any) => e.data?.issue_id === 'BENCH-FLOW').length : null,
       probe_status_latency_ms: summary(probeLatency),
       sidecar_reported: status.body.performance,
       agents_section: status.body.agents,

@@ -1,6 +1,17 @@
 // Minimal types for the parts of autocannon 9 the benchmarks use (it ships none).
 declare module 'autocannon' {
-  export interface Histogram { average: number; mean: number; stddev: number; min: number; max: number; p50: number; p90: number; p99: number; p97_5: number; total?: number }
+  export interface Histogram {
+    average: number;
+    mean: number;
+    stddev: number;
+    min: number;
+    max: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    p97_5: number;
+    total?: number;
+  }
   export interface RequestSpec {
     method?: string;
     path?: string;

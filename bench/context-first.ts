@@ -18,9 +18,13 @@ const tree = ensureTree({ name: 'context-50k', files: 50_000, nodeModules: 20_00
 
 function timeGit(args: string[]): Promise<number> {
   const t0 = performance.now();
-  // execFile's error type drops Error's brand (an Omit<>), but it is the ExecException itself.
-  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-  return new Promise((resolve, reject) => execFile('git', args, { cwd: tree.root, maxBuffer: 1 << 30 }, (err) => (err ? reject(err) : resolve(performance.now() - t0))));
+  return new Promise((resolve, reject) =>
+    execFile('git', args, { cwd: tree.root, maxBuffer: 1 << 30 }, (err) =>
+      // execFile's error type drops Error's brand (an Omit<>), but it is the ExecException itself.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      err ? reject(err) : resolve(performance.now() - t0),
+    ),
+  );
 }
 
 async function timeFastGlob(): Promise<number> {
@@ -59,8 +63,13 @@ for (let run = 0; run < runs; run++) {
   const secondType = performance.now() - t1;
   await svc.close();
   samples.push({
-    git_ls_files_co_ms: gitCo, git_ls_files_ms: gitC, fast_glob_ms: fastGlob, first_context_ms: first, second_agent_type_ms: secondType,
-    lag_max_ms: lag.max / 1e6, lag_p99_ms: lag.percentile(99) / 1e6,
+    git_ls_files_co_ms: gitCo,
+    git_ls_files_ms: gitC,
+    fast_glob_ms: fastGlob,
+    first_context_ms: first,
+    second_agent_type_ms: secondType,
+    lag_max_ms: lag.max / 1e6,
+    lag_p99_ms: lag.percentile(99) / 1e6,
   });
 }
 
@@ -71,7 +80,10 @@ for (let run = 0; run < runs; run++) {
  */
 async function dirtyFirstContext(): Promise<{ first_context_ms: number; fast_glob_ms: number; indexed: number }> {
   const listed = await fg('**/*.ts', { cwd: tree.root, ignore: ['**/node_modules/**'], onlyFiles: true });
-  const edited = listed.sort().filter((_, i) => i % Math.max(1, Math.floor(listed.length / 500)) === 0).slice(0, 500);
+  const edited = listed
+    .sort()
+    .filter((_, i) => i % Math.max(1, Math.floor(listed.length / 500)) === 0)
+    .slice(0, 500);
   for (const rel of edited) appendFileSync(path.join(tree.root, rel), '// edited\n');
   mkdirSync(path.join(tree.root, 'untracked-work'), { recursive: true });
   for (let i = 0; i < 2000; i++) writeFileSync(path.join(tree.root, 'untracked-work', `new${i}.ts`), `export const n${i} = ${i};\n`);
@@ -106,7 +118,9 @@ const out = {
     event_loop_lag_p99_ms: med('lag_p99_ms'),
   },
   ratio_first_context_to_fast_glob: round(med('first_context_ms') / med('fast_glob_ms')),
-  dirty_tree: dirty ? { ...dirty, edited_files: 500, untracked_files: 2000, ratio_first_context_to_fast_glob: round(dirty.first_context_ms / dirty.fast_glob_ms) } : null,
+  dirty_tree: dirty
+    ? { ...dirty, edited_files: 500, untracked_files: 2000, ratio_first_context_to_fast_glob: round(dirty.first_context_ms / dirty.fast_glob_ms) }
+    : null,
   ratio_first_context_to_git_ls_files_co: round(med('first_context_ms') / med('git_ls_files_co_ms')),
   targets: { ratio_first_context_to_fast_glob: '<= 2', event_loop_lag_max_ms: '< 20' },
   samples: samples.map((s) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, round(v)]))),

@@ -53,7 +53,11 @@ function pickCommits(clone: string): Task[] {
   const all: Task[] = [];
   for (const rec of log.split('\x1e').slice(1)) {
     const [hash, subject, body, files] = rec.split('\x1f') as [string, string, string, string];
-    const changes = files.trim().split('\n').filter(Boolean).map((l) => l.split('\t'));
+    const changes = files
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'));
     const src = changes.filter((c) => SOURCE.test(c.at(-1)!) && !TEST.test(c.at(-1)!));
     if (src.length < 1 || src.length > 3 || src.some((c) => c[0] !== 'M')) continue;
     const words = subject.trim().split(/\s+/);
@@ -78,12 +82,30 @@ async function runRepo(source: string): Promise<Record<string, unknown>> {
   try {
     execFileSync('git', ['clone', '-q', source, clone]);
     const tasks = pickCommits(clone);
-    const rows = { issue: [] as number[], issue5: [] as number[], none: [] as number[], bm25: [] as number[], bm255: [] as number[], bm25src: [] as number[], bm25src5: [] as number[], ms: [] as number[], index: [] as number[] };
+    const rows = {
+      issue: [] as number[],
+      issue5: [] as number[],
+      none: [] as number[],
+      bm25: [] as number[],
+      bm255: [] as number[],
+      bm25src: [] as number[],
+      bm25src5: [] as number[],
+      ms: [] as number[],
+      index: [] as number[],
+    };
     for (const t of tasks) {
       git(clone, 'checkout', '-q', '-f', `${t.hash}^`);
       const issue: IssueRecord = {
-        issue_id: 'BENCH-1', project_id: 'bench', title: t.subject.slice(0, 300), description: t.body.slice(0, 60_000), labels: [], files: [],
-        acceptance: null, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), revision: 1,
+        issue_id: 'BENCH-1',
+        project_id: 'bench',
+        title: t.subject.slice(0, 300),
+        description: t.body.slice(0, 60_000),
+        labels: [],
+        files: [],
+        acceptance: null,
+        created_at: new Date().toISOString(),
+        updated_at: new Date().toISOString(),
+        revision: 1,
       };
       const svc = createContextService({
         config: configFor({ project_root: clone, storage_path: path.join(tmp, 'storage'), project_id: 'bench', log_level: 'silent' }),
@@ -102,7 +124,12 @@ async function runRepo(source: string): Promise<Record<string, unknown>> {
         const got = withIssue.context.relevant_files.map((f) => f.path);
         rows.issue.push(recall(got, t.targets));
         rows.issue5.push(recall(got.slice(0, 5), t.targets));
-        rows.none.push(recall(without.context.relevant_files.map((f) => f.path), t.targets));
+        rows.none.push(
+          recall(
+            without.context.relevant_files.map((f) => f.path),
+            t.targets,
+          ),
+        );
       } finally {
         await svc.close();
       }

@@ -13,8 +13,16 @@ import { BENCH_TMP, ensureTree, machine, percentile, round } from './context-lib
 
 const tree = ensureTree({ name: 'context-50k', files: 50_000, nodeModules: 20_000 });
 const issue: IssueRecord = {
-  issue_id: 'BENCH-S', project_id: 'bench', title: 'handler42 returns the wrong value for area3', description: 'Calling `value42()` in mod4 fails; see part2.',
-  labels: [], files: [], acceptance: null, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), revision: 1,
+  issue_id: 'BENCH-S',
+  project_id: 'bench',
+  title: 'handler42 returns the wrong value for area3',
+  description: 'Calling `value42()` in mod4 fails; see part2.',
+  labels: [],
+  files: [],
+  acceptance: null,
+  created_at: new Date().toISOString(),
+  updated_at: new Date().toISOString(),
+  revision: 1,
 };
 const svc = createContextService({
   config: configFor({ project_root: tree.root, storage_path: path.join(BENCH_TMP, 'context-storage-search'), project_id: 'bench', log_level: 'silent' }),
@@ -42,19 +50,21 @@ for (let i = 0; i < 20; i++) {
 }
 times.sort((a, b) => a - b);
 await svc.close();
-console.log(JSON.stringify({
-  bench: 'context-search-index',
-  machine: machine(),
-  files: tree.files,
-  scan_ms: round(scanMs),
-  index_build_ms: round(buildMs),
-  index_state: status?.state,
-  indexed_docs: stats?.docs,
-  distinct_terms: stats?.terms,
-  search_thread_heap_mb: stats ? round(stats.heapUsedBytes / 2 ** 20) : null,
-  context_during_build: during.context.search_index,
-  lag_during_build_p99_ms: round(lag.percentile(99) / 1e6),
-  lag_during_build_max_ms: round(lag.max / 1e6),
-  issue_context_ms_p50: percentile(times, 50),
-  issue_context_ms_p99: percentile(times, 99),
-}));
+console.log(
+  JSON.stringify({
+    bench: 'context-search-index',
+    machine: machine(),
+    files: tree.files,
+    scan_ms: round(scanMs),
+    index_build_ms: round(buildMs),
+    index_state: status?.state,
+    indexed_docs: stats?.docs,
+    distinct_terms: stats?.terms,
+    search_thread_heap_mb: stats ? round(stats.heapUsedBytes / 2 ** 20) : null,
+    context_during_build: during.context.search_index,
+    lag_during_build_p99_ms: round(lag.percentile(99) / 1e6),
+    lag_during_build_max_ms: round(lag.max / 1e6),
+    issue_context_ms_p50: percentile(times, 50),
+    issue_context_ms_p99: percentile(times, 99),
+  }),
+);

@@ -21,7 +21,10 @@ function inotifyWatches(): number {
   let n = 0;
   for (const fd of fs.readdirSync('/proc/self/fdinfo')) {
     try {
-      n += fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').filter((l) => l.startsWith('inotify')).length;
+      n += fs
+        .readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('inotify')).length;
     } catch {
       // fd closed meanwhile
     }
@@ -64,7 +67,9 @@ async function child(mode: string, root: string): Promise<Record<string, unknown
     close = async () => watchers.forEach((w) => w.close());
   } else {
     const watcher = new ProjectWatcher({
-      realRoot: root, index, backend: mode as 'native' | 'chokidar',
+      realRoot: root,
+      index,
+      backend: mode as 'native' | 'chokidar',
       onChanges: (changes: AppliedChange[]) => changes.forEach((c) => seen?.(c.path)),
       onRescanNeeded: () => undefined,
     });
@@ -96,7 +101,11 @@ async function child(mode: string, root: string): Promise<Record<string, unknown
   await close();
   const ok = latencies.filter((l) => !Number.isNaN(l)).sort((a, b) => a - b);
   return {
-    mode, directories: dirs.length, ready_ms: round(readyMs), extra_rss_mb: round(rss1 - rss0), inotify_watches: watches,
+    mode,
+    directories: dirs.length,
+    ready_ms: round(readyMs),
+    extra_rss_mb: round(rss1 - rss0),
+    inotify_watches: watches,
     unlink_ms: { n: latencies.length, seen: ok.length, p50: percentile(ok, 50), p99: percentile(ok, 99), max: round(ok[ok.length - 1] ?? NaN) },
   };
 }
@@ -108,14 +117,20 @@ if (process.argv[2] === '--child') {
   const self = fileURLToPath(import.meta.url);
   const results: unknown[] = [];
   for (const mode of ['fs.watch', 'native', 'chokidar']) {
-    const out = await new Promise<string>((resolve, reject) => execFile(process.execPath, ['--expose-gc', self, '--child', mode, tree.root], { maxBuffer: 1 << 24, timeout: 300_000 }, (err, stdout, stderr) => (err ? reject(new Error(stderr || err.message)) : resolve(stdout))));
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--expose-gc', self, '--child', mode, tree.root], { maxBuffer: 1 << 24, timeout: 300_000 }, (err, stdout, stderr) =>
+        err ? reject(new Error(stderr || err.message)) : resolve(stdout),
+      ),
+    );
     results.push(JSON.parse(out.trim().split('\n').pop()!));
   }
-  console.log(JSON.stringify({
-    bench: 'context-watcher',
-    tree: { files: tree.files, node_modules_files: tree.nodeModules },
-    results,
-    targets: { ready_ms: '<= 1000', extra_rss_mb: '<= 100', unlink_ms: '< 20' },
-    machine: machine(),
-  }));
+  console.log(
+    JSON.stringify({
+      bench: 'context-watcher',
+      tree: { files: tree.files, node_modules_files: tree.nodeModules },
+      results,
+      targets: { ready_ms: '<= 1000', extra_rss_mb: '<= 100', unlink_ms: '< 20' },
+      machine: machine(),
+    }),
+  );
 }

@@ -72,9 +72,10 @@ async function measure(kind: 'sidecar' | 'bare', server: ServerProcess, n: numbe
       }
       await sleep(50);
       const t0 = performance.timeOrigin + performance.now();
-      const res = kind === 'bare'
-        ? await request(`${server.url}/publish`, 'POST', JSON.stringify({ round: r }))
-        : await request(`${server.url}/api/events/fan`, 'POST', JSON.stringify({ data: { round: r } }), server.tokens![15]);
+      const res =
+        kind === 'bare'
+          ? await request(`${server.url}/publish`, 'POST', JSON.stringify({ round: r }))
+          : await request(`${server.url}/api/events/fan`, 'POST', JSON.stringify({ data: { round: r } }), server.tokens![15]);
       const id = String(res.event_id);
       for (let i = 0; (received.get(id)?.length ?? 0) < n; i++) {
         if (i > 3000) throw new Error(`${kind}: only ${received.get(id)?.length ?? 0} of ${n} answers arrived`);
@@ -111,8 +112,10 @@ for (const { key: name, kind, args } of variants) {
       const key = `${name}_${n}`;
       medians[key] = median(last);
       results[key] = {
-        last_waiter_ms_p50: round(median(last)), last_waiter_ms_max: round(Math.max(...last)),
-        first_waiter_ms_p50: round(median(first)), rounds: last.length,
+        last_waiter_ms_p50: round(median(last)),
+        last_waiter_ms_max: round(Math.max(...last)),
+        first_waiter_ms_p50: round(median(first)),
+        rounds: last.length,
       };
       process.stderr.write(`${key}: ${JSON.stringify(results[key])}\n`);
       // Let the server settle (freed sockets, GC) before the next size.
@@ -122,12 +125,14 @@ for (const { key: name, kind, args } of variants) {
     await server.stop();
   }
 }
-console.log(JSON.stringify({
-  bench: 'events-fanout-latency',
-  machine: machine(),
-  settings: { rounds: ROUNDS, client_processes: PROCS, sidecar_fsync: 'always (sidecar_fsync_interval: interval)' },
-  results,
-  ratio_p50_sidecar_vs_bare_119: round(medians.sidecar_119! / medians.bare_node_http_119!, 3),
-  ratio_p50_sidecar_vs_bare_1000: round(medians.sidecar_1000! / medians.bare_node_http_1000!, 3),
-  target: 'sidecar median within 1.5x of the bare node:http long-poll server at 1,000 waiters',
-}));
+console.log(
+  JSON.stringify({
+    bench: 'events-fanout-latency',
+    machine: machine(),
+    settings: { rounds: ROUNDS, client_processes: PROCS, sidecar_fsync: 'always (sidecar_fsync_interval: interval)' },
+    results,
+    ratio_p50_sidecar_vs_bare_119: round(medians.sidecar_119! / medians.bare_node_http_119!, 3),
+    ratio_p50_sidecar_vs_bare_1000: round(medians.sidecar_1000! / medians.bare_node_http_1000!, 3),
+    target: 'sidecar median within 1.5x of the bare node:http long-poll server at 1,000 waiters',
+  }),
+);

@@ -41,9 +41,35 @@ const json = { 'content-type': 'application/json' };
 const auth = (s: ServerProcess) => ({ ...json, authorization: `Bearer ${s.token!}` });
 const targets: Target[] = [
   { name: 'koa_hello_world', server: servers.hello, opts: () => ({ url: `${servers.hello.url}/`, connections: CONNECTIONS, duration: SECONDS }) },
-  { name: 'koa_router_bodyparser_post', server: servers.post, opts: () => ({ url: `${servers.post.url}/items`, method: 'POST', body, headers: json, connections: CONNECTIONS, duration: SECONDS }) },
-  { name: 'sidecar_publish_fsync_always', server: servers.always, opts: () => ({ url: `${servers.always.url}/api/events/bench_event`, method: 'POST', body, headers: auth(servers.always), connections: CONNECTIONS, duration: SECONDS }) },
-  { name: 'sidecar_publish_fsync_interval', server: servers.interval, opts: () => ({ url: `${servers.interval.url}/api/events/bench_event`, method: 'POST', body, headers: auth(servers.interval), connections: CONNECTIONS, duration: SECONDS }) },
+  {
+    name: 'koa_router_bodyparser_post',
+    server: servers.post,
+    opts: () => ({ url: `${servers.post.url}/items`, method: 'POST', body, headers: json, connections: CONNECTIONS, duration: SECONDS }),
+  },
+  {
+    name: 'sidecar_publish_fsync_always',
+    server: servers.always,
+    opts: () => ({
+      url: `${servers.always.url}/api/events/bench_event`,
+      method: 'POST',
+      body,
+      headers: auth(servers.always),
+      connections: CONNECTIONS,
+      duration: SECONDS,
+    }),
+  },
+  {
+    name: 'sidecar_publish_fsync_interval',
+    server: servers.interval,
+    opts: () => ({
+      url: `${servers.interval.url}/api/events/bench_event`,
+      method: 'POST',
+      body,
+      headers: auth(servers.interval),
+      connections: CONNECTIONS,
+      duration: SECONDS,
+    }),
+  },
 ];
 
 const rps: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t.name, []]));
@@ -59,7 +85,9 @@ try {
       cpuPerReq[t.name]!.push(cpu / res.requests.total);
       rps[t.name]!.push(res.requests.average);
       p99[t.name]!.push(res.latency.p99);
-      process.stderr.write(`round ${r + 1} ${t.name}: ${Math.round(res.requests.average)} req/s, p99 ${res.latency.p99} ms, ${Math.round(cpu / res.requests.total)} µs CPU/req\n`);
+      process.stderr.write(
+        `round ${r + 1} ${t.name}: ${Math.round(res.requests.average)} req/s, p99 ${res.latency.p99} ms, ${Math.round(cpu / res.requests.total)} µs CPU/req\n`,
+      );
     }
   }
 } finally {

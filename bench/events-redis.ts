@@ -43,7 +43,11 @@ async function publishThroughput(): Promise<Record<string, unknown>> {
   const p99: Record<string, number[]> = { embedded: [], redis: [] };
   try {
     const opts = (name: 'embedded' | 'redis') => ({
-      url: `${servers[name].url}/api/events/bench_event`, method: 'POST' as const, body, connections: CONNECTIONS, duration: SECONDS,
+      url: `${servers[name].url}/api/events/bench_event`,
+      method: 'POST' as const,
+      body,
+      connections: CONNECTIONS,
+      duration: SECONDS,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${servers[name].token!}` },
     });
     for (const name of ['embedded', 'redis'] as const) await load({ ...opts(name), duration: 2 });
@@ -69,9 +73,11 @@ async function busPublishRate(bus: EventBus): Promise<number> {
   const total = 6000;
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: 50 }, async () => {
-    while (next++ < total) await bus.publish({ event_type: 'bench', publisher: 'bench', data: { note: 'x'.repeat(200) } });
-  }));
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next++ < total) await bus.publish({ event_type: 'bench', publisher: 'bench', data: { note: 'x'.repeat(200) } });
+    }),
+  );
   return total / ((performance.now() - started) / 1000);
 }
 
@@ -177,10 +183,18 @@ try {
   const busLevel = await busPublish();
   const wake = await fanout();
   const recovery = await restartRecovery();
-  console.log(JSON.stringify({
-    bench: 'events-redis', machine: machine(), redis: 'redis-server 7, loopback, appendonly yes, appendfsync everysec',
-    settings: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS }, publish_http: publish, publish_bus: busLevel, wake, recovery,
-  }));
+  console.log(
+    JSON.stringify({
+      bench: 'events-redis',
+      machine: machine(),
+      redis: 'redis-server 7, loopback, appendonly yes, appendfsync everysec',
+      settings: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS },
+      publish_http: publish,
+      publish_bus: busLevel,
+      wake,
+      recovery,
+    }),
+  );
 } finally {
   await redis.stop();
 }

@@ -56,9 +56,10 @@ function spawnClients(kind: 'sse' | 'longpoll', server: ServerProcess, received:
   for (let p = 0; p < PROCS; p++) {
     const share = Math.floor(N / PROCS) + (p < N % PROCS ? 1 : 0);
     const token = server.tokens![p]!;
-    const child = kind === 'sse'
-      ? spawnPinned(sseClient, [server.url, String(share), token, 'type=fan&since=now'], LOAD_CORE)
-      : spawnPinned(pollClient, ['sidecar', server.url, String(share), token], LOAD_CORE);
+    const child =
+      kind === 'sse'
+        ? spawnPinned(sseClient, [server.url, String(share), token, 'type=fan&since=now'], LOAD_CORE)
+        : spawnPinned(pollClient, ['sidecar', server.url, String(share), token], LOAD_CORE);
     child.on('message', (m: { answers?: Array<{ t: number; id: string }>; error?: string }) => {
       if (m.error) process.stderr.write(`${kind} client: ${m.error}\n`);
       for (const a of m.answers ?? []) {
@@ -139,12 +140,18 @@ const server = await startServer('sidecar', 'always');
 try {
   // Long-polls first, then streams, then long-polls again: the ratio uses the mean of both
   // long-poll runs, so a drift of the machine's load during the run does not favour either side.
-  for (const [key, kind] of [['longpoll_a', 'longpoll'], ['sse', 'sse'], ['longpoll_b', 'longpoll']] as const) {
+  for (const [key, kind] of [
+    ['longpoll_a', 'longpoll'],
+    ['sse', 'sse'],
+    ['longpoll_b', 'longpoll'],
+  ] as const) {
     const { last, first } = await measure(kind, server);
     medians[key] = median(last);
     results[key] = {
-      last_client_ms_p50: round(median(last)), last_client_ms_max: round(Math.max(...last)),
-      first_client_ms_p50: round(median(first)), rounds: last.length,
+      last_client_ms_p50: round(median(last)),
+      last_client_ms_max: round(Math.max(...last)),
+      first_client_ms_p50: round(median(first)),
+      rounds: last.length,
     };
     process.stderr.write(`${key}: ${JSON.stringify(results[key])}\n`);
     await sleep(1000);
@@ -153,12 +160,14 @@ try {
   await server.stop();
 }
 const longpoll = (medians.longpoll_a! + medians.longpoll_b!) / 2;
-console.log(JSON.stringify({
-  bench: 'events-sse',
-  machine: machine(),
-  settings: { clients: N, rounds: ROUNDS, client_processes: PROCS, sidecar_fsync: 'always' },
-  results,
-  memory,
-  ratio_p50_sse_vs_longpoll: round(medians.sse! / longpoll, 3),
-  target: 'SSE median (publish → last of 1,000 streams) ≤ 1.5× the long-poll median in the same run',
-}));
+console.log(
+  JSON.stringify({
+    bench: 'events-sse',
+    machine: machine(),
+    settings: { clients: N, rounds: ROUNDS, client_processes: PROCS, sidecar_fsync: 'always' },
+    results,
+    memory,
+    ratio_p50_sse_vs_longpoll: round(medians.sse! / longpoll, 3),
+    target: 'SSE median (publish → last of 1,000 streams) ≤ 1.5× the long-poll median in the same run',
+  }),
+);

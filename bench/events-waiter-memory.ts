@@ -20,11 +20,13 @@ const clientFile = fileURLToPath(new URL('./events-lib/fanout-client.js', import
 
 function getJson(url: string, token?: string): Promise<any> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
-    }).on('error', reject);
+    http
+      .get(url, { headers: token ? { authorization: `Bearer ${token}` } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
+      })
+      .on('error', reject);
   });
 }
 
@@ -80,17 +82,24 @@ for (const kind of ['bare', 'sidecar'] as const) {
     }
     const key = kind === 'bare' ? 'bare_node_http' : 'sidecar';
     results[key] = {
-      cold_extra_rss_mb: round((cold.during - cold.before) / 2 ** 20), cold_extra_heap_mb: round(cold.heap / 2 ** 20),
-      extra_heap_mb_median: round(median(heap)), extra_rss_mb_median: round(median(extra)), extra_rss_mb_cycles: extra.map((x) => round(x)), per_waiter_kib: round((median(extra) * 1024) / N, 1) };
+      cold_extra_rss_mb: round((cold.during - cold.before) / 2 ** 20),
+      cold_extra_heap_mb: round(cold.heap / 2 ** 20),
+      extra_heap_mb_median: round(median(heap)),
+      extra_rss_mb_median: round(median(extra)),
+      extra_rss_mb_cycles: extra.map((x) => round(x)),
+      per_waiter_kib: round((median(extra) * 1024) / N, 1),
+    };
     process.stderr.write(`${key}: ${JSON.stringify(results[key])}\n`);
   } finally {
     await server.stop();
   }
 }
-console.log(JSON.stringify({
-  bench: 'events-waiter-memory',
-  machine: machine(),
-  settings: { waiters: N, cycles: CYCLES, client_processes: PROCS },
-  results,
-  target: 'sidecar: < 40 MB extra RSS for 1,000 idle waiters',
-}));
+console.log(
+  JSON.stringify({
+    bench: 'events-waiter-memory',
+    machine: machine(),
+    settings: { waiters: N, cycles: CYCLES, client_processes: PROCS },
+    results,
+    target: 'sidecar: < 40 MB extra RSS for 1,000 idle waiters',
+  }),
+);

@@ -63,14 +63,18 @@ try {
   const pageMs = (performance.now() - t) / pages;
   await registry.close();
 
-  console.log(JSON.stringify({
-    issues: N, description_bytes: DESCRIPTION_BYTES,
-    put_ms: { p50: round(quantile(putTimes, 0.5)), p99: round(quantile(putTimes, 0.99)) },
-    concurrent_updates_ms: Math.round(concurrentUpdatesMs),
-    reopen_ms: Math.round(reopenMs), heads_heap_mb: round(heapMb, 1),
-    lookup_us: { p50: round(quantile(lookups, 0.5) * 1000, 1), p99: round(quantile(lookups, 0.99) * 1000, 1) },
-    list_page_of_50_ms: round(pageMs),
-  }));
+  console.log(
+    JSON.stringify({
+      issues: N,
+      description_bytes: DESCRIPTION_BYTES,
+      put_ms: { p50: round(quantile(putTimes, 0.5)), p99: round(quantile(putTimes, 0.99)) },
+      concurrent_updates_ms: Math.round(concurrentUpdatesMs),
+      reopen_ms: Math.round(reopenMs),
+      heads_heap_mb: round(heapMb, 1),
+      lookup_us: { p50: round(quantile(lookups, 0.5) * 1000, 1), p99: round(quantile(lookups, 0.99) * 1000, 1) },
+      list_page_of_50_ms: round(pageMs),
+    }),
+  );
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

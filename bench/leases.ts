@@ -34,7 +34,14 @@ const ROUNDS = Number(process.env.BENCH_LEASE_ROUNDS ?? 5);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'cco-bench-leases-'));
 const unlimited = Object.fromEntries([...AGENT_CATEGORIES, 'admin'].map((c) => [c, { points_per_minute: null }]));
-const config = configFor({ port: 0, log_level: 'silent', watch: false, project_root: path.join(dir, 'project'), storage_path: path.join(dir, 'storage'), rate_limits: unlimited } as never);
+const config = configFor({
+  port: 0,
+  log_level: 'silent',
+  watch: false,
+  project_root: path.join(dir, 'project'),
+  storage_path: path.join(dir, 'storage'),
+  rate_limits: unlimited,
+} as never);
 // The directories exist (agents lease files of a real tree); the files themselves need not.
 const { mkdir } = await import('node:fs/promises');
 for (const d of ['tp', 'hot', ...Array.from({ length: 100 }, (_, i) => `d${i}`)]) await mkdir(path.join(config.project_root, d), { recursive: true });
@@ -43,19 +50,37 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 const url = new URL(handle.url);
 
 async function token(sub: string): Promise<string> {
-  return (await handle.deps.tokens.mint({ sub, agent_type: 'python-specialist', project_id: config.project_id, permissions: defaultPermissionsFor('python-specialist') })).token;
+  return (
+    await handle.deps.tokens.mint({
+      sub,
+      agent_type: 'python-specialist',
+      project_id: config.project_id,
+      permissions: defaultPermissionsFor('python-specialist'),
+    })
+  ).token;
 }
 
 function call(method: string, p: string, tok: string, body?: unknown): Promise<{ status: number; body: any }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, method, path: p, agent, headers: {
-      authorization: `Bearer ${tok}`, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-    } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') }));
-    });
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path: p,
+        agent,
+        headers: {
+          authorization: `Bearer ${tok}`,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') }));
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -72,15 +97,17 @@ try {
   const tokens = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => token(`tp-${i}`)));
   let next = 0;
   const started = performance.now();
-  await Promise.all(tokens.map(async (tok) => {
-    while (next < PAIRS) {
-      const i = next++;
-      const got = await call('POST', '/api/leases', tok, { paths: [`tp/${i}.ts`], ttl_seconds: 60 });
-      if (got.status !== 201) throw new Error(`acquire ${got.status}`);
-      const rel = await call('DELETE', `/api/leases/${got.body.lease_id}`, tok);
-      if (rel.status !== 200) throw new Error(`release ${rel.status}`);
-    }
-  }));
+  await Promise.all(
+    tokens.map(async (tok) => {
+      while (next < PAIRS) {
+        const i = next++;
+        const got = await call('POST', '/api/leases', tok, { paths: [`tp/${i}.ts`], ttl_seconds: 60 });
+        if (got.status !== 201) throw new Error(`acquire ${got.status}`);
+        const rel = await call('DELETE', `/api/leases/${got.body.lease_id}`, tok);
+        if (rel.status !== 200) throw new Error(`release ${rel.status}`);
+      }
+    }),
+  );
   const seconds = (performance.now() - started) / 1000;
   summary.throughput = { pairs: PAIRS, clients: CLIENTS, pairs_per_second: Math.round(PAIRS / seconds), seconds: r3(seconds) };
 
@@ -94,17 +121,19 @@ try {
   const agentTokens = await Promise.all(Array.from({ length: AGENTS }, (_, i) => token(`agent-${i}`)));
   const waits: number[] = [];
   const t1 = performance.now();
-  await Promise.all(agentTokens.map(async (tk, a) => {
-    for (let r = 0; r < ROUNDS; r++) {
-      const t0 = performance.now();
-      const got = await call('POST', '/api/leases', tk, { paths: [`hot/file-${(a + r) % HOT}.ts`], ttl_seconds: 30, wait_ms: 60_000 });
-      if (got.status !== 201) throw new Error(`contended acquire ${got.status} ${JSON.stringify(got.body)}`);
-      waits.push(performance.now() - t0);
-      await new Promise((res) => setTimeout(res, 2));
-      const rel = await call('DELETE', `/api/leases/${got.body.lease_id}`, tk);
-      if (rel.status !== 200) throw new Error(`contended release ${rel.status}`);
-    }
-  }));
+  await Promise.all(
+    agentTokens.map(async (tk, a) => {
+      for (let r = 0; r < ROUNDS; r++) {
+        const t0 = performance.now();
+        const got = await call('POST', '/api/leases', tk, { paths: [`hot/file-${(a + r) % HOT}.ts`], ttl_seconds: 30, wait_ms: 60_000 });
+        if (got.status !== 201) throw new Error(`contended acquire ${got.status} ${JSON.stringify(got.body)}`);
+        waits.push(performance.now() - t0);
+        await new Promise((res) => setTimeout(res, 2));
+        const rel = await call('DELETE', `/api/leases/${got.body.lease_id}`, tk);
+        if (rel.status !== 200) throw new Error(`contended release ${rel.status}`);
+      }
+    }),
+  );
   const contendSeconds = (performance.now() - t1) / 1000;
   const expected = AGENTS * ROUNDS * 2;
   let events: BusEvent[] = [];
@@ -140,15 +169,27 @@ try {
   }
   waits.sort((a, b) => a - b);
   summary.contention = {
-    agents: AGENTS, hot_files: HOT, rounds: ROUNDS, grants, events: events.length, expected_events: expected,
-    overlapping_holders: overlaps, grants_out_of_arrival_order: outOfOrder, seconds: r3(contendSeconds),
-    grants_per_second: Math.round(grants / contendSeconds), wait_ms: { p50: pct(waits, 0.5), p99: pct(waits, 0.99), max: pct(waits, 1) },
+    agents: AGENTS,
+    hot_files: HOT,
+    rounds: ROUNDS,
+    grants,
+    events: events.length,
+    expected_events: expected,
+    overlapping_holders: overlaps,
+    grants_out_of_arrival_order: outOfOrder,
+    seconds: r3(contendSeconds),
+    grants_per_second: Math.round(grants / contendSeconds),
+    wait_ms: { p50: pct(waits, 0.5), p99: pct(waits, 0.99), max: pct(waits, 1) },
   };
   // 3. Latency with 10,000 live leases on distinct paths (100 directories × 100 files).
   const leases = handle.deps.coordination.leases;
   const filler = { sub: 'filler', agent_type: 'python-specialist', project_id: config.project_id, permissions: ['write_results', 'admin'] };
   for (let i = 0; i < LIVE; i += 500) {
-    await Promise.all(Array.from({ length: 500 }, (_, j) => leases.acquire({ ...filler, sub: `filler-${(i + j) % 50}` }, { paths: [`d${(i + j) % 100}/f${i + j}.ts`], ttl_seconds: 3600 })));
+    await Promise.all(
+      Array.from({ length: 500 }, (_, j) =>
+        leases.acquire({ ...filler, sub: `filler-${(i + j) % 50}` }, { paths: [`d${(i + j) % 100}/f${i + j}.ts`], ttl_seconds: 3600 }),
+      ),
+    );
   }
   const tok = await token('measured');
   const httpMs: number[] = [];
@@ -188,13 +229,13 @@ try {
   serviceMs.sort((a, b) => a - b);
   checkUs.sort((a, b) => a - b);
   summary.acquire_with_10k_live = {
-    live_leases: leases.stats().live_leases - SAMPLES * 2, samples: SAMPLES,
+    live_leases: leases.stats().live_leases - SAMPLES * 2,
+    samples: SAMPLES,
     http_ms: { p50: pct(httpMs, 0.5), p99: pct(httpMs, 0.99), max: pct(httpMs, 1) },
     service_ms: { p50: pct(serviceMs, 0.5), p99: pct(serviceMs, 0.99), max: pct(serviceMs, 1) },
     conflict_check_us: { p50: pct(checkUs, 0.5), p99: pct(checkUs, 0.99) },
     baseline_append_fdatasync_ms: { p50: pct(syncMs, 0.5), p99: pct(syncMs, 0.99), max: pct(syncMs, 1) },
   };
-
 } finally {
   agent.destroy();
   await handle.close();

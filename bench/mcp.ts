@@ -47,22 +47,40 @@ async function serveSidecar(): Promise<void> {
     await fsp.writeFile(path.join(project, 'src', `module_${i}.py`), `def handler_${i}(x):\n    return x * ${i}\n`.repeat(20));
   }
   const config = configFor({
-    port: 0, log_level: 'silent', watch: false, project_root: project, storage_path: path.join(dir, 'storage'),
+    port: 0,
+    log_level: 'silent',
+    watch: false,
+    project_root: project,
+    storage_path: path.join(dir, 'storage'),
     rate_limits: { coding: { points_per_minute: null } },
   });
   const handle = await startSidecar({ config, logger: createLogger({ level: 'silent' }) });
   const agent = await handle.deps.tokens.mint({
-    sub: 'bench-agent', agent_type: AGENT, project_id: config.project_id, permissions: defaultPermissionsFor(AGENT), issue_id: ISSUE, ttl_seconds: 7200,
+    sub: 'bench-agent',
+    agent_type: AGENT,
+    project_id: config.project_id,
+    permissions: defaultPermissionsFor(AGENT),
+    issue_id: ISSUE,
+    ttl_seconds: 7200,
   });
   process.send?.({ url: handle.url, token: agent.token, storage: config.storage_path });
   process.on('message', (msg) => {
-    if (msg === 'stop') void handle.close().then(() => fsp.rm(dir, { recursive: true, force: true })).then(() => process.exit(0));
+    if (msg === 'stop')
+      void handle
+        .close()
+        .then(() => fsp.rm(dir, { recursive: true, force: true }))
+        .then(() => process.exit(0));
   });
 }
 
 // ---- parent: the load ----
 
-interface Served { child: ChildProcess; url: string; token: string; storage: string }
+interface Served {
+  child: ChildProcess;
+  url: string;
+  token: string;
+  storage: string;
+}
 
 function spawnSidecar(): Promise<Served> {
   const child = fork(SELF, ['serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -82,7 +100,12 @@ function plainCall(s: Served, op: Op): () => Promise<void> {
   const headers = { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' };
   const requests: Record<Op, () => Promise<Response>> = {
     get_context: () => fetch(`${s.url}/api/context/${ISSUE}/${AGENT}?max_files=20`, { headers }),
-    store_result: () => fetch(`${s.url}/api/results`, { method: 'POST', headers, body: JSON.stringify({ agent_id: 'bench-agent', agent_type: AGENT, issue_id: ISSUE, result: RESULT }) }),
+    store_result: () =>
+      fetch(`${s.url}/api/results`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ agent_id: 'bench-agent', agent_type: AGENT, issue_id: ISSUE, result: RESULT }),
+      }),
     publish_event: () => fetch(`${s.url}/api/events/bench_tick`, { method: 'POST', headers, body: JSON.stringify({ data: { issue_id: ISSUE, n: 1 } }) }),
   };
   return async () => {
@@ -128,8 +151,10 @@ async function httpClient(s: Served): Promise<Client> {
 
 async function stdioClient(s: Served): Promise<{ client: Client; pid: number }> {
   const transport = new StdioClientTransport({
-    command: process.execPath, args: [BIN, 'orchestration', 'mcp'],
-    env: { PATH: process.env.PATH ?? '', SIDECAR_URL: `${s.url}/api`, JWT_TOKEN: s.token }, stderr: 'ignore',
+    command: process.execPath,
+    args: [BIN, 'orchestration', 'mcp'],
+    env: { PATH: process.env.PATH ?? '', SIDECAR_URL: `${s.url}/api`, JWT_TOKEN: s.token },
+    stderr: 'ignore',
   });
   const client = new Client({ name: 'bench', version: '1' });
   await client.connect(transport);
@@ -189,8 +214,12 @@ async function bridgesMemory(s: Served): Promise<Record<string, unknown>> {
   const pss = mem.reduce((a, m) => a + m.pss_kb, 0) / 1024;
   await Promise.all(bridges.map(({ client }) => client.close()));
   return {
-    bridges: BRIDGES, start_all_seconds: round2(startSeconds),
-    total_rss_mb: Math.round(rss), total_pss_mb: Math.round(pss), per_bridge_rss_mb: round2(rss / BRIDGES), per_bridge_pss_mb: round2(pss / BRIDGES),
+    bridges: BRIDGES,
+    start_all_seconds: round2(startSeconds),
+    total_rss_mb: Math.round(rss),
+    total_pss_mb: Math.round(pss),
+    per_bridge_rss_mb: round2(rss / BRIDGES),
+    per_bridge_pss_mb: round2(pss / BRIDGES),
   };
 }
 

@@ -32,7 +32,12 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-interface Ready { url: string; port: number; tokens: string[]; hasEvents: boolean }
+interface Ready {
+  url: string;
+  port: number;
+  tokens: string[];
+  hasEvents: boolean;
+}
 
 /** Child mode: a real sidecar on loopback, plus tokens for the waiters (architects: not rate limited). */
 async function serve(storage: string, project: string, tokenCount: number, backlog: number): Promise<void> {
@@ -41,20 +46,34 @@ async function serve(storage: string, project: string, tokenCount: number, backl
   const { startSidecar } = await import('../src/sidecar/start-sidecar.js');
   const { defaultPermissionsFor } = await import('../src/auth/permissions.js');
   const config = configFor({
-    port: 0, log_level: 'silent', watch: false, project_root: project, storage_path: storage,
+    port: 0,
+    log_level: 'silent',
+    watch: false,
+    project_root: project,
+    storage_path: storage,
     ...(backlog > 0 ? { http: { listen_backlog: backlog } } : {}),
   });
   const handle = await startSidecar({ config, logger: createLogger({ level: 'silent' }) });
   const tokens: string[] = [];
   for (let i = 0; i < tokenCount; i++) {
-    tokens.push((await handle.deps.tokens.mint({
-      sub: `bench-waiter-${i}`, agent_type: 'chief-architect', project_id: config.project_id, permissions: defaultPermissionsFor('chief-architect'), ttl_seconds: 3600,
-    })).token);
+    tokens.push(
+      (
+        await handle.deps.tokens.mint({
+          sub: `bench-waiter-${i}`,
+          agent_type: 'chief-architect',
+          project_id: config.project_id,
+          permissions: defaultPermissionsFor('chief-architect'),
+          ttl_seconds: 3600,
+        })
+      ).token,
+    );
   }
   const { buildRouters } = await import('../src/server/create-app.js');
   const hasEvents = buildRouters(handle.deps).catalog.specs.some((s) => s.path === '/api/events/wait/:event_type');
   process.send!({ url: handle.url, port: handle.port, tokens, hasEvents } satisfies Ready);
-  process.on('message', (m) => { if (m === 'stop') void handle.close().then(() => process.exit(0)); });
+  process.on('message', (m) => {
+    if (m === 'stop') void handle.close().then(() => process.exit(0));
+  });
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -69,10 +88,12 @@ async function measureHealth(port: number, count: number): Promise<{ p50: number
   for (let i = 0; i < count; i++) {
     const started = performance.now();
     const status = await new Promise<number>((resolve, reject) => {
-      http.get({ host: '127.0.0.1', port, path: '/health', agent }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      }).on('error', reject);
+      http
+        .get({ host: '127.0.0.1', port, path: '/health', agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        })
+        .on('error', reject);
     });
     times.push(performance.now() - started);
     statuses[status] = (statuses[status] ?? 0) + 1;
@@ -96,14 +117,20 @@ function holdHalfOpen(port: number, count: number): { open: () => number; reopen
     socket.on('error', () => undefined);
     socket.on('close', () => {
       sockets.delete(socket);
-      if (!stopped) { reopened++; setImmediate(openOne); }
+      if (!stopped) {
+        reopened++;
+        setImmediate(openOne);
+      }
     });
   };
   for (let i = 0; i < count; i++) openOne();
   return {
     open: () => sockets.size,
     reopened: () => reopened,
-    stop: () => { stopped = true; for (const s of sockets) s.destroy(); },
+    stop: () => {
+      stopped = true;
+      for (const s of sockets) s.destroy();
+    },
   };
 }
 
@@ -111,10 +138,12 @@ function holdHalfOpen(port: number, count: number): { open: () => number; reopen
 function freshHealth(port: number): Promise<number> {
   const started = performance.now();
   return new Promise((resolve) => {
-    http.get({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode === 200 ? performance.now() - started : -1));
-    }).on('error', () => resolve(-1));
+    http
+      .get({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200 ? performance.now() - started : -1));
+      })
+      .on('error', () => resolve(-1));
   });
 }
 
@@ -131,24 +160,35 @@ async function burstChild(port: number, count: number): Promise<void> {
   process.send!('start');
   await new Promise((r) => setTimeout(r, 20)); // the parent's first probes go out with the burst
   const started = performance.now();
-  await Promise.all(Array.from({ length: count }, () => new Promise<void>((resolve) => {
-    const opened = performance.now();
-    const socket = net.connect(port, '127.0.0.1', () => {
-      connectMs.push(performance.now() - opened);
-      socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
-    });
-    let head = '';
-    socket.on('data', (d: Buffer) => { if (head.length < 16) head += d.toString('latin1'); });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      if (head.startsWith('HTTP/1.1 200')) answered++;
-      else failed++;
-      resolve();
-    });
-  })));
+  await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<void>((resolve) => {
+          const opened = performance.now();
+          const socket = net.connect(port, '127.0.0.1', () => {
+            connectMs.push(performance.now() - opened);
+            socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+          });
+          let head = '';
+          socket.on('data', (d: Buffer) => {
+            if (head.length < 16) head += d.toString('latin1');
+          });
+          socket.on('error', () => undefined);
+          socket.on('close', () => {
+            if (head.startsWith('HTTP/1.1 200')) answered++;
+            else failed++;
+            resolve();
+          });
+        }),
+    ),
+  );
   connectMs.sort((a, b) => a - b);
   process.send!({
-    connects: count, answered_200: answered, failed, all_answered_ms: Math.round(performance.now() - started),
+    connects: count,
+    answered_200: answered,
+    failed,
+    all_answered_ms: Math.round(performance.now() - started),
     connect_ms: { p50: percentile(connectMs, 50), p99: percentile(connectMs, 99), max: percentile(connectMs, 100) },
   });
 }
@@ -159,14 +199,23 @@ async function connectBurst(port: number, count: number, probes = 1_000): Promis
   const exited = new Promise((r) => child.once('exit', r));
   const messages: unknown[] = [];
   let wake: () => void = () => undefined;
-  child.on('message', (m) => { messages.push(m); wake(); });
+  child.on('message', (m) => {
+    messages.push(m);
+    wake();
+  });
   const next = async (): Promise<unknown> => {
-    while (messages.length === 0) await new Promise<void>((r) => { wake = r; });
+    while (messages.length === 0)
+      await new Promise<void>((r) => {
+        wake = r;
+      });
     return messages.shift();
   };
   await next(); // 'start': the child is up and about to connect
   let done = false;
-  const report = (next() as Promise<Record<string, unknown>>).then((r) => { done = true; return r; });
+  const report = (next() as Promise<Record<string, unknown>>).then((r) => {
+    done = true;
+    return r;
+  });
   // One fresh-connection probe every 25 ms for as long as the burst lasts.
   const pending: Array<Promise<number>> = [];
   while (!done && pending.length < probes) {
@@ -177,27 +226,51 @@ async function connectBurst(port: number, count: number, probes = 1_000): Promis
   const burst = await report;
   await exited;
   const ok = probeTimes.filter((t) => t >= 0).sort((a, b) => a - b);
-  return { ...burst, fresh_health_during_burst_ms: { probes: ok.length, failed: probeTimes.length - ok.length, p50: percentile(ok, 50), p99: percentile(ok, 99), max: percentile(ok, 100) } };
+  return {
+    ...burst,
+    fresh_health_during_burst_ms: {
+      probes: ok.length,
+      failed: probeTimes.length - ok.length,
+      p50: percentile(ok, 50),
+      p99: percentile(ok, 99),
+      max: percentile(ok, 100),
+    },
+  };
 }
 
-interface Waiter { done: Promise<{ status: number; events: number; at: number }>; request: http.ClientRequest }
+interface Waiter {
+  done: Promise<{ status: number; events: number; at: number }>;
+  request: http.ClientRequest;
+}
 
 function startWait(port: number, token: string): Waiter {
   let request!: http.ClientRequest;
   const done = new Promise<{ status: number; events: number; at: number }>((resolve) => {
-    request = http.get({
-      host: '127.0.0.1', port, agent: false, path: `/api/events/wait/${EVENT_TYPE}?since=now&timeout=300000`,
-      headers: { authorization: `Bearer ${token}` },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => { text += c; });
-      res.on('end', () => {
-        let events = 0;
-        try { events = (JSON.parse(text) as { events?: unknown[] }).events?.length ?? 0; } catch { /* not JSON */ }
-        resolve({ status: res.statusCode ?? 0, events, at: performance.now() });
-      });
-    });
+    request = http.get(
+      {
+        host: '127.0.0.1',
+        port,
+        agent: false,
+        path: `/api/events/wait/${EVENT_TYPE}?since=now&timeout=300000`,
+        headers: { authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => {
+          let events = 0;
+          try {
+            events = (JSON.parse(text) as { events?: unknown[] }).events?.length ?? 0;
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, events, at: performance.now() });
+        });
+      },
+    );
     request.on('error', () => resolve({ status: 0, events: 0, at: performance.now() }));
   });
   return { done, request };
@@ -206,10 +279,20 @@ function startWait(port: number, token: string): Waiter {
 async function publish(port: number, token: string): Promise<number> {
   const body = JSON.stringify({ data: { n: 1 }, topic: 'coordination' });
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port, method: 'POST', path: `/api/events/${EVENT_TYPE}`, agent: false,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-    }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: `/api/events/${EVENT_TYPE}`,
+        agent: false,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -225,13 +308,20 @@ async function main(): Promise<void> {
   await (await import('node:fs/promises')).mkdir(project);
   // 256 waits per token by default: spread the waiters over enough tokens.
   const tokenCount = Math.max(1, Math.ceil(waits / 200)) + 1;
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve', path.join(dir, 'storage'), project, String(tokenCount), String(backlog)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve', path.join(dir, 'storage'), project, String(tokenCount), String(backlog)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const ready = await new Promise<Ready>((resolve, reject) => {
     child.once('message', (m) => resolve(m as Ready));
     child.once('exit', (code) => reject(new Error(`sidecar exited early (${code})`)));
   });
   // Other work on this 2-core machine skews latencies: record how busy it was.
-  const result: Record<string, unknown> = { waits_requested: waits, half_open_requested: halfOpen, health_budget_ms: HEALTH_BUDGET_MS, load_avg_1m_before: os.loadavg()[0] };
+  const result: Record<string, unknown> = {
+    waits_requested: waits,
+    half_open_requested: halfOpen,
+    health_budget_ms: HEALTH_BUDGET_MS,
+    load_avg_1m_before: os.loadavg()[0],
+  };
   const held: Waiter[] = [];
   let sockets: ReturnType<typeof holdHalfOpen> | undefined;
   try {
@@ -259,7 +349,9 @@ async function main(): Promise<void> {
     const healthRes = await new Promise<Record<string, any>>((resolve) => {
       http.get({ host: '127.0.0.1', port: ready.port, path: '/health' }, (res) => {
         let t = '';
-        res.on('data', (c: Buffer) => { t += c.toString(); });
+        res.on('data', (c: Buffer) => {
+          t += c.toString();
+        });
         res.on('end', () => resolve(JSON.parse(t) as Record<string, any>));
       });
     });
@@ -280,10 +372,7 @@ async function main(): Promise<void> {
       const pending = held.length;
       const started = performance.now();
       const publishStatus = await publish(ready.port, ready.tokens[0]!);
-      const answers = await Promise.race([
-        Promise.all(held.map((w) => w.done)),
-        new Promise<null>((r) => setTimeout(() => r(null), 30_000)),
-      ]);
+      const answers = await Promise.race([Promise.all(held.map((w) => w.done)), new Promise<null>((r) => setTimeout(() => r(null), 30_000))]);
       if (!answers) {
         result.long_polls = { pending, publish_status: publishStatus, woken: 'not all within 30 s' };
       } else {
@@ -292,13 +381,22 @@ async function main(): Promise<void> {
         const status = await new Promise<Record<string, any>>((resolve) => {
           http.get({ host: '127.0.0.1', port: ready.port, path: '/status', headers: { authorization: `Bearer ${ready.tokens[0]}` } }, (res) => {
             let t = '';
-            res.on('data', (c: Buffer) => { t += c.toString(); });
+            res.on('data', (c: Buffer) => {
+              t += c.toString();
+            });
             res.on('end', () => resolve(JSON.parse(t) as Record<string, any>));
           });
         });
         result.long_polls = {
-          pending, publish_status: publishStatus, woken: woken.length,
-          other_answers: answers.filter((a) => !(a.status === 200 && a.events === 1)).reduce<Record<string, number>>((m, a) => { m[a.status] = (m[a.status] ?? 0) + 1; return m; }, {}),
+          pending,
+          publish_status: publishStatus,
+          woken: woken.length,
+          other_answers: answers
+            .filter((a) => !(a.status === 200 && a.events === 1))
+            .reduce<Record<string, number>>((m, a) => {
+              m[a.status] = (m[a.status] ?? 0) + 1;
+              return m;
+            }, {}),
           // Client-side: publish sent → answer parsed in this process (which parses 2,000 answers
           // itself); the server's own figure is the bus's avg_delivery_time_ms.
           wake_ms: { first: percentile(lat, 0), p50: percentile(lat, 50), p99: percentile(lat, 99), last: percentile(lat, 100) },

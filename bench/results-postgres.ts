@@ -44,25 +44,41 @@ async function serveSidecar(): Promise<void> {
   await fsp.mkdir(project);
   const postgres = process.env.BENCH_BACKEND === 'postgres';
   const config = configFor({
-    port: 0, log_level: 'silent', watch: false, project_root: project, storage_path: path.join(dir, 'storage'),
+    port: 0,
+    log_level: 'silent',
+    watch: false,
+    project_root: project,
+    storage_path: path.join(dir, 'storage'),
     rate_limits: { coding: { points_per_minute: null } },
     results: { backend: postgres ? 'postgres' : 'files' },
     ...(postgres ? { postgres: { url: process.env.BENCH_POSTGRES_URL! } } : {}),
   });
   const handle = await startSidecar({ config, logger: createLogger({ level: 'silent' }) });
   const agent = await handle.deps.tokens.mint({
-    sub: 'bench-agent', agent_type: 'python-specialist', project_id: config.project_id, permissions: defaultPermissionsFor('python-specialist'),
+    sub: 'bench-agent',
+    agent_type: 'python-specialist',
+    project_id: config.project_id,
+    permissions: defaultPermissionsFor('python-specialist'),
   });
   const admin = await handle.deps.tokens.mint({ sub: 'operator', agent_type: 'operator', project_id: config.project_id, permissions: ['admin'] });
   process.send?.({ url: handle.url, token: agent.token, adminToken: admin.token });
   process.on('message', (msg) => {
-    if (msg === 'stop') void handle.close().then(() => fsp.rm(dir, { recursive: true, force: true })).then(() => process.exit(0));
+    if (msg === 'stop')
+      void handle
+        .close()
+        .then(() => fsp.rm(dir, { recursive: true, force: true }))
+        .then(() => process.exit(0));
   });
 }
 
 // ---- parent: PostgreSQL, the two sidecars, the load ----
 
-interface Served { child: ChildProcess; url: string; token: string; adminToken: string }
+interface Served {
+  child: ChildProcess;
+  url: string;
+  token: string;
+  adminToken: string;
+}
 
 function spawnSidecar(backend: 'files' | 'postgres', postgresUrl: string): Promise<Served> {
   const child = fork(SELF, ['serve-sidecar'], {
@@ -85,16 +101,27 @@ async function stopSidecar(s: Served): Promise<void> {
 function post(s: Served, duration: number): Promise<Result> {
   let n = 0;
   return autocannon({
-    url: `${s.url}/api/results`, connections: CONNECTIONS, duration,
-    requests: [{
-      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` }, body: resultBody('ISSUE-0'),
-      setupRequest: (req) => ({ ...req, body: resultBody(`ISSUE-${n++ % ISSUES}`) }),
-    }],
+    url: `${s.url}/api/results`,
+    connections: CONNECTIONS,
+    duration,
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+        body: resultBody('ISSUE-0'),
+        setupRequest: (req) => ({ ...req, body: resultBody(`ISSUE-${n++ % ISSUES}`) }),
+      },
+    ],
   });
 }
 
 function getPage(s: Served, duration: number): Promise<Result> {
-  return autocannon({ url: `${s.url}/api/results?issue_id=ISSUE-3&limit=10`, connections: CONNECTIONS, duration, headers: { authorization: `Bearer ${s.token}` } });
+  return autocannon({
+    url: `${s.url}/api/results?issue_id=ISSUE-3&limit=10`,
+    connections: CONNECTIONS,
+    duration,
+    headers: { authorization: `Bearer ${s.token}` },
+  });
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
@@ -103,8 +130,12 @@ function medianOf(rounds: Result[]): Record<string, unknown> {
   const rps = rounds.map((r) => Math.round(r.requests.average));
   const mid = rounds.find((r) => Math.round(r.requests.average) === median(rps)) as Result;
   return {
-    req_per_s: Math.round(mid.requests.average), latency_p50_ms: mid.latency.p50, latency_p99_ms: mid.latency.p99,
-    non_2xx: mid.non2xx, errors: mid.errors, rounds_req_per_s: rps,
+    req_per_s: Math.round(mid.requests.average),
+    latency_p50_ms: mid.latency.p50,
+    latency_p99_ms: mid.latency.p99,
+    non_2xx: mid.non2xx,
+    errors: mid.errors,
+    rounds_req_per_s: rps,
   };
 }
 
@@ -141,18 +172,22 @@ async function main(): Promise<void> {
     const rps = (rs: Result[]): number => median(rs.map((r) => r.requests.average));
     const ok = (rs: Result[]): number => rs.reduce((n, r) => n + r['2xx'], 0);
     const stored = (delta: number, rs: Result[]): boolean => delta >= ok(rs) && delta - ok(rs) <= ROUNDS * CONNECTIONS;
-    process.stdout.write(`${JSON.stringify({
-      benchmark: 'results-postgres',
-      connections: CONNECTIONS, round_duration_s: DURATION_S, rounds: ROUNDS,
-      machine: { cpus: os.cpus().length, node: process.version, loadavg_1m_at_end: Number(os.loadavg()[0]?.toFixed(2)) },
-      files_post: medianOf(runs.filesPost),
-      postgres_post: medianOf(runs.pgPost),
-      files_get_page_of_10: medianOf(runs.filesGet),
-      postgres_get_page_of_10: medianOf(runs.pgGet),
-      ratio_post_postgres_vs_files: Number((rps(runs.pgPost) / rps(runs.filesPost)).toFixed(3)),
-      ratio_get_postgres_vs_files: Number((rps(runs.pgGet) / rps(runs.filesGet)).toFixed(3)),
-      every_201_stored: stored(after.files - before.files, runs.filesPost) && stored(after.postgres - before.postgres, runs.pgPost),
-    })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        benchmark: 'results-postgres',
+        connections: CONNECTIONS,
+        round_duration_s: DURATION_S,
+        rounds: ROUNDS,
+        machine: { cpus: os.cpus().length, node: process.version, loadavg_1m_at_end: Number(os.loadavg()[0]?.toFixed(2)) },
+        files_post: medianOf(runs.filesPost),
+        postgres_post: medianOf(runs.pgPost),
+        files_get_page_of_10: medianOf(runs.filesGet),
+        postgres_get_page_of_10: medianOf(runs.pgGet),
+        ratio_post_postgres_vs_files: Number((rps(runs.pgPost) / rps(runs.filesPost)).toFixed(3)),
+        ratio_get_postgres_vs_files: Number((rps(runs.pgGet) / rps(runs.filesGet)).toFixed(3)),
+        every_201_stored: stored(after.files - before.files, runs.filesPost) && stored(after.postgres - before.postgres, runs.pgPost),
+      })}\n`,
+    );
   } finally {
     await pg.destroy();
   }

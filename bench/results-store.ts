@@ -66,18 +66,28 @@ async function serveSidecar(): Promise<void> {
   await fsp.mkdir(project);
   // This measures the store: a coding agent's token is otherwise limited to 60 requests/min (spec §3).
   const config = configFor({
-    port: 0, log_level: 'silent', watch: false, project_root: project, storage_path: path.join(dir, 'storage'),
+    port: 0,
+    log_level: 'silent',
+    watch: false,
+    project_root: project,
+    storage_path: path.join(dir, 'storage'),
     rate_limits: { coding: { points_per_minute: null } },
   });
   const handle = await startSidecar({ config, logger: createLogger({ level: 'silent' }) });
   const agent = await handle.deps.tokens.mint({
-    sub: 'bench-agent', agent_type: 'python-specialist', project_id: config.project_id, permissions: defaultPermissionsFor('python-specialist'),
+    sub: 'bench-agent',
+    agent_type: 'python-specialist',
+    project_id: config.project_id,
+    permissions: defaultPermissionsFor('python-specialist'),
   });
   const admin = await handle.deps.tokens.mint({ sub: 'operator', agent_type: 'operator', project_id: config.project_id, permissions: ['admin'] });
   process.send?.({ url: handle.url, token: agent.token, adminToken: admin.token });
   process.on('message', (msg) => {
     if (msg === 'stop') {
-      void handle.close().then(() => fsp.rm(dir, { recursive: true, force: true })).then(() => process.exit(0));
+      void handle
+        .close()
+        .then(() => fsp.rm(dir, { recursive: true, force: true }))
+        .then(() => process.exit(0));
     }
   });
 }
@@ -112,12 +122,14 @@ async function load(url: string, headers: Record<string, string>, spread: boolea
     url: `${url}/api/results`,
     connections: CONNECTIONS,
     duration,
-    requests: [{
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: resultBody('ISSUE-0'),
-      ...(spread ? { setupRequest: (req) => ({ ...req, body: resultBody(`ISSUE-${n++ % ISSUES}`) }) } : {}),
-    }],
+    requests: [
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: resultBody('ISSUE-0'),
+        ...(spread ? { setupRequest: (req) => ({ ...req, body: resultBody(`ISSUE-${n++ % ISSUES}`) }) } : {}),
+      },
+    ],
   });
 }
 
@@ -151,7 +163,11 @@ async function main(): Promise<void> {
   const baselineServer = await spawnServer('serve-baseline');
   const sidecar = await spawnServer('serve-sidecar');
   const auth = { authorization: `Bearer ${sidecar.token}` };
-  const probe = await fetch(`${sidecar.url}/api/results`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: resultBody('PROBE') });
+  const probe = await fetch(`${sidecar.url}/api/results`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...auth },
+    body: resultBody('PROBE'),
+  });
   const probeBody = (await probe.json()) as { event_published?: boolean };
   await load(baselineServer.url, {}, false, 1); // warm-up
   await load(sidecar.url, auth, true, 1);
@@ -168,7 +184,9 @@ async function main(): Promise<void> {
   await new Promise((r) => setTimeout(r, 1_000));
   const after = await storedCount(sidecar);
   for (let round = 0; round < ROUNDS; round++) {
-    runs.read.push(await autocannon({ url: `${sidecar.url}/api/results?issue_id=ISSUE-0&limit=10`, connections: CONNECTIONS, duration: DURATION_S, headers: auth }));
+    runs.read.push(
+      await autocannon({ url: `${sidecar.url}/api/results?issue_id=ISSUE-0&limit=10`, connections: CONNECTIONS, duration: DURATION_S, headers: auth }),
+    );
   }
   await stopServer(baselineServer);
   await stopServer(sidecar);
@@ -193,8 +211,7 @@ async function main(): Promise<void> {
     // when the client stopped (at most one per connection per run) complete without being counted.
     stored_delta: after - before,
     client_201s: ok(runs.onePair) + ok(runs.spread),
-    every_201_stored: after - before >= ok(runs.onePair) + ok(runs.spread)
-      && after - before - (ok(runs.onePair) + ok(runs.spread)) <= 2 * ROUNDS * CONNECTIONS,
+    every_201_stored: after - before >= ok(runs.onePair) + ok(runs.spread) && after - before - (ok(runs.onePair) + ok(runs.spread)) <= 2 * ROUNDS * CONNECTIONS,
     event_published: probeBody.event_published === true,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);

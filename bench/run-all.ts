@@ -20,7 +20,11 @@ function run(file: string): Promise<{ ok: boolean; summary: unknown; seconds: nu
     execFile(process.execPath, ['--expose-gc', file], { cwd: repo, maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 }, (error, stdout, stderr) => {
       const last = stdout.trim().split('\n').pop() ?? '';
       let summary: unknown = last;
-      try { summary = JSON.parse(last); } catch { /* keep the raw line */ }
+      try {
+        summary = JSON.parse(last);
+      } catch {
+        /* keep the raw line */
+      }
       resolve({ ok: !error, summary, seconds: (Date.now() - started) / 1000, stderr: stderr.slice(-2000) });
     });
   });
@@ -39,7 +43,11 @@ for (const script of scripts) {
   if (!r.ok) failed++;
   process.stderr.write(`${JSON.stringify(r.summary, null, 2)}\n(${r.seconds.toFixed(1)} s${r.ok ? '' : ', FAILED'})\n`);
 }
-const out = { machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, mem_gb: Math.round(os.totalmem() / 2 ** 30) }, at: new Date().toISOString(), results };
+const out = {
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version, mem_gb: Math.round(os.totalmem() / 2 ** 30) },
+  at: new Date().toISOString(),
+  results,
+};
 await mkdir(path.join(repo, 'bench', '.tmp'), { recursive: true });
 await writeFile(path.join(repo, 'bench', '.tmp', 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
 process.stderr.write(`wrote bench/.tmp/latest.json (${scripts.length} scripts, ${failed} failed)\n`);

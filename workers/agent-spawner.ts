@@ -54,7 +54,12 @@ async function handleSpawn(req: Extract<SpawnerRequest, { op: 'spawn' }>): Promi
     const [file, argv] = niceBin ? [niceBin, ['-n', String(req.nice), executable, ...req.args]] : [executable, req.args];
     // No shell, ever; detached: the child calls setsid() and leads its own process group.
     const child = spawn(file, argv, {
-      cwd: req.cwd, env: req.env, detached: true, shell: false, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true,
+      cwd: req.cwd,
+      env: req.env,
+      detached: true,
+      shell: false,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
     });
     if (child.pid === undefined) {
       const [err] = (await once(child, 'error')) as [NodeJS.ErrnoException];

@@ -19,7 +19,9 @@ export default async function scanProject(task: ScanTask): Promise<ScanResult> {
     // runs, so only the paths status adds are classified afterwards.
     const classifier = createWarmableClassifier();
     const listed = await listProjectFiles({
-      root: task.realRoot, rules, useGit: task.useGit,
+      root: task.realRoot,
+      rules,
+      useGit: task.useGit,
       ...(task.gitFacts ? { facts: { realRoot: task.realRoot, ...task.gitFacts } } : {}),
       whileGitRuns: (provisional) => classifier.warm(provisional),
     });

@@ -28,7 +28,14 @@ export interface Bm25Result {
 /** Rank the tracked text files of `root` (at HEAD of its work tree) for `query`. */
 export function bm25Baseline(root: string, query: string, budget: number, sourceRe: RegExp): Bm25Result {
   const docs = readDocs(root);
-  return { packed: rank(docs, query, budget), packedSources: rank(docs.filter((d) => sourceRe.test(d.path)), query, budget) };
+  return {
+    packed: rank(docs, query, budget),
+    packedSources: rank(
+      docs.filter((d) => sourceRe.test(d.path)),
+      query,
+      budget,
+    ),
+  };
 }
 
 interface Doc {
@@ -39,7 +46,9 @@ interface Doc {
 }
 
 function readDocs(root: string): Doc[] {
-  const files = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    .split('\0')
+    .filter(Boolean);
   const docs: Doc[] = [];
   for (const rel of files) {
     const abs = path.join(root, rel);
@@ -66,16 +75,19 @@ function rank(docs: Doc[], query: string, budget: number): string[] {
   const avg = docs.reduce((a, d) => a + d.len, 0) / Math.max(1, docs.length);
   const q = [...words(query).keys()];
   const n = docs.length;
-  const scored = docs.map((d) => {
-    let s = 0;
-    for (const t of q) {
-      const f = d.tf.get(t);
-      if (!f) continue;
-      const idf = Math.log(1 + (n - df.get(t)! + 0.5) / (df.get(t)! + 0.5));
-      s += (idf * f * (K1 + 1)) / (f + K1 * (1 - B + (B * d.len) / avg));
-    }
-    return { d, s };
-  }).filter((x) => x.s > 0).sort((a, b) => b.s - a.s);
+  const scored = docs
+    .map((d) => {
+      let s = 0;
+      for (const t of q) {
+        const f = d.tf.get(t);
+        if (!f) continue;
+        const idf = Math.log(1 + (n - df.get(t)! + 0.5) / (df.get(t)! + 0.5));
+        s += (idf * f * (K1 + 1)) / (f + K1 * (1 - B + (B * d.len) / avg));
+      }
+      return { d, s };
+    })
+    .filter((x) => x.s > 0)
+    .sort((a, b) => b.s - a.s);
   const packed: string[] = [];
   let used = 0;
   for (const { d } of scored) {

@@ -15,15 +15,34 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const BENCH_TMP = path.resolve(here, '..', '..', '..', 'bench', '.tmp');
 
 const KINDS = [
-  { ext: 'ts', body: (i: number) => `import { helper${i % 97} } from '../util/helper.js';\n\nexport function feature${i}(input: string): string {\n  // feature ${i}\n  return helper${i % 97}(input).trim();\n}\n` },
-  { ext: 'ts', body: (i: number) => `export interface Model${i} {\n  id: string;\n  name: string;\n  createdAt: Date;\n}\n\nexport const defaults${i}: Partial<Model${i}> = { name: 'item-${i}' };\n` },
-  { ext: 'test.ts', body: (i: number) => `import { feature${i} } from './feature.js';\n\ndescribe('feature ${i}', () => {\n  it('works', () => expect(feature${i}(' x ')).toBe('x'));\n});\n` },
-  { ext: 'py', body: (i: number) => `"""Module ${i}."""\n\nimport os\n\n\ndef handler_${i}(event: dict) -> dict:\n    return {"id": ${i}, "env": os.environ.get("STAGE", "dev")}\n` },
+  {
+    ext: 'ts',
+    body: (i: number) =>
+      `import { helper${i % 97} } from '../util/helper.js';\n\nexport function feature${i}(input: string): string {\n  // feature ${i}\n  return helper${i % 97}(input).trim();\n}\n`,
+  },
+  {
+    ext: 'ts',
+    body: (i: number) =>
+      `export interface Model${i} {\n  id: string;\n  name: string;\n  createdAt: Date;\n}\n\nexport const defaults${i}: Partial<Model${i}> = { name: 'item-${i}' };\n`,
+  },
+  {
+    ext: 'test.ts',
+    body: (i: number) =>
+      `import { feature${i} } from './feature.js';\n\ndescribe('feature ${i}', () => {\n  it('works', () => expect(feature${i}(' x ')).toBe('x'));\n});\n`,
+  },
+  {
+    ext: 'py',
+    body: (i: number) =>
+      `"""Module ${i}."""\n\nimport os\n\n\ndef handler_${i}(event: dict) -> dict:\n    return {"id": ${i}, "env": os.environ.get("STAGE", "dev")}\n`,
+  },
   { ext: 'go', body: (i: number) => `package pkg\n\n// Handler${i} handles requests.\nfunc Handler${i}(n int) int {\n\treturn n * ${i}\n}\n` },
   { ext: 'md', body: (i: number) => `# Notes ${i}\n\nThis document describes component ${i}.\n\n- one\n- two\n` },
   { ext: 'json', body: (i: number) => `${JSON.stringify({ id: i, name: `config-${i}`, enabled: i % 2 === 0 }, null, 2)}\n` },
   { ext: 'css', body: (i: number) => `.c${i} {\n  color: #${(i % 4096).toString(16).padStart(3, '0')};\n  margin: ${i % 16}px;\n}\n` },
-  { ext: 'ts', body: (i: number) => `export const table${i} = [\n${Array.from({ length: 40 }, (_, k) => `  { k: ${k}, v: '${'v'.repeat(k % 30)}' },`).join('\n')}\n];\n` },
+  {
+    ext: 'ts',
+    body: (i: number) => `export const table${i} = [\n${Array.from({ length: 40 }, (_, k) => `  { k: ${k}, v: '${'v'.repeat(k % 30)}' },`).join('\n')}\n];\n`,
+  },
   { ext: 'py', body: (i: number) => `def test_handler_${i}():\n    assert ${i} == ${i}\n` },
 ];
 
@@ -63,7 +82,13 @@ export function ensureTree(opts: { name: string; files: number; nodeModules: num
   for (let a = 0; n < opts.files; a++) {
     for (let b = 0; b < 10 && n < opts.files; b++) {
       for (let c = 0; c < 5 && n < opts.files; c++) {
-        const dir = path.join(root, a % 3 === 0 ? 'packages' : a % 3 === 1 ? 'services' : 'src', `mod${a}`, `area${b}`, c % 2 === 0 ? `part${c}` : `part${c}/inner`);
+        const dir = path.join(
+          root,
+          a % 3 === 0 ? 'packages' : a % 3 === 1 ? 'services' : 'src',
+          `mod${a}`,
+          `area${b}`,
+          c % 2 === 0 ? `part${c}` : `part${c}/inner`,
+        );
         if (!made.has(dir)) {
           mkdirSync(dir, { recursive: true });
           made.add(dir);
@@ -82,7 +107,10 @@ export function ensureTree(opts: { name: string; files: number; nodeModules: num
   }
   writeFileSync(path.join(root, '.gitignore'), 'node_modules/\n.bench-tree.json\n');
   writeFileSync(path.join(root, 'README.md'), '# Synthetic benchmark project\n');
-  writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'synthetic', dependencies: { koa: '^3.0.0' }, devDependencies: { typescript: '^5.9.0' } }, null, 2));
+  writeFileSync(
+    path.join(root, 'package.json'),
+    JSON.stringify({ name: 'synthetic', dependencies: { koa: '^3.0.0' }, devDependencies: { typescript: '^5.9.0' } }, null, 2),
+  );
   execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: root });
   sh(root, 'config', 'user.name', 'Bench');
   sh(root, 'config', 'user.email', 'bench@example.com');

@@ -30,16 +30,20 @@ const mode = process.argv[2];
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function listen(server: http.Server): Promise<string> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const addr = server.address() as { port: number };
-    resolve(`http://127.0.0.1:${addr.port}`);
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const addr = server.address() as { port: number };
+      resolve(`http://127.0.0.1:${addr.port}`);
+    }),
+  );
 }
 
 async function start(): Promise<{ ready: Ready; stop: () => Promise<void> }> {
   if (mode === 'koa-hello') {
     const app = new Koa();
-    app.use((ctx) => { ctx.body = 'hello'; });
+    app.use((ctx) => {
+      ctx.body = 'hello';
+    });
     const handle = app.callback();
     const server = http.createServer((req, res) => void handle(req, res));
     return { ready: { ready: true, url: await listen(server) }, stop: () => new Promise<void>((r) => server.close(() => r())) };
@@ -93,7 +97,13 @@ async function start(): Promise<{ ready: Ready; stop: () => Promise<void> }> {
       res.statusCode = 404;
       res.end();
     });
-    return { ready: { ready: true, url: await listen(server) }, stop: () => { for (const r of held) r.destroy(); return new Promise((r) => server.close(() => r())); } };
+    return {
+      ready: { ready: true, url: await listen(server) },
+      stop: () => {
+        for (const r of held) r.destroy();
+        return new Promise((r) => server.close(() => r()));
+      },
+    };
   }
   if (mode === 'sidecar') {
     const fsync = (process.argv[3] ?? 'always') as 'always' | 'interval';
@@ -102,20 +112,32 @@ async function start(): Promise<{ ready: Ready; stop: () => Promise<void> }> {
     const project = path.join(dir, 'project');
     await import('node:fs/promises').then((f) => f.mkdir(project));
     const config = configFor({
-      port: 0, log_level: 'silent', watch: false, project_root: project, storage_path: path.join(dir, 'storage'),
+      port: 0,
+      log_level: 'silent',
+      watch: false,
+      project_root: project,
+      storage_path: path.join(dir, 'storage'),
       events: { fsync, max_waits_total: 20_000 },
       ...(redisUrl ? { redis: { url: redisUrl }, project_id: process.argv[5] ?? 'bench' } : {}),
     });
     const handle = await startSidecar({ config, logger: createLogger({ level: 'silent' }) });
     // Unlimited agent category (chief-architect), one token per client process so the per-token cap does not apply across them.
-    const mint = async (sub: string) => (await handle.deps.tokens.mint({
-      sub, agent_type: 'chief-architect', project_id: config.project_id,
-      permissions: ['publish_events', 'subscribe_events', 'read_results'] as Permission[],
-    })).token;
+    const mint = async (sub: string) =>
+      (
+        await handle.deps.tokens.mint({
+          sub,
+          agent_type: 'chief-architect',
+          project_id: config.project_id,
+          permissions: ['publish_events', 'subscribe_events', 'read_results'] as Permission[],
+        })
+      ).token;
     const tokens = await Promise.all(Array.from({ length: 16 }, (_, i) => mint(`bench-${i}`)));
     return {
       ready: { ready: true, url: handle.url, token: tokens[0]!, tokens },
-      stop: async () => { await handle.close(); await rm(dir, { recursive: true, force: true }); },
+      stop: async () => {
+        await handle.close();
+        await rm(dir, { recursive: true, force: true });
+      },
     };
   }
   throw new Error(`unknown mode ${mode}`);

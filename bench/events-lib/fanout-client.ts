@@ -20,21 +20,27 @@ function path(cursor: string): string {
 
 function poll(cursor: string): void {
   if (stopped) return;
-  const req = http.get({
-    host: base.hostname, port: base.port, path: path(cursor), agent,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  }, (res) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => {
-      const t = performance.timeOrigin + performance.now();
-      if (stopped) return;
-      answered.push({ t, text: Buffer.concat(chunks).toString() });
-      // Parse, report and re-poll after every answer already readable got its receive time, so
-      // the figure measures the server, not this process working through its backlog.
-      if (answered.length === 1) setImmediate(drain);
-    });
-  });
+  const req = http.get(
+    {
+      host: base.hostname,
+      port: base.port,
+      path: path(cursor),
+      agent,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    },
+    (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const t = performance.timeOrigin + performance.now();
+        if (stopped) return;
+        answered.push({ t, text: Buffer.concat(chunks).toString() });
+        // Parse, report and re-poll after every answer already readable got its receive time, so
+        // the figure measures the server, not this process working through its backlog.
+        if (answered.length === 1) setImmediate(drain);
+      });
+    },
+  );
   req.on('error', () => undefined);
 }
 

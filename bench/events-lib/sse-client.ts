@@ -19,29 +19,35 @@ function flush(): void {
 }
 
 function connect(): void {
-  const req = http.get({
-    host: base.hostname, port: base.port, path: `/api/events/stream?${query}`, agent,
-    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
-  }, (res) => {
-    if (res.statusCode !== 200) {
-      process.send?.({ error: `stream answered ${res.statusCode}` });
-      return;
-    }
-    open++;
-    if (open === count) process.send?.({ open });
-    res.setEncoding('utf8');
-    let rest = '';
-    res.on('data', (chunk: string) => {
-      const t = performance.timeOrigin + performance.now();
-      const text = rest + chunk;
-      const cut = text.lastIndexOf('\n');
-      rest = text.slice(cut + 1);
-      for (const line of text.slice(0, cut + 1).split('\n')) {
-        if (line.startsWith('id: ')) pending.push({ t, id: line.slice(4) });
+  const req = http.get(
+    {
+      host: base.hostname,
+      port: base.port,
+      path: `/api/events/stream?${query}`,
+      agent,
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    },
+    (res) => {
+      if (res.statusCode !== 200) {
+        process.send?.({ error: `stream answered ${res.statusCode}` });
+        return;
       }
-      if (pending.length === 1) setImmediate(flush);
-    });
-  });
+      open++;
+      if (open === count) process.send?.({ open });
+      res.setEncoding('utf8');
+      let rest = '';
+      res.on('data', (chunk: string) => {
+        const t = performance.timeOrigin + performance.now();
+        const text = rest + chunk;
+        const cut = text.lastIndexOf('\n');
+        rest = text.slice(cut + 1);
+        for (const line of text.slice(0, cut + 1).split('\n')) {
+          if (line.startsWith('id: ')) pending.push({ t, id: line.slice(4) });
+        }
+        if (pending.length === 1) setImmediate(flush);
+      });
+    },
+  );
   req.on('error', () => undefined);
 }
 

@@ -48,8 +48,14 @@ export class AgentAdmission {
     this.checkCapacity();
 
     const id = newAgentId();
-    const tokenRequest = childTokenRequest(caller, id, request.agent_type, s.config.project_id, request.issue_id,
-      s.deps.defaultPermissions(request.agent_type));
+    const tokenRequest = childTokenRequest(
+      caller,
+      id,
+      request.agent_type,
+      s.config.project_id,
+      request.issue_id,
+      s.deps.defaultPermissions(request.agent_type),
+    );
     const token = await s.deps.mintToken(tokenRequest);
 
     // Decided synchronously after the last await, so concurrent spawns cannot overbook slots.
@@ -77,13 +83,24 @@ export class AgentAdmission {
 
     const base = { agent_id: id, spawned: true as const, jwt_token: token.token, webhook_url: webhookUrl(id) };
     if (!runNow) {
-      return { ...base, status: 'queued', process_id: null, context_injected: false, timestamp: new Date().toISOString(),
-        queue_position: s.queue.positionOf(id) };
+      return {
+        ...base,
+        status: 'queued',
+        process_id: null,
+        context_injected: false,
+        timestamp: new Date().toISOString(),
+        queue_position: s.queue.positionOf(id),
+      };
     }
     await this.launcher.start(pending, false);
     const rec = s.records.get(id) ?? record;
-    return { ...base, status: rec.status === 'queued' ? 'queued' : 'running', process_id: rec.process_id,
-      context_injected: rec.context_injected, timestamp: new Date().toISOString() };
+    return {
+      ...base,
+      status: rec.status === 'queued' ? 'queued' : 'running',
+      process_id: rec.process_id,
+      context_injected: rec.context_injected,
+      timestamp: new Date().toISOString(),
+    };
   }
 
   private checkCapacity(): void {

@@ -23,20 +23,25 @@ export interface ContextFileInput {
 export async function writeAgentContextFile(input: ContextFileInput): Promise<boolean> {
   const { rec, request } = input;
   const context = await contextFor(input);
-  await writeFileAtomic(input.file, JSON.stringify({
-    agent_id: rec.agent_id,
-    agent_type: rec.agent_type,
-    issue_id: rec.issue_id,
-    project_id: rec.project_id,
-    task: rec.task,
-    priority: rec.priority,
-    context_requirements: request.context_requirements ?? [],
-    context_injected: context.injected,
-    context: context.value,
-    ...(context.error ? { context_error: context.error } : {}),
-    sidecar_url: input.sidecarUrl,
-    generated_at: new Date().toISOString(),
-  }), 0o600, { durable: false }); // transient: removed at exit, meaningless after a reboot
+  await writeFileAtomic(
+    input.file,
+    JSON.stringify({
+      agent_id: rec.agent_id,
+      agent_type: rec.agent_type,
+      issue_id: rec.issue_id,
+      project_id: rec.project_id,
+      task: rec.task,
+      priority: rec.priority,
+      context_requirements: request.context_requirements ?? [],
+      context_injected: context.injected,
+      context: context.value,
+      ...(context.error ? { context_error: context.error } : {}),
+      sidecar_url: input.sidecarUrl,
+      generated_at: new Date().toISOString(),
+    }),
+    0o600,
+    { durable: false },
+  ); // transient: removed at exit, meaningless after a reboot
   return context.injected;
 }
 

@@ -39,7 +39,10 @@ export class AgentEventPublisher {
     const prev = this.chains.get(id) ?? Promise.resolve();
     const next = prev
       .then(() => publish(event))
-      .then(() => undefined, (err: Error) => this.log.warn({ agent_id: id, event_type: type, err: err.message }, 'lifecycle event not published'));
+      .then(
+        () => undefined,
+        (err: Error) => this.log.warn({ agent_id: id, event_type: type, err: err.message }, 'lifecycle event not published'),
+      );
     this.chains.set(id, next);
     void next.then(() => {
       if (this.chains.get(id) === next) this.chains.delete(id);

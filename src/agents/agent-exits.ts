@@ -67,9 +67,7 @@ export class AgentExits {
     const escaped = await endMarkedProcesses(id, live.forced ? 1_000 : s.graceMs);
     if (escaped > 0) s.log.warn({ agent_id: id, processes: escaped }, 'ended processes of the agent that had left its process group');
     const exit = live.exit ?? { code: null, signal: null };
-    const status: AgentStatus = live.endReason === 'timeout' ? 'timed_out'
-      : live.endReason ? 'killed'
-      : exit.code === 0 ? 'completed' : 'failed';
+    const status: AgentStatus = live.endReason === 'timeout' ? 'timed_out' : live.endReason ? 'killed' : exit.code === 0 ? 'completed' : 'failed';
     rec.status = status;
     rec.exit_code = exit.code;
     rec.signal = exit.signal;

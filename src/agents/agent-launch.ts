@@ -34,14 +34,19 @@ export class AgentLauncher {
         // The first token was minted at request time; one that waited in the queue gets a fresh
         // life (still capped by the caller's expiry).
         if (p.tokenRequest.not_after <= Math.floor(Date.now() / 1000)) {
-          throw new SpawnFailedError("The spawning token expired before the agent could start");
+          throw new SpawnFailedError('The spawning token expired before the agent could start');
         }
         token = await s.deps.mintToken(p.tokenRequest);
       }
       const contextFile = s.store.fileOf(p.id, 'context.json');
       rec.context_injected = await writeAgentContextFile({
-        file: contextFile, rec, request: p.request, sidecarUrl: s.sidecarUrl(),
-        buildContext: s.deps.buildContext?.bind(s.deps), timeoutMs: s.deps.contextTimeoutMs ?? 60_000, log: s.log,
+        file: contextFile,
+        rec,
+        request: p.request,
+        sidecarUrl: s.sidecarUrl(),
+        buildContext: s.deps.buildContext?.bind(s.deps),
+        timeoutMs: s.deps.contextTimeoutMs ?? 60_000,
+        log: s.log,
       });
 
       const cancelledBefore = s.cancelled.get(p.id) ?? (s.closing ? 'sidecar_shutdown' : undefined);
@@ -90,7 +95,12 @@ export class AgentLauncher {
   }
 
   /** Write the agent's MCP config file, then its environment and argv with the placeholders filled in. */
-  private async commandLine(p: Pending, rec: AgentRecord, token: MintedChildToken, contextFile: string): Promise<{ env: Record<string, string>; args: string[] }> {
+  private async commandLine(
+    p: Pending,
+    rec: AgentRecord,
+    token: MintedChildToken,
+    contextFile: string,
+  ): Promise<{ env: Record<string, string>; args: string[] }> {
     const s = this.s;
     // The agent's MCP configuration: the sidecar's /mcp with this agent's own token.
     const mcpConfigFile = s.store.fileOf(p.id, MCP_CONFIG_FILE);
@@ -99,8 +109,13 @@ export class AgentLauncher {
     await writeFileAtomic(mcpConfigFile, agentMcpConfig(p.command.mcp_config_format ?? 'json', sidecarBase, token.token), 0o600, { durable: false });
 
     const placeholders = {
-      task: rec.task, issue_id: rec.issue_id, agent_type: rec.agent_type, agent_id: p.id, context_file: contextFile,
-      mcp_config: mcpConfigFile, mcp_url: mcpUrl,
+      task: rec.task,
+      issue_id: rec.issue_id,
+      agent_type: rec.agent_type,
+      agent_id: p.id,
+      context_file: contextFile,
+      mcp_config: mcpConfigFile,
+      mcp_url: mcpUrl,
     };
     const env = buildChildEnv(s.deps.parentEnv, { ...p.command, env: substituteEnv(p.command.env, placeholders) }, p.request.environment, {
       AGENT_ID: p.id,
@@ -120,27 +135,39 @@ export class AgentLauncher {
   }
 
   /** The fork+exec and the pipes live in the spawner worker, off this event loop. */
-  private async spawn(p: Pending, rec: AgentRecord, live: LiveAgent, env: Record<string, string>, args: string[]): Promise<{ pid: number; startTicks: number | null }> {
+  private async spawn(
+    p: Pending,
+    rec: AgentRecord,
+    live: LiveAgent,
+    env: Record<string, string>,
+    args: string[],
+  ): Promise<{ pid: number; startTicks: number | null }> {
     const s = this.s;
     try {
-      return await s.spawner.spawn(p.id, {
-        command: p.command.command,
-        args,
-        cwd: s.config.project_root,
-        env,
-        stdoutFile: s.store.fileOf(p.id, 'stdout.log'),
-        stderrFile: s.store.fileOf(p.id, 'stderr.log'),
-        logCapBytes: s.config.agent_log_max_bytes,
-        stdioGraceMs: s.graceMs + 1_000,
-        nice: s.config.agent_nice,
-      }, {
-        onExit: (exit) => this.exits.onExit(p.id, live, exit),
-        onClosed: (dropped) => void this.exits.finalize(p.id, live, dropped),
-      });
+      return await s.spawner.spawn(
+        p.id,
+        {
+          command: p.command.command,
+          args,
+          cwd: s.config.project_root,
+          env,
+          stdoutFile: s.store.fileOf(p.id, 'stdout.log'),
+          stderrFile: s.store.fileOf(p.id, 'stderr.log'),
+          logCapBytes: s.config.agent_log_max_bytes,
+          stdioGraceMs: s.graceMs + 1_000,
+          nice: s.config.agent_nice,
+        },
+        {
+          onExit: (exit) => this.exits.onExit(p.id, live, exit),
+          onClosed: (dropped) => void this.exits.finalize(p.id, live, dropped),
+        },
+      );
     } catch (err) {
       const errno = err instanceof SpawnError ? err.errno : null;
-      throw new SpawnFailedError(`Cannot start the command configured for '${rec.agent_type}': ${errno ?? (err as Error).message}`,
-        { agent_type: rec.agent_type, errno });
+      throw new SpawnFailedError(`Cannot start the command configured for '${rec.agent_type}': ${errno ?? (err as Error).message}`, {
+        agent_type: rec.agent_type,
+        errno,
+      });
     }
   }
 }

@@ -27,13 +27,16 @@ export function listAgents(s: SupervisorState, filter: AgentListFilter): AgentVi
  * Read an agent's log: the last `tail` lines, or complete lines from byte `offset` on (to
  * follow a running agent). `final` in the answer says no more output will come.
  */
-export async function readAgentLogs(s: SupervisorState, id: string, stream: 'stdout' | 'stderr', options: { tail?: number; offset?: number }): Promise<LogChunk & { agent_id: string; stream: string; status: AgentStatus; final: boolean; capped: boolean }> {
+export async function readAgentLogs(
+  s: SupervisorState,
+  id: string,
+  stream: 'stdout' | 'stderr',
+  options: { tail?: number; offset?: number },
+): Promise<LogChunk & { agent_id: string; stream: string; status: AgentStatus; final: boolean; capped: boolean }> {
   const rec = s.mustGet(id);
   const final = FINAL_STATUSES.has(rec.status);
   const file = s.store.fileOf(id, `${stream}.log`);
-  const chunk = options.offset !== undefined
-    ? await readLogFrom(file, options.offset, final)
-    : await readLogTail(file, options.tail ?? 100);
+  const chunk = options.offset !== undefined ? await readLogFrom(file, options.offset, final) : await readLogTail(file, options.tail ?? 100);
   const capped = chunk.size_bytes >= s.config.agent_log_max_bytes || rec.log_dropped_bytes[stream] > 0;
   return { agent_id: id, stream, status: rec.status, final, capped, ...chunk };
 }

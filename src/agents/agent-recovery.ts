@@ -25,7 +25,10 @@ export interface RecoveryReport {
  *
  * Mutates the given records; returns those it changed. Resolves once the orphans are gone.
  */
-export async function recoverAgents(records: Iterable<AgentRecord>, graceMs: number): Promise<{
+export async function recoverAgents(
+  records: Iterable<AgentRecord>,
+  graceMs: number,
+): Promise<{
   changed: AgentRecord[];
   counts: Pick<RecoveryReport, 'orphans_killed' | 'pid_recycled'>;
 }> {

@@ -28,7 +28,10 @@ export interface AgentRegistry {
 
 /** One node: today's table in the supervisor, every view stamped with this node's id. */
 export class LocalAgentRegistry implements AgentRegistry {
-  constructor(private readonly supervisor: AgentSupervisor, private readonly nodeId: string) {}
+  constructor(
+    private readonly supervisor: AgentSupervisor,
+    private readonly nodeId: string,
+  ) {}
 
   list(filter: AgentListFilter): Promise<AgentView[]> {
     return Promise.resolve(this.supervisor.list(filter).map((v) => ({ ...v, node_id: this.nodeId })));

@@ -10,7 +10,10 @@ export interface SpawnHandlers {
 }
 
 export class SpawnError extends Error {
-  constructor(message: string, readonly errno: string | null) {
+  constructor(
+    message: string,
+    readonly errno: string | null,
+  ) {
     super(message);
   }
 }

@@ -63,8 +63,7 @@ export class AgentStore {
           // Live states (queued, running) matter for finding orphans after a crash of the sidecar
           // process, which keeps the page cache; after a power loss no agent survives either (and
           // the boot id changes). Only final states are worth an fsync.
-          await writeFileAtomic(this.fileOf(id, 'state.json'), `${JSON.stringify(next, null, 2)}\n`, 0o600,
-            { durable: FINAL_STATUSES.has(next.status) });
+          await writeFileAtomic(this.fileOf(id, 'state.json'), `${JSON.stringify(next, null, 2)}\n`, 0o600, { durable: FINAL_STATUSES.has(next.status) });
         }
       } catch (err) {
         this.writing.delete(id);

@@ -114,7 +114,11 @@ export class AgentSupervisor {
    * Read an agent's log: the last `tail` lines, or complete lines from byte `offset` on (to
    * follow a running agent). `final` in the answer says no more output will come.
    */
-  readLogs(id: string, stream: 'stdout' | 'stderr', options: { tail?: number; offset?: number } = {}): Promise<LogChunk & { agent_id: string; stream: string; status: AgentStatus; final: boolean; capped: boolean }> {
+  readLogs(
+    id: string,
+    stream: 'stdout' | 'stderr',
+    options: { tail?: number; offset?: number } = {},
+  ): Promise<LogChunk & { agent_id: string; stream: string; status: AgentStatus; final: boolean; capped: boolean }> {
     return readAgentLogs(this.state, id, stream, options);
   }
 

@@ -48,7 +48,12 @@ export async function readLogTail(file: string, tail: number): Promise<LogChunk>
     const lines = text.split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     const kept = lines.slice(Math.max(0, lines.length - tail));
-    const skippedBytes = Buffer.byteLength(lines.slice(0, lines.length - kept.length).map((l) => `${l}\n`).join(''));
+    const skippedBytes = Buffer.byteLength(
+      lines
+        .slice(0, lines.length - kept.length)
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
     return { lines: kept, offset: start + skippedBytes, next_offset: size, size_bytes: size, truncated: start + skippedBytes > 0 };
   } finally {
     await fh.close();

@@ -17,7 +17,10 @@ export class CappedLogSink {
   private dropped = 0;
   private capped = false;
 
-  constructor(readonly file: string, private readonly capBytes: number) {
+  constructor(
+    readonly file: string,
+    private readonly capBytes: number,
+  ) {
     this.out = createWriteStream('', { fd: openSync(file, OPEN_FLAGS, 0o600), flags: 'a' });
     // A failing disk must not crash the sidecar: further output is simply dropped.
     this.out.on('error', () => {

@@ -25,7 +25,10 @@ export function parseProcStat(line: string): ProcStat | null {
   if (close < 0) return null;
   const pid = Number(line.slice(0, line.indexOf(' ')));
   // Fields after the name start at field 3 (state).
-  const rest = line.slice(close + 2).trim().split(' ');
+  const rest = line
+    .slice(close + 2)
+    .trim()
+    .split(' ');
   const num = (field: number): number => Number(rest[field - 3]);
   const state = rest[0];
   if (!state || !Number.isInteger(pid)) return null;

@@ -10,7 +10,10 @@ import path from 'node:path';
 export function resolveExecutable(command: string, pathVar: string | undefined, cwd: string): string | null {
   const candidates = command.includes('/')
     ? [path.resolve(cwd, command)]
-    : (pathVar ?? '').split(':').filter(Boolean).map((dir) => path.join(path.resolve(cwd, dir), command));
+    : (pathVar ?? '')
+        .split(':')
+        .filter(Boolean)
+        .map((dir) => path.join(path.resolve(cwd, dir), command));
   for (const file of candidates) {
     try {
       const st = statSync(file);

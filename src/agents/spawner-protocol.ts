@@ -4,22 +4,21 @@
  */
 
 /** main → worker */
-export type SpawnerRequest =
-  | {
-    op: 'spawn';
-    id: string;
-    command: string;
-    args: string[];
-    cwd: string;
-    env: Record<string, string>;
-    stdoutFile: string;
-    stderrFile: string;
-    logCapBytes: number;
-    /** After the leader exits, stop waiting for its pipes to close after this long. */
-    stdioGraceMs: number;
-    /** Run the agent through `nice -n <n>` (0: not at all). */
-    nice: number;
-  };
+export type SpawnerRequest = {
+  op: 'spawn';
+  id: string;
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  stdoutFile: string;
+  stderrFile: string;
+  logCapBytes: number;
+  /** After the leader exits, stop waiting for its pipes to close after this long. */
+  stdioGraceMs: number;
+  /** Run the agent through `nice -n <n>` (0: not at all). */
+  nice: number;
+};
 
 /** worker → main */
 export type SpawnerEvent =

@@ -7,14 +7,7 @@ import { AgentSpawner } from './agent-spawner.js';
 import { PriorityQueue } from './priority-queue.js';
 import type { ProcessIdentity } from './process-group.js';
 import { AgentEventPublisher } from './agent-events.js';
-import type {
-  AgentLifecycleEvent,
-  AgentRecord,
-  BuildContextOptions,
-  ChildTokenRequest,
-  MintedChildToken,
-  SpawnRequest,
-} from './types.js';
+import type { AgentLifecycleEvent, AgentRecord, BuildContextOptions, ChildTokenRequest, MintedChildToken, SpawnRequest } from './types.js';
 
 /** Everything the supervisor needs, passed in (no imports of the server, auth or context code). */
 export interface AgentSupervisorDeps {

@@ -18,7 +18,9 @@ export function recordAgentLifecycle(audit: AuditSink, event: AgentLifecycleEven
     agent_type: d.agent_type,
     project_id: d.project_id,
     details: {
-      issue_id: d.issue_id, status: d.status, process_id: d.process_id,
+      issue_id: d.issue_id,
+      status: d.status,
+      process_id: d.process_id,
       ...(spawned ? {} : { exit_code: d.exit_code, signal: d.signal, reason: d.reason, duration_ms: d.duration_ms }),
     },
   });

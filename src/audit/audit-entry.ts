@@ -33,8 +33,7 @@ export interface AuditEntry {
 }
 
 /** What a caller passes to `AuditLog.record`; time is added and everything is sanitised. */
-export type AuditRecord = Partial<Omit<AuditEntry, 'time' | 'action' | 'resource' | 'outcome'>>
-  & Pick<AuditEntry, 'action' | 'resource' | 'outcome'>;
+export type AuditRecord = Partial<Omit<AuditEntry, 'time' | 'action' | 'resource' | 'outcome'>> & Pick<AuditEntry, 'action' | 'resource' | 'outcome'>;
 
 const MAX_STRING = 1024;
 const MAX_DETAIL_DEPTH = 4;
@@ -143,9 +142,10 @@ function isoTime(now: number): string {
 export function auditLine(record: AuditRecord, now: number = Date.now()): string {
   if (record.details && Object.keys(record.details).length > 0) return serializeAuditEntry(toAuditEntry(record, new Date(now)));
   const str = (v: string | null | undefined): string => jsonString(v === undefined || v === null ? null : cleanString(String(v)));
-  let line = `{"time":"${isoTime(now)}","request_id":${str(record.request_id)},"sub":${str(record.sub)},"jti":${str(record.jti)}`
-    + `,"agent_type":${str(record.agent_type)},"project_id":${str(record.project_id)},"action":${str(record.action)}`
-    + `,"resource":${str(record.resource)},"outcome":${jsonString(record.outcome)},"status":${typeof record.status === 'number' ? JSON.stringify(record.status) : 'null'}`;
+  let line =
+    `{"time":"${isoTime(now)}","request_id":${str(record.request_id)},"sub":${str(record.sub)},"jti":${str(record.jti)}` +
+    `,"agent_type":${str(record.agent_type)},"project_id":${str(record.project_id)},"action":${str(record.action)}` +
+    `,"resource":${str(record.resource)},"outcome":${jsonString(record.outcome)},"status":${typeof record.status === 'number' ? JSON.stringify(record.status) : 'null'}`;
   if (record.code) line += `,"code":${str(record.code)}`;
   if (record.remote) line += `,"remote":${str(record.remote)}`;
   return `${escapeUnsafe(line)}}\n`;

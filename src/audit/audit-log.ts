@@ -75,7 +75,10 @@ export class AuditLog implements AuditSink {
   private handle: FileHandle | undefined;
   private size = 0;
   private queue: Pending[] = [];
-  private readonly loop = new GroupCommitLoop(() => this.queue.length > 0, () => this.writeNextBatch());
+  private readonly loop = new GroupCommitLoop(
+    () => this.queue.length > 0,
+    () => this.writeNextBatch(),
+  );
   /** A batch is being written (rotation, open or fdatasync may be in flight): later lines queue. */
   private writing = false;
   private lastFailed = false;
@@ -83,7 +86,6 @@ export class AuditLog implements AuditSink {
   private syncTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly options: AuditLogOptions) {}
-
 
   static async open(options: AuditLogOptions): Promise<AuditLog> {
     const log = new AuditLog(options);
@@ -179,7 +181,9 @@ export class AuditLog implements AuditSink {
     this.syncTimer = setTimeout(() => {
       this.syncTimer = undefined;
       // A failed background sync (EIO, late ENOSPC) is reported through health().
-      this.handle?.datasync().catch(() => { this.lastFailed = true; });
+      this.handle?.datasync().catch(() => {
+        this.lastFailed = true;
+      });
     }, this.options.syncIntervalMs ?? 1_000);
     this.syncTimer.unref();
   }

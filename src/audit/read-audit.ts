@@ -64,8 +64,16 @@ export async function readAudit(storageDir: string, query: AuditQuery = {}): Pro
       for await (const line of lines) {
         if (line.trim() === '') continue;
         let entry: unknown;
-        try { entry = JSON.parse(line); } catch { unreadable++; continue; }
-        if (!isEntry(entry)) { unreadable++; continue; }
+        try {
+          entry = JSON.parse(line);
+        } catch {
+          unreadable++;
+          continue;
+        }
+        if (!isEntry(entry)) {
+          unreadable++;
+          continue;
+        }
         if (sinceMs !== undefined && !(Date.parse(entry.time) >= sinceMs)) continue;
         if (query.sub !== undefined && entry.sub !== query.sub) continue;
         if (query.outcome !== undefined && entry.outcome !== query.outcome) continue;

@@ -28,15 +28,21 @@ export class RedisRevocationStore implements RevocationStore {
   private readonly channel: string;
   private timer: NodeJS.Timeout | undefined;
 
-  private constructor(private readonly client: RedisClient, private readonly subscriber: RedisClient, projectId: string,
-    private readonly logger: ComponentLogger | undefined) {
+  private constructor(
+    private readonly client: RedisClient,
+    private readonly subscriber: RedisClient,
+    projectId: string,
+    private readonly logger: ComponentLogger | undefined,
+  ) {
     this.key = `cco:{${projectId}}:revoked`;
     this.channel = `cco:{${projectId}}:revoked`;
   }
 
   static async open(options: RedisRevocationStoreOptions): Promise<RedisRevocationStore> {
     const subscriber = await duplicateConnection(options.client, {
-      url: options.url, name: `cco-revocations-${options.projectId}`, ...(options.logger ? { logger: options.logger } : {}),
+      url: options.url,
+      name: `cco-revocations-${options.projectId}`,
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     const store = new RedisRevocationStore(options.client, subscriber, options.projectId, options.logger);
     await subscriber.subscribe(store.channel, (message) => store.heard(message));
@@ -60,7 +66,8 @@ export class RedisRevocationStore implements RevocationStore {
     if (expiresAt >= now - GRACE_SECONDS) this.entries.set(jti, expiresAt);
     this.prune(now);
     try {
-      await this.client.multi()
+      await this.client
+        .multi()
         .zAdd(this.key, { score: expiresAt, value: jti })
         .zRemRangeByScore(this.key, '-inf', now - GRACE_SECONDS)
         .publish(this.channel, JSON.stringify({ jti, exp: expiresAt }))

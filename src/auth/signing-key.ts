@@ -26,7 +26,7 @@ export interface KeySource {
  * @example const key = await loadSigningKey(storage, { file: '/etc/cco/jwt.key' });
  */
 export async function loadSigningKey(storageDir: string, configured?: string | KeySource, create = true): Promise<Uint8Array> {
-  const source: KeySource = typeof configured === 'string' ? { secret: configured } : configured ?? {};
+  const source: KeySource = typeof configured === 'string' ? { secret: configured } : (configured ?? {});
   const configuredSecret = source.secret;
   if (configuredSecret !== undefined) {
     const bytes = new TextEncoder().encode(configuredSecret);
@@ -40,9 +40,12 @@ export async function loadSigningKey(storageDir: string, configured?: string | K
       return await readKeyFile(source.file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new WeakKeyError(`The signing key file ${source.file} does not exist; create it once (e.g. head -c 48 /dev/urandom | base64 > ${source.file}; chmod 600 ${source.file}) and copy it to every node`);
+        throw new WeakKeyError(
+          `The signing key file ${source.file} does not exist; create it once (e.g. head -c 48 /dev/urandom | base64 > ${source.file}; chmod 600 ${source.file}) and copy it to every node`,
+        );
       }
-      if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw new WeakKeyError(`The signing key file ${source.file} is a symbolic link; give the file itself`);
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP')
+        throw new WeakKeyError(`The signing key file ${source.file} is a symbolic link; give the file itself`);
       throw err;
     }
   }

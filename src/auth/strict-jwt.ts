@@ -85,6 +85,6 @@ export function assertStrictJwt(token: string, ownKeyId: string): void {
     if (KEY_POINTERS.has(name)) refuse(`Token header parameter '${name}' is not accepted`);
     if (!ALLOWED_HEADER.has(name)) refuse(`Token header parameter '${name.slice(0, 64)}' is not accepted`);
   }
-  if (Object.hasOwn(jose, 'kid') && jose.kid !== ownKeyId) refuse('Token kid does not name this sidecar\'s key');
+  if (Object.hasOwn(jose, 'kid') && jose.kid !== ownKeyId) refuse("Token kid does not name this sidecar's key");
   decodeSegment(payload, 'claims');
 }

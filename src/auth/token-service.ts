@@ -40,7 +40,10 @@ export interface MintInput {
 
 /** A lifetime asked for is over `max_token_ttl_seconds`: refused, never silently shortened. */
 export class TokenLifetimeError extends Error {
-  constructor(readonly requested: number, readonly max: number) {
+  constructor(
+    readonly requested: number,
+    readonly max: number,
+  ) {
     super(`A token lifetime of ${requested} s is over the sidecar's maximum of ${max} s (config max_token_ttl_seconds)`);
   }
 }

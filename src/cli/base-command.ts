@@ -47,7 +47,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async client(options: { timeoutMs?: number; anonymous?: boolean } = {}): Promise<SidecarClient> {
     const settings = this.settings();
     const { url } = await sidecarUrl(settings);
-    const token = options.anonymous ? undefined : settings.token ?? (await operatorToken(settings));
+    const token = options.anonymous ? undefined : (settings.token ?? (await operatorToken(settings)));
     return new SidecarClient({ url, ...(token ? { token } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
   }
 

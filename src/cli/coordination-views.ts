@@ -11,8 +11,10 @@ export function leaseLine(l: LeaseView): string {
 }
 
 export function leaseTable(leases: LeaseView[]): string {
-  return table([['LEASE', 'FENCE', 'HOLDER', 'AGENT TYPE', 'ISSUE', 'EXPIRES', 'PATHS'],
-    ...leases.map((l) => [l.lease_id, String(l.fencing_token), l.holder, l.agent_type, l.issue_id ?? '-', l.expires_at, l.paths.join(',')])]);
+  return table([
+    ['LEASE', 'FENCE', 'HOLDER', 'AGENT TYPE', 'ISSUE', 'EXPIRES', 'PATHS'],
+    ...leases.map((l) => [l.lease_id, String(l.fencing_token), l.holder, l.agent_type, l.issue_id ?? '-', l.expires_at, l.paths.join(',')]),
+  ]);
 }
 
 export function gateLine(g: GateView): string {
@@ -22,6 +24,8 @@ export function gateLine(g: GateView): string {
 }
 
 export function gateTable(gates: GateView[]): string {
-  return table([['GATE', 'ISSUE', 'STATE', 'SATISFIED', 'PENDING'],
-    ...gates.map((g) => [g.gate_id, g.issue_id, g.state, String(g.satisfied.length), g.pending.map((p) => p.agent_type).join(',') || '-'])]);
+  return table([
+    ['GATE', 'ISSUE', 'STATE', 'SATISFIED', 'PENDING'],
+    ...gates.map((g) => [g.gate_id, g.issue_id, g.state, String(g.satisfied.length), g.pending.map((p) => p.agent_type).join(',') || '-']),
+  ]);
 }

@@ -2,10 +2,7 @@ import type { Issue } from '../client/issues-api.js';
 
 /** The human view of one issue, as `issue show` and `issue set` print it. */
 export function formatIssue(issue: Issue): string {
-  const lines = [
-    `${issue.issue_id}: ${issue.title}`,
-    `revision ${issue.revision} · created ${issue.created_at} · updated ${issue.updated_at}`,
-  ];
+  const lines = [`${issue.issue_id}: ${issue.title}`, `revision ${issue.revision} · created ${issue.created_at} · updated ${issue.updated_at}`];
   if (issue.labels.length) lines.push(`labels: ${issue.labels.join(', ')}`);
   if (issue.files.length) lines.push(`files: ${issue.files.join(' ')}`);
   if (issue.description) lines.push('', issue.description);

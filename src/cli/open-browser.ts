@@ -5,9 +5,8 @@ import { spawn } from 'node:child_process';
  * parsed by one). Resolves to whether the opener could be started; a missing opener is no error.
  */
 export function openBrowser(url: string, platform: NodeJS.Platform = process.platform): Promise<boolean> {
-  const [command, args] = platform === 'darwin' ? ['open', [url]]
-    : platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]]
-      : ['xdg-open', [url]];
+  const [command, args] =
+    platform === 'darwin' ? ['open', [url]] : platform === 'win32' ? ['rundll32', ['url.dll,FileProtocolHandler', url]] : ['xdg-open', [url]];
   return new Promise((resolve) => {
     try {
       const child = spawn(command, args, { detached: true, stdio: 'ignore' });

@@ -20,17 +20,22 @@ export async function signLocalToken(settings: ClientSettings, input: Omit<MintI
   }
   // The same key as the sidecar: its secret, else its shared key file, else the storage dir's key.
   const file = settings.jwtSecretFile ?? state?.jwt_secret_file;
-  const key = await loadSigningKey(settings.storagePath, { secret: settings.jwtSecret, ...(file ? { file } : {}) }, false).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new Error(`No signing key in ${settings.storagePath}; start the sidecar once (cco orchestration start) or pass --token`);
-    throw err;
-  });
+  const key = await loadSigningKey(settings.storagePath, { secret: settings.jwtSecret, ...(file ? { file } : {}) }, false).catch(
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') throw new Error(`No signing key in ${settings.storagePath}; start the sidecar once (cco orchestration start) or pass --token`);
+      throw err;
+    },
+  );
   return signToken(key, { ...input, project_id: projectId }, OPERATOR_TTL_S, state?.max_token_ttl_seconds ?? DEFAULT_MAX_TOKEN_TTL_S);
 }
 
 /** The admin token the CLI uses when neither --token nor JWT_TOKEN is given. */
 export async function operatorToken(settings: ClientSettings): Promise<string> {
   const minted = await signLocalToken(settings, {
-    sub: 'operator', agent_type: 'operator', permissions: [...PERMISSIONS] as Permission[], ttl_seconds: 600,
+    sub: 'operator',
+    agent_type: 'operator',
+    permissions: [...PERMISSIONS] as Permission[],
+    ttl_seconds: 600,
   });
   return minted.token;
 }

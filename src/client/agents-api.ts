@@ -1,7 +1,13 @@
 import type { SidecarClient } from './sidecar-client.js';
 import type { WireQuery } from './wire-query.js';
 import type {
-  AgentListResponse, AgentLogsQuery, AgentLogsResponse, AgentStatusResponse, KillAgentResponse, ListAgentsQuery, SpawnAgentRequest,
+  AgentListResponse,
+  AgentLogsQuery,
+  AgentLogsResponse,
+  AgentStatusResponse,
+  KillAgentResponse,
+  ListAgentsQuery,
+  SpawnAgentRequest,
   SpawnAgentResponse,
 } from '../contract/agents.js';
 

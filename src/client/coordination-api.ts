@@ -31,7 +31,9 @@ export function acquireLease(client: SidecarClient, body: AcquireInput, options:
 }
 
 export function renewLease(client: SidecarClient, leaseId: string, ttlSeconds?: number): Promise<LeaseView> {
-  return client.request<LeaseView>('POST', `/api/leases/${encodeURIComponent(leaseId)}/renew`, { body: ttlSeconds === undefined ? {} : { ttl_seconds: ttlSeconds } });
+  return client.request<LeaseView>('POST', `/api/leases/${encodeURIComponent(leaseId)}/renew`, {
+    body: ttlSeconds === undefined ? {} : { ttl_seconds: ttlSeconds },
+  });
 }
 
 export function releaseLease(client: SidecarClient, leaseId: string): Promise<LeaseView & { released_at: string }> {
@@ -56,7 +58,10 @@ export function getGate(client: SidecarClient, gateId: string): Promise<GateView
 
 /** Long-poll until the gate is open or expired, or `timeoutMs` passes (`timeout: true`). */
 export function waitGate(client: SidecarClient, gateId: string, timeoutMs = 30_000): Promise<GateView & { timeout?: true }> {
-  return client.request('GET', `/api/gates/${encodeURIComponent(gateId)}/wait`, { query: { timeout: timeoutMs }, signal: AbortSignal.timeout(timeoutMs + 30_000) });
+  return client.request('GET', `/api/gates/${encodeURIComponent(gateId)}/wait`, {
+    query: { timeout: timeoutMs },
+    signal: AbortSignal.timeout(timeoutMs + 30_000),
+  });
 }
 
 export function listGates(client: SidecarClient, filter: { issue_id?: string; state?: string } = {}): Promise<GateList> {

@@ -23,7 +23,6 @@ export interface StreamEventsQuery {
   timeout?: number;
 }
 
-
 /** Slack on top of the wait timeout before the client gives up on the HTTP request itself. */
 const WAIT_SLACK_MS = 10_000;
 

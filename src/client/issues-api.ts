@@ -1,6 +1,13 @@
 import type { SidecarClient } from './sidecar-client.js';
 import type { WireQuery } from './wire-query.js';
-import type { DeleteIssueResponse, IssueBody, IssueHistoryBody, IssuePageBody, ListIssuesQuery as ListIssuesWireQuery, PutIssueRequest } from '../contract/issues.js';
+import type {
+  DeleteIssueResponse,
+  IssueBody,
+  IssueHistoryBody,
+  IssuePageBody,
+  ListIssuesQuery as ListIssuesWireQuery,
+  PutIssueRequest,
+} from '../contract/issues.js';
 
 /** The wire types of the issue endpoints (spec §6): inferred from the contract schemas. */
 export type { DeleteIssueResponse, PutIssueRequest } from '../contract/issues.js';
@@ -24,7 +31,12 @@ const issuePath = (issueId: string): string => `/api/issues/${encodeURIComponent
  */
 export async function putIssue(client: SidecarClient, issueId: string, body: PutIssueRequest): Promise<PutIssueResult> {
   let status = 0;
-  const issue = await client.request<Issue>('PUT', issuePath(issueId), { body, onStatus: (s) => { status = s; } });
+  const issue = await client.request<Issue>('PUT', issuePath(issueId), {
+    body,
+    onStatus: (s) => {
+      status = s;
+    },
+  });
   return { created: status === 201, issue };
 }
 

@@ -1,6 +1,12 @@
 import type { SidecarClient } from './sidecar-client.js';
 import type { WireQuery } from './wire-query.js';
-import type { ListResultsQuery as ListResultsWireQuery, ResultEnvelopeBody, ResultPageBody, StoreResultRequest, StoreResultResponse } from '../contract/results.js';
+import type {
+  ListResultsQuery as ListResultsWireQuery,
+  ResultEnvelopeBody,
+  ResultPageBody,
+  StoreResultRequest,
+  StoreResultResponse,
+} from '../contract/results.js';
 
 export type { ResultPayload, ResultStatus } from '../results/result-store.js';
 export type { NextAgent } from '../results/workflow-rules.js';

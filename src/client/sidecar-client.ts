@@ -14,7 +14,10 @@ export type ContractErrorBody = Pick<ErrorBody, 'error' | 'message' | 'code'> & 
 
 /** The sidecar answered with a contract error (spec §1). */
 export class SidecarError extends Error {
-  constructor(readonly status: number, readonly body: ContractErrorBody) {
+  constructor(
+    readonly status: number,
+    readonly body: ContractErrorBody,
+  ) {
     super(`${body.message} (${body.code}, HTTP ${status})`);
   }
   get code(): string {
@@ -24,7 +27,10 @@ export class SidecarError extends Error {
 
 /** Nothing answered at the URL. */
 export class SidecarUnavailableError extends Error {
-  constructor(readonly url: string, cause: unknown) {
+  constructor(
+    readonly url: string,
+    cause: unknown,
+  ) {
     super(`No sidecar answers at ${url} (${(cause as Error)?.message ?? cause}). Start one with: cco orchestration start`);
   }
 }
@@ -79,9 +85,15 @@ export class SidecarClient {
     }
     const text = await res.text();
     let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* keep text */ }
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* keep text */
+    }
     if (!res.ok && !init.acceptStatus?.includes(res.status)) {
-      const body = (parsed && typeof parsed === 'object' ? parsed : { error: 'http_error', message: text || res.statusText, code: `HTTP_${res.status}` }) as ContractErrorBody;
+      const body = (
+        parsed && typeof parsed === 'object' ? parsed : { error: 'http_error', message: text || res.statusText, code: `HTTP_${res.status}` }
+      ) as ContractErrorBody;
       throw new SidecarError(res.status, body);
     }
     init.onStatus?.(res.status);
@@ -92,7 +104,10 @@ export class SidecarClient {
    * Open a streaming GET (Server-Sent Events) and resolve to its body once the headers are in;
    * an error answer (4xx/5xx) throws `SidecarError` with the contract's body, as `request` does.
    */
-  async openStream(path: string, init: { query?: Record<string, string | number | undefined>; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<ReadableStream<Uint8Array>> {
+  async openStream(
+    path: string,
+    init: { query?: Record<string, string | number | undefined>; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<ReadableStream<Uint8Array>> {
     const target = new URL(this.url + path);
     for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) target.searchParams.set(k, String(v));
     const headers: Record<string, string> = { accept: 'text/event-stream', ...init.headers };
@@ -107,8 +122,14 @@ export class SidecarClient {
     if (!res.ok || !res.body) {
       const text = await res.text();
       let parsed: unknown;
-      try { parsed = JSON.parse(text); } catch { /* not JSON */ }
-      const body = (parsed && typeof parsed === 'object' ? parsed : { error: 'http_error', message: text || res.statusText, code: `HTTP_${res.status}` }) as ContractErrorBody;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* not JSON */
+      }
+      const body = (
+        parsed && typeof parsed === 'object' ? parsed : { error: 'http_error', message: text || res.statusText, code: `HTTP_${res.status}` }
+      ) as ContractErrorBody;
       throw new SidecarError(res.status, body);
     }
     return res.body;

@@ -118,7 +118,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
 /** Unique per process even when several sidecars share a host and a pid namespace (tests, containers). */
 function defaultNodeId(): string {
-  const host = os.hostname().replace(/[^A-Za-z0-9._-]/g, '').slice(0, 64) || 'node';
+  const host =
+    os
+      .hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '')
+      .slice(0, 64) || 'node';
   return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 

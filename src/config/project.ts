@@ -16,6 +16,10 @@ export function detectProjectRoot(start: string): string {
 
 /** The root's base name reduced to the id alphabet `[A-Za-z0-9._-]`. */
 export function projectIdFromRoot(root: string): string {
-  const reduced = path.basename(root).replace(/[^A-Za-z0-9._-]/g, '').replace(/^[._-]+/, '').replace(/\.\.+/g, '.');
+  const reduced = path
+    .basename(root)
+    .replace(/[^A-Za-z0-9._-]/g, '')
+    .replace(/^[._-]+/, '')
+    .replace(/\.\.+/g, '.');
   return (reduced || 'project').slice(0, 128);
 }

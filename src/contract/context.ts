@@ -10,40 +10,73 @@ export const contextParams = z.object({ issue_id: safeId, agent_type: safeId });
 export const cacheIssueParams = z.object({ issue_id: safeId });
 
 /** Query values arrive as strings (or arrays when repeated, which the schemas reject). */
-const intString = z.string().regex(/^\d{1,12}$/, 'must be a positive integer').transform(Number);
+const intString = z
+  .string()
+  .regex(/^\d{1,12}$/, 'must be a positive integer')
+  .transform(Number);
 export const contextQuery = z.object({
   // The 10 MiB cap is an invariant of the context engine: above it the answer is 413 CTX_002, not 400.
   max_bytes: intString.refine((n) => n >= 1, 'must be at least 1').optional(),
   max_files: intString.refine((n) => n >= 1 && n <= 1000, 'must be from 1 to 1000').optional(),
   strategy: strategySchema.optional(),
   q: z.string().max(512).optional(),
-  refresh: z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1').optional(),
+  refresh: z
+    .enum(['true', 'false', '1', '0'])
+    .transform((v) => v === 'true' || v === '1')
+    .optional(),
 });
 
 const relevantFileSchema = z.object({
-  path: z.string(), content: z.string(), last_modified: z.string(), size: z.number(), language: z.string(),
-  checksum: z.string(), truncated: z.boolean(), reason: z.string(),
+  path: z.string(),
+  content: z.string(),
+  last_modified: z.string(),
+  size: z.number(),
+  language: z.string(),
+  checksum: z.string(),
+  truncated: z.boolean(),
+  reason: z.string(),
   // Spec §8: present when another holder leases the file or a directory above it.
-  leased_by: z.object({ lease_id: z.string(), holder: z.string(), agent_type: z.string(), path: z.string(), fencing_token: z.number(), expires_at: z.string() }).optional(),
+  leased_by: z
+    .object({ lease_id: z.string(), holder: z.string(), agent_type: z.string(), path: z.string(), fencing_token: z.number(), expires_at: z.string() })
+    .optional(),
 });
 const commitSchema = z.object({ hash: z.string(), message: z.string(), author: z.string(), timestamp: z.string(), files_changed: z.array(z.string()) });
 const gitContextSchema = z.object({
-  branch: z.string().nullable(), head: z.string().nullable(), recent_commits: z.array(commitSchema),
+  branch: z.string().nullable(),
+  head: z.string().nullable(),
+  recent_commits: z.array(commitSchema),
   uncommitted_changes: z.array(z.object({ path: z.string(), status: z.string(), diff: z.string(), old_path: z.string().optional() })),
-  remote: z.string().nullable(), remote_url: z.string().nullable(),
+  remote: z.string().nullable(),
+  remote_url: z.string().nullable(),
 });
 const previousOutputSchema = z.object({
-  agent: z.string(), agent_type: z.string(), timestamp: z.string(), status: z.string(), decision: z.string().nullable(),
-  rationale: z.string().nullable(), files_affected: z.array(z.string()), result_id: z.string(),
+  agent: z.string(),
+  agent_type: z.string(),
+  timestamp: z.string(),
+  status: z.string(),
+  decision: z.string().nullable(),
+  rationale: z.string().nullable(),
+  files_affected: z.array(z.string()),
+  result_id: z.string(),
 });
 const metadataSchema = z.object({ project_type: z.string(), project_types: z.array(z.string()), dependencies: z.array(z.unknown()) });
 const issueSchema = z.object({
-  issue_id: z.string(), project_id: z.string(), title: z.string(), description: z.string(), labels: z.array(z.string()),
-  files: z.array(z.string()), acceptance: z.string().nullable(), created_at: z.string(), updated_at: z.string(), revision: z.number().int(),
+  issue_id: z.string(),
+  project_id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  labels: z.array(z.string()),
+  files: z.array(z.string()),
+  acceptance: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  revision: z.number().int(),
 });
 /** spec §6: definitions of the next most relevant files that did not arrive whole. */
 const codeMapSchema = z.object({
-  files: z.array(z.object({ path: z.string(), symbols: z.array(z.object({ name: z.string(), kind: z.string(), line: z.number().int(), signature: z.string() })) })),
+  files: z.array(
+    z.object({ path: z.string(), symbols: z.array(z.object({ name: z.string(), kind: z.string(), line: z.number().int(), signature: z.string() })) }),
+  ),
   truncated: z.boolean(),
 });
 /** How far the code search index was built when the context was ranked. */
@@ -55,8 +88,13 @@ export const contextResponse = z.object({
   agent_type: z.string(),
   context: z.object({
     project_structure: z.object({
-      root: z.string(), files: z.array(z.string()), directories: z.array(z.string()), total_files: z.number(),
-      total_size_bytes: z.number(), files_truncated: z.boolean(), by_language: z.record(z.string(), z.number()),
+      root: z.string(),
+      files: z.array(z.string()),
+      directories: z.array(z.string()),
+      total_files: z.number(),
+      total_size_bytes: z.number(),
+      files_truncated: z.boolean(),
+      by_language: z.record(z.string(), z.number()),
     }),
     relevant_files: z.array(relevantFileSchema),
     git_context: gitContextSchema.nullable(),

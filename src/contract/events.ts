@@ -56,16 +56,31 @@ export const deadLetterQuery = z.strictObject({ type: waitEventType.optional(), 
 export const eventIdParams = z.object({ event_id: cursor.regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'must be an event id') });
 
 export const eventSchema = z.object({
-  event_id: z.string(), event_type: z.string(), publisher: z.string(), topic: z.string(), data: z.record(z.string(), z.unknown()),
-  timestamp: z.string(), correlation_id: z.string().nullable(), ttl_seconds: z.number(),
+  event_id: z.string(),
+  event_type: z.string(),
+  publisher: z.string(),
+  topic: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  timestamp: z.string(),
+  correlation_id: z.string().nullable(),
+  ttl_seconds: z.number(),
 });
 export const publishedSchema = z.object({
-  event_id: z.string(), published: z.literal(true), subscribers_notified: z.array(z.string()), subscriber_count: z.number(),
-  timestamp: z.string(), topic: z.string(), ttl_seconds: z.number(),
+  event_id: z.string(),
+  published: z.literal(true),
+  subscribers_notified: z.array(z.string()),
+  subscriber_count: z.number(),
+  timestamp: z.string(),
+  topic: z.string(),
+  ttl_seconds: z.number(),
 });
 export const redrivenSchema = publishedSchema.extend({ redriven_from: z.string() });
 export const waitPageSchema = z.object({
-  events: z.array(eventSchema), more_available: z.boolean(), next_cursor: z.string(), timeout: z.literal(true).optional(), timestamp: z.string(),
+  events: z.array(eventSchema),
+  more_available: z.boolean(),
+  next_cursor: z.string(),
+  timeout: z.literal(true).optional(),
+  timestamp: z.string(),
 });
 export const eventPageSchema = waitPageSchema.omit({ timeout: true });
 export const deadLetterSchema = eventSchema.extend({ reason: z.enum(['expired', 'evicted']), dead_lettered_at: z.string() });

@@ -36,7 +36,12 @@ export function isEventName(value: unknown): value is string {
 export const eventName = z.string().regex(EVENT_NAME_PATTERN, EVENT_NAME_MESSAGE);
 
 /** Printable text of 1..max characters (no control characters): publishers, correlation ids. */
-export const printable = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must be printable');
+export const printable = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be printable');
 
 /** ISO 8601 date-time with `Z` or an offset (`2026-11-23T10:00:00.000Z`). */
 export const isoDateTime = z.iso.datetime({ offset: true });

@@ -14,19 +14,28 @@ export const MAX_FILE_CHARS = 1024;
 export const ISSUES_DEFAULT_LIMIT = 50;
 export const ISSUES_MAX_LIMIT = 200;
 
- 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const noNul = (s: string): boolean => !s.includes('\0');
-const text = z.string()
+const text = z
+  .string()
   .refine(noNul, 'must not contain a NUL character')
-  .refine((s) => Buffer.byteLength(s) <= MAX_ISSUE_TEXT_BYTES, `must be shorter than 64 KiB (at most ${MAX_ISSUE_TEXT_BYTES} UTF-8 bytes); it is refused, not cut`);
+  .refine(
+    (s) => Buffer.byteLength(s) <= MAX_ISSUE_TEXT_BYTES,
+    `must be shorter than 64 KiB (at most ${MAX_ISSUE_TEXT_BYTES} UTF-8 bytes); it is refused, not cut`,
+  );
 
-export const issueTitleSchema = z.string().min(1).max(MAX_TITLE_CHARS)
+export const issueTitleSchema = z
+  .string()
+  .min(1)
+  .max(MAX_TITLE_CHARS)
   .refine((s) => !CONTROL.test(s), 'must be one line without control characters')
   .refine((s) => s.trim().length > 0, 'must not be blank');
 
 /** A label: one printable word or phrase, no commas (the CLI and filters separate labels with them). */
-export const issueLabelSchema = z.string().min(1).max(MAX_LABEL_CHARS)
+export const issueLabelSchema = z
+  .string()
+  .min(1)
+  .max(MAX_LABEL_CHARS)
   .refine((s) => !CONTROL.test(s) && !s.includes(','), 'must be printable and without commas')
   .refine((s) => s.trim() === s, 'must not start or end with whitespace');
 
@@ -34,7 +43,10 @@ export const issueLabelSchema = z.string().min(1).max(MAX_LABEL_CHARS)
  * A path or glob the issue names, relative to the project root: never absolute, never through
  * `..`, so nothing outside the root can be named (the context engine matches, never opens, them).
  */
-export const issueFileSchema = z.string().min(1).max(MAX_FILE_CHARS)
+export const issueFileSchema = z
+  .string()
+  .min(1)
+  .max(MAX_FILE_CHARS)
   .refine((s) => !CONTROL.test(s), 'must not contain control characters')
   .refine((s) => !s.startsWith('/') && !s.startsWith('\\') && !/^[A-Za-z]:/.test(s), 'must be relative to the project root')
   .refine((s) => !s.split(/[\\/]/).includes('..'), 'must not contain a .. segment');
@@ -53,7 +65,11 @@ export const issueIdParams = z.object({ issue_id: safeId });
 export const listIssuesQuery = z.strictObject({
   label: issueLabelSchema.optional(),
   limit: z.coerce.number().int().min(1).max(ISSUES_MAX_LIMIT).optional(),
-  cursor: z.string().max(512).refine((c) => decodeIssueCursor(c) !== undefined, 'not a cursor returned by this API').optional(),
+  cursor: z
+    .string()
+    .max(512)
+    .refine((c) => decodeIssueCursor(c) !== undefined, 'not a cursor returned by this API')
+    .optional(),
 });
 
 export const issueSchema = z.object({
@@ -75,7 +91,13 @@ export const issuePageSchema = z.object({ issues: z.array(issueSchema), next_cur
 export const issueRevisionSchema = issueSchema.extend({ deleted_at: isoDateTime.nullable() });
 export const issueHistorySchema = z.object({ issue_id: z.string(), project_id: z.string(), revisions: z.array(issueRevisionSchema) });
 
-export const deleteIssueResponse = z.object({ issue_id: z.string(), project_id: z.string(), deleted: z.literal(true), revision: z.number().int(), deleted_at: isoDateTime });
+export const deleteIssueResponse = z.object({
+  issue_id: z.string(),
+  project_id: z.string(),
+  deleted: z.literal(true),
+  revision: z.number().int(),
+  deleted_at: isoDateTime,
+});
 
 export type PutIssueBody = z.output<typeof putIssueBody>;
 export type PutIssueRequest = z.input<typeof putIssueBody>;

@@ -17,6 +17,13 @@ export const listLeasesQuery = z.strictObject({ path: leasePath.optional(), hold
 export const leaseIdParams = z.object({ id: safeId });
 
 export const leaseResponse = z.object({
-  lease_id: z.string(), paths: z.array(z.string()), holder: z.string(), agent_type: z.string(), issue_id: z.string().nullable(),
-  fencing_token: z.number(), acquired_at: z.string(), expires_at: z.string(), reason: z.string().nullable(),
+  lease_id: z.string(),
+  paths: z.array(z.string()),
+  holder: z.string(),
+  agent_type: z.string(),
+  issue_id: z.string().nullable(),
+  fencing_token: z.number(),
+  acquired_at: z.string(),
+  expires_at: z.string(),
+  reason: z.string().nullable(),
 });

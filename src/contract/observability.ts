@@ -31,26 +31,43 @@ export const healthResponse = z.object({
 });
 
 export const agentStatsSchema = z.object({
-  active: z.number().int(), queued: z.number().int(), completed: z.number().int(), failed: z.number().int(),
-  spawned_total: z.number().int(), by_type: z.record(z.string(), z.number()), avg_execution_time_ms: z.number(),
+  active: z.number().int(),
+  queued: z.number().int(),
+  completed: z.number().int(),
+  failed: z.number().int(),
+  spawned_total: z.number().int(),
+  by_type: z.record(z.string(), z.number()),
+  avg_execution_time_ms: z.number(),
 });
 
 export const eventStatsSchema = z.object({
-  total_published: z.number(), total_delivered: z.number(), active_subscriptions: z.number(), queue_depth: z.number(),
-  avg_delivery_time_ms: z.number(), dead_letter_queue_size: z.number(),
+  total_published: z.number(),
+  total_delivered: z.number(),
+  active_subscriptions: z.number(),
+  queue_depth: z.number(),
+  avg_delivery_time_ms: z.number(),
+  dead_letter_queue_size: z.number(),
 });
 
 export const statusResponse = z.object({
   node_id: z.string(),
   agents: agentStatsSchema,
   storage: z.object({
-    context_cache_entries: z.number(), context_cache_bytes: z.number(), results_stored: z.number(), total_size_mb: z.number(),
-    cache_hit_rate: z.number(), storage_path: z.string(), results_backend: z.enum(['files', 'postgres']),
+    context_cache_entries: z.number(),
+    context_cache_bytes: z.number(),
+    results_stored: z.number(),
+    total_size_mb: z.number(),
+    cache_hit_rate: z.number(),
+    storage_path: z.string(),
+    results_backend: z.enum(['files', 'postgres']),
   }),
   events: eventStatsSchema,
   performance: z.object({
-    avg_response_time_ms: z.number(), p95_response_time_ms: z.number(), p99_response_time_ms: z.number(),
-    requests_per_second: z.number(), errors_per_minute: z.number(),
+    avg_response_time_ms: z.number(),
+    p95_response_time_ms: z.number(),
+    p99_response_time_ms: z.number(),
+    requests_per_second: z.number(),
+    errors_per_minute: z.number(),
   }),
   timestamp: z.string(),
 });
@@ -59,7 +76,11 @@ export const statusResponse = z.object({
 export const metricsResponse = z.string();
 
 /** An OpenAPI 3.1 document. */
-export const openApiResponse = z.looseObject({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });
+export const openApiResponse = z.looseObject({
+  openapi: z.string(),
+  info: z.object({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
 
 export type HealthResponse = z.output<typeof healthResponse>;
 export type StatusResponse = z.output<typeof statusResponse>;

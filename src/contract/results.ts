@@ -12,7 +12,11 @@ export { DEFAULT_LIMIT as RESULTS_DEFAULT_LIMIT, MAX_LIMIT as RESULTS_MAX_LIMIT 
  * Agent ids are token subjects, not path components, so they get a looser rule than `safeId`:
  * 1–256 printable characters.
  */
-export const agentIdSchema = z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
+export const agentIdSchema = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 
 /** `result` of a store request: a status plus any free-form fields. */
 export const resultPayloadSchema = z.looseObject({
@@ -39,7 +43,11 @@ export const listResultsQuery = z.strictObject({
   until: isoDateTime.optional(),
   latest: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional(),
-  cursor: z.string().max(256).refine((c) => decodeCursor(c) !== undefined, 'not a cursor returned by this API').optional(),
+  cursor: z
+    .string()
+    .max(256)
+    .refine((c) => decodeCursor(c) !== undefined, 'not a cursor returned by this API')
+    .optional(),
   /** `next_agents`: add each result's workflow suggestions (those its POST answered) to the page. */
   include: z.literal('next_agents').optional(),
 });
@@ -49,8 +57,13 @@ export const resultIdParams = z.object({ id: resultIdSchema });
 export const nextAgentSchema = z.object({ agent_type: z.string(), priority: z.enum(['high', 'medium', 'low']), reason: z.string() });
 
 export const storeResultResponse = z.object({
-  id: z.string(), stored: z.literal(true), storage_path: z.string(), next_agents: z.array(nextAgentSchema),
-  event_published: z.boolean(), event_id: z.string().nullable(), timestamp: z.string(),
+  id: z.string(),
+  stored: z.literal(true),
+  storage_path: z.string(),
+  next_agents: z.array(nextAgentSchema),
+  event_published: z.boolean(),
+  event_id: z.string().nullable(),
+  timestamp: z.string(),
 });
 
 /** One stored result, exactly as `GET /api/results/:id` answers it. */

@@ -16,12 +16,14 @@ export async function withLeasedBy<T extends WithRelevantFiles>(body: T, leases:
   const files = body.context?.relevant_files;
   if (!leases || !files || files.length === 0 || !leases.mayHoldAny) return body;
   let changed = false;
-  const annotated = await Promise.all(files.map(async (f) => {
-    const by: LeasedBy | null = await leases.leasedBy(f.path, viewer);
-    if (!by) return f;
-    changed = true;
-    return { ...f, leased_by: by };
-  }));
+  const annotated = await Promise.all(
+    files.map(async (f) => {
+      const by: LeasedBy | null = await leases.leasedBy(f.path, viewer);
+      if (!by) return f;
+      changed = true;
+      return { ...f, leased_by: by };
+    }),
+  );
   if (!changed) return body;
   return { ...body, context: { ...body.context, relevant_files: annotated } };
 }

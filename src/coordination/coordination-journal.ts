@@ -30,7 +30,11 @@ export class CoordinationJournal {
   /** Records appended since the last compaction. */
   appendedSinceCompaction = 0;
 
-  private constructor(readonly file: string, private handle: FileHandle, size: number) {
+  private constructor(
+    readonly file: string,
+    private handle: FileHandle,
+    size: number,
+  ) {
     this.size = size;
   }
 
@@ -83,7 +87,9 @@ export class CoordinationJournal {
     while (this.writing) await this.writing;
     this.compacting = true;
     try {
-      const data = snapshot().map((r) => `${JSON.stringify(r)}\n`).join('');
+      const data = snapshot()
+        .map((r) => `${JSON.stringify(r)}\n`)
+        .join('');
       await writeFileAtomic(this.file, data, 0o600);
       const old = this.handle;
       this.handle = await fsp.open(this.file, OPEN_FLAGS, 0o600);

@@ -14,7 +14,10 @@ export class DeadlineTimer {
   private armedAt = Number.POSITIVE_INFINITY;
   private closed = false;
 
-  constructor(private readonly onDue: (key: string) => void, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly onDue: (key: string) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get size(): number {
     return this.current.size;

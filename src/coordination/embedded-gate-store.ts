@@ -14,7 +14,10 @@ export class EmbeddedGateStore implements GateStore {
   private readonly deadlines = new DeadlineTimer((id) => this.listener?.due(id));
   private listener: GateStoreListener | undefined;
 
-  constructor(private readonly journal: CoordinationJournal, private readonly log: { warn(obj: object, msg: string): void }) {}
+  constructor(
+    private readonly journal: CoordinationJournal,
+    private readonly log: { warn(obj: object, msg: string): void },
+  ) {}
 
   replay(record: GateRecord): void {
     if (record.t === 'D') this.drop(record.gate_id);

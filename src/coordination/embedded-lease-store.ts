@@ -19,21 +19,46 @@ export class EmbeddedLeaseStore implements LeaseStore {
   private listener: LeaseStoreListener | undefined;
   private fence = 0;
 
-  constructor(private readonly journal: CoordinationJournal, private readonly log: { warn(obj: object, msg: string): void }) {}
+  constructor(
+    private readonly journal: CoordinationJournal,
+    private readonly log: { warn(obj: object, msg: string): void },
+  ) {}
 
   /** Rebuild state from journal records (at open, before `start`). */
   replay(record: LeaseRecord): void {
     switch (record.t) {
-      case 'F': this.fence = Math.max(this.fence, record.fence); break;
+      case 'F':
+        this.fence = Math.max(this.fence, record.fence);
+        break;
       case 'L': {
         this.fence = Math.max(this.fence, record.fence);
         if (this.leases.has(record.id)) break;
-        this.insert({ id: record.id, paths: record.paths, holder: record.holder, agentType: record.agent_type, issueId: record.issue_id,
-          fence: record.fence, at: record.at, exp: record.exp, reason: record.reason });
+        this.insert({
+          id: record.id,
+          paths: record.paths,
+          holder: record.holder,
+          agentType: record.agent_type,
+          issueId: record.issue_id,
+          fence: record.fence,
+          at: record.at,
+          exp: record.exp,
+          reason: record.reason,
+        });
         break;
       }
-      case 'N': { const l = this.leases.get(record.id); if (l) { l.exp = record.exp; this.deadlines.schedule(l.id, l.exp); } break; }
-      case 'R': { const l = this.leases.get(record.id); if (l) this.drop(l); break; }
+      case 'N': {
+        const l = this.leases.get(record.id);
+        if (l) {
+          l.exp = record.exp;
+          this.deadlines.schedule(l.id, l.exp);
+        }
+        break;
+      }
+      case 'R': {
+        const l = this.leases.get(record.id);
+        if (l) this.drop(l);
+        break;
+      }
     }
   }
 
@@ -41,7 +66,18 @@ export class EmbeddedLeaseStore implements LeaseStore {
   snapshot(): LeaseRecord[] {
     const out: LeaseRecord[] = [{ t: 'F', fence: this.fence }];
     for (const l of this.leases.values()) {
-      out.push({ t: 'L', id: l.id, paths: l.paths, holder: l.holder, agent_type: l.agentType, issue_id: l.issueId, fence: l.fence, at: l.at, exp: l.exp, reason: l.reason });
+      out.push({
+        t: 'L',
+        id: l.id,
+        paths: l.paths,
+        holder: l.holder,
+        agent_type: l.agentType,
+        issue_id: l.issueId,
+        fence: l.fence,
+        at: l.at,
+        exp: l.exp,
+        reason: l.reason,
+      });
     }
     return out;
   }
@@ -71,12 +107,31 @@ export class EmbeddedLeaseStore implements LeaseStore {
     }
     if (conflicts.length > 0) return { ok: false, reason: 'conflict', conflicts };
     // Taken now (state changes at once, so nothing else can take these paths), then made durable.
-    const lease: Lease = { id: req.id, paths: req.paths, holder: req.holder, agentType: req.agentType, issueId: req.issueId,
-      fence: ++this.fence, at: req.at, exp: req.exp, reason: req.reason };
+    const lease: Lease = {
+      id: req.id,
+      paths: req.paths,
+      holder: req.holder,
+      agentType: req.agentType,
+      issueId: req.issueId,
+      fence: ++this.fence,
+      at: req.at,
+      exp: req.exp,
+      reason: req.reason,
+    };
     this.insert(lease);
     try {
-      await this.journal.append({ t: 'L', id: lease.id, paths: lease.paths, holder: lease.holder, agent_type: lease.agentType,
-        issue_id: lease.issueId, fence: lease.fence, at: lease.at, exp: lease.exp, reason: lease.reason });
+      await this.journal.append({
+        t: 'L',
+        id: lease.id,
+        paths: lease.paths,
+        holder: lease.holder,
+        agent_type: lease.agentType,
+        issue_id: lease.issueId,
+        fence: lease.fence,
+        at: lease.at,
+        exp: lease.exp,
+        reason: lease.reason,
+      });
     } catch (err) {
       // Not durable: nobody may rely on it. The fencing number stays used (never handed out twice).
       if (this.leases.get(lease.id) === lease) this.drop(lease);
@@ -114,12 +169,13 @@ export class EmbeddedLeaseStore implements LeaseStore {
 
   list(holder?: string): Promise<Lease[]> {
     this.deadlines.runDue();
-    return Promise.resolve([...(holder === undefined ? this.leases.values() : this.byHolder.get(holder) ?? [])]);
+    return Promise.resolve([...(holder === undefined ? this.leases.values() : (this.byHolder.get(holder) ?? []))]);
   }
 
   overlapping(path: string, now: number, exceptHolder: string | undefined, limit: number): Promise<Array<{ leasedPath: string; lease: Lease }>> {
-    return Promise.resolve(this.live.overlapping(path, (l) => l.holder !== exceptHolder && l.exp > now, limit)
-      .map((h) => ({ leasedPath: h.path, lease: h.entry })));
+    return Promise.resolve(
+      this.live.overlapping(path, (l) => l.holder !== exceptHolder && l.exp > now, limit).map((h) => ({ leasedPath: h.path, lease: h.entry })),
+    );
   }
 
   mayHoldAny(): boolean {

@@ -1,8 +1,14 @@
 import { ForbiddenError, NotFoundError, RateLimitError, ValidationError } from '../errors/index.js';
 import type { GateStore } from './gate-store.js';
 import {
-  COORDINATION_LIMITS as LIMITS, hasPerm,
-  type CoordinationCaller, type CoordinationPublish, type CreateGateInput, type ExpectedStatus, type GateExpectation, type GateView,
+  COORDINATION_LIMITS as LIMITS,
+  hasPerm,
+  type CoordinationCaller,
+  type CoordinationPublish,
+  type CreateGateInput,
+  type ExpectedStatus,
+  type GateExpectation,
+  type GateView,
 } from './coordination-types.js';
 import { randomBytes } from 'node:crypto';
 
@@ -81,7 +87,11 @@ export class GateService {
     for (const g of await this.deps.store.list()) {
       if (g.state !== 'waiting') continue;
       if (g.expires_at !== null && Date.parse(g.expires_at) <= now) await this.expire(g.gate_id);
-      else await this.update(g.gate_id, async (gate) => { await this.fillFromStore(gate); return gate.pending.length === 0 ? this.opened(gate) : gate; });
+      else
+        await this.update(g.gate_id, async (gate) => {
+          await this.fillFromStore(gate);
+          return gate.pending.length === 0 ? this.opened(gate) : gate;
+        });
     }
   }
 
@@ -99,11 +109,18 @@ export class GateService {
     await this.makeRoom(input.issue_id);
     const now = Date.now();
     let gate: GateView = {
-      gate_id: gateId, issue_id: input.issue_id, state: 'waiting', expect, satisfied: [], pending: [...expect],
-      created_by: caller.sub, created_at: new Date(now).toISOString(),
+      gate_id: gateId,
+      issue_id: input.issue_id,
+      state: 'waiting',
+      expect,
+      satisfied: [],
+      pending: [...expect],
+      created_by: caller.sub,
+      created_at: new Date(now).toISOString(),
       timeout_seconds: input.timeout_seconds ?? null,
       expires_at: input.timeout_seconds !== undefined ? new Date(now + input.timeout_seconds * 1000).toISOString() : null,
-      opened_at: null, expired_at: null,
+      opened_at: null,
+      expired_at: null,
     };
     if (!(await this.deps.store.put(gate, undefined))) {
       // The same id created meanwhile (a retried request, perhaps through another node).
@@ -111,7 +128,11 @@ export class GateService {
       if (raced) return this.again(raced, same, gateId);
     }
     // Written before the result store is asked, so a result stored meanwhile is seen by one or the other.
-    gate = (await this.update(gateId, async (g) => { await this.fillFromStore(g); return g.pending.length === 0 ? this.opened(g) : g; })) ?? gate;
+    gate =
+      (await this.update(gateId, async (g) => {
+        await this.fillFromStore(g);
+        return g.pending.length === 0 ? this.opened(g) : g;
+      })) ?? gate;
     return { gate, created: true };
   }
 
@@ -125,7 +146,8 @@ export class GateService {
   async list(caller: CoordinationCaller, filter: { issue_id?: string | undefined; state?: string | undefined } = {}): Promise<GateView[]> {
     const issue = filter.issue_id ?? caller.issue_id;
     if (issue !== undefined) this.requireScope(caller, issue);
-    return (await this.deps.store.list(issue)).filter((g) => filter.state === undefined || g.state === filter.state)
+    return (await this.deps.store.list(issue))
+      .filter((g) => filter.state === undefined || g.state === filter.state)
       .sort((a, b) => a.created_at.localeCompare(b.created_at));
   }
 
@@ -142,7 +164,10 @@ export class GateService {
       let set = this.waiters.get(gateId);
       if (!set) this.waiters.set(gateId, (set = new Set()));
       const timedOut = (): void => {
-        void this.deps.store.get(gateId).then((g) => waiter.resolve({ ...(g ?? gate), timeout: true }), () => waiter.resolve({ ...gate, timeout: true }));
+        void this.deps.store.get(gateId).then(
+          (g) => waiter.resolve({ ...(g ?? gate), timeout: true }),
+          () => waiter.resolve({ ...gate, timeout: true }),
+        );
       };
       const waiter: Waiter = {
         caller: caller.sub,
@@ -195,7 +220,8 @@ export class GateService {
 
   private again(existing: GateView, same: (g: GateView) => boolean, gateId: string): { gate: GateView; created: boolean } {
     // Creating the same gate again (a retried request) answers the gate; another definition is refused.
-    if (!same(existing)) throw new ValidationError(`Gate ${gateId} already exists with another definition`, [{ path: 'body.gate_id', message: 'already used' }]);
+    if (!same(existing))
+      throw new ValidationError(`Gate ${gateId} already exists with another definition`, [{ path: 'body.gate_id', message: 'already used' }]);
     return { gate: existing, created: false };
   }
 
@@ -256,7 +282,8 @@ export class GateService {
   private decided(gate: GateView): void {
     const eventType = gate.state === 'open' ? 'gate_opened' : 'gate_expired';
     this.eventChain = this.eventChain.then(() => {
-      this.deps.publish({ event_type: eventType, topic: TOPIC, data: { ...gate } })
+      this.deps
+        .publish({ event_type: eventType, topic: TOPIC, data: { ...gate } })
         .catch((err: unknown) => this.deps.log.warn({ err, event_type: eventType }, 'gate event not published'));
     });
     for (const w of [...(this.waiters.get(gate.gate_id) ?? [])]) w.resolve(gate);
@@ -272,7 +299,8 @@ export class GateService {
 
   /** At most maxGatesPerIssue per issue: the oldest decided gate makes room; all waiting → 429. */
   private async makeRoom(issueId: string): Promise<void> {
-    if (this.deps.store.stats().waiting_gates >= LIMITS.maxWaitingGates) throw new RateLimitError(`${LIMITS.maxWaitingGates} gates are waiting`, 5, LIMITS.maxWaitingGates);
+    if (this.deps.store.stats().waiting_gates >= LIMITS.maxWaitingGates)
+      throw new RateLimitError(`${LIMITS.maxWaitingGates} gates are waiting`, 5, LIMITS.maxWaitingGates);
     const gates = await this.deps.store.list(issueId);
     if (gates.length < LIMITS.maxGatesPerIssue) return;
     const decided = gates.filter((g) => g.state !== 'waiting').sort((a, b) => a.created_at.localeCompare(b.created_at));

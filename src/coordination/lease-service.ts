@@ -4,8 +4,15 @@ import { LeasePathError, normaliseLeasePath, resolveLeasePath } from './lease-pa
 import { newLeaseId, view, type Lease } from './lease-records.js';
 import type { LeaseStore, StoredConflict } from './lease-store.js';
 import {
-  COORDINATION_LIMITS as LIMITS, hasPerm,
-  type AcquireInput, type CoordinationCaller, type CoordinationPublish, type LeaseConflict, type LeaseListFilter, type LeasedBy, type LeaseView,
+  COORDINATION_LIMITS as LIMITS,
+  hasPerm,
+  type AcquireInput,
+  type CoordinationCaller,
+  type CoordinationPublish,
+  type LeaseConflict,
+  type LeaseListFilter,
+  type LeasedBy,
+  type LeaseView,
 } from './coordination-types.js';
 
 /** A request in line for its paths: a waiter, or a request whose grant is on its way to the store. */
@@ -121,12 +128,24 @@ export class LeaseService {
     }
     return new Promise<LeaseView>((resolve, reject) => {
       const waiter: Waiter = {
-        seq, caller, paths, ttlMs, reason, enqueuedAt: Date.now(), resolve, reject,
+        seq,
+        caller,
+        paths,
+        ttlMs,
+        reason,
+        enqueuedAt: Date.now(),
+        resolve,
+        reject,
         timer: setTimeout(() => {
           if (!this.dequeue(waiter)) return;
           const now = Date.now();
-          void Promise.all(paths.map(async (p) => (await this.deps.store.overlapping(p, now, caller.sub, LIMITS.maxConflictsReported)).map((h) => ({ path: p, ...h }))))
-            .then((hits) => hits.flat(), () => [])
+          void Promise.all(
+            paths.map(async (p) => (await this.deps.store.overlapping(p, now, caller.sub, LIMITS.maxConflictsReported)).map((h) => ({ path: p, ...h }))),
+          )
+            .then(
+              (hits) => hits.flat(),
+              () => [],
+            )
             .then((hits) => reject(this.conflictError(paths, caller.sub, seq, hits, `Still conflicting after waiting ${waitMs} ms`)));
           this.pump();
         }, waitMs),
@@ -134,11 +153,15 @@ export class LeaseService {
       this.waiters.set(seq, waiter);
       for (const p of paths) this.queued.insert(p, waiter);
       this.queuedByHolder.set(caller.sub, (this.queuedByHolder.get(caller.sub) ?? 0) + 1);
-      options.signal?.addEventListener('abort', () => {
-        if (!this.dequeue(waiter)) return;
-        reject(new LeaseConflictError('The client went away while waiting', []));
-        this.pump();
-      }, { once: true });
+      options.signal?.addEventListener(
+        'abort',
+        () => {
+          if (!this.dequeue(waiter)) return;
+          reject(new LeaseConflictError('The client went away while waiting', []));
+          this.pump();
+        },
+        { once: true },
+      );
       // Paths freed elsewhere between the failed grant and now would otherwise go unnoticed.
       this.pump();
     });
@@ -187,7 +210,9 @@ export class LeaseService {
       found = await this.deps.store.list(filter.holder);
     }
     return found
-      .filter((l) => l.exp > now && (filter.holder === undefined || l.holder === filter.holder) && (filter.issue_id === undefined || l.issueId === filter.issue_id))
+      .filter(
+        (l) => l.exp > now && (filter.holder === undefined || l.holder === filter.holder) && (filter.issue_id === undefined || l.issueId === filter.issue_id),
+      )
       .sort((a, b) => a.fence - b.fence)
       .map(view);
   }
@@ -202,7 +227,14 @@ export class LeaseService {
     const [hit] = await this.deps.store.overlapping(path, Date.now(), exceptHolder, 1);
     if (!hit) return null;
     const l = hit.lease;
-    return { lease_id: l.id, holder: l.holder, agent_type: l.agentType, path: hit.leasedPath, fencing_token: l.fence, expires_at: new Date(l.exp).toISOString() };
+    return {
+      lease_id: l.id,
+      holder: l.holder,
+      agent_type: l.agentType,
+      path: hit.leasedPath,
+      fencing_token: l.fence,
+      expires_at: new Date(l.exp).toISOString(),
+    };
   }
 
   /** Answer every waiter, let queued events reach the bus, close the store. */
@@ -228,22 +260,26 @@ export class LeaseService {
     const lease = await this.deps.store.get(leaseId);
     if (!lease || lease.exp <= Date.now()) throw new NotFoundError('No live lease with that id (released or expired)', { lease_id: leaseId });
     if (lease.holder !== caller.sub && !hasPerm(caller.permissions, 'manage_agents')) {
-      throw new ForbiddenError(`Lease ${leaseId} is held by '${lease.holder}'; only its holder, manage_agents or admin may change it`, { holder: lease.holder });
+      throw new ForbiddenError(`Lease ${leaseId} is held by '${lease.holder}'; only its holder, manage_agents or admin may change it`, {
+        holder: lease.holder,
+      });
     }
     return lease;
   }
 
   private async resolvePaths(raw: string[]): Promise<string[]> {
     const issues: Array<{ path: string; message: string }> = [];
-    const out = await Promise.all(raw.map(async (p, i) => {
-      try {
-        return await resolveLeasePath(this.deps.realRoot, normaliseLeasePath(p));
-      } catch (err) {
-        if (!(err instanceof LeasePathError)) throw err;
-        issues.push({ path: `body.paths.${i}`, message: err.message });
-        return '';
-      }
-    }));
+    const out = await Promise.all(
+      raw.map(async (p, i) => {
+        try {
+          return await resolveLeasePath(this.deps.realRoot, normaliseLeasePath(p));
+        } catch (err) {
+          if (!(err instanceof LeasePathError)) throw err;
+          issues.push({ path: `body.paths.${i}`, message: err.message });
+          return '';
+        }
+      }),
+    );
     if (issues.length > 0) throw new ValidationError(`Invalid body: ${issues[0]!.path} ${issues[0]!.message}`, issues);
     return [...new Set(out)];
   }
@@ -253,11 +289,25 @@ export class LeaseService {
     return paths.some((p) => this.queued.overlaps(p, (w) => w.seq < seq && w.caller.sub !== holder));
   }
 
-  private async tryGrant(caller: CoordinationCaller, paths: string[], ttlMs: number, reason: string | null): Promise<{ ok: true; lease: Lease } | { ok: false; conflicts: StoredConflict[] }> {
+  private async tryGrant(
+    caller: CoordinationCaller,
+    paths: string[],
+    ttlMs: number,
+    reason: string | null,
+  ): Promise<{ ok: true; lease: Lease } | { ok: false; conflicts: StoredConflict[] }> {
     const now = Date.now();
     const outcome = await this.deps.store.grant({
-      id: newLeaseId(), paths, holder: caller.sub, agentType: caller.agent_type, issueId: caller.issue_id ?? null, at: now, exp: now + ttlMs, reason,
-      maxLeases: LIMITS.maxLeases, maxLeasesPerHolder: LIMITS.maxLeasesPerHolder, maxConflicts: LIMITS.maxConflictsReported,
+      id: newLeaseId(),
+      paths,
+      holder: caller.sub,
+      agentType: caller.agent_type,
+      issueId: caller.issue_id ?? null,
+      at: now,
+      exp: now + ttlMs,
+      reason,
+      maxLeases: LIMITS.maxLeases,
+      maxLeasesPerHolder: LIMITS.maxLeasesPerHolder,
+      maxConflicts: LIMITS.maxConflictsReported,
     });
     if (outcome.ok || outcome.reason === 'conflict') return outcome;
     if (outcome.reason === 'max_leases') throw new RateLimitError(`The project holds ${LIMITS.maxLeases} leases; release some first`, 1, LIMITS.maxLeases);
@@ -271,7 +321,11 @@ export class LeaseService {
 
   private conflictError(paths: string[], holder: string, seq: number, found: StoredConflict[], prefix?: string): LeaseConflictError {
     const conflicts: LeaseConflict[] = found.slice(0, LIMITS.maxConflictsReported).map((c) => ({
-      path: c.path, leased_path: c.leasedPath, lease_id: c.lease.id, holder: c.lease.holder, expires_at: new Date(c.lease.exp).toISOString(),
+      path: c.path,
+      leased_path: c.leasedPath,
+      lease_id: c.lease.id,
+      holder: c.lease.holder,
+      expires_at: new Date(c.lease.exp).toISOString(),
     }));
     const queuedAhead = new Set(paths.flatMap((p) => this.queued.overlapping(p, (w) => w.seq < seq && w.caller.sub !== holder).map((h) => h.entry))).size;
     const names = [...new Set(conflicts.map((c) => c.holder))].join(', ');
@@ -341,7 +395,8 @@ export class LeaseService {
   /** Events go out in the order the changes happened here. */
   private emit(eventType: string, data: Record<string, unknown>): void {
     this.eventChain = this.eventChain.then(() => {
-      this.deps.publish({ event_type: eventType, topic: TOPIC, data })
+      this.deps
+        .publish({ event_type: eventType, topic: TOPIC, data })
         .catch((err: unknown) => this.deps.log.warn({ err, event_type: eventType }, 'coordination event not published'));
     });
   }

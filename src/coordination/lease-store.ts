@@ -27,9 +27,7 @@ export interface StoredConflict {
 }
 
 export type GrantOutcome =
-  | { ok: true; lease: Lease }
-  | { ok: false; reason: 'conflict'; conflicts: StoredConflict[] }
-  | { ok: false; reason: 'max_leases' | 'max_holder_leases' };
+  { ok: true; lease: Lease } | { ok: false; reason: 'conflict'; conflicts: StoredConflict[] } | { ok: false; reason: 'max_leases' | 'max_holder_leases' };
 
 /** What a store tells the core about changes it did not ask for. */
 export interface LeaseStoreListener {

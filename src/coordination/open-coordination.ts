@@ -47,12 +47,22 @@ export async function openCoordination(deps: CoordinationDeps): Promise<Coordina
   // Embedded: leases replay from the journal. On Redis the journal keeps the gates only.
   const embedded = deps.redis ? undefined : new EmbeddedLeaseStore(journal, deps.log);
   const store = deps.redis
-    ? await RedisLeaseStore.open({ client: deps.redis.client, url: deps.redis.url, projectId: deps.projectId, ...(deps.redis.logger ? { logger: deps.redis.logger } : {}) })
+    ? await RedisLeaseStore.open({
+        client: deps.redis.client,
+        url: deps.redis.url,
+        projectId: deps.projectId,
+        ...(deps.redis.logger ? { logger: deps.redis.logger } : {}),
+      })
     : embedded!;
   const leases = new LeaseService({ projectId: deps.projectId, realRoot, store, publish: deps.publish, log: deps.log });
   const embeddedGates = deps.redis ? undefined : new EmbeddedGateStore(journal, deps.log);
   const gateStore = deps.redis
-    ? await RedisGateStore.open({ client: deps.redis.client, url: deps.redis.url, projectId: deps.projectId, ...(deps.redis.logger ? { logger: deps.redis.logger } : {}) })
+    ? await RedisGateStore.open({
+        client: deps.redis.client,
+        url: deps.redis.url,
+        projectId: deps.projectId,
+        ...(deps.redis.logger ? { logger: deps.redis.logger } : {}),
+      })
     : embeddedGates!;
   const gates = new GateService({ projectId: deps.projectId, store: gateStore, results: deps.results, publish: deps.publish, log: deps.log });
   for (const r of records as Array<LeaseRecord | GateRecord>) {
@@ -72,14 +82,16 @@ export async function openCoordination(deps: CoordinationDeps): Promise<Coordina
     throw err;
   }
   await journal.compact(snapshot);
-  deps.log.info({ records: records.length, corrupt, lease_store: deps.redis ? 'redis' : 'embedded', replayed_leases: replayed, ...leases.stats(), ...gates.stats() }, 'coordination state opened');
+  deps.log.info(
+    { records: records.length, corrupt, lease_store: deps.redis ? 'redis' : 'embedded', replayed_leases: replayed, ...leases.stats(), ...gates.stats() },
+    'coordination state opened',
+  );
 
   // The journal grows with every change; rewrite it from the live state once it is mostly history.
   const compactTimer = setInterval(() => {
     const live = (embedded?.size ?? 0) + gates.stats().gates;
     if (journal.appendedSinceCompaction < Math.max(COMPACT_MIN_RECORDS, 4 * live)) return;
-    journal.compact(snapshot)
-      .catch((err: unknown) => deps.log.warn({ err }, 'coordination journal compaction failed'));
+    journal.compact(snapshot).catch((err: unknown) => deps.log.warn({ err }, 'coordination journal compaction failed'));
   }, COMPACT_CHECK_MS);
   compactTimer.unref();
 

@@ -44,7 +44,9 @@ export class PathTrie<E> {
     }
     if (node.here.has(entry)) {
       // Undo the counts: the entry was already there.
-      this.walk(path, (n) => { n.below--; });
+      this.walk(path, (n) => {
+        n.below--;
+      });
       return;
     }
     node.here.add(entry);

@@ -14,14 +14,7 @@ export class AppError extends Error {
   /** Extra response headers (e.g. Retry-After, Allow). */
   readonly headers: Record<string, string>;
 
-  constructor(
-    status: number,
-    code: string,
-    error: string,
-    message: string,
-    details: Record<string, unknown> = {},
-    headers: Record<string, string> = {},
-  ) {
+  constructor(status: number, code: string, error: string, message: string, details: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
     super(message);
     this.name = new.target.name;
     this.status = status;

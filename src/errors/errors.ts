@@ -28,8 +28,7 @@ export class NotFoundError extends AppError {
 
 export class MethodNotAllowedError extends AppError {
   constructor(allowed: string[]) {
-    super(405, 'METHOD_NOT_ALLOWED', 'method_not_allowed', `Method not allowed; use ${allowed.join(', ')}`,
-      { allowed }, { Allow: allowed.join(', ') });
+    super(405, 'METHOD_NOT_ALLOWED', 'method_not_allowed', `Method not allowed; use ${allowed.join(', ')}`, { allowed }, { Allow: allowed.join(', ') });
   }
 }
 
@@ -67,8 +66,7 @@ export class ForbiddenError extends AppError {
 export class RateLimitError extends AppError {
   constructor(message: string, retryAfterSeconds: number, limit: number, details: Record<string, unknown> = {}) {
     const retry = Math.max(1, Math.ceil(retryAfterSeconds));
-    super(429, 'RATE_001', 'rate_limited', message,
-      { retry_after_seconds: retry, limit, ...details }, { 'Retry-After': String(retry) });
+    super(429, 'RATE_001', 'rate_limited', message, { retry_after_seconds: retry, limit, ...details }, { 'Retry-After': String(retry) });
   }
 }
 
@@ -80,8 +78,7 @@ export class ContextGenerationError extends AppError {
 
 export class ContextBudgetError extends AppError {
   constructor(requested: number, cap: number) {
-    super(413, 'CTX_002', 'context_budget_too_large', `Requested context budget ${requested} bytes is over the cap of ${cap} bytes`,
-      { requested, cap });
+    super(413, 'CTX_002', 'context_budget_too_large', `Requested context budget ${requested} bytes is over the cap of ${cap} bytes`, { requested, cap });
   }
 }
 
@@ -180,8 +177,14 @@ export class RequestTimeoutError extends AppError {
 /** The connection cap is reached; the client should retry later. */
 export class ServerBusyError extends AppError {
   constructor(limit: number, retryAfterSeconds = 1) {
-    super(503, 'SRV_001', 'server_busy', 'Too many open connections; retry later',
-      { limit, retry_after_seconds: retryAfterSeconds }, { 'Retry-After': String(retryAfterSeconds) });
+    super(
+      503,
+      'SRV_001',
+      'server_busy',
+      'Too many open connections; retry later',
+      { limit, retry_after_seconds: retryAfterSeconds },
+      { 'Retry-After': String(retryAfterSeconds) },
+    );
   }
 }
 

@@ -69,8 +69,11 @@ export class EmbeddedEventLog implements EventLog {
   private syncDue = false;
   private dirtySinceSync = false;
   /** While opening, restore() owns the journal; attach() kicks once it is done. */
-  private readonly writer = new GroupCommitLoop(() => this.hasWork(), () => this.writeNextBatch(),
-    () => this.state === 'open' || this.state === 'closing');
+  private readonly writer = new GroupCommitLoop(
+    () => this.hasWork(),
+    () => this.writeNextBatch(),
+    () => this.state === 'open' || this.state === 'closing',
+  );
   private state: 'opening' | 'open' | 'closing' | 'closed' = 'opening';
   private closePromise: Promise<void> | undefined;
   private lastWriteErrorAt = 0;
@@ -81,7 +84,10 @@ export class EmbeddedEventLog implements EventLog {
   /** Restored events still to enter the ring once a sink is attached (so trims reach it). */
   private restored: StoredEvent[] = [];
 
-  private constructor(options: EmbeddedEventLogOptions, private readonly journal: EventJournal) {
+  private constructor(
+    options: EmbeddedEventLogOptions,
+    private readonly journal: EventJournal,
+  ) {
     this.cfg = options.events;
     this.now = options.now ?? Date.now;
     this.logger = options.logger;
@@ -190,15 +196,26 @@ export class EmbeddedEventLog implements EventLog {
 
   private makeStored(r: AppendRecord, seq: number, at: number): StoredEvent {
     // Built by hand so the (possibly large) data JSON is not serialised a second time.
-    const line = `{"t":"e","s":${seq},"at":${at},"ttl":${r.ttlSeconds},"ty":${JSON.stringify(r.type)},"tp":${JSON.stringify(r.topic)},` +
+    const line =
+      `{"t":"e","s":${seq},"at":${at},"ttl":${r.ttlSeconds},"ty":${JSON.stringify(r.type)},"tp":${JSON.stringify(r.topic)},` +
       `"pb":${JSON.stringify(r.publisher)},"c":${JSON.stringify(r.correlationId)},"d":${r.dataJson}}\n`;
     return {
       seq,
       event: {
-        event_id: formatEventId(this.epochValue, seq), event_type: r.type, publisher: r.publisher, topic: r.topic, data: r.data,
-        timestamp: new Date(at).toISOString(), correlation_id: r.correlationId, ttl_seconds: r.ttlSeconds,
+        event_id: formatEventId(this.epochValue, seq),
+        event_type: r.type,
+        publisher: r.publisher,
+        topic: r.topic,
+        data: r.data,
+        timestamp: new Date(at).toISOString(),
+        correlation_id: r.correlationId,
+        ttl_seconds: r.ttlSeconds,
       },
-      line, bytes: Buffer.byteLength(line, 'utf8'), expiresAt: this.expiryOf(at, r.ttlSeconds), delivered: false, removed: false,
+      line,
+      bytes: Buffer.byteLength(line, 'utf8'),
+      expiresAt: this.expiryOf(at, r.ttlSeconds),
+      delivered: false,
+      removed: false,
     };
   }
 
@@ -413,8 +430,7 @@ export class EmbeddedEventLog implements EventLog {
   private async restore(replay: ReplayState, report: JournalOpenReport): Promise<void> {
     const now = this.now();
     if (report.tornBytes > 0 || report.corruptLines > 0) {
-      this.logger?.warn({ torn_bytes: report.tornBytes, corrupt_lines: report.corruptLines, file: this.journal.file },
-        'event journal repaired at open');
+      this.logger?.warn({ torn_bytes: report.tornBytes, corrupt_lines: report.corruptLines, file: this.journal.file }, 'event journal repaired at open');
     }
     let rewrite = report.corruptLines > 0;
     if (replay.header) {
@@ -435,10 +451,17 @@ export class EmbeddedEventLog implements EventLog {
       await this.journal.sync();
     }
     if (rewrite || this.shouldCompactRestored()) await this.compact();
-    this.logger?.info({
-      epoch: this.epochValue, head: this.head, buffered: this.restored.length, dead_letters: this.dlq.size,
-      clean_close: report.cleanClose, journal_bytes: this.journal.size,
-    }, 'event bus opened');
+    this.logger?.info(
+      {
+        epoch: this.epochValue,
+        head: this.head,
+        buffered: this.restored.length,
+        dead_letters: this.dlq.size,
+        clean_close: report.cleanClose,
+        journal_bytes: this.journal.size,
+      },
+      'event bus opened',
+    );
   }
 
   private shouldCompactRestored(): boolean {

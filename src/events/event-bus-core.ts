@@ -4,14 +4,25 @@ import { EventBusUnavailableError, NotFoundError } from '../errors/index.js';
 import type { ComponentLogger } from '../logging/component-logger.js';
 import { DeliveryStats } from './delivery-stats.js';
 import type {
-  BusEvent, DeadLetter, DeadLetterListOptions, DeadLetterPage, EventBus, EventBusHealth, EventBusHealthNotes, EventBusStats, EventPage, ListOptions,
-  PublishedListener, PublishInput, PublishResult, WaitOptions, WaitResult,
+  BusEvent,
+  DeadLetter,
+  DeadLetterListOptions,
+  DeadLetterPage,
+  EventBus,
+  EventBusHealth,
+  EventBusHealthNotes,
+  EventBusStats,
+  EventPage,
+  ListOptions,
+  PublishedListener,
+  PublishInput,
+  PublishResult,
+  WaitOptions,
+  WaitResult,
 } from './event-bus.js';
 import { parseFilter } from './event-filter.js';
 import type { AppendRecord, EventLog, LogEntry, LogPage } from './event-log.js';
-import {
-  checkTopic, checkWaitType, clampLimit, clampTimeout, inIssueScope, jitter, matchesSelection, type Selection,
-} from './event-selection.js';
+import { checkTopic, checkWaitType, clampLimit, clampTimeout, inIssueScope, jitter, matchesSelection, type Selection } from './event-selection.js';
 import { toAppendRecord } from './publish-validation.js';
 import { WaiterRegistry, type Waiter } from './waiter-registry.js';
 
@@ -62,7 +73,10 @@ export class EventBusCore implements EventBus {
   private state: 'open' | 'closing' | 'closed' = 'open';
   private closePromise: Promise<void> | undefined;
 
-  constructor(private readonly log: EventLog, options: EventBusCoreOptions) {
+  constructor(
+    private readonly log: EventLog,
+    options: EventBusCoreOptions,
+  ) {
     this.cfg = options.events;
     this.logger = options.logger;
     this.waiters = new WaiterRegistry({ perKey: this.cfg.max_waits_per_token, total: this.cfg.max_waits_total });
@@ -85,13 +99,16 @@ export class EventBusCore implements EventBus {
       const record = toAppendRecord(input, this.cfg.max_event_bytes);
       const local: LocalPublish = { startedAt, subs: undefined, count: 0 };
       this.local.set(record, local);
-      return this.log.append(record).then((entry) => {
-        this.local.delete(record);
-        return { event: entry.event, subscribers_notified: local.subs ? [...local.subs] : [], subscriber_count: local.count };
-      }, (err: unknown) => {
-        this.local.delete(record);
-        throw err;
-      });
+      return this.log.append(record).then(
+        (entry) => {
+          this.local.delete(record);
+          return { event: entry.event, subscribers_notified: local.subs ? [...local.subs] : [], subscriber_count: local.count };
+        },
+        (err: unknown) => {
+          this.local.delete(record);
+          throw err;
+        },
+      );
     } catch (err) {
       return Promise.reject(err);
     }
@@ -164,10 +181,17 @@ export class EventBusCore implements EventBus {
   private startWait(o: WaitOptions): Promise<WaitResult> {
     this.assertOpen();
     const selection: Selection = {
-      eventType: checkWaitType(o.eventType), topic: checkTopic(o.topic), filter: parseFilter(o.filter), issueScope: o.issueScope,
+      eventType: checkWaitType(o.eventType),
+      topic: checkTopic(o.topic),
+      filter: parseFilter(o.filter),
+      issueScope: o.issueScope,
     };
     const wait: PendingWait = {
-      options: o, selection, limit: clampLimit(o.limit), subscriberId: String(o.subscriberId), capKey: o.capKey ?? String(o.subscriberId),
+      options: o,
+      selection,
+      limit: clampLimit(o.limit),
+      subscriberId: String(o.subscriberId),
+      capKey: o.capKey ?? String(o.subscriberId),
       match: (e) => matchesSelection(selection, e),
     };
     this.waiters.assertCapacity(wait.capKey);
@@ -196,8 +220,14 @@ export class EventBusCore implements EventBus {
     return new Promise<WaitResult>((resolve) => {
       // A literal of one shape (no spread): waiters are created on every wait, read on every publish.
       const w: Waiter = {
-        eventType: selection.eventType, topic: selection.topic, filter: selection.filter, issueScope: selection.issueScope,
-        limit, subscriberId, capKey, settle: resolve,
+        eventType: selection.eventType,
+        topic: selection.topic,
+        filter: selection.filter,
+        issueScope: selection.issueScope,
+        limit,
+        subscriberId,
+        capKey,
+        settle: resolve,
       };
       this.waiters.add(w);
       w.timer = setTimeout(() => {
@@ -222,7 +252,9 @@ export class EventBusCore implements EventBus {
     try {
       this.assertOpen();
       const selection: Selection = {
-        eventType: checkWaitType(options.eventType ?? '*'), topic: checkTopic(options.topic), filter: parseFilter(options.filter),
+        eventType: checkWaitType(options.eventType ?? '*'),
+        topic: checkTopic(options.topic),
+        filter: parseFilter(options.filter),
         issueScope: options.issueScope,
       };
       const limit = clampLimit(options.limit);
@@ -295,8 +327,12 @@ export class EventBusCore implements EventBus {
     let result: PublishResult;
     try {
       result = await this.publish({
-        event_type: letter.event_type, publisher: letter.publisher, topic: letter.topic, data: letter.data,
-        correlation_id: letter.correlation_id, ttl_seconds: letter.ttl_seconds,
+        event_type: letter.event_type,
+        publisher: letter.publisher,
+        topic: letter.topic,
+        data: letter.data,
+        correlation_id: letter.correlation_id,
+        ttl_seconds: letter.ttl_seconds,
       });
     } catch (err) {
       this.log.restoreDeadLetter(letter);

@@ -16,8 +16,12 @@ export const MAX_LIMIT = 1000;
 const MAX_JITTER_MS = 250;
 
 export function matchesSelection(s: Selection, e: BusEvent): boolean {
-  return (s.eventType === '*' || s.eventType === e.event_type) && (s.topic === undefined || s.topic === e.topic) &&
-    (s.filter.length === 0 || matchesFilter(e, s.filter)) && (s.issueScope === undefined || inIssueScope(e.data, s.issueScope));
+  return (
+    (s.eventType === '*' || s.eventType === e.event_type) &&
+    (s.topic === undefined || s.topic === e.topic) &&
+    (s.filter.length === 0 || matchesFilter(e, s.filter)) &&
+    (s.issueScope === undefined || inIssueScope(e.data, s.issueScope))
+  );
 }
 
 /**

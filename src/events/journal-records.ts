@@ -14,7 +14,13 @@ import type { DeadLetterReason } from './event-bus.js';
  */
 export type JournalRecord = HeaderRecord | EventRecord | DeliveredRecord | DeadLetterRecord | RemovedRecord | CloseRecord;
 
-export interface HeaderRecord { t: 'h'; v: 1; epoch: string; head: number; at: number }
+export interface HeaderRecord {
+  t: 'h';
+  v: 1;
+  epoch: string;
+  head: number;
+  at: number;
+}
 export interface EventRecord {
   t: 'e';
   s: number;
@@ -27,10 +33,24 @@ export interface EventRecord {
   c: string | null;
   d: Record<string, unknown>;
 }
-export interface DeliveredRecord { t: 'd'; s: number[] }
-export interface DeadLetterRecord { t: 'x'; s: number; r: DeadLetterReason; at: number }
-export interface RemovedRecord { t: 'r'; s: number[] }
-export interface CloseRecord { t: 'c'; at: number }
+export interface DeliveredRecord {
+  t: 'd';
+  s: number[];
+}
+export interface DeadLetterRecord {
+  t: 'x';
+  s: number;
+  r: DeadLetterReason;
+  at: number;
+}
+export interface RemovedRecord {
+  t: 'r';
+  s: number[];
+}
+export interface CloseRecord {
+  t: 'c';
+  at: number;
+}
 
 export function recordLine(record: JournalRecord): string {
   return `${JSON.stringify(record)}\n`;
@@ -46,9 +66,16 @@ export function asRecord(value: unknown): JournalRecord | null {
     case 'h':
       return typeof r.epoch === 'string' && int(r.head) ? (r as unknown as HeaderRecord) : null;
     case 'e':
-      return int(r.s) && int(r.at) && int(r.ttl) && typeof r.ty === 'string' && typeof r.tp === 'string' &&
-        typeof r.pb === 'string' && (r.c === null || typeof r.c === 'string') &&
-        !!r.d && typeof r.d === 'object' && !Array.isArray(r.d)
+      return int(r.s) &&
+        int(r.at) &&
+        int(r.ttl) &&
+        typeof r.ty === 'string' &&
+        typeof r.tp === 'string' &&
+        typeof r.pb === 'string' &&
+        (r.c === null || typeof r.c === 'string') &&
+        !!r.d &&
+        typeof r.d === 'object' &&
+        !Array.isArray(r.d)
         ? (r as unknown as EventRecord)
         : null;
     case 'd':

@@ -9,7 +9,9 @@ import type { ReplayState } from './journal-replay.js';
  * letters, live events and their delivered flags. Lines are reused as stored, never re-serialised.
  */
 export function journalSnapshot(
-  header: { epoch: string; head: number; at: number }, deadLetters: Iterable<DeadLetterEntry>, live: Iterable<StoredEvent>,
+  header: { epoch: string; head: number; at: number },
+  deadLetters: Iterable<DeadLetterEntry>,
+  live: Iterable<StoredEvent>,
 ): Buffer {
   const parts: Buffer[] = [Buffer.from(recordLine({ t: 'h', v: 1, epoch: header.epoch, head: header.head, at: header.at }))];
   for (const entry of deadLetters) {
@@ -31,13 +33,21 @@ export function journalSnapshot(
  * expiry from the publish time, so a lowered retention applies to old events too.
  */
 export function restoredEvents(
-  replay: ReplayState, epoch: string, expiresAt: (atMs: number, ttlSeconds: number) => number,
+  replay: ReplayState,
+  epoch: string,
+  expiresAt: (atMs: number, ttlSeconds: number) => number,
 ): { dead: DeadLetterEntry[]; live: StoredEvent[] } {
   const toStored = (rec: EventRecord, line: string): StoredEvent => ({
     seq: rec.s,
     event: {
-      event_id: formatEventId(epoch, rec.s), event_type: rec.ty, publisher: rec.pb, topic: rec.tp, data: rec.d,
-      timestamp: new Date(rec.at).toISOString(), correlation_id: rec.c, ttl_seconds: rec.ttl,
+      event_id: formatEventId(epoch, rec.s),
+      event_type: rec.ty,
+      publisher: rec.pb,
+      topic: rec.tp,
+      data: rec.d,
+      timestamp: new Date(rec.at).toISOString(),
+      correlation_id: rec.c,
+      ttl_seconds: rec.ttl,
     },
     line,
     bytes: Buffer.byteLength(line, 'utf8'),

@@ -3,7 +3,6 @@ import type { PublishInput } from './event-bus.js';
 import type { AppendRecord } from './event-log.js';
 import { EVENT_NAME_PATTERN } from './event-names.js';
 
- 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /**
@@ -25,7 +24,10 @@ export function toAppendRecord(input: PublishInput, maxEventBytes: number): Appe
     throw new InvalidEventError('publisher must be 1..256 printable characters');
   }
   const correlationId = input.correlation_id ?? null;
-  if (correlationId !== null && (typeof correlationId !== 'string' || correlationId.length === 0 || correlationId.length > 256 || CONTROL_CHARS.test(correlationId))) {
+  if (
+    correlationId !== null &&
+    (typeof correlationId !== 'string' || correlationId.length === 0 || correlationId.length > 256 || CONTROL_CHARS.test(correlationId))
+  ) {
     throw new InvalidEventError('correlation_id must be 1..256 printable characters');
   }
   const ttl = input.ttl_seconds ?? 86_400;

@@ -73,7 +73,11 @@ export class FileIssueRepository implements IssueRepository {
   private closed = false;
   openReport: IssueOpenReport = { issues_loaded: 0, corrupt_files: 0, duration_ms: 0 };
 
-  private constructor(private readonly root: string, private readonly realRoot: string, private readonly options: FileIssueRepositoryOptions) {
+  private constructor(
+    private readonly root: string,
+    private readonly realRoot: string,
+    private readonly options: FileIssueRepositoryOptions,
+  ) {
     this.writeFile = options.writeFile ?? ((file, data) => writeFileAtomic(file, data));
   }
 
@@ -182,15 +186,20 @@ export class FileIssueRepository implements IssueRepository {
    */
   private load(): void {
     const started = Date.now();
-    const dirs = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && isSafeId(e.name)).map((e) => e.name);
+    const dirs = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && isSafeId(e.name))
+        .map((e) => e.name);
     for (const projectId of dirs(this.root)) {
       const project = new Map<string, IssueRevision>();
       for (const issueId of dirs(path.join(this.root, projectId))) {
         const dir = path.join(this.root, projectId, issueId);
         const names = readdirSync(dir);
         for (const name of names) if (name.startsWith('.') && name.endsWith('.tmp')) unlinkSync(path.join(dir, name));
-        for (const name of names.filter((n) => REVISION_FILE.test(n)).sort().reverse()) {
+        for (const name of names
+          .filter((n) => REVISION_FILE.test(n))
+          .sort()
+          .reverse()) {
           const file = path.join(dir, name);
           let parsed: IssueRevision | undefined;
           if (lstatSync(file).isFile()) parsed = parseRevision(readRegularFileSync(file).text, projectId, issueId, Number(REVISION_FILE.exec(name)![1]));

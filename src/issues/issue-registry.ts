@@ -57,8 +57,13 @@ function requireIds(projectId: string, issueId: string): void {
 type IssueText = Pick<IssueRecord, 'title' | 'description' | 'labels' | 'files' | 'acceptance'>;
 
 function sameText(a: IssueRecord, b: IssueText): boolean {
-  return a.title === b.title && a.description === b.description && a.acceptance === b.acceptance
-    && JSON.stringify(a.labels) === JSON.stringify(b.labels) && JSON.stringify(a.files) === JSON.stringify(b.files);
+  return (
+    a.title === b.title &&
+    a.description === b.description &&
+    a.acceptance === b.acceptance &&
+    JSON.stringify(a.labels) === JSON.stringify(b.labels) &&
+    JSON.stringify(a.files) === JSON.stringify(b.files)
+  );
 }
 
 /**
@@ -76,12 +81,16 @@ export class IssueRegistry {
   private readonly writes = new KeyedQueue();
   private readonly now: () => number;
 
-  constructor(private readonly repository: IssueRepository, private readonly options: IssueRegistryOptions = {}) {
+  constructor(
+    private readonly repository: IssueRepository,
+    private readonly options: IssueRegistryOptions = {},
+  ) {
     this.now = options.now ?? Date.now;
   }
 
   /** For the context engine: the live issue, or null. */
-  readonly lookup: IssueLookup = async (projectId, issueId) => (isSafeId(projectId) && isSafeId(issueId) ? (await this.get(projectId, issueId)) ?? null : null);
+  readonly lookup: IssueLookup = async (projectId, issueId) =>
+    isSafeId(projectId) && isSafeId(issueId) ? ((await this.get(projectId, issueId)) ?? null) : null;
 
   /** The live issue; undefined when unknown or deleted. */
   async get(projectId: string, issueId: string): Promise<IssueRecord | undefined> {
@@ -127,13 +136,19 @@ export class IssueRegistry {
     const limit = query.limit ?? ISSUES_DEFAULT_LIMIT;
     const issues = [];
     if (!isSafeId(query.project_id)) issues.push({ path: 'project_id', message: 'must be a safe id' });
-    if (!Number.isInteger(limit) || limit < 1 || limit > ISSUES_MAX_LIMIT) issues.push({ path: 'limit', message: `must be an integer from 1 to ${ISSUES_MAX_LIMIT}` });
+    if (!Number.isInteger(limit) || limit < 1 || limit > ISSUES_MAX_LIMIT)
+      issues.push({ path: 'limit', message: `must be an integer from 1 to ${ISSUES_MAX_LIMIT}` });
     const after = query.cursor === undefined ? undefined : decodeIssueCursor(query.cursor);
     if (query.cursor !== undefined && after === undefined) issues.push({ path: 'cursor', message: 'not a cursor returned by this API' });
     if (issues.length) throw new ValidationError('Invalid issue query', issues);
-    const found = await this.repository.listPage({
-      project_id: query.project_id, ...(query.label !== undefined ? { label: query.label } : {}), ...(after !== undefined ? { after } : {}),
-    }, limit);
+    const found = await this.repository.listPage(
+      {
+        project_id: query.project_id,
+        ...(query.label !== undefined ? { label: query.label } : {}),
+        ...(after !== undefined ? { after } : {}),
+      },
+      limit,
+    );
     const last = found.issues.at(-1);
     return { issues: found.issues, next_cursor: found.more && last ? encodeIssueCursor(last.issue_id) : null };
   }
@@ -164,7 +179,10 @@ export class IssueRegistry {
     requireIds(projectId, issueId);
     const parsed = putIssueBody.safeParse(input);
     if (!parsed.success) {
-      throw new ValidationError('Invalid issue', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+      throw new ValidationError(
+        'Invalid issue',
+        parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+      );
     }
     const v = parsed.data;
     const text = {
@@ -185,8 +203,12 @@ export class IssueRegistry {
       if (live && (onlyIfAbsent || sameText(live, text))) return { issue: live, action: 'unchanged' };
       const at = this.timestamp(head?.record.updated_at);
       const record: IssueRecord = {
-        issue_id: issueId, project_id: projectId, ...text,
-        created_at: live ? live.created_at : at, updated_at: at, revision: (head?.record.revision ?? 0) + 1,
+        issue_id: issueId,
+        project_id: projectId,
+        ...text,
+        created_at: live ? live.created_at : at,
+        updated_at: at,
+        revision: (head?.record.revision ?? 0) + 1,
       };
       if (await this.repository.put(record)) {
         const action = live ? 'updated' : 'created';

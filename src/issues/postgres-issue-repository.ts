@@ -11,7 +11,10 @@ export interface PostgresIssueRepositoryOptions {
   log?: ComponentLogger;
 }
 
-interface HeadRow { record: IssueRecord; deleted_at: string | null }
+interface HeadRow {
+  record: IssueRecord;
+  deleted_at: string | null;
+}
 
 /**
  * The PostgreSQL `IssueRepository`: every revision is a row of `cco_issue_revisions`, the head of
@@ -57,8 +60,10 @@ export class PostgresIssueRepository implements IssueRepository {
   }
 
   async history(projectId: string, issueId: string): Promise<IssueRevision[]> {
-    const rows = await this.read<HeadRow>(
-      'SELECT record, deleted_at FROM cco_issue_revisions WHERE project_id = $1 AND issue_id = $2 ORDER BY revision', [projectId, issueId]);
+    const rows = await this.read<HeadRow>('SELECT record, deleted_at FROM cco_issue_revisions WHERE project_id = $1 AND issue_id = $2 ORDER BY revision', [
+      projectId,
+      issueId,
+    ]);
     return rows.map((r) => ({ record: r.record, deleted_at: r.deleted_at }));
   }
 
@@ -77,17 +82,26 @@ export class PostgresIssueRepository implements IssueRepository {
     const json = JSON.stringify(record);
     try {
       return await this.options.db.transaction(async (client: pg.PoolClient) => {
-        const moved = record.revision === 1
-          ? await client.query(
-            `INSERT INTO cco_issues (project_id, issue_id, revision, record, deleted_at, labels) VALUES ($1, $2, 1, $3, $4, $5)
-             ON CONFLICT (project_id, issue_id) DO NOTHING`, [record.project_id, record.issue_id, json, deletedAt, record.labels])
-          : await client.query(
-            `UPDATE cco_issues SET revision = $3, record = $4, deleted_at = $5, labels = $6
+        const moved =
+          record.revision === 1
+            ? await client.query(
+                `INSERT INTO cco_issues (project_id, issue_id, revision, record, deleted_at, labels) VALUES ($1, $2, 1, $3, $4, $5)
+             ON CONFLICT (project_id, issue_id) DO NOTHING`,
+                [record.project_id, record.issue_id, json, deletedAt, record.labels],
+              )
+            : await client.query(
+                `UPDATE cco_issues SET revision = $3, record = $4, deleted_at = $5, labels = $6
              WHERE project_id = $1 AND issue_id = $2 AND revision = $3 - 1`,
-            [record.project_id, record.issue_id, record.revision, json, deletedAt, record.labels]);
+                [record.project_id, record.issue_id, record.revision, json, deletedAt, record.labels],
+              );
         if (moved.rowCount !== 1) return false;
-        await client.query('INSERT INTO cco_issue_revisions (project_id, issue_id, revision, record, deleted_at) VALUES ($1, $2, $3, $4, $5)',
-          [record.project_id, record.issue_id, record.revision, json, deletedAt]);
+        await client.query('INSERT INTO cco_issue_revisions (project_id, issue_id, revision, record, deleted_at) VALUES ($1, $2, $3, $4, $5)', [
+          record.project_id,
+          record.issue_id,
+          record.revision,
+          json,
+          deletedAt,
+        ]);
         return true;
       });
     } catch (err) {

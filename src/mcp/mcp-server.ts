@@ -19,12 +19,15 @@ const INSTRUCTIONS = [
  * `validator` is created once per app and shared by every request's server.
  */
 export function createMcpServer(registry: ToolRegistry, context: ToolContext, validator: jsonSchemaValidator): Server {
-  const server = new Server({ name: 'cco', title: 'cco orchestration sidecar', version: VERSION }, {
-    capabilities: { tools: { listChanged: false } },
-    instructions: INSTRUCTIONS,
-    // Shared: the SDK builds a new Ajv instance per server otherwise (~1.5 ms idle, per request).
-    jsonSchemaValidator: validator,
-  });
+  const server = new Server(
+    { name: 'cco', title: 'cco orchestration sidecar', version: VERSION },
+    {
+      capabilities: { tools: { listChanged: false } },
+      instructions: INSTRUCTIONS,
+      // Shared: the SDK builds a new Ajv instance per server otherwise (~1.5 ms idle, per request).
+      jsonSchemaValidator: validator,
+    },
+  );
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: registry.listFor(context.caller) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;

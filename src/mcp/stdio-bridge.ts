@@ -53,7 +53,8 @@ export async function runStdioBridge(options: StdioBridgeOptions): Promise<void>
       options.log(`cco mcp: ${why}`);
       if (!isRequest(message)) return;
       const reply: JSONRPCMessage = {
-        jsonrpc: '2.0', id: message.id,
+        jsonrpc: '2.0',
+        id: message.id,
         error: { code: -32000, message: `The cco sidecar at ${options.baseUrl} did not take the request: ${why}` },
       };
       stdio.send(reply).catch(() => undefined);

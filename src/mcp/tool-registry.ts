@@ -84,7 +84,7 @@ export class ToolRegistry {
       if (!this.allowed(tool, ctx.caller)) {
         throw new ForbiddenError(`Missing permission '${tool.permissions.join("' or '")}' for tool ${name}`, { required: tool.permissions });
       }
-      const given = definition.queryInput ? asQueryValues(args ?? {}) : args ?? {};
+      const given = definition.queryInput ? asQueryValues(args ?? {}) : (args ?? {});
       const input = parseInput(definition.input, withClaimDefaults(definition, given, ctx.caller), 'arguments');
       const output = await definition.run(ctx, input);
       if (!definition.readOnly) this.audit(ctx, name, 200);
@@ -109,11 +109,24 @@ export class ToolRegistry {
   /** One outcome line per state-changing tool call and per refusal (the POST /mcp lines name no tool). */
   private audit(ctx: ToolContext, tool: string, status: number, code?: string): void {
     const { caller } = ctx;
-    ctx.deps.audit.record({
-      request_id: ctx.requestId, sub: caller.sub, jti: caller.jti, agent_type: caller.agent_type, project_id: caller.project_id,
-      remote: ctx.remote, action: `mcp.tool ${tool}`, resource: `/mcp#${tool}`, outcome: outcomeOfStatus(status), status,
-      ...(code ? { code } : {}),
-    }, { deferred: true }).catch((err: unknown) => ctx.deps.logger.error({ err, request_id: ctx.requestId }, 'audit log write failed (MCP tool)'));
+    ctx.deps.audit
+      .record(
+        {
+          request_id: ctx.requestId,
+          sub: caller.sub,
+          jti: caller.jti,
+          agent_type: caller.agent_type,
+          project_id: caller.project_id,
+          remote: ctx.remote,
+          action: `mcp.tool ${tool}`,
+          resource: `/mcp#${tool}`,
+          outcome: outcomeOfStatus(status),
+          status,
+          ...(code ? { code } : {}),
+        },
+        { deferred: true },
+      )
+      .catch((err: unknown) => ctx.deps.logger.error({ err, request_id: ctx.requestId }, 'audit log write failed (MCP tool)'));
   }
 }
 

@@ -10,7 +10,10 @@ import { contractErrorBody } from '../server/contract-error.js';
 export function toolSuccess(summary: string, output: unknown): CallToolResult {
   const structured = (output !== null && typeof output === 'object' && !Array.isArray(output) ? output : { value: output }) as Record<string, unknown>;
   return {
-    content: [{ type: 'text', text: summary }, { type: 'text', text: JSON.stringify(structured) }],
+    content: [
+      { type: 'text', text: summary },
+      { type: 'text', text: JSON.stringify(structured) },
+    ],
     structuredContent: structured,
   };
 }
@@ -24,7 +27,10 @@ export function toolError(err: AppError, requestId: string): CallToolResult {
   const body = contractErrorBody(err, requestId);
   return {
     isError: true,
-    content: [{ type: 'text', text: `${err.code} (${err.status} ${err.error}): ${err.message}` }, { type: 'text', text: JSON.stringify(body) }],
+    content: [
+      { type: 'text', text: `${err.code} (${err.status} ${err.error}): ${err.message}` },
+      { type: 'text', text: JSON.stringify(body) },
+    ],
     structuredContent: body,
   };
 }

@@ -36,14 +36,26 @@ export class Metrics {
       registers: [this.registry],
     });
     const gauge = (name: string, help: string, read: () => number | undefined): void => {
-      new Gauge({ name, help, registers: [this.registry], collect() { this.set(read() ?? 0); } });
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read() ?? 0);
+        },
+      });
     };
     // Counters owned elsewhere are exposed as monotonically increasing readings; the `_total`
     // names follow the spec.
     const counter = (name: string, help: string, read: () => number | undefined): void => {
       new Counter({
-        name, help, registers: [this.registry],
-        collect() { this.reset(); this.inc(read() ?? 0); },
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          this.inc(read() ?? 0);
+        },
       });
     };
     gauge('sidecar_active_agents', 'Agent processes currently running', () => this.sources.activeAgents?.());

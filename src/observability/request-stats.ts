@@ -19,7 +19,10 @@ export class RequestStats {
   private filled = 0;
   private readonly startedAt = Date.now();
 
-  constructor(private readonly windowMs = 60_000, private readonly capacity = 20_000) {
+  constructor(
+    private readonly windowMs = 60_000,
+    private readonly capacity = 20_000,
+  ) {
     this.at = new Float64Array(capacity);
     this.durations = new Float64Array(capacity);
     this.errors = new Uint8Array(capacity);

@@ -67,8 +67,13 @@ export class AgentRateLimiter {
     const limiters = this.limitersFor(policy);
     const nowMs = Date.now();
     const refuse = (res: RateLimiterRes, window: 'minute' | 'burst'): RateDecision => ({
-      allowed: false, policy, limit: policy.pointsPerMinute, remaining: 0, window,
-      resetAt: Math.ceil((nowMs + res.msBeforeNext) / 1000), retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
+      allowed: false,
+      policy,
+      limit: policy.pointsPerMinute,
+      remaining: 0,
+      window,
+      resetAt: Math.ceil((nowMs + res.msBeforeNext) / 1000),
+      retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)),
     });
     // Burst first: a request refused by the burst window does not spend the minute's budget.
     const burst = await settle(limiters.burst.consume(token.sub));
@@ -81,8 +86,12 @@ export class AgentRateLimiter {
     // budget (a burst reset would not help), else the burst window.
     const resetMs = minuteLeft <= burstLeft ? minute.res.msBeforeNext : burst.res.msBeforeNext;
     return {
-      allowed: true, policy, limit: policy.pointsPerMinute, remaining: Math.min(minuteLeft, burstLeft),
-      resetAt: Math.ceil((nowMs + resetMs) / 1000), retryAfterSeconds: 0,
+      allowed: true,
+      policy,
+      limit: policy.pointsPerMinute,
+      remaining: Math.min(minuteLeft, burstLeft),
+      resetAt: Math.ceil((nowMs + resetMs) / 1000),
+      retryAfterSeconds: 0,
     };
   }
 

@@ -11,13 +11,14 @@ import type { LimiterFactory } from './agent-rate-limiter.js';
  * @example new AgentRateLimiter(config.rate_limits, redisLimiters(client, config.project_id))
  */
 export function redisLimiters(client: RedisClient, projectId: string): LimiterFactory {
-  return (options) => new RateLimiterRedis({
-    storeClient: client,
-    useRedisPackage: true,
-    // Under the project's hash tag, like every other key of the project.
-    keyPrefix: `cco:{${projectId}}:${options.keyPrefix}`,
-    points: options.points,
-    duration: options.duration,
-    insuranceLimiter: new RateLimiterMemory({ keyPrefix: options.keyPrefix, points: options.points, duration: options.duration }),
-  });
+  return (options) =>
+    new RateLimiterRedis({
+      storeClient: client,
+      useRedisPackage: true,
+      // Under the project's hash tag, like every other key of the project.
+      keyPrefix: `cco:{${projectId}}:${options.keyPrefix}`,
+      points: options.points,
+      duration: options.duration,
+      insuranceLimiter: new RateLimiterMemory({ keyPrefix: options.keyPrefix, points: options.points, duration: options.duration }),
+    });
 }

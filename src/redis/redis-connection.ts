@@ -68,8 +68,10 @@ function watchConnection(client: RedisClient, options: RedisConnectOptions): voi
   client.on('error', (err: unknown) => {
     if (down) return;
     down = true;
-    options.logger?.error({ redis: redactRedisUrl(options.url), connection: options.name, err: redactSecretIn(errorText(err), options.url) },
-      'redis connection lost; reconnecting');
+    options.logger?.error(
+      { redis: redactRedisUrl(options.url), connection: options.name, err: redactSecretIn(errorText(err), options.url) },
+      'redis connection lost; reconnecting',
+    );
   });
   client.on('ready', () => {
     if (!down) return;

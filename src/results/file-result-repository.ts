@@ -77,7 +77,11 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T
 export class FileResultRepository implements ResultRepository {
   readonly root: string;
   readonly openReport: OpenReport = {
-    results_indexed: 0, quarantined: [], temp_files_removed: 0, expired_removed: 0, duration_ms: 0,
+    results_indexed: 0,
+    quarantined: [],
+    temp_files_removed: 0,
+    expired_removed: 0,
+    duration_ms: 0,
   };
 
   private readonly index = new ResultIndex();
@@ -90,15 +94,19 @@ export class FileResultRepository implements ResultRepository {
   private closed = false;
   private lastWriteFailed = false;
 
-  private constructor(private readonly realRoot: string, private readonly options: FileResultRepositoryOptions) {
+  private constructor(
+    private readonly realRoot: string,
+    private readonly options: FileResultRepositoryOptions,
+  ) {
     this.root = path.join(options.storagePath, 'results');
     this.writeFile = options.writeFile ?? ((file, data) => writeFileAtomic(file, data));
     this.quarantine = new ResultQuarantine(this.root, options.now ?? Date.now, options.log);
     this.openReport.quarantined = this.quarantine.reported;
     const cacheBytes = options.cacheBytes ?? 32 * 1_048_576;
-    this.cache = cacheBytes > 0
-      ? new LRUCache<string, StoredEnvelope>({ maxSize: cacheBytes, sizeCalculation: (_v, id) => Math.max(1, this.index.get(id)?.size ?? 1) })
-      : undefined;
+    this.cache =
+      cacheBytes > 0
+        ? new LRUCache<string, StoredEnvelope>({ maxSize: cacheBytes, sizeCalculation: (_v, id) => Math.max(1, this.index.get(id)?.size ?? 1) })
+        : undefined;
   }
 
   /**
@@ -215,8 +223,15 @@ export class FileResultRepository implements ResultRepository {
     }
     this.lastWriteFailed = false;
     this.index.add({
-      id: stored.id, project_id: stored.project_id, issue_id: stored.issue_id, agent_type: stored.agent_type, agent_id: stored.agent_id,
-      status: stored.result.status, timestamp_ms: Date.parse(stored.timestamp), file: latest, size: Buffer.byteLength(data),
+      id: stored.id,
+      project_id: stored.project_id,
+      issue_id: stored.issue_id,
+      agent_type: stored.agent_type,
+      agent_id: stored.agent_id,
+      status: stored.result.status,
+      timestamp_ms: Date.parse(stored.timestamp),
+      file: latest,
+      size: Buffer.byteLength(data),
     });
     this.index.setLatestFile(pair, stored.id);
     this.remember(stored);
@@ -250,8 +265,14 @@ export class FileResultRepository implements ResultRepository {
       this.index.remove(oldId);
       this.cache?.delete(oldId);
     }
-    await this.quarantine.move(latest, st.isSymbolicLink() ? 'symbolic link at a latest-result path'
-      : st.isFile() ? 'unindexed file at a latest-result path' : 'not a regular file at a latest-result path');
+    await this.quarantine.move(
+      latest,
+      st.isSymbolicLink()
+        ? 'symbolic link at a latest-result path'
+        : st.isFile()
+          ? 'unindexed file at a latest-result path'
+          : 'not a regular file at a latest-result path',
+    );
   }
 
   private writeError(err: unknown): AppError {
@@ -329,8 +350,15 @@ export class FileResultRepository implements ResultRepository {
       // The same id in latest and history means a crash between the two renames: same bytes, keep one.
       if (this.index.has(e.id)) continue;
       this.index.add({
-        id: e.id, project_id: e.project_id, issue_id: e.issue_id, agent_type: e.agent_type, agent_id: e.agent_id,
-        status: e.result.status, timestamp_ms: Date.parse(e.timestamp), file: found.file, size: found.size,
+        id: e.id,
+        project_id: e.project_id,
+        issue_id: e.issue_id,
+        agent_type: e.agent_type,
+        agent_id: e.agent_id,
+        status: e.result.status,
+        timestamp_ms: Date.parse(e.timestamp),
+        file: found.file,
+        size: found.size,
       });
     }
     this.openReport.results_indexed = this.index.size;

@@ -29,7 +29,10 @@ export interface FileResultStoreOptions {
  * const env = await store.store({ agent_id: 'a1', agent_type: 'python-specialist', issue_id: '42', project_id: 'web', result: { status: 'success' } });
  */
 export class FileResultStore extends ResultStoreCore {
-  private constructor(private readonly files: FileResultRepository, options: FileResultStoreOptions) {
+  private constructor(
+    private readonly files: FileResultRepository,
+    options: FileResultStoreOptions,
+  ) {
     super(files, options);
   }
 
@@ -59,10 +62,15 @@ export class FileResultStore extends ResultStoreCore {
     const report = files.openReport;
     report.expired_removed = await store.start();
     report.duration_ms = Math.round(performance.now() - started);
-    options.log?.info({
-      results_indexed: report.results_indexed, quarantined: report.quarantined.length,
-      expired_removed: report.expired_removed, duration_ms: report.duration_ms,
-    }, 'result store opened');
+    options.log?.info(
+      {
+        results_indexed: report.results_indexed,
+        quarantined: report.quarantined.length,
+        expired_removed: report.expired_removed,
+        duration_ms: report.duration_ms,
+      },
+      'result store opened',
+    );
     return store;
   }
 }

@@ -13,7 +13,10 @@ export class KeyedQueue {
     const prev = this.tails.get(key) ?? Promise.resolve();
     const result = prev.then(task, task);
     // The tail never rejects, so one failed write does not poison the queue for its key.
-    const tail = result.then(() => undefined, () => undefined);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
     this.tails.set(key, tail);
     void tail.then(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);

@@ -19,7 +19,10 @@ export async function openResultStore(config: Config, extras: { log?: ComponentL
     const repo = await PostgresResultRepository.open({ db: extras.postgres, ...(extras.log ? { log: extras.log } : {}) });
     const store = new ResultStoreCore(repo, { retentionDays: config.results.retention_days, ...(extras.log ? { log: extras.log } : {}) });
     const expired = await store.start();
-    extras.log?.info({ backend: 'postgres', postgres: extras.postgres.description, results_stored: repo.stats().results_stored, expired_removed: expired }, 'result store opened');
+    extras.log?.info(
+      { backend: 'postgres', postgres: extras.postgres.description, results_stored: repo.stats().results_stored, expired_removed: expired },
+      'result store opened',
+    );
     return store;
   }
   return FileResultStore.open({

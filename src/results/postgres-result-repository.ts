@@ -16,7 +16,6 @@ export interface PostgresResultRepositoryOptions {
   log?: ComponentLogger;
 }
 
-
 const INSERT_SQL = `
   WITH r AS (
     INSERT INTO cco_results (id, project_id, issue_id, agent_type, agent_id, status, timestamp_ms, size_bytes, envelope)
@@ -28,7 +27,10 @@ const INSERT_SQL = `
   ON CONFLICT (project_id, issue_id, agent_type)
   DO UPDATE SET id = EXCLUDED.id WHERE cco_results_latest.id < EXCLUDED.id`;
 
-interface EnvelopeRow { id: string; envelope: StoredEnvelope }
+interface EnvelopeRow {
+  id: string;
+  envelope: StoredEnvelope;
+}
 
 /**
  * The PostgreSQL `ResultRepository`: one row per result (history is the older rows of a pair),
@@ -76,8 +78,15 @@ export class PostgresResultRepository implements ResultRepository {
       const size = Buffer.byteLength(json);
       try {
         await this.options.db.query(INSERT_SQL, [
-          envelope.id, envelope.project_id, envelope.issue_id, envelope.agent_type, envelope.agent_id,
-          envelope.result.status, Date.parse(envelope.timestamp), size, json,
+          envelope.id,
+          envelope.project_id,
+          envelope.issue_id,
+          envelope.agent_type,
+          envelope.agent_id,
+          envelope.result.status,
+          Date.parse(envelope.timestamp),
+          size,
+          json,
         ]);
       } catch (err) {
         throw this.error(err, 'write');
@@ -131,7 +140,9 @@ export class PostgresResultRepository implements ResultRepository {
   async latestOfIssue(projectId: string, issueId: string): Promise<ResultEnvelope[]> {
     const rows = await this.read<EnvelopeRow>(
       `SELECT r.id, r.envelope FROM cco_results_latest l JOIN cco_results r ON r.id = l.id
-       WHERE l.project_id = $1 AND l.issue_id = $2`, [projectId, issueId]);
+       WHERE l.project_id = $1 AND l.issue_id = $2`,
+      [projectId, issueId],
+    );
     return rows.map((r) => this.withPath(r.envelope));
   }
 
@@ -142,7 +153,9 @@ export class PostgresResultRepository implements ResultRepository {
       // Every node sweeps; the deletes are idempotent, so the only cost of a race is a 0 count.
       removed = await this.options.db.transaction(async (client) => {
         const { rows } = await client.query<{ n: string; bytes: string | null }>(
-          'WITH d AS (DELETE FROM cco_results WHERE id < $1 RETURNING size_bytes) SELECT count(*) AS n, sum(size_bytes) AS bytes FROM d', [floor]);
+          'WITH d AS (DELETE FROM cco_results WHERE id < $1 RETURNING size_bytes) SELECT count(*) AS n, sum(size_bytes) AS bytes FROM d',
+          [floor],
+        );
         // The latest of a pair is its greatest id: when it is below the floor, the whole pair is.
         await client.query('DELETE FROM cco_results_latest WHERE id < $1', [floor]);
         return { n: Number(rows[0]?.n ?? 0), bytes: Number(rows[0]?.bytes ?? 0) };
@@ -182,8 +195,7 @@ export class PostgresResultRepository implements ResultRepository {
   }
 
   private async refreshStats(): Promise<void> {
-    const { rows } = await this.options.db.query<{ n: string; bytes: string | null }>(
-      'SELECT count(*) AS n, sum(size_bytes) AS bytes FROM cco_results');
+    const { rows } = await this.options.db.query<{ n: string; bytes: string | null }>('SELECT count(*) AS n, sum(size_bytes) AS bytes FROM cco_results');
     this.count = Number(rows[0]?.n ?? 0);
     this.bytes = Number(rows[0]?.bytes ?? 0);
   }

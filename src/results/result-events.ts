@@ -13,8 +13,11 @@ export function resultEvent(envelope: ResultEnvelope): PublishInput {
     publisher: envelope.agent_id,
     topic: RESULT_EVENT_TOPIC,
     data: {
-      issue_id: envelope.issue_id, agent_type: envelope.agent_type, agent_id: envelope.agent_id,
-      status: envelope.result.status, result_id: envelope.id,
+      issue_id: envelope.issue_id,
+      agent_type: envelope.agent_type,
+      agent_id: envelope.agent_id,
+      status: envelope.result.status,
+      result_id: envelope.id,
     },
   };
 }

@@ -18,7 +18,11 @@ export class ResultQuarantine {
   /** Every file moved since the store opened. */
   count = 0;
 
-  constructor(private readonly root: string, private readonly now: () => number, private readonly log: ComponentLogger | undefined) {}
+  constructor(
+    private readonly root: string,
+    private readonly now: () => number,
+    private readonly log: ComponentLogger | undefined,
+  ) {}
 
   async move(file: string, reason: string): Promise<void> {
     const rel = path.relative(this.root, file);

@@ -6,7 +6,14 @@ import { ResultIdGenerator, resultIdTime } from './result-id.js';
 import { DEFAULT_LIMIT, MAX_LIMIT, decodeCursor, encodeCursor } from './result-cursor.js';
 import type { ResultRepository } from './result-repository.js';
 import type {
-  PreviousAgentOutput, ResultEnvelope, ResultPage, ResultQuery, ResultStore, ResultStoreHealth, ResultStoreStats, StoreResultInput,
+  PreviousAgentOutput,
+  ResultEnvelope,
+  ResultPage,
+  ResultQuery,
+  ResultStore,
+  ResultStoreHealth,
+  ResultStoreStats,
+  StoreResultInput,
 } from './result-store.js';
 
 export interface ResultStoreCoreOptions {
@@ -35,7 +42,10 @@ export class ResultStoreCore implements ResultStore {
   private sweeping: Promise<number> | undefined;
   private closed = false;
 
-  constructor(protected readonly repository: ResultRepository, private readonly options: ResultStoreCoreOptions) {
+  constructor(
+    protected readonly repository: ResultRepository,
+    private readonly options: ResultStoreCoreOptions,
+  ) {
     this.now = options.now ?? Date.now;
     this.retentionMs = options.retentionDays * 86_400_000;
     const newest = repository.newestId();
@@ -102,10 +112,19 @@ export class ResultStoreCore implements ResultStore {
     }
     if (issues.length) throw new ValidationError('Invalid result query', issues);
 
-    const found = await this.repository.find({
-      project_id: q.project_id, issue_id: q.issue_id, agent_type: q.agent_type, status: q.status,
-      since_ms: sinceMs, until_ms: untilMs, latest: q.latest, before_id: beforeId,
-    }, limit);
+    const found = await this.repository.find(
+      {
+        project_id: q.project_id,
+        issue_id: q.issue_id,
+        agent_type: q.agent_type,
+        status: q.status,
+        since_ms: sinceMs,
+        until_ms: untilMs,
+        latest: q.latest,
+        before_id: beforeId,
+      },
+      limit,
+    );
     return {
       results: found.results,
       // A result can expire between the walk and the read; the cursor still moves past it.
@@ -115,9 +134,7 @@ export class ResultStoreCore implements ResultStore {
 
   async previousOutputs(projectId: string, issueId: string): Promise<PreviousAgentOutput[]> {
     const envelopes = await this.repository.latestOfIssue(projectId, issueId);
-    return envelopes
-      .map(summarizeResult)
-      .sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.result_id.localeCompare(b.result_id));
+    return envelopes.map(summarizeResult).sort((a, b) => a.timestamp.localeCompare(b.timestamp) || a.result_id.localeCompare(b.result_id));
   }
 
   sweepExpired(): Promise<number> {

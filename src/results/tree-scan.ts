@@ -67,16 +67,25 @@ export async function scanResultTree(root: string): Promise<ScanReport> {
   for (const p of list(root, report)) {
     if (p.name === QUARANTINE_DIR) continue;
     const pDir = path.join(root, p.name);
-    if (!p.isDirectory() || !isSafeId(p.name)) { odd(pDir, 'not a project directory'); continue; }
+    if (!p.isDirectory() || !isSafeId(p.name)) {
+      odd(pDir, 'not a project directory');
+      continue;
+    }
     for (const i of list(pDir, report)) {
       const iDir = path.join(pDir, i.name);
-      if (!i.isDirectory() || !isSafeId(i.name)) { odd(iDir, 'not an issue directory'); continue; }
+      if (!i.isDirectory() || !isSafeId(i.name)) {
+        odd(iDir, 'not an issue directory');
+        continue;
+      }
       for (const f of list(iDir, report)) {
         const file = path.join(iDir, f.name);
         if (f.name === HISTORY_DIR && f.isDirectory()) {
           for (const t of list(file, report)) {
             const tDir = path.join(file, t.name);
-            if (!t.isDirectory() || !isSafeId(t.name)) { odd(tDir, 'not a history directory'); continue; }
+            if (!t.isDirectory() || !isSafeId(t.name)) {
+              odd(tDir, 'not a history directory');
+              continue;
+            }
             for (const h of list(tDir, report)) {
               const hFile = path.join(tDir, h.name);
               const id = h.name.slice(0, -'.json'.length);
@@ -132,8 +141,7 @@ function check(c: Candidate): FoundResult | { reason: string } {
     return { reason: `not a result envelope (${first ? `${first.path.join('.') || '(root)'}: ${first.message}` : 'invalid'})` };
   }
   const e = parsed.data;
-  if (e.project_id !== c.project_id || e.issue_id !== c.issue_id || e.agent_type !== c.agent_type
-    || (c.id !== undefined && e.id !== c.id)) {
+  if (e.project_id !== c.project_id || e.issue_id !== c.issue_id || e.agent_type !== c.agent_type || (c.id !== undefined && e.id !== c.id)) {
     return { reason: 'envelope does not match its location' };
   }
   return { envelope: e, file: c.file, size, latest: c.latest };

@@ -19,25 +19,39 @@ export interface NextAgent {
  * `when_agent` is an exact agent type, a category of `categoryOf` (src/util/agent-category.ts) or `*`.
  */
 export const DEFAULT_WORKFLOW_RULES: readonly WorkflowRule[] = Object.freeze([
-  { when_agent: '*', when_status: 'failed', next: [
-    { agent_type: 'chief-architect', priority: 'high', reason: 'The agent failed; the architect decides how to recover' },
-  ] },
-  { when_agent: '*', when_status: 'partial', next: [
-    { agent_type: 'chief-architect', priority: 'medium', reason: 'The result is partial; the architect plans the remaining work' },
-  ] },
-  { when_agent: 'coding', when_status: 'success', next: [
-    { agent_type: 'test-engineer', priority: 'high', reason: 'Implementation finished; verify it with tests' },
-    { agent_type: 'security-auditor', priority: 'medium', reason: 'Implementation finished; audit the changes for security issues' },
-  ] },
-  { when_agent: 'test', when_status: 'success', next: [
-    { agent_type: 'security-auditor', priority: 'high', reason: 'Tests pass; audit the changes for security issues' },
-  ] },
-  { when_agent: 'security', when_status: 'success', next: [
-    { agent_type: 'devops-engineer', priority: 'high', reason: 'Security audit passed; prepare deployment' },
-  ] },
-  { when_agent: 'devops', when_status: 'success', next: [
-    { agent_type: 'documentation-specialist', priority: 'low', reason: 'Deployment ready; document the change' },
-  ] },
+  {
+    when_agent: '*',
+    when_status: 'failed',
+    next: [{ agent_type: 'chief-architect', priority: 'high', reason: 'The agent failed; the architect decides how to recover' }],
+  },
+  {
+    when_agent: '*',
+    when_status: 'partial',
+    next: [{ agent_type: 'chief-architect', priority: 'medium', reason: 'The result is partial; the architect plans the remaining work' }],
+  },
+  {
+    when_agent: 'coding',
+    when_status: 'success',
+    next: [
+      { agent_type: 'test-engineer', priority: 'high', reason: 'Implementation finished; verify it with tests' },
+      { agent_type: 'security-auditor', priority: 'medium', reason: 'Implementation finished; audit the changes for security issues' },
+    ],
+  },
+  {
+    when_agent: 'test',
+    when_status: 'success',
+    next: [{ agent_type: 'security-auditor', priority: 'high', reason: 'Tests pass; audit the changes for security issues' }],
+  },
+  {
+    when_agent: 'security',
+    when_status: 'success',
+    next: [{ agent_type: 'devops-engineer', priority: 'high', reason: 'Security audit passed; prepare deployment' }],
+  },
+  {
+    when_agent: 'devops',
+    when_status: 'success',
+    next: [{ agent_type: 'documentation-specialist', priority: 'low', reason: 'Deployment ready; document the change' }],
+  },
 ]);
 
 /**

@@ -35,8 +35,21 @@ import { createServices } from '../services/index.js';
 
 /** Every resource's routes, in one list, so adding a resource is one line here. */
 const ROUTE_MODULES: RouteModule[] = [
-  healthRoutes, statusRoutes, metricsRoutes, authRoutes, openApiRoutes, agentsRoutes, resultRoutes,
-  eventStreamRoutes, eventRoutes, contextRoutes, issueRoutes, leaseRoutes, gateRoutes, dashboardRoutes, mcpRoutes,
+  healthRoutes,
+  statusRoutes,
+  metricsRoutes,
+  authRoutes,
+  openApiRoutes,
+  agentsRoutes,
+  resultRoutes,
+  eventStreamRoutes,
+  eventRoutes,
+  contextRoutes,
+  issueRoutes,
+  leaseRoutes,
+  gateRoutes,
+  dashboardRoutes,
+  mcpRoutes,
 ];
 
 /** Record the matched route template (for metrics and audit) before anything can fail. */
@@ -82,7 +95,12 @@ export function buildRouters(deps: AppDeps, extraModules: RouteModule[] = []): R
     router: new Router<AppState>({ sensitive: false, strict: false }),
     publicGuard: recordRoute,
     protectedGuard: compose<AppContext>([
-      recordRoute, authenticate(deps.tokens), scopeGuard(deps.config.project_id), rateLimit(limiter), jsonBody(deps.config.body_limit_bytes), auditIntent(deps.audit),
+      recordRoute,
+      authenticate(deps.tokens),
+      scopeGuard(deps.config.project_id),
+      rateLimit(limiter),
+      jsonBody(deps.config.body_limit_bytes),
+      auditIntent(deps.audit),
     ]) as Middleware<AppState>,
     catalog: new RouteCatalog(),
     services: createServices(deps),

@@ -3,9 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import {
-  HeadersTooLargeError, RequestTimeoutError, ServerBusyError, UriTooLongError, ValidationError, type AppError,
-} from '../errors/index.js';
+import { HeadersTooLargeError, RequestTimeoutError, ServerBusyError, UriTooLongError, ValidationError, type AppError } from '../errors/index.js';
 import { BASE_SECURITY_HEADERS, contractErrorBody, newRequestId, rawErrorResponse } from './contract-error.js';
 
 export interface HttpServerHandle {
@@ -41,8 +39,12 @@ function answerBusy(res: http.ServerResponse, limit: number): void {
   const body = JSON.stringify(contractErrorBody(error, requestId));
   res.shouldKeepAlive = false;
   res.writeHead(error.status, {
-    ...BASE_SECURITY_HEADERS, ...error.headers,
-    'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'X-Request-Id': requestId, Connection: 'close',
+    ...BASE_SECURITY_HEADERS,
+    ...error.headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'X-Request-Id': requestId,
+    Connection: 'close',
   });
   res.end(body);
 }
@@ -71,27 +73,33 @@ function overflowError(raw: Buffer | undefined, limits: HttpLimits): AppError {
  * `requireHostHeader` is off so a missing Host reaches the Host allowlist (421 REQ_004, JSON).
  */
 export function createHttpServer(
-  handler: http.RequestListener, limits: HttpLimits, logger: Logger, onRefused: (refused: RefusedRequest) => void = () => undefined,
+  handler: http.RequestListener,
+  limits: HttpLimits,
+  logger: Logger,
+  onRefused: (refused: RefusedRequest) => void = () => undefined,
 ): HttpServerHandle {
   const sockets = new Set<Socket>();
   const overCap = new WeakSet<Socket>();
   // The path of the request a socket is receiving, for a 408 on a slow body (no raw packet then).
   const receiving = new WeakMap<Duplex, string>();
-  const server = http.createServer({
-    requestTimeout: limits.request_timeout_ms,
-    headersTimeout: Math.min(limits.headers_timeout_ms, limits.request_timeout_ms),
-    keepAliveTimeout: limits.keep_alive_timeout_ms,
-    maxHeaderSize: limits.max_header_bytes,
-    connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, limits.headers_timeout_ms),
-    requireHostHeader: false,
-  }, (req, res) => {
-    if (overCap.has(req.socket)) {
-      answerBusy(res, limits.max_connections);
-      return;
-    }
-    receiving.set(req.socket, (req.url ?? '').split('?', 1)[0]!.slice(0, 512));
-    handler(req, res);
-  });
+  const server = http.createServer(
+    {
+      requestTimeout: limits.request_timeout_ms,
+      headersTimeout: Math.min(limits.headers_timeout_ms, limits.request_timeout_ms),
+      keepAliveTimeout: limits.keep_alive_timeout_ms,
+      maxHeaderSize: limits.max_header_bytes,
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, limits.headers_timeout_ms),
+      requireHostHeader: false,
+    },
+    (req, res) => {
+      if (overCap.has(req.socket)) {
+        answerBusy(res, limits.max_connections);
+        return;
+      }
+      receiving.set(req.socket, (req.url ?? '').split('?', 1)[0]!.slice(0, 512));
+      handler(req, res);
+    },
+  );
   server.timeout = 0;
   server.on('connection', (socket: Socket) => {
     if (sockets.size >= limits.max_connections) overCap.add(socket);

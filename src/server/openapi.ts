@@ -39,7 +39,8 @@ export function buildOpenApi(catalog: RouteCatalog, version: string): JsonSchema
       const schema = r.schema ? toSchema(r.schema, 'output') : isError ? { $ref: '#/components/schemas/Error' } : undefined;
       responses[status] = { description: r.description, ...(schema ? { content: { [r.contentType ?? 'application/json']: { schema } } } : {}) };
     }
-    const defaults: Record<string, string> = spec.auth === 'public' ? {} : { 401: 'Missing, invalid or expired token', 403: 'Permission or scope missing', 429: 'Rate limited' };
+    const defaults: Record<string, string> =
+      spec.auth === 'public' ? {} : { 401: 'Missing, invalid or expired token', 403: 'Permission or scope missing', 429: 'Rate limited' };
     if (spec.params || spec.query || spec.body) defaults[400] = 'Validation failed (details.issues lists field paths)';
     if (spec.body) Object.assign(defaults, { 413: 'Body too large', 415: 'Body is not JSON' });
     for (const [status, description] of Object.entries(defaults)) {
@@ -58,7 +59,11 @@ export function buildOpenApi(catalog: RouteCatalog, version: string): JsonSchema
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'cco orchestration sidecar', version, description: 'Context injection, event bus, result storage and agent spawning for teams of AI coding agents.' },
+    info: {
+      title: 'cco orchestration sidecar',
+      version,
+      description: 'Context injection, event bus, result storage and agent spawning for teams of AI coding agents.',
+    },
     servers: [{ url: 'http://127.0.0.1:3001' }],
     security: [{ bearer: [] }],
     paths,

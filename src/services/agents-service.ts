@@ -1,7 +1,13 @@
 import type { AgentSupervisor, KillResult } from '../agents/agent-supervisor.js';
 import type {
-  AgentListResponse, AgentLogsQuery, AgentLogsResponse, AgentStatusResponse, KillAgentQuery, ListAgentsQuery,
-  SpawnAgentBody, SpawnAgentResponse,
+  AgentListResponse,
+  AgentLogsQuery,
+  AgentLogsResponse,
+  AgentStatusResponse,
+  KillAgentQuery,
+  ListAgentsQuery,
+  SpawnAgentBody,
+  SpawnAgentResponse,
 } from '../contract/agents.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { resolveAgentCommand } from '../agents/agent-commands.js';
@@ -79,7 +85,10 @@ export class AgentsService {
   /** The last `tail` lines, or complete lines from byte `offset` (to follow). */
   async logs(caller: Caller, agentId: string, query: AgentLogsQuery): Promise<AgentLogsResponse> {
     await this.requireAccess(caller, agentId);
-    const chunk = await this.deps.registry.readLogs(agentId, { stream: query.stream, ...(query.offset !== undefined ? { offset: query.offset } : { tail: query.tail }) });
+    const chunk = await this.deps.registry.readLogs(agentId, {
+      stream: query.stream,
+      ...(query.offset !== undefined ? { offset: query.offset } : { tail: query.tail }),
+    });
     return { ...chunk, stream: query.stream, timestamp: new Date().toISOString() };
   }
 

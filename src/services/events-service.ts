@@ -2,8 +2,16 @@ import { ForbiddenError, InvalidEventError, NotFoundError, ValidationError } fro
 import type { EventBus, PublishResult } from '../events/event-bus.js';
 import { inIssueScope } from '../events/event-selection.js';
 import type {
-  DeadLetterPageBody, DeadLetterQuery, EventPageBody, ListEventsQuery, PublishEventBody, PublishEventResponse,
-  PurgedResponse, RedriveResponse, WaitEventsQuery, WaitPage,
+  DeadLetterPageBody,
+  DeadLetterQuery,
+  EventPageBody,
+  ListEventsQuery,
+  PublishEventBody,
+  PublishEventResponse,
+  PurgedResponse,
+  RedriveResponse,
+  WaitEventsQuery,
+  WaitPage,
 } from '../contract/events.js';
 import type { Caller } from './caller.js';
 import { isAdmin, requirePermission } from './access.js';
@@ -38,8 +46,7 @@ export class EventsService {
       throw new ForbiddenError(`Event type '${eventType}' is reserved: only the sidecar publishes it`, { event_type: eventType });
     }
     if (body.event_type !== undefined && body.event_type !== eventType) {
-      throw new InvalidEventError('event_type in the body must equal the one in the path',
-        { path_event_type: eventType, body_event_type: body.event_type });
+      throw new InvalidEventError('event_type in the body must equal the one in the path', { path_event_type: eventType, body_event_type: body.event_type });
     }
     const publisher = body.publisher ?? caller.sub;
     if (publisher !== caller.sub && !isAdmin(caller)) {
@@ -101,14 +108,16 @@ export class EventsService {
     requirePermission(caller, 'publish_events');
     const bus = this.bus();
     // The id format belongs to the bus's log; the wire schema only keeps the text path-safe.
-    if (!bus.isCursor(eventId)) throw new ValidationError('Invalid params: params.event_id must be an event id', [{ path: 'params.event_id', message: 'must be an event id' }]);
+    if (!bus.isCursor(eventId))
+      throw new ValidationError('Invalid params: params.event_id must be an event id', [{ path: 'params.event_id', message: 'must be an event id' }]);
     if (!isAdmin(caller)) {
       // Redriving republishes as the original publisher: only that publisher (or an admin) may.
       const own = await bus.getDeadLetter(eventId);
       if (!own) throw new NotFoundError('No dead letter with that event id', { event_id: eventId });
       if (own.publisher !== caller.sub) throw new ForbiddenError('Token redrives only events it published', { token_sub: caller.sub });
       // A sidecar-published type would be re-announced (e.g. a second agent_completed): admin only.
-      if (isReservedEventType(own.event_type)) throw new ForbiddenError(`Event type '${own.event_type}' is reserved: only an admin redrives it`, { event_type: own.event_type });
+      if (isReservedEventType(own.event_type))
+        throw new ForbiddenError(`Event type '${own.event_type}' is reserved: only an admin redrives it`, { event_type: own.event_type });
     }
     const result = await bus.redriveDeadLetter(eventId);
     return { ...publishedBody(result), redriven_from: eventId };
@@ -147,7 +156,10 @@ function issueScopeOf(caller: Caller): { issueScope?: string } {
 
 /** The event selection shared by wait and list: only the fields the caller gave. */
 function selectionOf(query: { topic?: string | undefined; filter?: string | undefined; since?: string | undefined; limit?: number | undefined }): {
-  topic?: string; filter?: string; since?: string; limit?: number;
+  topic?: string;
+  filter?: string;
+  since?: string;
+  limit?: number;
 } {
   return {
     ...(query.topic !== undefined ? { topic: query.topic } : {}),

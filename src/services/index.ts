@@ -34,22 +34,53 @@ export interface Services {
 export function createServices(deps: AppDeps): Services {
   // Components are read at call time (getters), so a component swapped on `deps` is the one used.
   const projectId = deps.config.project_id;
-  const issues = new IssuesService({ get issues() { return deps.issues; }, get bus() { return deps.bus; }, projectId, logger: deps.logger, get audit() { return deps.audit; } });
+  const issues = new IssuesService({
+    get issues() {
+      return deps.issues;
+    },
+    get bus() {
+      return deps.bus;
+    },
+    projectId,
+    logger: deps.logger,
+    get audit() {
+      return deps.audit;
+    },
+  });
   return {
     auth: new AuthService(deps.tokens),
     results: new ResultsService({
-      get results() { return deps.results; },
-      get bus() { return deps.bus; },
+      get results() {
+        return deps.results;
+      },
+      get bus() {
+        return deps.bus;
+      },
       workflowRules: deps.config.workflow_rules,
       logger: deps.logger,
     }),
-    events: new EventsService({ get bus() { return deps.bus; } }),
-    agents: new AgentsService({
-      get agents() { return deps.agents; },
-      get registry() { return deps.agentRegistry ?? new LocalAgentRegistry(deps.agents, deps.config.node_id); },
-      projectId, issues, agentCommands: deps.config.agents,
+    events: new EventsService({
+      get bus() {
+        return deps.bus;
+      },
     }),
-    context: new ContextAccessService({ get context() { return deps.context; }, projectId }),
+    agents: new AgentsService({
+      get agents() {
+        return deps.agents;
+      },
+      get registry() {
+        return deps.agentRegistry ?? new LocalAgentRegistry(deps.agents, deps.config.node_id);
+      },
+      projectId,
+      issues,
+      agentCommands: deps.config.agents,
+    }),
+    context: new ContextAccessService({
+      get context() {
+        return deps.context;
+      },
+      projectId,
+    }),
     issues,
   };
 }

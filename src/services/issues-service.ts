@@ -34,7 +34,11 @@ export interface PutIssueAnswer {
  * 300-character title (counted in UTF-16 units, as the schema counts, never splitting a pair).
  */
 export function titleOfTask(task: string): string {
-  const printable = task.split(/\r?\n/).map((l) => l.replace(/[\u0000-\u001f\u007f]/g, ' ').trim()).find((l) => l.length > 0) ?? 'Task';
+  const printable =
+    task
+      .split(/\r?\n/)
+      .map((l) => l.replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
+      .find((l) => l.length > 0) ?? 'Task';
   if (printable.length <= MAX_TITLE_CHARS) return printable;
   let cut = '';
   for (const ch of printable) {
@@ -113,18 +117,30 @@ export class IssuesService {
     if (await this.deps.issues.get(this.deps.projectId, issueId)) return false;
     if (Buffer.byteLength(task) > MAX_ISSUE_TEXT_BYTES) {
       // The spawn schema allows exactly 64 KiB; an issue description is refused from 64 KiB on, never cut.
-      throw new ValidationError('The task is 64 KiB or more: it cannot become the description of the new issue; register the issue first (PUT /api/issues/:issue_id)',
-        [{ path: 'body.task', message: `must be shorter than 64 KiB to create the issue (at most ${MAX_ISSUE_TEXT_BYTES} UTF-8 bytes)` }]);
+      throw new ValidationError(
+        'The task is 64 KiB or more: it cannot become the description of the new issue; register the issue first (PUT /api/issues/:issue_id)',
+        [{ path: 'body.task', message: `must be shorter than 64 KiB to create the issue (at most ${MAX_ISSUE_TEXT_BYTES} UTF-8 bytes)` }],
+      );
     }
     // Created only if still absent: a concurrent PUT between the check and here is never overwritten.
     const outcome = await this.deps.issues.createIfAbsent(this.deps.projectId, issueId, { title: titleOfTask(task), description: task });
     if (outcome.action === 'unchanged') return false;
     // A side effect no issue route saw: its own audit line, so every issue change is on record.
-    await this.deps.audit.record({
-      action: 'issue.created_by_spawn', resource: `issue:${issueId}`, outcome: 'success',
-      sub: caller.sub, jti: caller.jti, agent_type: caller.agent_type, project_id: this.deps.projectId,
-      details: { revision: outcome.issue.revision },
-    }, { deferred: true }).catch((err: unknown) => this.deps.logger.error({ err, issue_id: issueId }, 'audit log write failed (issue created by spawn)'));
+    await this.deps.audit
+      .record(
+        {
+          action: 'issue.created_by_spawn',
+          resource: `issue:${issueId}`,
+          outcome: 'success',
+          sub: caller.sub,
+          jti: caller.jti,
+          agent_type: caller.agent_type,
+          project_id: this.deps.projectId,
+          details: { revision: outcome.issue.revision },
+        },
+        { deferred: true },
+      )
+      .catch((err: unknown) => this.deps.logger.error({ err, issue_id: issueId }, 'audit log write failed (issue created by spawn)'));
     await this.announce(caller.sub, outcome.issue, outcome.action);
     return true;
   }

@@ -46,8 +46,12 @@ export class ResultsService {
       }
     }
     const envelope = await this.repository().store({
-      agent_id: body.agent_id, agent_type: body.agent_type, issue_id: body.issue_id, project_id: projectId,
-      result: body.result, ...(body.timestamp !== undefined ? { timestamp: body.timestamp } : {}),
+      agent_id: body.agent_id,
+      agent_type: body.agent_type,
+      issue_id: body.issue_id,
+      project_id: projectId,
+      result: body.result,
+      ...(body.timestamp !== undefined ? { timestamp: body.timestamp } : {}),
     });
     const eventId = await this.announce(envelope);
     return {

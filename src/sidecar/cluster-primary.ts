@@ -25,8 +25,10 @@ export function checkClusterConfig(config: Config, size: number): void {
   if (config.events.backend !== 'redis' || !config.redis.url) missing.push('Redis (--redis-url, CCO_REDIS_URL or redis.url)');
   if (config.results.backend !== 'postgres' || !config.postgres.url) missing.push('PostgreSQL (--postgres-url, CCO_POSTGRES_URL or postgres.url)');
   if (missing.length) {
-    throw new ClusterConfigError(`start --cluster ${size} runs ${size} sidecars that must share events, results and tokens; configure ${missing.join(' and ')}. `
-      + 'Without them, run one sidecar (no --cluster).');
+    throw new ClusterConfigError(
+      `start --cluster ${size} runs ${size} sidecars that must share events, results and tokens; configure ${missing.join(' and ')}. ` +
+        'Without them, run one sidecar (no --cluster).',
+    );
   }
 }
 
@@ -86,7 +88,9 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterHand
         if (workers.get(n) === worker) workers.delete(n);
         if (stopping) return;
         options.say(`worker ${n} (pid ${worker.process.pid}) exited (${signal ?? code}); starting it again`);
-        setTimeout(() => { if (!stopping) fork(n); }, RESPAWN_DELAY_MS).unref();
+        setTimeout(() => {
+          if (!stopping) fork(n);
+        }, RESPAWN_DELAY_MS).unref();
       });
       return worker;
     };
@@ -117,10 +121,19 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterHand
 
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const state: SidecarState = {
-      pid: process.pid, host: config.host, port: address.port, url: `http://${host}:${address.port}`,
-      project_id: config.project_id, project_root: config.project_root, storage_path: config.storage_path,
-      version: VERSION, started_at: new Date().toISOString(), max_token_ttl_seconds: config.max_token_ttl_seconds,
-      node_id: config.node_id, cluster_size: size, ...(keyFile !== undefined ? { jwt_secret_file: keyFile } : {}),
+      pid: process.pid,
+      host: config.host,
+      port: address.port,
+      url: `http://${host}:${address.port}`,
+      project_id: config.project_id,
+      project_root: config.project_root,
+      storage_path: config.storage_path,
+      version: VERSION,
+      started_at: new Date().toISOString(),
+      max_token_ttl_seconds: config.max_token_ttl_seconds,
+      node_id: config.node_id,
+      cluster_size: size,
+      ...(keyFile !== undefined ? { jwt_secret_file: keyFile } : {}),
     };
     await writeState(config.storage_path, state);
 
@@ -128,11 +141,14 @@ export async function startCluster(options: ClusterOptions): Promise<ClusterHand
     const close = (): Promise<void> => {
       closing ??= (async () => {
         stopping = true;
-        const exits = [...workers.values()].map((w) => new Promise<void>((resolve) => {
-          if (w.isDead()) return resolve();
-          w.once('exit', () => resolve());
-          w.process.kill('SIGTERM');
-        }));
+        const exits = [...workers.values()].map(
+          (w) =>
+            new Promise<void>((resolve) => {
+              if (w.isDead()) return resolve();
+              w.once('exit', () => resolve());
+              w.process.kill('SIGTERM');
+            }),
+        );
         const deadline = setTimeout(() => {
           for (const w of workers.values()) if (!w.isDead()) w.process.kill('SIGKILL');
         }, STOP_DEADLINE_MS);

@@ -103,13 +103,15 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
   let closeLog = (): Promise<void> => Promise.resolve();
   try {
     await ensureSecureDir(path.join(config.storage_path, 'logs'));
-    const log = options.logger ? { logger: options.logger, close: () => Promise.resolve() } : openLogger({
-      level: config.log_level,
-      logDir: path.join(config.storage_path, 'logs'),
-      maxFileBytes: config.log_file.max_file_bytes,
-      maxFiles: config.log_file.max_files,
-      stdout: options.logToStdout ?? false,
-    });
+    const log = options.logger
+      ? { logger: options.logger, close: () => Promise.resolve() }
+      : openLogger({
+          level: config.log_level,
+          logDir: path.join(config.storage_path, 'logs'),
+          maxFileBytes: config.log_file.max_file_bytes,
+          maxFiles: config.log_file.max_files,
+          stdout: options.logToStdout ?? false,
+        });
     closeLog = log.close;
     const { logger } = log;
     shutdown = new ShutdownList(logger);
@@ -119,8 +121,11 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     shutdown.register('shared', () => shared.close());
     const tokens = new TokenService(key, shared.revocations, config.token_ttl_seconds, config.max_token_ttl_seconds);
     const audit = await AuditLog.open({
-      file: path.join(config.storage_path, AUDIT_FILE), maxFileBytes: config.audit.max_file_bytes, maxFiles: config.audit.max_files,
-      sync: config.audit.fsync, syncIntervalMs: config.audit.fsync_interval_ms,
+      file: path.join(config.storage_path, AUDIT_FILE),
+      maxFileBytes: config.audit.max_file_bytes,
+      maxFiles: config.audit.max_files,
+      sync: config.audit.fsync,
+      syncIntervalMs: config.audit.fsync_interval_ms,
     });
     // Set once listening: a stop after a successful start is audited, after everything else closed.
     let stopRecord: AuditRecord | undefined;
@@ -137,7 +142,10 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const results = await openResultStore(config, { log: logger.child({ module: 'results' }), ...(postgres ? { postgres } : {}) });
     shutdown.register('results', () => results.close());
 
-    const { registry: issues, openReport: issuesOpened } = await openIssueRegistry(config, { log: logger.child({ module: 'issues' }), ...(postgres ? { postgres } : {}) });
+    const { registry: issues, openReport: issuesOpened } = await openIssueRegistry(config, {
+      log: logger.child({ module: 'issues' }),
+      ...(postgres ? { postgres } : {}),
+    });
     // Closed with the results: nothing writes an issue after the HTTP server and agents stopped.
     shutdown.register('results', () => issues.close());
     logger.info(issuesOpened, 'issue registry opened');
@@ -148,7 +156,9 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     // Leases and gates: opened before the agents, so agents found dead at recovery release their
     // leases; leases that expired while the sidecar was down publish their events now.
     const coordination = await openCoordination({
-      projectId: config.project_id, projectRoot: config.project_root, storagePath: config.storage_path,
+      projectId: config.project_id,
+      projectRoot: config.project_root,
+      storagePath: config.storage_path,
       results: {
         find: async (projectId, issueId, agentType, status) => {
           const [hit] = (await results.query({ project_id: projectId, issue_id: issueId, agent_type: agentType, status, limit: 1 })).results;
@@ -187,7 +197,10 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     // A changed or deleted issue makes its cached contexts stale (context.issue, ranking): here at
     // once, even when its event could not be published; through the bus above when the change
     // came through another sidecar sharing the stream.
-    shutdown.register('context', issues.onChanged((change) => context.invalidateIssue(change.issue_id)));
+    shutdown.register(
+      'context',
+      issues.onChanged((change) => context.invalidateIssue(change.issue_id)),
+    );
     // Index the project and start the watcher without delaying `listen`: the first context
     // request waits for the index, /health does not.
     context.start().catch((err: unknown) => logger.error({ err }, 'context engine failed to start'));
@@ -203,14 +216,21 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
       defaultPermissions: (agentType) => defaultPermissionsFor(agentType, config.permissions),
       // Lifecycle events are audited (every start and exit, also timeout kills and crashes), then published.
       publish: async (event) => {
-        await recordAgentLifecycle(audit, event).catch((err: unknown) => logger.error({ err, agent_id: event.data.agent_id }, 'audit log write failed (agent lifecycle)'));
+        await recordAgentLifecycle(audit, event).catch((err: unknown) =>
+          logger.error({ err, agent_id: event.data.agent_id }, 'audit log write failed (agent lifecycle)'),
+        );
         return bus.publish(event);
       },
       buildContext: async (issueId, agentType, { task, requirements }) =>
-        await withLeasedBy(await context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) }), coordination.leases, undefined),
+        await withLeasedBy(
+          await context.getContext({ issue_id: issueId, agent_type: agentType, q: [task, ...requirements].join(' ').slice(0, 512) }),
+          coordination.leases,
+          undefined,
+        ),
       // A spawned agent holds leases as its own id (its token's sub): they end with it.
       onEnded: (rec) => {
-        coordination.leases.releaseHolder(rec.agent_id, `agent ${rec.status}`)
+        coordination.leases
+          .releaseHolder(rec.agent_id, `agent ${rec.status}`)
           .catch((err: unknown) => logger.warn({ err, agent_id: rec.agent_id }, 'leases of an ended agent not released'));
       },
       logger,
@@ -226,19 +246,36 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     await agents.start();
     // On Redis: every node's agents listed, status/logs/kill forwarded to the owning node, and
     // the running agents of a node whose heartbeat lapsed failed (`node_lost`) by one live node.
-    const agentRegistry = await openAgentRegistry(config, agents, (rec) => {
-      const event = lifecycleEvent(rec, 'agent_failed');
-      void recordAgentLifecycle(audit, event).catch((err: unknown) => logger.error({ err, agent_id: rec.agent_id }, 'audit log write failed (agent lifecycle)'))
-        .then(() => bus.publish(event))
-        .catch((err: unknown) => logger.warn({ err, agent_id: rec.agent_id }, 'agent_failed (node_lost) not published'));
-      coordination.leases.releaseHolder(rec.agent_id, 'agent node_lost')
-        .catch((err: unknown) => logger.warn({ err, agent_id: rec.agent_id }, 'leases of a lost agent not released'));
-    }, logger.child({ module: 'agent-registry' }));
+    const agentRegistry = await openAgentRegistry(
+      config,
+      agents,
+      (rec) => {
+        const event = lifecycleEvent(rec, 'agent_failed');
+        void recordAgentLifecycle(audit, event)
+          .catch((err: unknown) => logger.error({ err, agent_id: rec.agent_id }, 'audit log write failed (agent lifecycle)'))
+          .then(() => bus.publish(event))
+          .catch((err: unknown) => logger.warn({ err, agent_id: rec.agent_id }, 'agent_failed (node_lost) not published'));
+        coordination.leases
+          .releaseHolder(rec.agent_id, 'agent node_lost')
+          .catch((err: unknown) => logger.warn({ err, agent_id: rec.agent_id }, 'leases of a lost agent not released'));
+      },
+      logger.child({ module: 'agent-registry' }),
+    );
     // Closed after the agents (registered later in the same stage): their final records reach Redis.
     if (agentRegistry) shutdown.register('agents', () => agentRegistry.close());
 
     const deps: AppDeps = {
-      config, logger, tokens, audit, bus, results, issues, context, agents, coordination, startedAt,
+      config,
+      logger,
+      tokens,
+      audit,
+      bus,
+      results,
+      issues,
+      context,
+      agents,
+      coordination,
+      startedAt,
       ...(agentRegistry ? { agentRegistry: agentRegistry.registry } : {}),
       metrics: new Metrics(),
       requestStats: new RequestStats(),
@@ -257,12 +294,27 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     const app = createApp(deps, options.extraRoutes);
     const handle = app.callback();
     // Koa's handler answers its own errors; the promise it returns carries nothing to wait for.
-    const { server, sockets } = createHttpServer((req, res) => void handle(req, res), config.http, logger, (refused) => {
-      audit.record({
-        request_id: null, action: 'http.refused', resource: refused.path ?? '(unknown)', outcome: outcomeOfStatus(refused.status),
-        status: refused.status, code: refused.code, ...(refused.remote ? { remote: refused.remote } : {}),
-      }, { deferred: true }).catch((err: unknown) => logger.error({ err }, 'audit log write failed (refused request)'));
-    });
+    const { server, sockets } = createHttpServer(
+      (req, res) => void handle(req, res),
+      config.http,
+      logger,
+      (refused) => {
+        audit
+          .record(
+            {
+              request_id: null,
+              action: 'http.refused',
+              resource: refused.path ?? '(unknown)',
+              outcome: outcomeOfStatus(refused.status),
+              status: refused.status,
+              code: refused.code,
+              ...(refused.remote ? { remote: refused.remote } : {}),
+            },
+            { deferred: true },
+          )
+          .catch((err: unknown) => logger.error({ err }, 'audit log write failed (refused request)'));
+      },
+    );
     await listen(server, config.port, config.host, config.http.listen_backlog);
     shutdown.register('http', async () => {
       // Stop accepting, answer every pending long-poll, let in-flight requests finish (bounded).
@@ -285,9 +337,17 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Sideca
     if (!LOOPBACK.has(config.host)) logger.warn({ host: config.host }, 'listening beyond loopback: every agent on the network can reach this sidecar');
 
     const state: SidecarState = {
-      pid: process.pid, host: config.host, port, url, project_id: config.project_id, project_root: config.project_root,
-      storage_path: config.storage_path, version: VERSION, started_at: new Date(startedAt).toISOString(),
-      max_token_ttl_seconds: config.max_token_ttl_seconds, node_id: config.node_id,
+      pid: process.pid,
+      host: config.host,
+      port,
+      url,
+      project_id: config.project_id,
+      project_root: config.project_root,
+      storage_path: config.storage_path,
+      version: VERSION,
+      started_at: new Date(startedAt).toISOString(),
+      max_token_ttl_seconds: config.max_token_ttl_seconds,
+      node_id: config.node_id,
       ...(config.jwt_secret_file !== undefined ? { jwt_secret_file: config.jwt_secret_file } : {}),
     };
     await writeState(config.storage_path, state);

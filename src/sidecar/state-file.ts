@@ -28,7 +28,10 @@ export const STATE_FILE = 'sidecar.json';
 export const PID_FILE = 'sidecar.pid';
 
 export class AlreadyRunningError extends Error {
-  constructor(readonly pid: number, storage: string) {
+  constructor(
+    readonly pid: number,
+    storage: string,
+  ) {
     super(`Another sidecar (pid ${pid}) is already using the storage dir ${storage}; stop it first (cco orchestration stop)`);
   }
 }

@@ -152,7 +152,11 @@ export type SignalOutcome = 'sent' | 'gone' | 'not_permitted' | 'not_recorded_pr
  * Signal the process a lock records, and only that one: a pid now held by another process (start
  * time differs) is never signalled. Never throws for ESRCH (gone) or EPERM (not ours to signal).
  */
-export function signalOwner(owner: LockOwner, signal: NodeJS.Signals, kill: (pid: number, signal: NodeJS.Signals) => void = (pid, sig) => process.kill(pid, sig)): SignalOutcome {
+export function signalOwner(
+  owner: LockOwner,
+  signal: NodeJS.Signals,
+  kill: (pid: number, signal: NodeJS.Signals) => void = (pid, sig) => process.kill(pid, sig),
+): SignalOutcome {
   if (!isOwnerAlive(owner)) return isPidAlive(owner.pid) ? 'not_recorded_process' : 'gone';
   try {
     kill(owner.pid, signal);

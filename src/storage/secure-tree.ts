@@ -4,7 +4,10 @@ import { ensureSecureDir, fsyncDir } from './atomic-write.js';
 
 /** A path under the result tree that is a symlink or not a directory where one is expected. */
 export class UnsafePathError extends Error {
-  constructor(readonly target: string, reason: string) {
+  constructor(
+    readonly target: string,
+    reason: string,
+  ) {
     super(`Refusing to use ${target}: ${reason}`);
   }
 }

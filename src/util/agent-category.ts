@@ -4,26 +4,19 @@
  *
  * @example categoryOf('python-specialist') // 'coding'
  */
-export type AgentCategory =
-  | 'architect'
-  | 'coding'
-  | 'test'
-  | 'security'
-  | 'devops'
-  | 'documentation'
-  | 'support'
-  | 'default';
+export type AgentCategory = 'architect' | 'coding' | 'test' | 'security' | 'devops' | 'documentation' | 'support' | 'default';
 
-export const AGENT_CATEGORIES: readonly AgentCategory[] = [
-  'architect', 'coding', 'test', 'security', 'devops', 'documentation', 'support', 'default',
-];
+export const AGENT_CATEGORIES: readonly AgentCategory[] = ['architect', 'coding', 'test', 'security', 'devops', 'documentation', 'support', 'default'];
 
 // Order matters: the first rule that matches wins ("security-test-engineer" is security).
 const RULES: Array<[AgentCategory, RegExp]> = [
   ['architect', /(^|-)architect(-|$)/],
   ['security', /(^|-)(security|secops|appsec|pentest(er)?|penetration|vulnerability|auditor|compliance|threat)(-|$)/],
   ['test', /(^|-)(test|tests|tester|testing|qa|quality|e2e|qe)(-|$)/],
-  ['devops', /(^|-)(devops|sre|ops|infrastructure|infra|platform|kubernetes|k8s|docker|terraform|ci|cd|cicd|deployment|release|cloud|aws|gcp|azure|observability|monitoring)(-|$)/],
+  [
+    'devops',
+    /(^|-)(devops|sre|ops|infrastructure|infra|platform|kubernetes|k8s|docker|terraform|ci|cd|cicd|deployment|release|cloud|aws|gcp|azure|observability|monitoring)(-|$)/,
+  ],
   ['documentation', /(^|-)(documentation|docs?|writer|technical-writer|api-docs)(-|$)/],
   ['support', /(^|-)(support|helpdesk|customer|triage)(-|$)/],
   ['coding', /(^|-)(specialist|expert|developer|engineer|programmer|coder|dev|implementer|refactorer|debugger|frontend|backend|fullstack)(-|$)/],

@@ -9,7 +9,10 @@ import { AppError } from '../../src/errors/index.js';
 import { ADMIN_CALLER, alive, createHarness, groupMembers, until, type Harness } from './helpers.js';
 
 async function exists(file: string): Promise<boolean> {
-  return fsp.access(file).then(() => true, () => false);
+  return fsp.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function rejection(p: Promise<unknown>): Promise<AppError> {
@@ -32,7 +35,16 @@ describe('agents/supervisor (real processes)', function () {
   });
 
   it('runs an agent with the documented env, whole argv elements, cwd = project root and a 0600 context file', async () => {
-    const sup = h.make({ agent_nice: 19, agents: { 'fixture-agent': { command: process.execPath, args: [h.fixture, 'report', path.join(h.dir, 'report.json'), '{task}', '{issue_id}'], env: { MODEL: 'm1' } } } });
+    const sup = h.make({
+      agent_nice: 19,
+      agents: {
+        'fixture-agent': {
+          command: process.execPath,
+          args: [h.fixture, 'report', path.join(h.dir, 'report.json'), '{task}', '{issue_id}'],
+          env: { MODEL: 'm1' },
+        },
+      },
+    });
     await sup.start();
     const task = `fix "quotes" and 'singles'; rm -rf / && echo $(id) \`x\` > /tmp/pwn {issue_id}`;
     const res = await sup.spawn({ agent_type: 'fixture-agent', issue_id: 'ISSUE-7', task, environment: { FEATURE: 'on' } }, ADMIN_CALLER);
@@ -53,10 +65,23 @@ describe('agents/supervisor (real processes)', function () {
     expect(report.context).to.include({ agent_id: res.agent_id, issue_id: 'ISSUE-7', agent_type: 'fixture-agent', task, context_injected: false });
     const contextFile = path.join(h.storage, 'agents', res.agent_id, 'context.json');
     expect(report.env).to.deep.equal({
-      PATH: '/usr/bin:/bin', HOME: '/home/x', LANG: 'C.UTF-8', LC_ALL: 'C', MODEL: 'm1', FEATURE: 'on',
-      AGENT_ID: res.agent_id, AGENT_TYPE: 'fixture-agent', ISSUE_ID: 'ISSUE-7', PROJECT_ID: 'proj',
-      SIDECAR_URL: 'http://127.0.0.1:1/api', JWT_TOKEN: `token-for-${res.agent_id}`, TASK: task,
-      CONTEXT_FILE: contextFile, PROJECT_ROOT: h.root, CCO_MCP_CONFIG: path.join(h.storage, 'agents', res.agent_id, 'mcp.json'), CCO_AGENT_MARK: res.agent_id,
+      PATH: '/usr/bin:/bin',
+      HOME: '/home/x',
+      LANG: 'C.UTF-8',
+      LC_ALL: 'C',
+      MODEL: 'm1',
+      FEATURE: 'on',
+      AGENT_ID: res.agent_id,
+      AGENT_TYPE: 'fixture-agent',
+      ISSUE_ID: 'ISSUE-7',
+      PROJECT_ID: 'proj',
+      SIDECAR_URL: 'http://127.0.0.1:1/api',
+      JWT_TOKEN: `token-for-${res.agent_id}`,
+      TASK: task,
+      CONTEXT_FILE: contextFile,
+      PROJECT_ROOT: h.root,
+      CCO_MCP_CONFIG: path.join(h.storage, 'agents', res.agent_id, 'mcp.json'),
+      CCO_AGENT_MARK: res.agent_id,
     });
     // Removed after the exit; the shell metacharacters never ran.
     expect(await exists(contextFile)).to.equal(false);
@@ -109,8 +134,17 @@ describe('agents/supervisor (real processes)', function () {
   it('refuses dangerous environment keys before anything starts', async () => {
     const sup = h.make();
     await sup.start();
-    const err = await rejection(sup.spawn({ agent_type: 'fixture-agent', issue_id: 'I-1', task: 't',
-      environment: { NODE_OPTIONS: '--require /tmp/evil.js', LD_PRELOAD: '/tmp/evil.so', OK: '1' } }, ADMIN_CALLER));
+    const err = await rejection(
+      sup.spawn(
+        {
+          agent_type: 'fixture-agent',
+          issue_id: 'I-1',
+          task: 't',
+          environment: { NODE_OPTIONS: '--require /tmp/evil.js', LD_PRELOAD: '/tmp/evil.so', OK: '1' },
+        },
+        ADMIN_CALLER,
+      ),
+    );
     expect([err.status, err.code]).to.deep.equal([400, 'REQ_001']);
     expect((err.details.issues as Array<{ path: string }>).map((i) => i.path)).to.deep.equal(['body.environment.NODE_OPTIONS', 'body.environment.LD_PRELOAD']);
     expect(sup.list()).to.deep.equal([]);
@@ -135,7 +169,10 @@ describe('agents/supervisor (real processes)', function () {
 
   it('ends the descendants that left the process group (setsid) when the agent exits or is killed, by their inherited marker', async () => {
     const pidfile = path.join(h.dir, 'escaped.json');
-    const sup = h.make({ agent_kill_grace_seconds: 0.3, agents: { 'fixture-agent': { command: process.execPath, args: [h.fixture, 'escape', '{task}', pidfile] } } });
+    const sup = h.make({
+      agent_kill_grace_seconds: 0.3,
+      agents: { 'fixture-agent': { command: process.execPath, args: [h.fixture, 'escape', '{task}', pidfile] } },
+    });
     await sup.start();
     // Exits by itself after 300 ms, leaving its escaped child behind.
     const done = await sup.spawn({ agent_type: 'fixture-agent', issue_id: 'I-1', task: '300' }, ADMIN_CALLER);
@@ -157,7 +194,10 @@ describe('agents/supervisor (real processes)', function () {
 
   it('kills an agent and its grandchildren (no survivor in the group), and force kills at once', async () => {
     const pidfile = path.join(h.dir, 'pids.json');
-    const sup = h.make({ agent_kill_grace_seconds: 0.5, agents: { 'fixture-agent': { command: process.execPath, args: [h.fixture, 'stubborn', '60000', pidfile] } } });
+    const sup = h.make({
+      agent_kill_grace_seconds: 0.5,
+      agents: { 'fixture-agent': { command: process.execPath, args: [h.fixture, 'stubborn', '60000', pidfile] } },
+    });
     await sup.start();
     const res = await sup.spawn({ agent_type: 'fixture-agent', issue_id: 'I-1', task: 't' }, ADMIN_CALLER);
     await until(async () => (await fsp.readFile(pidfile, 'utf8').catch(() => '')).length > 0);
@@ -182,8 +222,11 @@ describe('agents/supervisor (real processes)', function () {
   });
 
   it('queues beyond max_concurrent_agents by priority, answers 429 AGT_003 when the queue is full', async () => {
-    const sup = h.make({ max_concurrent_agents: 1, agent_queue_size: 3,
-      agents: { 'fixture-agent': { command: process.execPath, args: [h.fixture, 'sleep', '{task}'] } } });
+    const sup = h.make({
+      max_concurrent_agents: 1,
+      agent_queue_size: 3,
+      agents: { 'fixture-agent': { command: process.execPath, args: [h.fixture, 'sleep', '{task}'] } },
+    });
     await sup.start();
     const first = await sup.spawn({ agent_type: 'fixture-agent', issue_id: 'I-1', task: '400' }, ADMIN_CALLER);
     const low = await sup.spawn({ agent_type: 'fixture-agent', issue_id: 'I-1', task: '10', priority: 'low' }, ADMIN_CALLER);
@@ -231,8 +274,11 @@ describe('agents/supervisor (real processes)', function () {
 
   it('shutdown terminates every group and leaves no orphans; queued agents become killed', async () => {
     const pidfile = path.join(h.dir, 'pids.json');
-    const sup = h.make({ max_concurrent_agents: 1, agent_kill_grace_seconds: 0.3,
-      agents: { 'fixture-agent': { command: process.execPath, args: [h.fixture, 'stubborn', '60000', pidfile] } } });
+    const sup = h.make({
+      max_concurrent_agents: 1,
+      agent_kill_grace_seconds: 0.3,
+      agents: { 'fixture-agent': { command: process.execPath, args: [h.fixture, 'stubborn', '60000', pidfile] } },
+    });
     await sup.start();
     const res = await sup.spawn({ agent_type: 'fixture-agent', issue_id: 'I-1', task: 't' }, ADMIN_CALLER);
     const queued = await sup.spawn({ agent_type: 'fixture-agent', issue_id: 'I-1', task: 't' }, ADMIN_CALLER);
@@ -255,13 +301,16 @@ describe('agents/supervisor (real processes)', function () {
     await sup.close();
 
     // An orphan left by a "crashed" sidecar: its own process group with a grandchild.
-    const orphan = spawn(process.execPath, ['-e', "const {spawn}=require('child_process'); spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{stdio:'ignore'}); setInterval(()=>{},1000)"],
-      { detached: true, stdio: 'ignore' });
+    const orphan = spawn(
+      process.execPath,
+      ['-e', "const {spawn}=require('child_process'); spawn(process.execPath,['-e','setInterval(()=>{},1000)'],{stdio:'ignore'}); setInterval(()=>{},1000)"],
+      { detached: true, stdio: 'ignore' },
+    );
     // A stranger that happens to hold a recorded pid (start time differs).
     const stranger = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)'], { detached: true, stdio: 'ignore' });
     try {
       await until(() => groupMembers(orphan.pid!).length === 2);
-      const base = (await fsp.readFile(path.join(h.storage, 'agents', done.agent_id, 'state.json'), 'utf8'));
+      const base = await fsp.readFile(path.join(h.storage, 'agents', done.agent_id, 'state.json'), 'utf8');
       const write = async (id: string, patch: Partial<AgentRecord>): Promise<void> => {
         await fsp.mkdir(path.join(h.storage, 'agents', id), { mode: 0o700 });
         await fsp.writeFile(path.join(h.storage, 'agents', id, 'state.json'), JSON.stringify({ ...JSON.parse(base), agent_id: id, ...patch }));
@@ -269,9 +318,19 @@ describe('agents/supervisor (real processes)', function () {
       };
       const boot = readBootId();
       await write('agt-orphan', { status: 'running', process_id: orphan.pid!, process_start_ticks: readProcStat(orphan.pid!)!.startTicks, boot_id: boot });
-      await write('agt-recycled', { status: 'running', process_id: stranger.pid!, process_start_ticks: readProcStat(stranger.pid!)!.startTicks - 1, boot_id: boot });
+      await write('agt-recycled', {
+        status: 'running',
+        process_id: stranger.pid!,
+        process_start_ticks: readProcStat(stranger.pid!)!.startTicks - 1,
+        boot_id: boot,
+      });
       await write('agt-queued', { status: 'queued', process_id: null });
-      await write('agt-oldboot', { status: 'running', process_id: stranger.pid!, process_start_ticks: readProcStat(stranger.pid!)!.startTicks, boot_id: 'an-earlier-boot' });
+      await write('agt-oldboot', {
+        status: 'running',
+        process_id: stranger.pid!,
+        process_start_ticks: readProcStat(stranger.pid!)!.startTicks,
+        boot_id: 'an-earlier-boot',
+      });
 
       const restarted = h.make();
       const report = await restarted.start();
@@ -292,7 +351,9 @@ describe('agents/supervisor (real processes)', function () {
       for (const p of [orphan, stranger]) {
         try {
           process.kill(-p.pid!, 'SIGKILL');
-        } catch { /* gone */ }
+        } catch {
+          /* gone */
+        }
       }
     }
   });
@@ -303,10 +364,19 @@ describe('agents/supervisor (real processes)', function () {
     await sup.close();
     await fsp.mkdir(path.join(h.storage, 'agents', 'agt-self'), { mode: 0o700 });
     const self = readProcStat(process.pid)!;
-    await fsp.writeFile(path.join(h.storage, 'agents', 'agt-self', 'state.json'), JSON.stringify({
-      agent_id: 'agt-self', agent_type: 'x', issue_id: 'I', status: 'running', created_at: new Date().toISOString(),
-      process_id: process.pid, process_start_ticks: self.startTicks + 7, boot_id: readBootId(),
-    }));
+    await fsp.writeFile(
+      path.join(h.storage, 'agents', 'agt-self', 'state.json'),
+      JSON.stringify({
+        agent_id: 'agt-self',
+        agent_type: 'x',
+        issue_id: 'I',
+        status: 'running',
+        created_at: new Date().toISOString(),
+        process_id: process.pid,
+        process_start_ticks: self.startTicks + 7,
+        boot_id: readBootId(),
+      }),
+    );
     const again: AgentSupervisor = h.make();
     const report = await again.start();
     expect(report.pid_recycled).to.equal(1);

@@ -51,7 +51,9 @@ describe('CLI: spawn, agents, logs, kill', function () {
     const list = await cli('agents', '--issue', 'ISSUE-C');
     const lines = list.stdout.trim().split('\n');
     expect(lines[0]).to.match(/^ID\s+TYPE\s+ISSUE\s+STATUS\s+NODE\s+PID\s+UPTIME\s+EXIT\s+CREATED$/);
-    expect(lines[1]).to.match(new RegExp(`^${sleepy.json.agent_id}\\s+sleepy-engineer\\s+ISSUE-C\\s+running\\s+\\S+\\s+${sleepy.json.process_id}\\s+\\d+s\\s+-`));
+    expect(lines[1]).to.match(
+      new RegExp(`^${sleepy.json.agent_id}\\s+sleepy-engineer\\s+ISSUE-C\\s+running\\s+\\S+\\s+${sleepy.json.process_id}\\s+\\d+s\\s+-`),
+    );
     expect(lines[2]).to.match(new RegExp(`^${id}\\s+failing-engineer\\s+ISSUE-C\\s+failed\\s+\\S+\\s+\\d+\\s+\\d+s\\s+5`));
 
     const kill = await cli('kill', sleepy.json.agent_id);

@@ -42,15 +42,24 @@ describe('agents over HTTP (real sidecar, real processes)', function () {
   const spawn = (token: string, body: object) => s.request('POST', '/api/agents/spawn', { token, body });
   const waitEnded = async (id: string): Promise<any> => {
     let last: any;
-    await until(async () => {
-      last = (await s.request('GET', `/api/agents/${id}/status`, { token: s.adminToken })).body;
-      return !['queued', 'running'].includes(last.status);
-    }, 15_000, 50);
+    await until(
+      async () => {
+        last = (await s.request('GET', `/api/agents/${id}/status`, { token: s.adminToken })).body;
+        return !['queued', 'running'].includes(last.status);
+      },
+      15_000,
+      50,
+    );
     return last;
   };
 
   it('spawns (201 with the spec fields) with a child token scoped to type, project and issue, never more than the caller', async () => {
-    const caller = await s.tokenFor({ agent_type: 'chief-architect', sub: 'arch-1', permissions: ['spawn_agents', 'read_context', 'read_results'], ttl_seconds: 600 });
+    const caller = await s.tokenFor({
+      agent_type: 'chief-architect',
+      sub: 'arch-1',
+      permissions: ['spawn_agents', 'read_context', 'read_results'],
+      ttl_seconds: 600,
+    });
     const callerExp = (await s.handle.deps.tokens.verify(caller)).exp;
     const res = await spawn(caller, { agent_type: 'sleepy-engineer', issue_id: 'ISSUE-1', task: '50' });
     expect(res.status).to.equal(201);
@@ -71,10 +80,18 @@ describe('agents over HTTP (real sidecar, real processes)', function () {
     const scoped = await s.tokenFor({ agent_type: 'chief-architect', issue_id: 'I-1' });
     const other = await spawn(scoped, { agent_type: 'sleepy-engineer', issue_id: 'I-2', task: '1' });
     expect([other.status, other.body.code]).to.deep.equal([403, 'AUTH_003']);
-    const env = await spawn(s.adminToken, { agent_type: 'sleepy-engineer', issue_id: 'I-1', task: '1', environment: { NODE_OPTIONS: '--require /tmp/x.js', PYTHONSTARTUP: '/tmp/x.py', JWT_TOKEN: 'forged' } });
+    const env = await spawn(s.adminToken, {
+      agent_type: 'sleepy-engineer',
+      issue_id: 'I-1',
+      task: '1',
+      environment: { NODE_OPTIONS: '--require /tmp/x.js', PYTHONSTARTUP: '/tmp/x.py', JWT_TOKEN: 'forged' },
+    });
     expect([env.status, env.body.code, env.body.error]).to.deep.equal([400, 'REQ_001', 'validation_error']);
     expect(env.body.details.issues.map((i: { path: string }) => i.path)).to.deep.equal([
-      'body.environment.NODE_OPTIONS', 'body.environment.PYTHONSTARTUP', 'body.environment.JWT_TOKEN']);
+      'body.environment.NODE_OPTIONS',
+      'body.environment.PYTHONSTARTUP',
+      'body.environment.JWT_TOKEN',
+    ]);
     const unknown = await spawn(s.adminToken, { agent_type: 'nobody-engineer', issue_id: 'I-1', task: '1' });
     expect([unknown.status, unknown.body.code]).to.deep.equal([400, 'AGT_002']);
     const command = await spawn(s.adminToken, { agent_type: 'sleepy-engineer', issue_id: 'I-1', task: '1', command: '/bin/sh' });
@@ -151,14 +168,22 @@ describe('agents over HTTP (real sidecar, real processes)', function () {
       if (probe.status === 404 && String(probe.body.message).startsWith('No route')) this.skip();
     }
     const caller = await s.tokenFor({ agent_type: 'chief-architect', sub: 'arch-flow' });
-    const res = await spawn(caller, { agent_type: 'python-specialist', issue_id: 'ISSUE-FLOW', task: 'list the TODOs',
-      environment: { AGENT_REFRESH_MARGIN_SECONDS: '86400' } });
+    const res = await spawn(caller, {
+      agent_type: 'python-specialist',
+      issue_id: 'ISSUE-FLOW',
+      task: 'list the TODOs',
+      environment: { AGENT_REFRESH_MARGIN_SECONDS: '86400' },
+    });
     expect(res.status).to.equal(201);
     const end = await waitEnded(res.body.agent_id);
     const stderr = await s.request('GET', `/api/agents/${res.body.agent_id}/logs?stream=stderr`, { token: s.adminToken });
     expect(end.status, stderr.body.lines?.join('\n')).to.equal('completed');
     const stdout = (await s.request('GET', `/api/agents/${res.body.agent_id}/logs`, { token: s.adminToken })).body.lines.join('\n');
-    expect(stdout).to.match(/context fetched/).and.match(/token refreshed/).and.match(/result stored/).and.match(/completion event published/);
+    expect(stdout)
+      .to.match(/context fetched/)
+      .and.match(/token refreshed/)
+      .and.match(/result stored/)
+      .and.match(/completion event published/);
     const results = await s.request('GET', '/api/results?issue_id=ISSUE-FLOW', { token: s.adminToken });
     expect(results.body.results[0]).to.deep.include({ agent_id: res.body.agent_id, agent_type: 'python-specialist', issue_id: 'ISSUE-FLOW' });
     // Lifecycle events are published after the status changes (the journal fsyncs first), so

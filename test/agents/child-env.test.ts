@@ -3,9 +3,17 @@ import { buildChildEnv, checkRequestEnvironment, isDangerousEnvKey } from '../..
 import { ValidationError } from '../../src/errors/index.js';
 
 const VARS = {
-  AGENT_ID: 'agt-1', AGENT_TYPE: 'python-specialist', ISSUE_ID: 'ISSUE-1', PROJECT_ID: 'proj',
-  SIDECAR_URL: 'http://127.0.0.1:3001/api', JWT_TOKEN: 'tok', TASK: 'do it', CONTEXT_FILE: '/s/agents/agt-1/context.json',
-  PROJECT_ROOT: '/p', CCO_MCP_CONFIG: '/s/agents/agt-1/mcp.json', CCO_AGENT_MARK: 'agt-1',
+  AGENT_ID: 'agt-1',
+  AGENT_TYPE: 'python-specialist',
+  ISSUE_ID: 'ISSUE-1',
+  PROJECT_ID: 'proj',
+  SIDECAR_URL: 'http://127.0.0.1:3001/api',
+  JWT_TOKEN: 'tok',
+  TASK: 'do it',
+  CONTEXT_FILE: '/s/agents/agt-1/context.json',
+  PROJECT_ROOT: '/p',
+  CCO_MCP_CONFIG: '/s/agents/agt-1/mcp.json',
+  CCO_AGENT_MARK: 'agt-1',
 };
 
 function refused(env: Record<string, unknown>): ValidationError {
@@ -20,10 +28,36 @@ function refused(env: Record<string, unknown>): ValidationError {
 
 describe('agents/child-env', () => {
   it('refuses every code-loading variable with 400 REQ_001 listing each key', () => {
-    const keys = ['LD_PRELOAD', 'LD_LIBRARY_PATH', 'DYLD_INSERT_LIBRARIES', 'NODE_OPTIONS', 'NODE_PATH', 'PATH', 'PYTHONPATH',
-      'PYTHONSTARTUP', 'PYTHONHOME', 'BASH_ENV', 'ENV', 'GIT_SSH_COMMAND', 'GIT_CONFIG_COUNT', 'GIT_EXEC_PATH', 'PERL5OPT',
-      'RUBYOPT', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'npm_config_script_shell', 'BASH_FUNC_ls%%', 'GLIBC_TUNABLES',
-      'HOME', 'SHELL', 'PROMPT_COMMAND', 'LESSOPEN', 'HTTPS_PROXY', 'OPENSSL_CONF', 'ld_preload'];
+    const keys = [
+      'LD_PRELOAD',
+      'LD_LIBRARY_PATH',
+      'DYLD_INSERT_LIBRARIES',
+      'NODE_OPTIONS',
+      'NODE_PATH',
+      'PATH',
+      'PYTHONPATH',
+      'PYTHONSTARTUP',
+      'PYTHONHOME',
+      'BASH_ENV',
+      'ENV',
+      'GIT_SSH_COMMAND',
+      'GIT_CONFIG_COUNT',
+      'GIT_EXEC_PATH',
+      'PERL5OPT',
+      'RUBYOPT',
+      'JAVA_TOOL_OPTIONS',
+      '_JAVA_OPTIONS',
+      'npm_config_script_shell',
+      'BASH_FUNC_ls%%',
+      'GLIBC_TUNABLES',
+      'HOME',
+      'SHELL',
+      'PROMPT_COMMAND',
+      'LESSOPEN',
+      'HTTPS_PROXY',
+      'OPENSSL_CONF',
+      'ld_preload',
+    ];
     const err = refused(Object.fromEntries(keys.map((k) => [k, 'x'])));
     expect(err.status).to.equal(400);
     expect(err.code).to.equal('REQ_001');
@@ -54,7 +88,14 @@ describe('agents/child-env', () => {
     const parent = { PATH: '/usr/bin', HOME: '/h', LC_ALL: 'C', LANG: 'C.UTF-8', SECRET: 's', NODE_OPTIONS: '--require x', API_KEY: 'k' };
     const env = buildChildEnv(parent, { env: { MODEL: 'm', HOME: '/agent-home' }, inherit_env: ['API_KEY', 'MISSING'] }, { FLAG: '1' }, VARS);
     expect(env).to.deep.equal({
-      PATH: '/usr/bin', HOME: '/agent-home', LC_ALL: 'C', LANG: 'C.UTF-8', API_KEY: 'k', MODEL: 'm', FLAG: '1', ...VARS,
+      PATH: '/usr/bin',
+      HOME: '/agent-home',
+      LC_ALL: 'C',
+      LANG: 'C.UTF-8',
+      API_KEY: 'k',
+      MODEL: 'm',
+      FLAG: '1',
+      ...VARS,
     });
   });
 });

@@ -3,7 +3,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ADMIN_CALLER, EXAMPLE_AGENT, createHarness, type Harness } from './helpers.js';
 
-
 function fakeJwt(sub: string, expInSeconds: number): string {
   const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
   return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, exp: Math.floor(Date.now() / 1000) + expInSeconds })}.sig`;
@@ -14,7 +13,12 @@ function subOf(auth: string | undefined): string {
   return (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub: string }).sub;
 }
 
-interface Call { method: string; url: string; auth: string | undefined; body: any }
+interface Call {
+  method: string;
+  url: string;
+  auth: string | undefined;
+  body: any;
+}
 
 /**
  * The example agent against a recording stand-in for the sidecar API, so its protocol (paths,
@@ -42,8 +46,12 @@ describe('examples/example-agent (protocol, real process)', function () {
         };
         if (req.url === '/api/auth/refresh') return send(200, { token: fakeJwt('refreshed', 3600), expires_at: 'later' });
         if (req.url?.startsWith('/api/context/')) {
-          return send(200, { file_count: 1, total_size_bytes: 40, cache_hit: false,
-            context: { relevant_files: [{ path: 'src/a.py', content: 'x = 1\n# TODO: handle errors\n' }] } });
+          return send(200, {
+            file_count: 1,
+            total_size_bytes: 40,
+            cache_hit: false,
+            context: { relevant_files: [{ path: 'src/a.py', content: 'x = 1\n# TODO: handle errors\n' }] },
+          });
         }
         if (req.url === '/api/results') {
           if (rateLimitOnce) {
@@ -65,10 +73,13 @@ describe('examples/example-agent (protocol, real process)', function () {
 
   it('gets context, stores a result, publishes its completion event, refreshes a token near expiry and retries a 429', async () => {
     const port = (server.address() as AddressInfo).port;
-    const sup = h.make({ agents: { 'python-specialist': { command: process.execPath, args: [EXAMPLE_AGENT] } } }, {
-      sidecarUrl: `http://127.0.0.1:${port}/api`,
-      mintToken: async (req) => ({ token: fakeJwt(req.sub, 120), exp: 0, expires_at: 'soon' }),
-    });
+    const sup = h.make(
+      { agents: { 'python-specialist': { command: process.execPath, args: [EXAMPLE_AGENT] } } },
+      {
+        sidecarUrl: `http://127.0.0.1:${port}/api`,
+        mintToken: async (req) => ({ token: fakeJwt(req.sub, 120), exp: 0, expires_at: 'soon' }),
+      },
+    );
     await sup.start();
     rateLimitOnce = true;
     const res = await sup.spawn({ agent_type: 'python-specialist', issue_id: 'ISSUE-9', task: 'find the TODOs' }, ADMIN_CALLER);
@@ -89,8 +100,10 @@ describe('examples/example-agent (protocol, real process)', function () {
     const stored = calls[3]!.body;
     expect(stored).to.deep.include({ agent_id: res.agent_id, agent_type: 'python-specialist', issue_id: 'ISSUE-9' });
     expect(stored.result).to.deep.include({ status: 'success', next_steps: ['src/a.py:2 TODO handle errors'] });
-    expect(calls[4]!.body).to.deep.equal({ topic: 'coordination',
-      data: { agent_id: res.agent_id, agent_type: 'python-specialist', issue_id: 'ISSUE-9', result_id: 'res-1', markers: 1 } });
+    expect(calls[4]!.body).to.deep.equal({
+      topic: 'coordination',
+      data: { agent_id: res.agent_id, agent_type: 'python-specialist', issue_id: 'ISSUE-9', result_id: 'res-1', markers: 1 },
+    });
     const out = await sup.readLogs(res.agent_id, 'stdout');
     expect(out.lines.some((l) => l.includes('token refreshed'))).to.equal(true);
   });

@@ -79,7 +79,12 @@ export async function createHarness(): Promise<Harness> {
   const minted: ChildTokenRequest[] = [];
   const supervisors: AgentSupervisor[] = [];
   return {
-    dir, root, storage, fixture, events, minted,
+    dir,
+    root,
+    storage,
+    fixture,
+    events,
+    minted,
     make(overrides = {}, deps = {}) {
       const config = configFor({
         project_root: root,
@@ -117,7 +122,10 @@ export async function createHarness(): Promise<Harness> {
 }
 
 export const ADMIN_CALLER: SpawnCaller = {
-  sub: 'operator', agent_type: 'operator', project_id: 'proj', permissions: new Set(['admin']),
+  sub: 'operator',
+  agent_type: 'operator',
+  project_id: 'proj',
+  permissions: new Set(['admin']),
   exp: Math.floor(Date.now() / 1000) + 3600,
 };
 
@@ -132,7 +140,9 @@ export function alive(pid: number): boolean {
 
 /** Live (non-zombie) members of a process group. */
 export function groupMembers(pgid: number): number[] {
-  return listGroupMembers(pgid).filter((m) => m.state !== 'Z').map((m) => m.pid);
+  return listGroupMembers(pgid)
+    .filter((m) => m.state !== 'Z')
+    .map((m) => m.pid);
 }
 
 export async function until(check: () => boolean | Promise<boolean>, ms = 10_000, step = 20): Promise<void> {

@@ -15,7 +15,10 @@ const fixture = path.join(dir, 'fixture-agent.mjs');
 await fsp.writeFile(fixture, FIXTURE_AGENT);
 const s = await startTestServer({
   config: {
-    project_id: projectId, node_id: nodeId, jwt_secret: 'z'.repeat(48), agent_nice: 0,
+    project_id: projectId,
+    node_id: nodeId,
+    jwt_secret: 'z'.repeat(48),
+    agent_nice: 0,
     redis: { url, heartbeat_ms: 200 },
     agents: { 'sleepy-engineer': { command: process.execPath, args: [fixture, 'sleep', '{task}'] } },
   },

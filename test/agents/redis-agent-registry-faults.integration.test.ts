@@ -22,10 +22,29 @@ describe('agent registry on Redis: a node that does not answer, and Redis down',
     listener = await duplicateConnection(silent, { url: redis.url, name: 'silent-node-sub' });
     await listener.subscribe(`cco:{${PROJECT}}:agents:rpc:node-z`, () => undefined);
     const record = {
-      agent_id: 'agt_silent_1', agent_type: 'coder', issue_id: 'ISSUE-1', project_id: PROJECT, task: 't', priority: 'normal',
-      status: 'running', process_id: 4242, process_start_ticks: 1, boot_id: 'b', exit_code: null, signal: null, reason: null, error: null,
-      context_injected: false, timeout_seconds: 60, created_at: new Date().toISOString(), started_at: new Date().toISOString(),
-      ended_at: null, duration_ms: null, log_dropped_bytes: { stdout: 0, stderr: 0 }, schema: 1, node_id: 'node-z',
+      agent_id: 'agt_silent_1',
+      agent_type: 'coder',
+      issue_id: 'ISSUE-1',
+      project_id: PROJECT,
+      task: 't',
+      priority: 'normal',
+      status: 'running',
+      process_id: 4242,
+      process_start_ticks: 1,
+      boot_id: 'b',
+      exit_code: null,
+      signal: null,
+      reason: null,
+      error: null,
+      context_injected: false,
+      timeout_seconds: 60,
+      created_at: new Date().toISOString(),
+      started_at: new Date().toISOString(),
+      ended_at: null,
+      duration_ms: null,
+      log_dropped_bytes: { stdout: 0, stderr: 0 },
+      schema: 1,
+      node_id: 'node-z',
     };
     await silent.hSet(`cco:{${PROJECT}}:agents`, record.agent_id, JSON.stringify(record));
     await silent.sAdd(`cco:{${PROJECT}}:agents:live:node-z`, record.agent_id);
@@ -40,7 +59,11 @@ describe('agent registry on Redis: a node that does not answer, and Redis down',
   const beat = () => silent.zAdd(`cco:{${PROJECT}}:agents:nodes`, { score: Date.now(), value: 'node-z' });
 
   it('answers 503 AGT_004 after forward_timeout_ms when the owning node does not answer, naming the node, never hanging', async () => {
-    for (const [method, path] of [['GET', '/api/agents/agt_silent_1/status'], ['GET', '/api/agents/agt_silent_1/logs'], ['DELETE', '/api/agents/agt_silent_1']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/agents/agt_silent_1/status'],
+      ['GET', '/api/agents/agt_silent_1/logs'],
+      ['DELETE', '/api/agents/agt_silent_1'],
+    ] as const) {
       await beat();
       const t0 = Date.now();
       const res = await s.request(method, path, { token: s.adminToken });
@@ -53,7 +76,7 @@ describe('agent registry on Redis: a node that does not answer, and Redis down',
     expect(listed.body.agents.map((a: any) => [a.agent_id, a.node_id])).to.deep.include(['agt_silent_1', 'node-z']);
   });
 
-  it('answers 503 EVT_001 for the list and for another node\'s agent while Redis is down, and recovers by itself', async () => {
+  it("answers 503 EVT_001 for the list and for another node's agent while Redis is down, and recovers by itself", async () => {
     await redis.halt();
     try {
       const t0 = Date.now();

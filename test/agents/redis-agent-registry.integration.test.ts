@@ -23,7 +23,10 @@ describe('agent registry on Redis: two sidecars with separate storage dirs', fun
     const fixture = path.join(dir, 'fixture-agent.mjs');
     await fsp.writeFile(fixture, FIXTURE_AGENT);
     const shared = {
-      project_id: 'cluster-agents', jwt_secret: SECRET, agent_nice: 0, agent_kill_grace_seconds: 0.3,
+      project_id: 'cluster-agents',
+      jwt_secret: SECRET,
+      agent_nice: 0,
+      agent_kill_grace_seconds: 0.3,
       redis: { url: redis.url, heartbeat_ms: 500, forward_timeout_ms: 1_000 },
       agents: {
         'sleepy-engineer': { command: process.execPath, args: [fixture, 'sleep', '{task}'] },
@@ -71,7 +74,7 @@ describe('agent registry on Redis: two sidecars with separate storage dirs', fun
     await until(async () => (await b.request('GET', `/api/agents/${id}/status`, { token: b.adminToken })).body.status === 'killed', 10_000, 50);
   });
 
-  it('reads the log lines of an ended agent of A through B, and B\'s own agents are listed on A', async () => {
+  it("reads the log lines of an ended agent of A through B, and B's own agents are listed on A", async () => {
     const onA = await spawnOn(a, 'failing-engineer', 'x');
     const onB = await spawnOn(b, 'sleepy-engineer', '50');
     await until(async () => (await b.request('GET', `/api/agents/${onA}/status`, { token: b.adminToken })).body.status === 'failed', 10_000, 50);
@@ -86,7 +89,11 @@ describe('agent registry on Redis: two sidecars with separate storage dirs', fun
 
   it('answers 404 NOT_FOUND on every node for an unknown id', async () => {
     for (const s of [a, b]) {
-      for (const [method, p] of [['GET', '/status'], ['GET', '/logs'], ['DELETE', '']] as const) {
+      for (const [method, p] of [
+        ['GET', '/status'],
+        ['GET', '/logs'],
+        ['DELETE', ''],
+      ] as const) {
         const res = await s.request(method, `/api/agents/agt_nope_${randomUUID().slice(0, 8)}${p}`, { token: s.adminToken });
         expect(res.status, `${method} ${p}`).to.equal(404);
         expect(res.body.code).to.equal('NOT_FOUND');
@@ -98,7 +105,9 @@ describe('agent registry on Redis: two sidecars with separate storage dirs', fun
     const script = fileURLToPath(new URL('./redis-agent-node.js', import.meta.url));
     const child = spawn(process.execPath, [script, redis.url, 'cluster-agents', 'node-c'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     await until(() => out.includes('\n'), 30_000, 50);
     const started = JSON.parse(out.split('\n')[0]!) as { agent_id: string; process_id: number; storage: string; dir: string };
@@ -113,10 +122,14 @@ describe('agent registry on Redis: two sidecars with separate storage dirs', fun
       expect(logs.body.code).to.equal('AGT_004');
       const t0 = Date.now();
       let last: any;
-      await until(async () => {
-        last = (await a.request('GET', `/api/agents/${started.agent_id}/status`, { token: a.adminToken })).body;
-        return last.status === 'failed';
-      }, 10_000, 50);
+      await until(
+        async () => {
+          last = (await a.request('GET', `/api/agents/${started.agent_id}/status`, { token: a.adminToken })).body;
+          return last.status === 'failed';
+        },
+        10_000,
+        50,
+      );
       expect(last).to.include({ status: 'failed', reason: 'node_lost', node_id: 'node-c' });
       expect(Date.now() - t0).to.be.below(5_000);
       // One agent_failed event, although both nodes sweep.
@@ -132,7 +145,11 @@ describe('agent registry on Redis: two sidecars with separate storage dirs', fun
     } finally {
       child.kill('SIGKILL');
       // The orphaned agent (its own process group) is this test's to end.
-      try { process.kill(-started.process_id, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-started.process_id, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
       await removeDir(path.dirname(started.storage)).catch(() => undefined);
       await removeDir(started.dir).catch(() => undefined);
     }

@@ -13,21 +13,43 @@ import { mountSmallDisk } from '../helpers/tmpfs.js';
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZ2VudC0xIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
 
 async function lines(file: string): Promise<AuditEntry[]> {
-  return (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEntry);
+  return (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditEntry);
 }
 
 describe('audit entries', () => {
   it('auditLine gives exactly the line of serializeAuditEntry(toAuditEntry(…)) for any record', () => {
-    const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom(JWT, `Bearer ${JWT}`, 'x'.repeat(1500), '\u202e\u0007"\\'));
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'grapheme' }),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom(JWT, `Bearer ${JWT}`, 'x'.repeat(1500), '\u202e\u0007"\\'),
+    );
     const maybe = fc.option(text, { nil: undefined });
-    const record = fc.record({
-      request_id: maybe, sub: fc.option(text), jti: maybe, agent_type: maybe, project_id: maybe,
-      action: text, resource: text, outcome: fc.constantFrom('intent', 'success', 'denied', 'failure', 'error'),
-      status: fc.option(fc.integer({ min: 100, max: 599 }), { nil: undefined }), code: maybe, remote: maybe,
-    }, { requiredKeys: ['action', 'resource', 'outcome'] });
-    fc.assert(fc.property(record, fc.integer({ min: 0, max: 4_102_444_800_000 }), (r, now) => {
-      expect(auditLine(r, now)).to.equal(serializeAuditEntry(toAuditEntry(r, new Date(now))));
-    }), { numRuns: 2000 });
+    const record = fc.record(
+      {
+        request_id: maybe,
+        sub: fc.option(text),
+        jti: maybe,
+        agent_type: maybe,
+        project_id: maybe,
+        action: text,
+        resource: text,
+        outcome: fc.constantFrom('intent', 'success', 'denied', 'failure', 'error'),
+        status: fc.option(fc.integer({ min: 100, max: 599 }), { nil: undefined }),
+        code: maybe,
+        remote: maybe,
+      },
+      { requiredKeys: ['action', 'resource', 'outcome'] },
+    );
+    fc.assert(
+      fc.property(record, fc.integer({ min: 0, max: 4_102_444_800_000 }), (r, now) => {
+        expect(auditLine(r, now)).to.equal(serializeAuditEntry(toAuditEntry(r, new Date(now))));
+      }),
+      { numRuns: 2000 },
+    );
     const withDetails: AuditRecord = { action: 'agent.spawn', resource: 'agent:a1', outcome: 'success', details: { token: 'secret', pid: 1 } };
     expect(auditLine(withDetails, 0)).to.equal(serializeAuditEntry(toAuditEntry(withDetails, new Date(0))));
   });
@@ -35,16 +57,29 @@ describe('audit entries', () => {
   it('always carries the ten core fields, null when unknown', () => {
     const entry = toAuditEntry({ action: 'agent.kill', resource: 'agent:a1', outcome: 'success' }, new Date('2026-11-23T10:00:00Z'));
     expect(entry).to.deep.equal({
-      time: '2026-11-23T10:00:00.000Z', request_id: null, sub: null, jti: null, agent_type: null, project_id: null,
-      action: 'agent.kill', resource: 'agent:a1', outcome: 'success', status: null,
+      time: '2026-11-23T10:00:00.000Z',
+      request_id: null,
+      sub: null,
+      jti: null,
+      agent_type: null,
+      project_id: null,
+      action: 'agent.kill',
+      resource: 'agent:a1',
+      outcome: 'success',
+      status: null,
     });
   });
 
   it('never stores a token or a secret value, only fingerprints', () => {
-    const line = serializeAuditEntry(toAuditEntry({
-      action: 'POST /api/x', resource: `/api/x/${JWT}`, outcome: 'intent', sub: `Bearer ${JWT}`,
-      details: { jwt_token: JWT, env: { API_KEY: 'sk-live-123', password: 'hunter2', nested: [`a ${JWT}`] }, private_key: { pem: 'x' } },
-    }));
+    const line = serializeAuditEntry(
+      toAuditEntry({
+        action: 'POST /api/x',
+        resource: `/api/x/${JWT}`,
+        outcome: 'intent',
+        sub: `Bearer ${JWT}`,
+        details: { jwt_token: JWT, env: { API_KEY: 'sk-live-123', password: 'hunter2', nested: [`a ${JWT}`] }, private_key: { pem: 'x' } },
+      }),
+    );
     expect(line).not.to.contain(JWT.split('.')[1]);
     expect(line).not.to.contain('sk-live-123');
     expect(line).not.to.contain('hunter2');
@@ -76,12 +111,18 @@ describe('audit entries', () => {
 
 describe('AuditLog', () => {
   let dir: string;
-  beforeEach(async () => { dir = await makeTempDir('cco-audit-'); });
-  afterEach(async () => { await removeDir(dir); });
+  beforeEach(async () => {
+    dir = await makeTempDir('cco-audit-');
+  });
+  afterEach(async () => {
+    await removeDir(dir);
+  });
 
   it('appends JSON lines with mode 0600, group-committing concurrent records', async () => {
     const log = await AuditLog.open({ file: path.join(dir, 'audit.log'), maxFileBytes: 10 * 1024 * 1024, maxFiles: 5 });
-    await Promise.all(Array.from({ length: 500 }, (_, i) => log.record({ action: 'POST /api/x', resource: `/api/x/${i}`, outcome: 'intent', sub: `s${i % 7}` })));
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) => log.record({ action: 'POST /api/x', resource: `/api/x/${i}`, outcome: 'intent', sub: `s${i % 7}` })),
+    );
     await log.close();
     const entries = await lines(path.join(dir, 'audit.log'));
     expect(entries).to.have.length(500);
@@ -94,7 +135,11 @@ describe('AuditLog', () => {
     const log = await AuditLog.open({ file, maxFileBytes: 10 * 1024 * 1024, maxFiles: 5 });
     const deferred = [1, 2, 3].map((i) => log.record({ action: 'POST /api/x', resource: `/d/${i}`, outcome: 'success', status: 202 }, { deferred: true }));
     // Read synchronously: an await would give the deferred flush its turn of the loop.
-    const written = (): string[] => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as AuditEntry).resource);
+    const written = (): string[] =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as AuditEntry).resource);
     // Nothing written yet: deferred lines wait for the next line or the next turn of the loop.
     expect(written()).to.deep.equal([]);
     const intent = log.record({ action: 'POST /api/x', resource: '/i/4', outcome: 'intent' });
@@ -135,7 +180,9 @@ describe('AuditLog', () => {
     await writeFile(path.join(dir, 'target'), '');
     await symlink(path.join(dir, 'target'), path.join(dir, 'audit.log'));
     let err: NodeJS.ErrnoException | undefined;
-    await AuditLog.open({ file: path.join(dir, 'audit.log'), maxFileBytes: 4096, maxFiles: 1 }).catch((e: NodeJS.ErrnoException) => { err = e; });
+    await AuditLog.open({ file: path.join(dir, 'audit.log'), maxFileBytes: 4096, maxFiles: 1 }).catch((e: NodeJS.ErrnoException) => {
+      err = e;
+    });
     expect(err?.code).to.equal('ELOOP');
     expect((await lstat(path.join(dir, 'audit.log'))).isSymbolicLink()).to.equal(true);
 
@@ -163,7 +210,9 @@ describe('AuditLog', () => {
       await disk.fill();
       // Big enough to need new blocks whatever is left in the last one.
       const big = { details: { blob: 'x'.repeat(900) } };
-      const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => log.record({ action: 'full', resource: `r${i}`, outcome: 'intent', ...big })));
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) => log.record({ action: 'full', resource: `r${i}`, outcome: 'intent', ...big })),
+      );
       const refused = results.filter((r) => r.status === 'rejected');
       expect(refused.length).to.be.above(0);
       expect((refused[0] as PromiseRejectedResult).reason).to.include({ status: 507, code: 'STR_001' });
@@ -192,7 +241,9 @@ describe('readAudit', () => {
     }
     await log.close();
   });
-  after(async () => { await removeDir(dir); });
+  after(async () => {
+    await removeDir(dir);
+  });
 
   it('reads rotated files oldest first and filters by sub, outcome and limit', async () => {
     const all = await readAudit(dir, { limit: 1000 });

@@ -10,7 +10,9 @@ describe('two sidecars on one Redis: revocations and rate limits are cluster-wid
   before(async () => {
     redis = await RedisServer.start();
     const shared = {
-      project_id: 'cluster-auth', jwt_secret: 'y'.repeat(48), redis: { url: redis.url },
+      project_id: 'cluster-auth',
+      jwt_secret: 'y'.repeat(48),
+      redis: { url: redis.url },
       rate_limits: { 'python-specialist': { points_per_minute: 8, burst: 8 } },
     };
     a = await startTestServer({ config: shared });

@@ -6,8 +6,12 @@ import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 
 describe('signing key', () => {
   let dir: string;
-  beforeEach(async () => { dir = await makeTempDir(); });
-  afterEach(async () => { await removeDir(dir); });
+  beforeEach(async () => {
+    dir = await makeTempDir();
+  });
+  afterEach(async () => {
+    await removeDir(dir);
+  });
 
   it('creates a 0600 key of at least 32 bytes once and reuses it', async () => {
     const first = await loadSigningKey(dir);
@@ -32,10 +36,18 @@ describe('signing key', () => {
   it('refuses a short key file and a short configured secret', async () => {
     await writeFile(path.join(dir, 'jwt.key'), 'short', { mode: 0o600 });
     let error: unknown;
-    try { await loadSigningKey(dir); } catch (err) { error = err; }
+    try {
+      await loadSigningKey(dir);
+    } catch (err) {
+      error = err;
+    }
     expect(error).to.be.instanceOf(WeakKeyError);
     error = undefined;
-    try { await loadSigningKey(dir, 'a'); } catch (err) { error = err; }
+    try {
+      await loadSigningKey(dir, 'a');
+    } catch (err) {
+      error = err;
+    }
     expect(error).to.be.instanceOf(WeakKeyError);
     expect(await readFile(path.join(dir, 'jwt.key'), 'utf8')).to.equal('short');
   });
@@ -48,9 +60,15 @@ describe('signing key', () => {
   it('reads a shared key file the operator gave, never creates one, and refuses it readable by others or as a link', async () => {
     const shared = path.join(dir, 'cluster.key');
     let error: unknown;
-    try { await loadSigningKey(path.join(dir, 'a'), { file: shared }); } catch (err) { error = err; }
+    try {
+      await loadSigningKey(path.join(dir, 'a'), { file: shared });
+    } catch (err) {
+      error = err;
+    }
     expect(error).to.be.instanceOf(WeakKeyError);
-    expect((error as Error).message).to.contain(`The signing key file ${shared} does not exist`).and.contain('copy it to every node');
+    expect((error as Error).message)
+      .to.contain(`The signing key file ${shared} does not exist`)
+      .and.contain('copy it to every node');
     await writeFile(shared, `${'k'.repeat(48)}\n`, { mode: 0o600 });
     const onA = await loadSigningKey(path.join(dir, 'a'), { file: shared });
     const onB = await loadSigningKey(path.join(dir, 'b'), { file: shared });
@@ -61,11 +79,19 @@ describe('signing key', () => {
     const link = path.join(dir, 'link.key');
     await symlink(shared, link);
     error = undefined;
-    try { await loadSigningKey(dir, { file: link }); } catch (err) { error = err; }
+    try {
+      await loadSigningKey(dir, { file: link });
+    } catch (err) {
+      error = err;
+    }
     expect((error as Error).message).to.contain('is a symbolic link');
     await chmod(shared, 0o640);
     error = undefined;
-    try { await loadSigningKey(dir, { file: shared }); } catch (err) { error = err; }
+    try {
+      await loadSigningKey(dir, { file: shared });
+    } catch (err) {
+      error = err;
+    }
     expect((error as Error).message).to.contain(`chmod 600 ${shared}`);
   });
 });

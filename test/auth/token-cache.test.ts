@@ -5,9 +5,15 @@ import type { RevocationStore } from '../../src/auth/revocations.js';
 
 class MemoryRevocations implements RevocationStore {
   readonly ids = new Set<string>();
-  isRevoked(jti: string): boolean { return this.ids.has(jti); }
-  async revoke(jti: string): Promise<void> { this.ids.add(jti); }
-  size(): number { return this.ids.size; }
+  isRevoked(jti: string): boolean {
+    return this.ids.has(jti);
+  }
+  async revoke(jti: string): Promise<void> {
+    this.ids.add(jti);
+  }
+  size(): number {
+    return this.ids.size;
+  }
 }
 
 describe('auth: cache of verified tokens', () => {
@@ -28,7 +34,10 @@ describe('auth: cache of verified tokens', () => {
     const minted = await tokens.mint({ ...base, permissions: [...base.permissions] });
     await tokens.verify(minted.token);
     await tokens.revoke(minted.jti, minted.exp);
-    const err = await tokens.verify(minted.token).then(() => undefined, (e: { code?: string }) => e);
+    const err = await tokens.verify(minted.token).then(
+      () => undefined,
+      (e: { code?: string }) => e,
+    );
     expect(err?.code).to.equal('AUTH_001');
   });
 
@@ -49,7 +58,10 @@ describe('auth: cache of verified tokens', () => {
     }
     globalThis.Date = LaterDate as DateConstructor;
     try {
-      const err = await tokens.verify(minted.token).then(() => undefined, (e: { code?: string }) => e);
+      const err = await tokens.verify(minted.token).then(
+        () => undefined,
+        (e: { code?: string }) => e,
+      );
       expect(err?.code).to.equal('AUTH_002');
     } finally {
       globalThis.Date = RealDate;

@@ -13,14 +13,19 @@ describe('CLI: orchestration audit', function () {
     await s.request('POST', '/api/auth/revoke', { token: s.adminToken, body: { jti: 'y' } }); // intent + success
     await s.request('POST', '/api/auth/revoke', { token: s.adminToken, body: { jti: 'z\u001b[2J' } });
   });
-  after(async () => { await s.stop(); });
+  after(async () => {
+    await s.stop();
+  });
 
   const audit = (...args: string[]) => runCli(['orchestration', 'audit', '--storage-path', s.storage, ...args]);
 
   it('reads the local log without a server call and filters by outcome and sub (--json)', async () => {
     const denied = await audit('--outcome', 'denied', '--json');
     expect(denied.code).to.equal(0);
-    expect(denied.json.entries.map((e: any) => [e.status, e.code, e.sub])).to.deep.equal([[401, 'AUTH_001', null], [403, 'AUTH_003', 'nosy-agent']]);
+    expect(denied.json.entries.map((e: any) => [e.status, e.code, e.sub])).to.deep.equal([
+      [401, 'AUTH_001', null],
+      [403, 'AUTH_003', 'nosy-agent'],
+    ]);
     const nosy = await audit('--sub', 'nosy-agent', '--json');
     expect(nosy.json.entries.map((e: any) => e.outcome)).to.deep.equal(['intent', 'denied']);
     expect(nosy.json.unreadable_lines).to.equal(0);

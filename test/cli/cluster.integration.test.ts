@@ -36,7 +36,9 @@ describe('CLI: start --cluster N', function () {
     const cli = await runCli(['orchestration', 'start', '--cluster', '2', '--port', '0', '--project', project, '--storage-path', storage]);
     expect(cli.code).to.equal(1);
     const stderr = cli.stderr.replace(/\s*\n\s*›?\s*/g, ' ');
-    expect(stderr).to.contain('start --cluster 2 runs 2 sidecars that must share events, results and tokens; configure Redis (--redis-url, CCO_REDIS_URL or redis.url) and PostgreSQL (--postgres-url, CCO_POSTGRES_URL or postgres.url)');
+    expect(stderr).to.contain(
+      'start --cluster 2 runs 2 sidecars that must share events, results and tokens; configure Redis (--redis-url, CCO_REDIS_URL or redis.url) and PostgreSQL (--postgres-url, CCO_POSTGRES_URL or postgres.url)',
+    );
     expect(await readState(storage)).to.equal(undefined);
   });
 
@@ -57,7 +59,18 @@ describe('CLI: start --cluster N', function () {
 
     it('refuses to start on a PostgreSQL it cannot use, with the reason and without the password', async () => {
       const wrong = pgUrl.replace(pg.password, 'not-the-password');
-      const cli = await runCli(['orchestration', 'start', '--port', '0', '--project', project, '--storage-path', path.join(dir, 'refused'), '--postgres-url', wrong]);
+      const cli = await runCli([
+        'orchestration',
+        'start',
+        '--port',
+        '0',
+        '--project',
+        project,
+        '--storage-path',
+        path.join(dir, 'refused'),
+        '--postgres-url',
+        wrong,
+      ]);
       expect(cli.code).to.equal(1);
       const stderr = cli.stderr.replace(/\s*\n\s*›?\s*/g, ' ');
       expect(stderr).to.match(/PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/\w+ is not usable: password authentication failed/);
@@ -65,10 +78,29 @@ describe('CLI: start --cluster N', function () {
     });
 
     it('runs N sidecars on one port that share results and the key, and stops them all', async () => {
-      const started = await runCli([
-        'orchestration', 'start', '--cluster', '2', '--detach', '--port', '0', '--project', project, '--storage-path', storage,
-        '--redis-url', redis.url, '--postgres-url', pgUrl, '--project-id', 'web',
-      ], {}, { timeoutMs: 60_000 });
+      const started = await runCli(
+        [
+          'orchestration',
+          'start',
+          '--cluster',
+          '2',
+          '--detach',
+          '--port',
+          '0',
+          '--project',
+          project,
+          '--storage-path',
+          storage,
+          '--redis-url',
+          redis.url,
+          '--postgres-url',
+          pgUrl,
+          '--project-id',
+          'web',
+        ],
+        {},
+        { timeoutMs: 60_000 },
+      );
       expect(started.code, started.stderr + started.stdout).to.equal(0);
       const state = (await readState(storage))!;
       expect(state).to.include({ cluster_size: 2, project_id: 'web' });
@@ -83,7 +115,8 @@ describe('CLI: start --cluster N', function () {
       // One token from the CLI works on every worker (one key); a result stored through one is read through all.
       const token = (await runCli(['orchestration', 'token', '--agent-type', 'operator', '--admin', '--storage-path', storage, '--json'])).json.token as string;
       const stored = await rawRequest(state.url, 'POST', '/api/results', {
-        token, body: { agent_id: 'a1', agent_type: 'python-specialist', issue_id: '7', result: { status: 'success' } },
+        token,
+        body: { agent_id: 'a1', agent_type: 'python-specialist', issue_id: '7', result: { status: 'success' } },
       });
       expect(stored.status).to.equal(201);
       // Connections alternate between the workers, so consecutive reads go to both.

@@ -41,7 +41,9 @@ describe('CLI: get-context and clear-cache', function () {
     const res = await runCli(['orchestration', 'get-context', 'ISSUE-1', 'python-specialist', '--max-bytes', '4096', ...conn]);
     expect(res.code, res.stderr).to.equal(0);
     const lines = res.stdout.trimEnd().split('\n');
-    expect(lines[0]).to.match(/^Context for python-specialist on ISSUE-1: \d+ files, [\d.]+ (B|KiB) \(~\d+ tokens\), truncated \(smart\), [\d.]+ ms \((built|cache hit)\)$/);
+    expect(lines[0]).to.match(
+      /^Context for python-specialist on ISSUE-1: \d+ files, [\d.]+ (B|KiB) \(~\d+ tokens\), truncated \(smart\), [\d.]+ ms \((built|cache hit)\)$/,
+    );
     expect(lines.some((l) => /^ {2}app\/big\.py +[\d.]+ KiB of [\d.]+ KiB {2}/.test(l))).to.equal(true);
     expect(lines.some((l) => l.startsWith('  project  3 files'))).to.equal(true);
     expect(lines).to.include('  git      not a git work tree');

@@ -80,7 +80,13 @@ describe('CLI: start --detach, status, token, stop', () => {
     expect(res.code, res.stderr).to.equal(0);
     expect(res.stdout).to.match(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
     const claims = JSON.parse(Buffer.from(res.stdout.split('.')[1]!, 'base64url').toString());
-    expect(claims).to.include({ agent_type: 'python-specialist', project_id: 'my-project', issue_id: 'ISSUE-7', iss: 'cco-orchestration-sidecar', aud: 'cco-agents' });
+    expect(claims).to.include({
+      agent_type: 'python-specialist',
+      project_id: 'my-project',
+      issue_id: 'ISSUE-7',
+      iss: 'cco-orchestration-sidecar',
+      aud: 'cco-agents',
+    });
     const status = await fetch(`http://127.0.0.1:${env.CCO_SIDECAR_PORT}/status`, { headers: { authorization: `Bearer ${res.stdout.trim()}` } });
     expect(status.status).to.equal(200);
   });

@@ -19,7 +19,8 @@ describe('oclif.manifest.json', () => {
   // oclif lists commands from the manifest when it exists: a stale one silently hides commands.
   it('lists exactly the compiled commands with their flags and args', async () => {
     const manifest = JSON.parse(await readFile(path.join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
-      version: string; commands: Record<string, { flags: Record<string, unknown>; args: Record<string, unknown> }>;
+      version: string;
+      commands: Record<string, { flags: Record<string, unknown>; args: Record<string, unknown> }>;
     };
     const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(manifest.version).to.equal(pkg.version);

@@ -32,7 +32,7 @@ describe('CLI: start --detach --redis-url (real bin/run.js)', () => {
     expect(res.stdout + res.stderr).not.to.include(password);
     const cmdline = await readFile(`/proc/${res.json.pid}/cmdline`, 'utf8');
     expect(cmdline).not.to.include(password);
-    const health = await (await fetch(`${res.json.url}/health`)).json() as { checks: { event_bus: string }; warnings: string[] };
+    const health = (await (await fetch(`${res.json.url}/health`)).json()) as { checks: { event_bus: string }; warnings: string[] };
     expect(health.checks.event_bus).to.equal('ok');
     expect(health.warnings.join(' ')).to.match(/appendonly is off/);
     const log = await readFile(path.join(env.CCO_SIDECAR_STORAGE!, 'logs', 'sidecar.out'), 'utf8');
@@ -42,7 +42,9 @@ describe('CLI: start --detach --redis-url (real bin/run.js)', () => {
     const token = await runCli(['orchestration', 'token', '--agent-type', 'python-specialist', '--json'], env, { cwd: project });
     const jwt = (token.json as { token: string }).token;
     const pub = await fetch(`${res.json.url}/api/events/cli_check`, {
-      method: 'POST', headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' }, body: '{"data":{}}',
+      method: 'POST',
+      headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+      body: '{"data":{}}',
     });
     expect(pub.status).to.equal(202);
     const { createClient } = await import('redis');

@@ -33,7 +33,8 @@ describe('cluster signing key and node ids', function () {
     expect(res.status).to.equal(200);
     // Through the environment too, with no running sidecar recorded in that storage dir.
     const bare = await runCli(['orchestration', 'token', '--agent-type', 'test-engineer', '--project-id', 'web', '--json'], {
-      CCO_SIDECAR_STORAGE: path.join(dir, 'no-sidecar'), CCO_SIDECAR_JWT_SECRET_FILE: keyFile,
+      CCO_SIDECAR_STORAGE: path.join(dir, 'no-sidecar'),
+      CCO_SIDECAR_JWT_SECRET_FILE: keyFile,
     });
     expect(bare.code, bare.stderr).to.equal(0);
     expect((await a.request('GET', '/api/results?issue_id=1', { token: bare.json.token })).status).to.equal(200);

@@ -15,7 +15,9 @@ describe('config: defaults < file < env < flags', () => {
     await mkdir(path.join(project, 'src', 'deep'), { recursive: true });
     await writeFile(path.join(project, 'package.json'), '{}');
   });
-  afterEach(async () => { await removeDir(dir); });
+  afterEach(async () => {
+    await removeDir(dir);
+  });
 
   it('uses the spec defaults', () => {
     const c = loadConfig({ env: {}, cwd: project });
@@ -51,22 +53,30 @@ describe('config: defaults < file < env < flags', () => {
     expect(() => loadConfig({ env: {}, cwd: project, configFile: 'missing.json' })).to.throw(ConfigError, /Cannot read config file/);
   });
 
-  it('takes the PostgreSQL URL from env or flag over the file, keeps the file\'s other postgres keys, and then uses it for results', async () => {
+  it("takes the PostgreSQL URL from env or flag over the file, keeps the file's other postgres keys, and then uses it for results", async () => {
     await writeFile(path.join(project, '.cco', 'orchestration.json'), JSON.stringify({ postgres: { url: 'postgres://file@db/x', pool_size: 3 } }));
     const fromFile = loadConfig({ env: {}, cwd: project });
     expect(fromFile.results.backend).to.equal('postgres');
     const c = loadConfig({ env: { CCO_POSTGRES_URL: 'postgres://u:pw@db:5432/cco' }, cwd: project });
     expect(c.postgres).to.include({ url: 'postgres://u:pw@db:5432/cco', pool_size: 3, connect_timeout_ms: 1_500 });
     expect(c.results.backend).to.equal('postgres');
-    const flagged = loadConfig({ env: { CCO_POSTGRES_URL: 'postgres://u:pw@db:5432/cco' }, flags: { postgres: { url: 'postgresql://flag@db/y' } }, cwd: project });
+    const flagged = loadConfig({
+      env: { CCO_POSTGRES_URL: 'postgres://u:pw@db:5432/cco' },
+      flags: { postgres: { url: 'postgresql://flag@db/y' } },
+      cwd: project,
+    });
     expect(flagged.postgres.url).to.equal('postgresql://flag@db/y');
-    expect(loadConfig({ env: {}, flags: { results: { backend: 'files' }, postgres: { url: 'postgres://db/x' } }, cwd: project }).results.backend).to.equal('files');
+    expect(loadConfig({ env: {}, flags: { results: { backend: 'files' }, postgres: { url: 'postgres://db/x' } }, cwd: project }).results.backend).to.equal(
+      'files',
+    );
     expect(loadConfig({ env: {}, cwd: dir }).results.backend).to.equal('files');
   });
 
   it('refuses a postgres backend without a URL, and a URL that is not postgres, without echoing it', () => {
-    expect(() => loadConfig({ env: {}, flags: { results: { backend: 'postgres' } }, cwd: project }))
-      .to.throw(ConfigError, /postgres\.url: results\.backend is 'postgres' but no PostgreSQL URL is set/);
+    expect(() => loadConfig({ env: {}, flags: { results: { backend: 'postgres' } }, cwd: project })).to.throw(
+      ConfigError,
+      /postgres\.url: results\.backend is 'postgres' but no PostgreSQL URL is set/,
+    );
     let message = '';
     try {
       loadConfig({ env: { CCO_POSTGRES_URL: 'mysql://u:topsecret@db/x' }, cwd: project });

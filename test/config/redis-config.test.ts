@@ -2,8 +2,7 @@ import { expect } from 'chai';
 import { loadConfig } from '../../src/config/load-config.js';
 import { redactRedisUrl, redactSecretIn } from '../../src/redis/redis-url.js';
 
-const load = (env: Record<string, string>, flags: Record<string, unknown> = {}) =>
-  loadConfig({ env, flags: { project_root: '/tmp', ...flags }, cwd: '/tmp' });
+const load = (env: Record<string, string>, flags: Record<string, unknown> = {}) => loadConfig({ env, flags: { project_root: '/tmp', ...flags }, cwd: '/tmp' });
 
 describe('config: events.backend and redis.url', () => {
   it('stays embedded without a Redis URL', () => {

@@ -115,7 +115,11 @@ describe('context config in the sidecar config', () => {
   it('is validated when the config loads, with field paths', async () => {
     const { configFor, ConfigError } = await import('../../src/config/load-config.js');
     const base = { project_root: '/tmp', storage_path: '/tmp/cco-ctx-config-test' };
-    expect(configFor({ ...base, context: { exclude: ['fixtures/'], watcher: 'chokidar' } }).context).to.deep.include({ exclude: ['fixtures/'], watcher: 'chokidar', ttl_ms: 2000 });
+    expect(configFor({ ...base, context: { exclude: ['fixtures/'], watcher: 'chokidar' } }).context).to.deep.include({
+      exclude: ['fixtures/'],
+      watcher: 'chokidar',
+      ttl_ms: 2000,
+    });
     expect(configFor(base).context.default_max_bytes).to.equal(512 * 1024);
     expect(() => configFor({ ...base, context: { bogus: 1 } as never })).to.throw(ConfigError, /context: Unrecognized key/);
     expect(() => configFor({ ...base, context: { ttl_ms: -1 } })).to.throw(ConfigError, /context\.ttl_ms/);

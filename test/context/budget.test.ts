@@ -54,7 +54,10 @@ describe('context/budget', () => {
 
   it('smart: a small budget still keeps head and tail of a large file', () => {
     const r = fitBudget([item('def main(): pass\n'), item(lines(3000))], 4096, 'smart');
-    expect(r.placed.map((p) => [p.index, p.truncated])).to.deep.equal([[0, false], [1, true]]);
+    expect(r.placed.map((p) => [p.index, p.truncated])).to.deep.equal([
+      [0, false],
+      [1, true],
+    ]);
     expect(r.totalBytes).to.be.at.most(4096).and.at.least(3000);
   });
 

@@ -1,7 +1,11 @@
 import { expect } from 'chai';
 import { ContextCache } from '../../src/context/cache/context-cache.js';
 
-interface V { issueId: string; bytes: number; n: number }
+interface V {
+  issueId: string;
+  bytes: number;
+  n: number;
+}
 
 describe('context/context-cache', () => {
   it('is bounded by bytes and evicts least recently used first', () => {

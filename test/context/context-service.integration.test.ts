@@ -18,7 +18,7 @@ const SECRET_FILES: Record<string, string> = {
   'config/.env.production': 'Y=2\n',
   'keys/server.pem': '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n',
   'keys/tls.key': 'k\n',
-  'id_rsa': 'k\n',
+  id_rsa: 'k\n',
   'deploy/id_ed25519': 'k\n',
   'certs/client.p12': 'p12\n',
   '.npmrc': '//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n',
@@ -26,13 +26,17 @@ const SECRET_FILES: Record<string, string> = {
   'credentials.json': '{"type":"service_account"}\n',
   '.aws/credentials': '[default]\naws_access_key_id=x\n',
   '.netrc': 'machine github.com login x password y\n',
-  'kubeconfig': 'apiVersion: v1\n',
+  kubeconfig: 'apiVersion: v1\n',
   '.kube/config': 'apiVersion: v1\n',
 };
 
 const SOURCE_FILES: Record<string, string> = {
   'README.md': '# Demo project\n\nHow to run it.\n',
-  'package.json': JSON.stringify({ name: 'demo', dependencies: { koa: '^3.0.0' }, devDependencies: { typescript: '^5.9.0' }, engines: { node: '>=20' } }, null, 2),
+  'package.json': JSON.stringify(
+    { name: 'demo', dependencies: { koa: '^3.0.0' }, devDependencies: { typescript: '^5.9.0' }, engines: { node: '>=20' } },
+    null,
+    2,
+  ),
   'tsconfig.json': '{"compilerOptions":{"strict":true}}\n',
   'src/index.ts': 'export function main(): number {\n  return 1;\n}\n',
   'src/config.ts': [
@@ -103,10 +107,22 @@ describe('context service (integration)', function () {
     await writeTree(root, { 'src/util/math.ts': 'export const add = (a: number, b: number) => a + b;\nexport const sub = (a: number, b: number) => a - b;\n' });
     gitCommitAll(root, 'feat: subtraction');
     // Uncommitted work: a modification and an untracked file.
-    await writeTree(root, { 'src/index.ts': 'export function main(): number {\n  return 2;\n}\n// wip\n', 'src/new-feature.ts': 'export const feature = 1;\nexport const more = 2;\n' });
+    await writeTree(root, {
+      'src/index.ts': 'export function main(): number {\n  return 2;\n}\n// wip\n',
+      'src/new-feature.ts': 'export const feature = 1;\nexport const more = 2;\n',
+    });
     svc = createContextService({
       config: configFor({ project_root: root, storage_path: storage, context: { ttl_ms: 60_000, debounce_ms: 20 } }),
-      ...(process.env.CTX_DEBUG ? { logger: { debug: (o: object, m?: string) => console.log('debug', m, JSON.stringify(o)), info() {}, warn: (o: object, m?: string) => console.log('warn', m, o), error: (o: object, m?: string) => console.log('error', m, o) } } : {}),
+      ...(process.env.CTX_DEBUG
+        ? {
+            logger: {
+              debug: (o: object, m?: string) => console.log('debug', m, JSON.stringify(o)),
+              info() {},
+              warn: (o: object, m?: string) => console.log('warn', m, o),
+              error: (o: object, m?: string) => console.log('error', m, o),
+            },
+          }
+        : {}),
       publish: (e) => {
         events.push(e);
       },
@@ -125,9 +141,38 @@ describe('context service (integration)', function () {
 
   it('answers with the exact contract shape, then from the cache', async () => {
     const first = await svc.getContext({ issue_id: 'ISSUE-1', agent_type: 'typescript-specialist' });
-    expect(first).to.have.all.keys('issue_id', 'agent_type', 'context', 'truncated', 'truncation_strategy', 'total_size_bytes', 'file_count', 'token_estimate', 'generation_ms', 'timestamp', 'cache_hit');
-    expect(first.context).to.have.all.keys('project_structure', 'relevant_files', 'git_context', 'previous_agent_outputs', 'metadata', 'issue', 'code_map', 'search_index');
-    expect(first.context.project_structure).to.have.all.keys('root', 'files', 'directories', 'total_files', 'total_size_bytes', 'files_truncated', 'by_language');
+    expect(first).to.have.all.keys(
+      'issue_id',
+      'agent_type',
+      'context',
+      'truncated',
+      'truncation_strategy',
+      'total_size_bytes',
+      'file_count',
+      'token_estimate',
+      'generation_ms',
+      'timestamp',
+      'cache_hit',
+    );
+    expect(first.context).to.have.all.keys(
+      'project_structure',
+      'relevant_files',
+      'git_context',
+      'previous_agent_outputs',
+      'metadata',
+      'issue',
+      'code_map',
+      'search_index',
+    );
+    expect(first.context.project_structure).to.have.all.keys(
+      'root',
+      'files',
+      'directories',
+      'total_files',
+      'total_size_bytes',
+      'files_truncated',
+      'by_language',
+    );
     expect(first.cache_hit).to.equal(false);
     expect(first.issue_id).to.equal('ISSUE-1');
     expect(first.file_count).to.equal(first.context.relevant_files.length);
@@ -218,7 +263,18 @@ describe('context service (integration)', function () {
   });
 
   it('includes previous outputs, ranks their files first, and refreshes them when the issue gets a new result', async () => {
-    outputs = [{ agent: 'a1', agent_type: 'python-specialist', timestamp: '2026-01-01T00:00:00.000Z', status: 'success', decision: 'use tools/report.py', rationale: 'why', files_affected: ['tools/report.py'], result_id: 'r1' }];
+    outputs = [
+      {
+        agent: 'a1',
+        agent_type: 'python-specialist',
+        timestamp: '2026-01-01T00:00:00.000Z',
+        status: 'success',
+        decision: 'use tools/report.py',
+        rationale: 'why',
+        files_affected: ['tools/report.py'],
+        result_id: 'r1',
+      },
+    ];
     const res = await svc.getContext({ issue_id: 'ISSUE-PREV', agent_type: 'typescript-specialist' });
     expect(res.context.previous_agent_outputs).to.deep.equal(outputs);
     expect(paths(res)[0]).to.equal('tools/report.py');
@@ -306,13 +362,19 @@ describe('context service (integration)', function () {
       const res = await svc.getContext(q);
       expect(res.context.project_structure.files).to.include('src/renamed-feature.ts').and.not.include('src/new-feature.ts');
       expect(paths(res)).to.include('src/renamed-feature.ts');
-      expect(res.context.git_context!.uncommitted_changes.map((c) => c.path)).to.include('src/renamed-feature.ts').and.not.include('src/new-feature.ts');
+      expect(res.context.git_context!.uncommitted_changes.map((c) => c.path))
+        .to.include('src/renamed-feature.ts')
+        .and.not.include('src/new-feature.ts');
     });
 
     it('a new directory with files (moved in) is indexed and watched', async () => {
       await writeTree(base, { 'staging/pkg/mod.ts': 'export const moved = 1;\n', 'staging/pkg/deep/d.ts': 'export const d = 1;\n' });
       await change(svc, () => fsp.rename(path.join(base, 'staging/pkg'), path.join(root, 'src/pkg')));
-      await eventually(async () => (await svc.getContext({ issue_id: 'ISSUE-W', agent_type: 'typescript-specialist', max_files: 100 })).context.project_structure.files.includes('src/pkg/deep/d.ts'));
+      await eventually(async () =>
+        (await svc.getContext({ issue_id: 'ISSUE-W', agent_type: 'typescript-specialist', max_files: 100 })).context.project_structure.files.includes(
+          'src/pkg/deep/d.ts',
+        ),
+      );
       await change(svc, () => fsp.writeFile(path.join(root, 'src/pkg/deep/d2.ts'), 'export const d2 = 2;\n'));
       const res = await svc.getContext({ issue_id: 'ISSUE-W', agent_type: 'typescript-specialist', max_files: 100 });
       expect(res.context.project_structure.files).to.include.members(['src/pkg/mod.ts', 'src/pkg/deep/d.ts', 'src/pkg/deep/d2.ts']);

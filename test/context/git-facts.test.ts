@@ -70,7 +70,7 @@ describe('context/git-facts', () => {
     expect(diffs[0]).to.include(':(literal)new-name.txt').and.not.include(':(literal)a.txt');
   });
 
-  it('asks git for every count where bytes are not git\'s view (.gitattributes)', async () => {
+  it("asks git for every count where bytes are not git's view (.gitattributes)", async () => {
     const root = await repo('attributes');
     await writeTree(root, { '.gitattributes': '*.txt text eol=lf\n' });
     gitCommitAll(root, 'attributes');
@@ -79,7 +79,9 @@ describe('context/git-facts', () => {
     const calls: string[][] = [];
     const facts = await collectGitFacts({ root, realRoot: root, tree, recentCommits: 5, maxUntrackedCounted: 100 }, { git: recordingGit(calls) });
     expect(facts.byteExact).to.equal(false);
-    expect(facts.changes.find((c) => c.path === 'a.txt')!.diff).to.equal(gitsCounts(root)['a.txt']).and.equal('+1 -2');
+    expect(facts.changes.find((c) => c.path === 'a.txt')!.diff)
+      .to.equal(gitsCounts(root)['a.txt'])
+      .and.equal('+1 -2');
     expect(calls.filter((a) => a.includes('diff'))[0]).to.include(':(literal)a.txt');
   });
 });

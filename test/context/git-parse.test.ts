@@ -7,7 +7,8 @@ describe('context/git-parse', () => {
       '# branch.oid 95671adfa5f4405e0f28630b17c49193b008b291',
       '# branch.head main',
       '1 .M N... 100644 100644 100644 aaaa aaaa sub/x/f.txt',
-      '2 R. N... 100644 100644 100644 bbbb bbbb R100 sub/new name.txt', 'sub/old.txt',
+      '2 R. N... 100644 100644 100644 bbbb bbbb R100 sub/new name.txt',
+      'sub/old.txt',
       '1 A. N... 000000 100644 100644 0000 cccc sub/added.txt',
       '1 .D N... 100644 100644 000000 dddd dddd sub/gone.txt',
       'u UU N... 100644 100644 100644 100644 e1 e2 e3 sub/conflict.txt',
@@ -51,8 +52,9 @@ describe('context/git-parse', () => {
   });
 
   it('parses log output with files per commit', () => {
-    const out = '\x1eabc123\x1fA B\x1f2026-01-01T00:00:00+00:00\x1ffix: thing\0\nsrc/a.ts\0src/b.ts\0'
-      + '\x1edef456\x1fC D\x1f2025-12-31T00:00:00+00:00\x1finitial\0\nREADME.md\0';
+    const out =
+      '\x1eabc123\x1fA B\x1f2026-01-01T00:00:00+00:00\x1ffix: thing\0\nsrc/a.ts\0src/b.ts\0' +
+      '\x1edef456\x1fC D\x1f2025-12-31T00:00:00+00:00\x1finitial\0\nREADME.md\0';
     expect(parseLog(out)).to.deep.equal([
       { hash: 'abc123', author: 'A B', timestamp: '2026-01-01T00:00:00+00:00', message: 'fix: thing', files_changed: ['src/a.ts', 'src/b.ts'] },
       { hash: 'def456', author: 'C D', timestamp: '2025-12-31T00:00:00+00:00', message: 'initial', files_changed: ['README.md'] },
@@ -60,7 +62,10 @@ describe('context/git-parse', () => {
   });
 
   it('prefers origin among remotes', () => {
-    expect(parseRemotes('remote.upstream.url https://u\nremote.origin.url git@github.com:o/r.git\n')).to.deep.equal({ name: 'origin', url: 'git@github.com:o/r.git' });
+    expect(parseRemotes('remote.upstream.url https://u\nremote.origin.url git@github.com:o/r.git\n')).to.deep.equal({
+      name: 'origin',
+      url: 'git@github.com:o/r.git',
+    });
     expect(parseRemotes('')).to.equal(null);
   });
 

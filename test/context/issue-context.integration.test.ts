@@ -10,8 +10,17 @@ const FAKE_GH = 'ghp_' + 'Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8';
 
 function issue(id: string, title: string, description = '', extra: Partial<IssueRecord> = {}, revision = 1): IssueRecord {
   return {
-    issue_id: id, project_id: 'proj', title, description, labels: [], files: [], acceptance: null,
-    created_at: '2026-12-01T00:00:00.000Z', updated_at: '2026-12-01T00:00:00.000Z', revision, ...extra,
+    issue_id: id,
+    project_id: 'proj',
+    title,
+    description,
+    labels: [],
+    files: [],
+    acceptance: null,
+    created_at: '2026-12-01T00:00:00.000Z',
+    updated_at: '2026-12-01T00:00:00.000Z',
+    revision,
+    ...extra,
   };
 }
 
@@ -34,10 +43,12 @@ describe('issue-aware context (code search index, ranking, code map)', function 
     root = path.join(base, 'proj');
     await writeTree(root, {
       ...filler(60),
-      'pkg/series.py': 'import math\n\n\ndef laurent_series(expr, x0):\n    """Expand expr around x0."""\n    return expr\n\n\nclass SeriesExpansion:\n    def order(self):\n        return 1\n',
+      'pkg/series.py':
+        'import math\n\n\ndef laurent_series(expr, x0):\n    """Expand expr around x0."""\n    return expr\n\n\nclass SeriesExpansion:\n    def order(self):\n        return 1\n',
       'pkg/uses_series.py': 'from pkg.series import laurent_series\n\n\ndef expand_all(items):\n    return [laurent_series(i, 0) for i in items]\n',
       'pkg/settings.py': `def connect(token="${FAKE_GH}"):\n    return token\n`,
-      'web/router.ts': 'export class RadixRouter {\n  addRoute(path: string): void {}\n}\nexport function matchPath(p: string): boolean {\n  return p.length > 0;\n}\n',
+      'web/router.ts':
+        'export class RadixRouter {\n  addRoute(path: string): void {}\n}\nexport function matchPath(p: string): boolean {\n  return p.length > 0;\n}\n',
       'pyproject.toml': '[project]\nname = "proj"\n',
     });
     svc = createContextService({

@@ -40,7 +40,10 @@ describe('context/line-diff', () => {
   it('agrees with git diff --numstat on random edits (property)', async function () {
     this.timeout(60_000);
     const line = fc.constantFrom('alpha', 'beta', 'gamma', 'delta', '', '  indented', '}', 'return x;');
-    const file = fc.array(line, { maxLength: 25 }).map((ls) => ls.join('\n')).chain((body) => fc.boolean().map((eol) => (body && eol ? `${body}\n` : body)));
+    const file = fc
+      .array(line, { maxLength: 25 })
+      .map((ls) => ls.join('\n'))
+      .chain((body) => fc.boolean().map((eol) => (body && eol ? `${body}\n` : body)));
     const samples = fc.sample(fc.tuple(file, file), 40);
     let longerInGit = 0;
     for (const [i, [a, b]] of samples.entries()) {
@@ -61,7 +64,7 @@ describe('context/line-diff', () => {
     expect(longerInGit, 'git and the shortest script differ only on rare inputs').to.be.at.most(samples.length / 4);
   });
 
-  it('counts the shortest script where git\'s noise filter gives a longer one', () => {
+  it("counts the shortest script where git's noise filter gives a longer one", () => {
     // One shared line ("beta") among lines that match nothing: git reports +9 -6, the shortest
     // script keeps "beta" and touches 13 lines.
     const a = 'beta\nbeta\nreturn x;\nbeta\nalpha\nbeta\n';
@@ -84,7 +87,9 @@ describe('context/line-diff', () => {
     await writeTree(root, { 'a.txt': 'one\n2\nthree\nfour\n', 'new.txt': 'n1\nn2\n', 'staged.txt': 's\n' });
     await fsp.rm(path.join(root, 'c.txt'));
     const r = await worktreeDiff({
-      toplevel: root, prefix: '', realRoot: root,
+      toplevel: root,
+      prefix: '',
+      realRoot: root,
       paths: ['a.txt', 'b.txt', 'c.txt', 'new.txt', 'staged.txt', 'never.txt'],
       known: [['staged.txt', 'added']],
     });

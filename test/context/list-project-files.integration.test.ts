@@ -88,15 +88,19 @@ describe('context/list-project-files', () => {
     await fsp.symlink('b.txt', path.join(root, 'link.txt'));
     gitCommitAll(root, 'link');
     const listed = await listProjectFiles({ root, rules, useGit: true });
-    expect(listed.entries.map((e) => [e.path, e.size])).to.deep.equal([['a.txt', 11], ['b.txt', 2]]);
+    expect(listed.entries.map((e) => [e.path, e.size])).to.deep.equal([
+      ['a.txt', 11],
+      ['b.txt', 2],
+    ]);
     await writeTree(root, { 'b.txt': 'longer now\n' });
     const again = await listProjectFiles({ root, rules, useGit: true });
     expect(again.entries.find((e) => e.path === 'b.txt')!.size).to.equal(11);
   });
 
   it('parses git ls-files --debug output', () => {
-    const out = '100644 abc 0\tsrc/a b.ts\0  ctime: 1:0\n  mtime: 1700000000:500000000\n  dev: 1\tino: 2\n  uid: 0\tgid: 0\n  size: 42\tflags: 0\n'
-      + '120000 def 0\tlink\0  ctime: 1:0\n  mtime: 0:0\n  dev: 1\tino: 3\n  uid: 0\tgid: 0\n  size: 5\tflags: 0\n';
+    const out =
+      '100644 abc 0\tsrc/a b.ts\0  ctime: 1:0\n  mtime: 1700000000:500000000\n  dev: 1\tino: 2\n  uid: 0\tgid: 0\n  size: 42\tflags: 0\n' +
+      '120000 def 0\tlink\0  ctime: 1:0\n  mtime: 0:0\n  dev: 1\tino: 3\n  uid: 0\tgid: 0\n  size: 5\tflags: 0\n';
     expect(parseLsFilesDebug(out)).to.deep.equal([
       { path: 'src/a b.ts', mode: 0o100644, stage: 0, size: 42, mtimeMs: 1_700_000_000_500, skipWorktree: false },
       { path: 'link', mode: 0o120000, stage: 0, size: 5, mtimeMs: 0, skipWorktree: false },
@@ -114,7 +118,9 @@ describe('context/list-project-files', () => {
   });
 
   it('rebases ignore files that live above the root', () => {
-    expect(rebaseIgnore('*.log\n/packages/app/tmp/\n/other/\n!/packages/app/tmp/keep\n**/cache\n', 'packages/app/')).to.equal('*.log\n/tmp/\n!/tmp/keep\n**/cache');
+    expect(rebaseIgnore('*.log\n/packages/app/tmp/\n/other/\n!/packages/app/tmp/keep\n**/cache\n', 'packages/app/')).to.equal(
+      '*.log\n/tmp/\n!/tmp/keep\n**/cache',
+    );
   });
 
   it('derives the directories holding files', () => {

@@ -6,7 +6,20 @@ const rules = new PathRules({ defaultExcludes: true, exclude: ['fixtures/big/', 
 
 describe('context/path-rules', () => {
   it('excludes VCS dirs, dependencies and build outputs at any depth', () => {
-    for (const d of ['.git', 'node_modules', 'packages/a/node_modules', 'dist', 'build', 'target', '.next', '__pycache__', 'coverage', '.venv', 'pkg.egg-info', '.cco']) {
+    for (const d of [
+      '.git',
+      'node_modules',
+      'packages/a/node_modules',
+      'dist',
+      'build',
+      'target',
+      '.next',
+      '__pycache__',
+      'coverage',
+      '.venv',
+      'pkg.egg-info',
+      '.cco',
+    ]) {
       expect(rules.isExcludedDir(d), d).to.equal(true);
     }
     for (const f of ['node_modules/x/index.js', 'a/dist/b.js', '.git/config', 'x.pyc', 'src/.DS_Store', 'app.log']) {
@@ -36,13 +49,43 @@ describe('context/path-rules', () => {
   });
 
   const secrets = [
-    '.env', '.env.local', '.env.production', 'config/.env.example', 'prod.env', '.envrc',
-    'server.pem', 'tls/server.key', 'cert.p12', 'keystore.jks', 'store.pfx', 'AuthKey_ABC.p8',
-    'id_rsa', 'id_rsa.pub', '.ssh/id_ed25519', 'home/.ssh/config', 'id_ecdsa',
-    'credentials', 'credentials.json', 'gcp-credentials.json', '.aws/credentials', '.git-credentials',
-    '.netrc', '_netrc', '.pgpass', '.htpasswd', 'kubeconfig', 'cluster.kubeconfig', '.kube/config',
-    'terraform.tfstate', 'prod.tfvars', 'secrets.yml', 'config/secrets.json', 'client_secret_123.json',
-    'service-account.json', '.docker/config.json', 'private/notes.md',
+    '.env',
+    '.env.local',
+    '.env.production',
+    'config/.env.example',
+    'prod.env',
+    '.envrc',
+    'server.pem',
+    'tls/server.key',
+    'cert.p12',
+    'keystore.jks',
+    'store.pfx',
+    'AuthKey_ABC.p8',
+    'id_rsa',
+    'id_rsa.pub',
+    '.ssh/id_ed25519',
+    'home/.ssh/config',
+    'id_ecdsa',
+    'credentials',
+    'credentials.json',
+    'gcp-credentials.json',
+    '.aws/credentials',
+    '.git-credentials',
+    '.netrc',
+    '_netrc',
+    '.pgpass',
+    '.htpasswd',
+    'kubeconfig',
+    'cluster.kubeconfig',
+    '.kube/config',
+    'terraform.tfstate',
+    'prod.tfvars',
+    'secrets.yml',
+    'config/secrets.json',
+    'client_secret_123.json',
+    'service-account.json',
+    '.docker/config.json',
+    'private/notes.md',
   ];
   for (const s of secrets) {
     it(`treats ${s} as a secret file`, () => {

@@ -17,13 +17,26 @@ function rank(agentType: string, paths: string[], signals = noSignals): string[]
     const st = s.staticScore(p, c.kinds, c.languageId, c.depth);
     return s.total(st, s.dynamicScore(p, p.toLowerCase(), OLD, signals));
   };
-  return paths.filter((p) => score(p) > 0).sort((a, b) => (score(b) - score(a)) || (a < b ? -1 : 1));
+  return paths.filter((p) => score(p) > 0).sort((a, b) => score(b) - score(a) || (a < b ? -1 : 1));
 }
 
 const TREE = [
-  'README.md', 'docs/guide.md', 'package.json', 'pyproject.toml', 'src/app.py', 'src/auth/login.py', 'src/web/index.ts',
-  'tests/test_app.py', 'src/web/index.test.ts', '.github/workflows/ci.yml', 'Dockerfile', 'deploy/k8s.yaml',
-  'package-lock.json', 'assets/logo.png', 'dist.min.js', 'scripts/release.sh',
+  'README.md',
+  'docs/guide.md',
+  'package.json',
+  'pyproject.toml',
+  'src/app.py',
+  'src/auth/login.py',
+  'src/web/index.ts',
+  'tests/test_app.py',
+  'src/web/index.test.ts',
+  '.github/workflows/ci.yml',
+  'Dockerfile',
+  'deploy/k8s.yaml',
+  'package-lock.json',
+  'assets/logo.png',
+  'dist.min.js',
+  'scripts/release.sh',
 ];
 
 describe('context/file-kinds and languages', () => {
@@ -84,7 +97,13 @@ describe('context/ranking', () => {
   });
 
   it('issue signals and query hints lift files', () => {
-    const sig = prepareSignals({ issueFiles: ['docs/guide.md'], uncommitted: [['scripts/release.sh', 'modified']], recentCommitFiles: [], queryTerms: queryTerms('Docker deploy'), now: NOW });
+    const sig = prepareSignals({
+      issueFiles: ['docs/guide.md'],
+      uncommitted: [['scripts/release.sh', 'modified']],
+      recentCommitFiles: [],
+      queryTerms: queryTerms('Docker deploy'),
+      now: NOW,
+    });
     const r = rank('python-specialist', TREE, sig);
     expect(r[0]).to.equal('docs/guide.md');
     expect(r.slice(0, 4)).to.include.members(['Dockerfile', 'deploy/k8s.yaml']);
@@ -99,7 +118,9 @@ describe('context/ranking', () => {
     const s = new ProfileScorer(resolveProfile('python-specialist', cfg));
     const sig = prepareSignals({ issueFiles: ['src/app.py'], uncommitted: [], recentCommitFiles: [], queryTerms: [], now: NOW });
     const c = classify('src/app.py');
-    expect(s.explain('src/app.py', c.kinds, c.languageId, OLD, sig)).to.equal('named in an earlier result for this issue; python entry point for python-specialist');
+    expect(s.explain('src/app.py', c.kinds, c.languageId, OLD, sig)).to.equal(
+      'named in an earlier result for this issue; python entry point for python-specialist',
+    );
   });
 
   it('profile exclude patterns keep files out', () => {
@@ -113,10 +134,9 @@ describe('context/ranking', () => {
     expect(queryTerms('  Auth, LOGIN flow!! a ')).to.deep.equal(['auth', 'login', 'flow']);
     expect(queryTerms(undefined)).to.deep.equal([]);
   });
-
 });
 
-describe('listRankKey (one key for the worker\'s list and the cache\'s invalidation)', () => {
+describe("listRankKey (one key for the worker's list and the cache's invalidation)", () => {
   const weights = { ...resolveProfile('python-specialist', { rules: [], profiles: {} }).weights, issue_files: 50, query: 10 };
   it('adds issue files and up to three query hits to the static score', () => {
     expect(listRankKey(5, false, 0, weights)).to.equal(5);

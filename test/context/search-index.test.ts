@@ -15,16 +15,27 @@ describe('code search index', () => {
   it('finds definitions in Python, TypeScript, TSX, JavaScript, Go, Rust and Java', async () => {
     const cases: Array<[string, string, string[]]> = [
       ['a.py', 'def foo(a, b):\n    return 1\n\nclass Bar:\n    def baz(self):\n        pass\n', ['function:foo', 'class:Bar', 'method:baz']],
-      ['a.ts', 'export function foo(a: number): number { return a }\nexport class Bar { baz(): void {} }\ninterface Iface { x: number }\ntype T = string;\nconst qux = (x: number) => x;\n', ['function:foo', 'class:Bar', 'method:baz', 'interface:Iface', 'type:T', 'function:qux']],
+      [
+        'a.ts',
+        'export function foo(a: number): number { return a }\nexport class Bar { baz(): void {} }\ninterface Iface { x: number }\ntype T = string;\nconst qux = (x: number) => x;\n',
+        ['function:foo', 'class:Bar', 'method:baz', 'interface:Iface', 'type:T', 'function:qux'],
+      ],
       ['a.tsx', 'export function Comp(): JSX.Element {\n  return <div />;\n}\n', ['function:Comp']],
       ['a.js', 'function foo(a) { return 1 }\nclass Bar { baz() {} }\n', ['function:foo', 'class:Bar', 'method:baz']],
       ['a.go', 'package main\n\nfunc Foo(a int) int { return 1 }\n\ntype Bar struct{}\n\nfunc (b *Bar) Baz() {}\n', ['function:Foo', 'type:Bar', 'method:Baz']],
-      ['a.rs', 'fn foo(a: i32) -> i32 { 1 }\nstruct Bar;\nimpl Bar {\n    pub fn baz(&self) {}\n}\ntrait T {}\n', ['function:foo', 'struct:Bar', 'method:baz', 'trait:T']],
+      [
+        'a.rs',
+        'fn foo(a: i32) -> i32 { 1 }\nstruct Bar;\nimpl Bar {\n    pub fn baz(&self) {}\n}\ntrait T {}\n',
+        ['function:foo', 'struct:Bar', 'method:baz', 'trait:T'],
+      ],
       ['A.java', 'class Bar {\n  void baz() {}\n}\ninterface I {}\n', ['class:Bar', 'method:baz', 'interface:I']],
     ];
     for (const [file, src, want] of cases) {
       const defs = await extractDefinitions(file, src);
-      expect(defs.map((d) => `${d.kind}:${d.name}`), file).to.include.members(want);
+      expect(
+        defs.map((d) => `${d.kind}:${d.name}`),
+        file,
+      ).to.include.members(want);
     }
     const [foo] = await extractDefinitions('a.py', '\n\ndef foo(a, b):\n    return 1\n');
     expect(foo).to.deep.equal({ name: 'foo', kind: 'function', line: 3, signature: 'def foo(a, b):' });
@@ -36,7 +47,10 @@ describe('code search index', () => {
     idx.put('a.py', textTerms('def alpha_parse(): pass'), [{ name: 'alpha_parse', kind: 'function', line: 1, signature: 'def alpha_parse():' }]);
     idx.put('b.py', textTerms('def beta_render(): alpha_parse()'), [{ name: 'beta_render', kind: 'function', line: 1, signature: 'def beta_render():' }]);
     const q = (ident: string) => idx.search({ words: [[ident, 1]], identifiers: [ident], files: [] }, 10);
-    expect(q('alpha_parse').map((h) => [h.path, h.defines.length > 0])).to.deep.equal([['a.py', true], ['b.py', false]]);
+    expect(q('alpha_parse').map((h) => [h.path, h.defines.length > 0])).to.deep.equal([
+      ['a.py', true],
+      ['b.py', false],
+    ]);
     idx.put('a.py', textTerms('def gamma_load(): pass'), [{ name: 'gamma_load', kind: 'function', line: 1, signature: 'def gamma_load():' }]);
     expect(q('alpha_parse').map((h) => h.path)).to.deep.equal(['b.py']);
     expect(q('gamma_load')[0]!.defines).to.deep.equal(['gamma_load']);
@@ -50,9 +64,16 @@ describe('code search index', () => {
 
   it('reads an issue: words (title counted double), named identifiers and files', () => {
     const rec: IssueRecord = {
-      issue_id: 'I-1', project_id: 'p', title: 'Fix approx() for nested dicts', labels: ['python-api'], files: ['src/_pytest/python_api.py'],
-      description: 'The `ApproxMapping` class in python_api.py and numpy.isclose fail; see getRequestHeaders.', acceptance: null,
-      created_at: '', updated_at: '', revision: 1,
+      issue_id: 'I-1',
+      project_id: 'p',
+      title: 'Fix approx() for nested dicts',
+      labels: ['python-api'],
+      files: ['src/_pytest/python_api.py'],
+      description: 'The `ApproxMapping` class in python_api.py and numpy.isclose fail; see getRequestHeaders.',
+      acceptance: null,
+      created_at: '',
+      updated_at: '',
+      revision: 1,
     };
     const { query, called } = issueQuery(rec);
     expect(query.identifiers).to.include.members(['approx', 'approxmapping', 'isclose', 'getrequestheaders']);

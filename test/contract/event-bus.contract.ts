@@ -45,7 +45,14 @@ export function eventBusContract(name: string, harness: EventBusHarness): void {
       const bus = await open();
       const a = await pub(bus, 'build', { n: 1 });
       const b = await pub(bus, 'build', { n: 2 });
-      expect(a.event).to.deep.include({ event_type: 'build', publisher: 'agent-1', topic: 'coordination', data: { n: 1 }, correlation_id: null, ttl_seconds: 86_400 });
+      expect(a.event).to.deep.include({
+        event_type: 'build',
+        publisher: 'agent-1',
+        topic: 'coordination',
+        data: { n: 1 },
+        correlation_id: null,
+        ttl_seconds: 86_400,
+      });
       expect(bus.isCursor(a.event.event_id)).to.equal(true);
       expect(bus.isCursor('nonsense')).to.equal(false);
       const page = await bus.list({});
@@ -80,8 +87,9 @@ export function eventBusContract(name: string, harness: EventBusHarness): void {
       expect(quiet).to.deep.include({ events: [], more_available: false, timeout: true });
       expect(quiet.next_cursor).to.be.a('string');
       const later = await pub(bus, 'other');
-      expect(ids((await bus.wait({ eventType: 'other', subscriberId: 's', since: quiet.next_cursor, timeoutMs: 0 })).events))
-        .to.deep.equal([later.event.event_id]);
+      expect(ids((await bus.wait({ eventType: 'other', subscriberId: 's', since: quiet.next_cursor, timeoutMs: 0 })).events)).to.deep.equal([
+        later.event.event_id,
+      ]);
     });
 
     it('selects by type, topic and filter, and pages with limit', async () => {
@@ -138,7 +146,10 @@ export function eventBusContract(name: string, harness: EventBusHarness): void {
       for (let i = 0; i < 10; i++) await pub(bus, 'filler', { i });
       const page = await bus.listDeadLetters({ eventType: 'lost' });
       expect(page.total).to.equal(2);
-      expect(page.dead_letters.map((d) => [d.event_id, d.reason])).to.deep.equal([[first.event.event_id, 'evicted'], [second.event.event_id, 'evicted']]);
+      expect(page.dead_letters.map((d) => [d.event_id, d.reason])).to.deep.equal([
+        [first.event.event_id, 'evicted'],
+        [second.event.event_id, 'evicted'],
+      ]);
       expect((await bus.listDeadLetters({ issueScope: '1' })).dead_letters.map((d) => d.event_id)).to.deep.equal([first.event.event_id]);
       expect((await bus.getDeadLetter(first.event.event_id))?.data).to.deep.equal({ n: 0 });
       const redriven = await bus.redriveDeadLetter(first.event.event_id);

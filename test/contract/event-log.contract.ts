@@ -41,7 +41,15 @@ class RecordingSink {
 
 export function record(type: string, data: Record<string, unknown> = {}, ttlSeconds = 86_400): AppendRecord {
   const dataJson = JSON.stringify(data);
-  return { type, topic: 'coordination', publisher: 'contract', correlationId: null, ttlSeconds, dataJson, data: JSON.parse(dataJson) as Record<string, unknown> };
+  return {
+    type,
+    topic: 'coordination',
+    publisher: 'contract',
+    correlationId: null,
+    ttlSeconds,
+    dataJson,
+    data: JSON.parse(dataJson) as Record<string, unknown>,
+  };
 }
 
 const all = (): boolean => true;
@@ -95,21 +103,28 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
       const { log } = await open();
       const entry = await log.append({ ...record('build_done', { ok: true }, 60), topic: 'ci', publisher: 'p-1', correlationId: 'c-1' });
       expect(entry.event).to.deep.include({
-        event_type: 'build_done', topic: 'ci', publisher: 'p-1', correlation_id: 'c-1', ttl_seconds: 60, data: { ok: true },
+        event_type: 'build_done',
+        topic: 'ci',
+        publisher: 'p-1',
+        correlation_id: 'c-1',
+        ttl_seconds: 60,
+        data: { ok: true },
       });
       expect(Date.parse(entry.event.timestamp)).to.be.a('number').and.not.NaN;
       expect(entry.delivered).to.equal(false);
     });
 
-    it('tells the sink about each batch in order, with this process\'s record, before the appends resolve', async () => {
+    it("tells the sink about each batch in order, with this process's record, before the appends resolve", async () => {
       const { log, rec } = await open();
       const records = Array.from({ length: 5 }, (_, i) => record('t', { i }));
       const toldFirst: boolean[] = [];
-      const entries = await Promise.all(records.map(async (r) => {
-        const e = await log.append(r);
-        toldFirst.push(rec.appended.some((a) => a.id === e.event.event_id));
-        return e;
-      }));
+      const entries = await Promise.all(
+        records.map(async (r) => {
+          const e = await log.append(r);
+          toldFirst.push(rec.appended.some((a) => a.id === e.event.event_id));
+          return e;
+        }),
+      );
       expect(rec.appended.map((a) => a.id)).to.deep.equal(entries.map((e) => e.event.event_id));
       rec.appended.forEach((a, i) => expect(a.record).to.equal(records[i]));
       expect(toldFirst).to.deep.equal([true, true, true, true, true]);
@@ -134,8 +149,7 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
       expect((await log.read({ after: head, match: all, limit: 10 })).entries).to.deep.equal([]);
       const a = await log.append(record('t'));
       expect((await log.read({ after: head, match: all, limit: 10 })).entries.map((e) => e.event.event_id)).to.deep.equal([a.event.event_id]);
-      expect((await log.read({ after: log.oldestCursor(), match: all, limit: 10 })).entries.map((e) => e.event.event_id))
-        .to.deep.equal([a.event.event_id]);
+      expect((await log.read({ after: log.oldestCursor(), match: all, limit: 10 })).entries.map((e) => e.event.event_id)).to.deep.equal([a.event.event_id]);
     });
 
     it('refuses text that is not a cursor with 400 EVT_002', async () => {
@@ -161,7 +175,10 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await log.append(record('t', { i }))).event.event_id);
       expect(log.depth()).to.equal(3);
-      expect(rec.trimmed).to.deep.equal([{ id: ids[0], reason: 'evicted' }, { id: ids[1], reason: 'evicted' }]);
+      expect(rec.trimmed).to.deep.equal([
+        { id: ids[0], reason: 'evicted' },
+        { id: ids[1], reason: 'evicted' },
+      ]);
       const err = await caught(() => log.read({ after: ids[0], match: all, limit: 10 }));
       expect(err).to.include({ status: 410, code: 'EVT_003' });
       const page = await log.read({ after: err.details!.oldest_cursor as string, match: all, limit: 10 });
@@ -196,7 +213,10 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
       const b = await log.append(record('t', { n: 'b' }));
       await log.append(record('t', { n: 'c' }));
       const letters = [...log.deadLetters()];
-      expect(letters.map((d) => [d.event_id, d.reason])).to.deep.equal([[a.event.event_id, 'evicted'], [b.event.event_id, 'evicted']]);
+      expect(letters.map((d) => [d.event_id, d.reason])).to.deep.equal([
+        [a.event.event_id, 'evicted'],
+        [b.event.event_id, 'evicted'],
+      ]);
       expect(letters[0]).to.deep.include({ ...a.event });
       expect(Date.parse(letters[0]!.dead_lettered_at)).to.be.a('number').and.not.NaN;
       expect(log.deadLetterCount()).to.equal(2);
@@ -234,12 +254,15 @@ export function eventLogContract(name: string, harness: EventLogHarness): void {
       expect(again.epoch).to.equal(epoch);
       const page = await again.read({ after: kept.event.event_id, match: all, limit: 10 });
       expect(page.entries.map((e) => e.event.event_id)).to.deep.equal([last.event.event_id]);
-      expect((await again.read({ after: undefined, match: all, limit: 10 })).entries.map((e) => [e.event.event_id, e.delivered]))
-        .to.deep.equal([[kept.event.event_id, true], [last.event.event_id, false]]);
+      expect((await again.read({ after: undefined, match: all, limit: 10 })).entries.map((e) => [e.event.event_id, e.delivered])).to.deep.equal([
+        [kept.event.event_id, true],
+        [last.event.event_id, false],
+      ]);
       expect([...again.deadLetters()].map((d) => d.event_id)).to.deep.equal([gone.event.event_id]);
       const next = await again.append(record('t'));
-      expect((await again.read({ after: last.event.event_id, match: all, limit: 10 })).entries.map((e) => e.event.event_id))
-        .to.deep.equal([next.event.event_id]);
+      expect((await again.read({ after: last.event.event_id, match: all, limit: 10 })).entries.map((e) => e.event.event_id)).to.deep.equal([
+        next.event.event_id,
+      ]);
     });
 
     it('refuses appends once closed with 503 EVT_001', async () => {

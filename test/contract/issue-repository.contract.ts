@@ -14,8 +14,17 @@ export interface IssueRepositoryHarness {
 export function issue(over: Partial<IssueRecord> = {}): IssueRecord {
   const at = over.updated_at ?? '2026-12-01T10:00:00.000Z';
   return {
-    issue_id: 'ISSUE-1', project_id: 'web', title: 'Fix login', description: 'It breaks', labels: ['auth'], files: ['src/login.py'],
-    acceptance: null, created_at: at, updated_at: at, revision: 1, ...over,
+    issue_id: 'ISSUE-1',
+    project_id: 'web',
+    title: 'Fix login',
+    description: 'It breaks',
+    labels: ['auth'],
+    files: ['src/login.py'],
+    acceptance: null,
+    created_at: at,
+    updated_at: at,
+    revision: 1,
+    ...over,
   };
 }
 
@@ -68,7 +77,10 @@ export function issueRepositoryContract(name: string, harness: IssueRepositoryHa
       expect(await r.put(issue({ revision: 4, title: 'four' }))).to.equal(true);
       const history = await r.history('web', 'ISSUE-1');
       expect(history.map((h) => [h.record.revision, h.record.title, h.deleted_at])).to.deep.equal([
-        [1, 'Fix login', null], [2, 'two', null], [3, 'two', '2026-12-01T11:00:00.000Z'], [4, 'four', null],
+        [1, 'Fix login', null],
+        [2, 'two', null],
+        [3, 'two', '2026-12-01T11:00:00.000Z'],
+        [4, 'four', null],
       ]);
     });
 
@@ -84,7 +96,7 @@ export function issueRepositoryContract(name: string, harness: IssueRepositoryHa
       expect(rest.issues.map((i) => i.issue_id)).to.deep.equal(['c', 'd']);
       expect(rest.more).to.equal(false);
       expect((await r.listPage({ project_id: 'web', label: 'even' }, 10)).issues.map((i) => i.issue_id)).to.deep.equal(['b', 'd']);
-      expect((await r.listPage({ project_id: 'none' }, 10))).to.deep.equal({ issues: [], more: false });
+      expect(await r.listPage({ project_id: 'none' }, 10)).to.deep.equal({ issues: [], more: false });
     });
 
     it('keeps what it stored when opened again', async function () {
@@ -94,7 +106,10 @@ export function issueRepositoryContract(name: string, harness: IssueRepositoryHa
       await r.put(issue({ revision: 2, description: 'longer', labels: ['a', 'b'], acceptance: 'done when green' }));
       const again = await harness.reopen(r);
       open.push(again);
-      expect(await again.head('web', 'ISSUE-1')).to.deep.equal({ record: issue({ revision: 2, description: 'longer', labels: ['a', 'b'], acceptance: 'done when green' }), deleted_at: null });
+      expect(await again.head('web', 'ISSUE-1')).to.deep.equal({
+        record: issue({ revision: 2, description: 'longer', labels: ['a', 'b'], acceptance: 'done when green' }),
+        deleted_at: null,
+      });
       expect((await again.history('web', 'ISSUE-1')).map((h) => h.record.revision)).to.deep.equal([1, 2]);
     });
   });

@@ -70,8 +70,10 @@ export function resultRepositoryContract(name: string, harness: ResultRepository
       const stored: StoredEnvelope[] = [];
       for (let i = 0; i < 6; i++) {
         const e = envelope({
-          issue_id: i < 4 ? '42' : '43', agent_type: i % 2 ? 'test-engineer' : 'python-specialist',
-          status: i === 3 ? 'failed' : 'success', timestamp: new Date(t0 + i * 60_000).toISOString(),
+          issue_id: i < 4 ? '42' : '43',
+          agent_type: i % 2 ? 'test-engineer' : 'python-specialist',
+          status: i === 3 ? 'failed' : 'success',
+          timestamp: new Date(t0 + i * 60_000).toISOString(),
         });
         stored.push(e);
         await r.insert(e);
@@ -83,8 +85,10 @@ export function resultRepositoryContract(name: string, harness: ResultRepository
       expect(idsOf(await r.find({ agent_type: 'test-engineer', issue_id: '42', project_id: 'web' }, 100))).to.deep.equal([stored[3]!.id, stored[1]!.id]);
       expect(idsOf(await r.find({ status: 'failed' }, 100))).to.deep.equal([stored[3]!.id]);
       expect(idsOf(await r.find({ project_id: 'other' }, 100))).to.deep.equal([]);
-      expect(idsOf(await r.find({ since_ms: t0 + 60_000, until_ms: t0 + 3 * 60_000 }, 100)), 'since inclusive, until exclusive')
-        .to.deep.equal([stored[2]!.id, stored[1]!.id]);
+      expect(idsOf(await r.find({ since_ms: t0 + 60_000, until_ms: t0 + 3 * 60_000 }, 100)), 'since inclusive, until exclusive').to.deep.equal([
+        stored[2]!.id,
+        stored[1]!.id,
+      ]);
       expect(idsOf(await r.find({ latest: true }, 100))).to.deep.equal([stored[5]!.id, stored[4]!.id, stored[3]!.id, stored[2]!.id]);
       const first = await r.find({}, 4);
       expect(first.more).to.equal(true);

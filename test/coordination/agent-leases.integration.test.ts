@@ -23,10 +23,16 @@ describe('leases of spawned agents end with them (spec §8)', () => {
     dir = await makeTempDir('cco-lease-agents-');
     const script = path.join(dir, 'leasing-agent.mjs');
     await writeFile(script, LEASING_AGENT);
-    s = await startTestServer({ config: { agent_kill_grace_seconds: 0.3, agent_nice: 0, agents: {
-      'holding-engineer': { command: process.execPath, args: [script, 'hold', '{task}'] },
-      'quick-engineer': { command: process.execPath, args: [script, 'exit', '{task}'] },
-    } } as never });
+    s = await startTestServer({
+      config: {
+        agent_kill_grace_seconds: 0.3,
+        agent_nice: 0,
+        agents: {
+          'holding-engineer': { command: process.execPath, args: [script, 'hold', '{task}'] },
+          'quick-engineer': { command: process.execPath, args: [script, 'exit', '{task}'] },
+        },
+      },
+    });
   });
   after(async () => {
     await s.stop();

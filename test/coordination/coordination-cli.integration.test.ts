@@ -16,7 +16,10 @@ describe('CLI: lease, leases, gate and gates (real bin/run.js)', () => {
 
   it('acquires, lists, renews and releases leases; a conflict exits 1 naming the holder', async () => {
     const alice = await s.tokenFor({ sub: 'alice' });
-    const got = await runCli(['orchestration', 'lease', 'acquire', 'src/a.ts', 'src/b.ts', '--ttl', '120', '--reason', 'split parser', '--json'], { ...env, JWT_TOKEN: alice });
+    const got = await runCli(['orchestration', 'lease', 'acquire', 'src/a.ts', 'src/b.ts', '--ttl', '120', '--reason', 'split parser', '--json'], {
+      ...env,
+      JWT_TOKEN: alice,
+    });
     expect(got.code, got.stderr).to.equal(0);
     expect(got.json).to.include({ holder: 'alice', reason: 'split parser' });
     expect(got.json.paths).to.deep.equal(['src/a.ts', 'src/b.ts']);
@@ -54,7 +57,7 @@ describe('CLI: lease, leases, gate and gates (real bin/run.js)', () => {
     const held = await s.request('POST', '/api/leases', { token: alice, body: { paths: ['hot.ts'] } });
     const waiting = runCli(['orchestration', 'lease', 'acquire', 'hot.ts', '--wait', '20', '--json'], env);
     const deadline = Date.now() + 10_000;
-    while (s.handle.deps.coordination!.leases.stats().waiting_requests === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (s.handle.deps.coordination.leases.stats().waiting_requests === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     await s.request('DELETE', `/api/leases/${held.body.lease_id}`, { token: alice });
     const res = await waiting;
     expect(res.code, res.stderr).to.equal(0);
@@ -63,12 +66,18 @@ describe('CLI: lease, leases, gate and gates (real bin/run.js)', () => {
   });
 
   it('creates a gate, waits for it, lists gates; an expired gate exits 1', async () => {
-    const created = await runCli(['orchestration', 'gate', 'create', '--issue', 'C-1', '--expect', 'test-engineer,security-auditor', '--id', 'cli-gate', '--json'], env);
+    const created = await runCli(
+      ['orchestration', 'gate', 'create', '--issue', 'C-1', '--expect', 'test-engineer,security-auditor', '--id', 'cli-gate', '--json'],
+      env,
+    );
     expect(created.code, created.stderr).to.equal(0);
     expect(created.json).to.include({ gate_id: 'cli-gate', state: 'waiting' });
     const waiting = runCli(['orchestration', 'gate', 'wait', 'cli-gate', '--timeout', '20'], env);
     for (const agentType of ['test-engineer', 'security-auditor']) {
-      await s.request('POST', '/api/results', { token: s.adminToken, body: { agent_id: `${agentType}-1`, agent_type: agentType, issue_id: 'C-1', result: { status: 'success' } } });
+      await s.request('POST', '/api/results', {
+        token: s.adminToken,
+        body: { agent_id: `${agentType}-1`, agent_type: agentType, issue_id: 'C-1', result: { status: 'success' } },
+      });
     }
     const opened = await waiting;
     expect(opened.code, opened.stderr).to.equal(0);

@@ -41,7 +41,9 @@ describe('two sidecars on one Redis: leases and gates are cluster-wide', () => {
     expect(listed.body.leases.map((l: any) => l.lease_id)).to.deep.equal([held.body.lease_id]);
     // Only the holder (or manage_agents) may release, on any node.
     expectContractError(await b.request('DELETE', `/api/leases/${held.body.lease_id}`, { token: bobB }), 403, 'AUTH_003');
-    expect((await b.request('DELETE', `/api/leases/${held.body.lease_id}`, { token: await b.tokenFor({ sub: 'alice', agent_type: 'python-specialist' }) })).status).to.equal(200);
+    expect(
+      (await b.request('DELETE', `/api/leases/${held.body.lease_id}`, { token: await b.tokenFor({ sub: 'alice', agent_type: 'python-specialist' }) })).status,
+    ).to.equal(200);
     expectContractError(await a.request('DELETE', `/api/leases/${held.body.lease_id}`, { token: aliceA }), 404, 'NOT_FOUND');
   });
 
@@ -63,13 +65,15 @@ describe('two sidecars on one Redis: leases and gates are cluster-wide', () => {
   });
 
   it('hands out strictly increasing fencing tokens across both nodes, also under concurrent grants', async () => {
-    const tokens = await Promise.all(Array.from({ length: 40 }, async (_, i) => {
-      const node = i % 2 ? a : b;
-      const token = i % 2 ? aliceA : bobB;
-      const r = await acquire(node, token, { paths: [`fence/${i}.ts`], ttl_seconds: 60 });
-      expect(r.status, r.text).to.equal(201);
-      return r.body.fencing_token as number;
-    }));
+    const tokens = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const node = i % 2 ? a : b;
+        const token = i % 2 ? aliceA : bobB;
+        const r = await acquire(node, token, { paths: [`fence/${i}.ts`], ttl_seconds: 60 });
+        expect(r.status, r.text).to.equal(201);
+        return r.body.fencing_token as number;
+      }),
+    );
     expect(new Set(tokens).size).to.equal(40);
     const serial: number[] = [];
     for (let i = 0; i < 6; i++) serial.push((await acquire(i % 2 ? a : b, i % 2 ? aliceA : bobB, { paths: [`serial/${i}`] })).body.fencing_token);
@@ -94,14 +98,20 @@ describe('two sidecars on one Redis: leases and gates are cluster-wide', () => {
 
   it('opens a gate created on A when the result is stored on B, and a wait on B returns it; one gate_opened', async () => {
     const lead = await a.tokenFor({ sub: 'lead', agent_type: 'chief-architect' });
-    const created = await a.request('POST', '/api/gates', { token: lead, body: { gate_id: 'cluster-g1', issue_id: 'CL-1', expect: [{ agent_type: 'test-engineer' }] } });
+    const created = await a.request('POST', '/api/gates', {
+      token: lead,
+      body: { gate_id: 'cluster-g1', issue_id: 'CL-1', expect: [{ agent_type: 'test-engineer' }] },
+    });
     expect(created.status, created.text).to.equal(201);
     const seen = await b.request('GET', '/api/gates/cluster-g1', { token: lead });
     expect(seen.status, seen.text).to.equal(200);
     expect(seen.body).to.include({ state: 'waiting' });
     const waited = b.request('GET', '/api/gates/cluster-g1/wait?timeout=10000', { token: lead });
     await new Promise((r) => setTimeout(r, 200));
-    const stored = await b.request('POST', '/api/results', { token: b.adminToken, body: { agent_id: 'te-1', agent_type: 'test-engineer', issue_id: 'CL-1', result: { status: 'success' } } });
+    const stored = await b.request('POST', '/api/results', {
+      token: b.adminToken,
+      body: { agent_id: 'te-1', agent_type: 'test-engineer', issue_id: 'CL-1', result: { status: 'success' } },
+    });
     expect(stored.status, stored.text).to.equal(201);
     const answer = await waited;
     expect(answer.status, answer.text).to.equal(200);
@@ -116,7 +126,10 @@ describe('two sidecars on one Redis: leases and gates are cluster-wide', () => {
 
   it('expires a gate once across both nodes and answers a wait on the other node', async () => {
     const lead = await b.tokenFor({ sub: 'lead', agent_type: 'chief-architect' });
-    const created = await b.request('POST', '/api/gates', { token: lead, body: { gate_id: 'cluster-g2', issue_id: 'CL-2', expect: [{ agent_type: 'security-auditor' }], timeout_seconds: 1 } });
+    const created = await b.request('POST', '/api/gates', {
+      token: lead,
+      body: { gate_id: 'cluster-g2', issue_id: 'CL-2', expect: [{ agent_type: 'security-auditor' }], timeout_seconds: 1 },
+    });
     expect(created.status, created.text).to.equal(201);
     const answer = await a.request('GET', '/api/gates/cluster-g2/wait?timeout=10000', { token: lead });
     expect(answer.body).to.include({ gate_id: 'cluster-g2', state: 'expired' });
@@ -135,7 +148,14 @@ describe('two sidecars on one Redis: leases and gates are cluster-wide', () => {
     } finally {
       await redis.resume();
     }
-    const again = await until(async () => { const r = await acquire(a, aliceA, { paths: ['down/x.ts'] }); return r.status === 201 && r; }, 10_000, 100);
+    const again = await until(
+      async () => {
+        const r = await acquire(a, aliceA, { paths: ['down/x.ts'] });
+        return r.status === 201 && r;
+      },
+      10_000,
+      100,
+    );
     expect(again.body.holder).to.equal('alice');
   });
 });

@@ -5,7 +5,10 @@ describe('DeadlineTimer', () => {
   it('fires due keys in deadline order, honours reschedules and cancels', () => {
     let now = 1_000;
     const fired: string[] = [];
-    const t = new DeadlineTimer((k) => fired.push(k), () => now);
+    const t = new DeadlineTimer(
+      (k) => fired.push(k),
+      () => now,
+    );
     t.schedule('c', 1_300);
     t.schedule('a', 1_100);
     t.schedule('b', 1_200);

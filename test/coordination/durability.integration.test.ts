@@ -33,7 +33,11 @@ describe('leases and gates across a restart (spec §8)', () => {
     await s.restart();
     const third = await acquire(s, bob, { paths: ['tmp/1'] });
     expect(third.body.fencing_token).to.equal(last + 2);
-    expect((await s.request('GET', '/api/leases', { token: bob })).body.leases.map((l: any) => l.lease_id)).to.deep.equal([kept.body.lease_id, next.body.lease_id, third.body.lease_id]);
+    expect((await s.request('GET', '/api/leases', { token: bob })).body.leases.map((l: any) => l.lease_id)).to.deep.equal([
+      kept.body.lease_id,
+      next.body.lease_id,
+      third.body.lease_id,
+    ]);
   });
 
   it('expires at start the leases whose time ran out while the sidecar was down, with their events', async () => {
@@ -50,14 +54,20 @@ describe('leases and gates across a restart (spec §8)', () => {
   it('keeps gates: a waiting gate opens after the restart, an overdue one expires at start', async () => {
     const lead = await s.tokenFor({ sub: 'lead', agent_type: 'chief-architect' });
     await s.request('POST', '/api/gates', { token: lead, body: { gate_id: 'keep', issue_id: 'D-1', expect: [{ agent_type: 'test-engineer' }] } });
-    await s.request('POST', '/api/gates', { token: lead, body: { gate_id: 'late', issue_id: 'D-1', expect: [{ agent_type: 'reviewer' }], timeout_seconds: 1 } });
+    await s.request('POST', '/api/gates', {
+      token: lead,
+      body: { gate_id: 'late', issue_id: 'D-1', expect: [{ agent_type: 'reviewer' }], timeout_seconds: 1 },
+    });
     await s.handle.close();
     await new Promise((r) => setTimeout(r, 1_100));
     await s.restart();
     expect((await s.request('GET', '/api/gates/keep', { token: s.adminToken })).body.state).to.equal('waiting');
     expect((await s.request('GET', '/api/gates/late', { token: s.adminToken })).body.state).to.equal('expired');
     await until(async () => (await eventsOf(s, ['gate_expired'])).find((e) => e.data.gate_id === 'late'));
-    await s.request('POST', '/api/results', { token: s.adminToken, body: { agent_id: 'qa', agent_type: 'test-engineer', issue_id: 'D-1', result: { status: 'success' } } });
+    await s.request('POST', '/api/results', {
+      token: s.adminToken,
+      body: { agent_id: 'qa', agent_type: 'test-engineer', issue_id: 'D-1', result: { status: 'success' } },
+    });
     expect((await s.request('GET', '/api/gates/keep/wait?timeout=5000', { token: s.adminToken })).body.state).to.equal('open');
   });
 });

@@ -17,14 +17,20 @@ onEachLeaseBackend('gates over HTTP (spec §8)', (backend) => {
   });
 
   async function store(issue: string, agentType: string, status: string): Promise<string> {
-    const res = await s.request('POST', '/api/results', { token: s.adminToken, body: { agent_id: `${agentType}-1`, agent_type: agentType, issue_id: issue, result: { status } } });
+    const res = await s.request('POST', '/api/results', {
+      token: s.adminToken,
+      body: { agent_id: `${agentType}-1`, agent_type: agentType, issue_id: issue, result: { status } },
+    });
     expect(res.status, res.text).to.equal(201);
     return res.body.id;
   }
 
   it('counts results stored before the gate, opens on the last one, and ignores failures', async () => {
     const tested = await store('G-1', 'test-engineer', 'success');
-    const created = await s.request('POST', '/api/gates', { token: lead, body: { gate_id: 'g1', issue_id: 'G-1', expect: [{ agent_type: 'test-engineer' }, { agent_type: 'security-auditor' }] } });
+    const created = await s.request('POST', '/api/gates', {
+      token: lead,
+      body: { gate_id: 'g1', issue_id: 'G-1', expect: [{ agent_type: 'test-engineer' }, { agent_type: 'security-auditor' }] },
+    });
     expect(created.status, created.text).to.equal(201);
     expect(created.body).to.deep.include({ gate_id: 'g1', state: 'waiting', pending: [{ agent_type: 'security-auditor', status: 'success' }] });
     expect(created.body.satisfied).to.deep.equal([{ agent_type: 'test-engineer', status: 'success', result_id: tested, agent_id: 'test-engineer-1' }]);
@@ -45,9 +51,16 @@ onEachLeaseBackend('gates over HTTP (spec §8)', (backend) => {
     const again = await s.request('GET', '/api/gates/g1/wait?timeout=10000', { token: lead });
     expect(again.body.state).to.equal('open');
     // The same definition again is the same gate; another definition under that id is refused.
-    const same = await s.request('POST', '/api/gates', { token: lead, body: { gate_id: 'g1', issue_id: 'G-1', expect: [{ agent_type: 'test-engineer' }, { agent_type: 'security-auditor', status: 'success' }] } });
+    const same = await s.request('POST', '/api/gates', {
+      token: lead,
+      body: { gate_id: 'g1', issue_id: 'G-1', expect: [{ agent_type: 'test-engineer' }, { agent_type: 'security-auditor', status: 'success' }] },
+    });
     expect(same.status).to.equal(200);
-    expectContractError(await s.request('POST', '/api/gates', { token: lead, body: { gate_id: 'g1', issue_id: 'G-1', expect: [{ agent_type: 'devops-engineer' }] } }), 400, 'REQ_001');
+    expectContractError(
+      await s.request('POST', '/api/gates', { token: lead, body: { gate_id: 'g1', issue_id: 'G-1', expect: [{ agent_type: 'devops-engineer' }] } }),
+      400,
+      'REQ_001',
+    );
   });
 
   it('opens at creation when every result is already stored, and expects a given status', async () => {
@@ -59,7 +72,10 @@ onEachLeaseBackend('gates over HTTP (spec §8)', (backend) => {
   });
 
   it('expires at its timeout, publishes gate_expired, and a wait times out with timeout: true before that', async () => {
-    const res = await s.request('POST', '/api/gates', { token: lead, body: { gate_id: 'g3', issue_id: 'G-3', expect: [{ agent_type: 'reviewer' }], timeout_seconds: 1 } });
+    const res = await s.request('POST', '/api/gates', {
+      token: lead,
+      body: { gate_id: 'g3', issue_id: 'G-3', expect: [{ agent_type: 'reviewer' }], timeout_seconds: 1 },
+    });
     expect(res.body.state).to.equal('waiting');
     const short = await s.request('GET', '/api/gates/g3/wait?timeout=50', { token: lead });
     expect(short.body).to.include({ state: 'waiting', timeout: true });
@@ -79,7 +95,11 @@ onEachLeaseBackend('gates over HTTP (spec §8)', (backend) => {
       const r = await s.request('POST', '/api/gates', { token: lead, body: { gate_id: `b${i}`, issue_id: 'G-B', expect: [{ agent_type: 'reviewer' }] } });
       expect(r.status, r.text).to.equal(201);
     }
-    expectContractError(await s.request('POST', '/api/gates', { token: lead, body: { gate_id: 'b100', issue_id: 'G-B', expect: [{ agent_type: 'reviewer' }] } }), 429, 'RATE_001');
+    expectContractError(
+      await s.request('POST', '/api/gates', { token: lead, body: { gate_id: 'b100', issue_id: 'G-B', expect: [{ agent_type: 'reviewer' }] } }),
+      429,
+      'RATE_001',
+    );
     await store('G-B', 'reviewer', 'success');
     await until(async () => (await s.request('GET', '/api/gates?issue_id=G-B&state=open', { token: lead })).body.total === 100);
     const made = await s.request('POST', '/api/gates', { token: lead, body: { gate_id: 'b100', issue_id: 'G-B', expect: [{ agent_type: 'tester' }] } });
@@ -96,8 +116,13 @@ onEachLeaseBackend('gates over HTTP (spec §8)', (backend) => {
     expectContractError(await s.request('GET', '/api/gates/g1', { token: scoped }), 403, 'AUTH_003');
     expect((await s.request('GET', '/api/gates', { token: scoped })).body.gates).to.deep.equal([]);
     expectContractError(await s.request('GET', '/api/gates/nope', { token: lead }), 404, 'NOT_FOUND');
-    for (const body of [{ issue_id: 'G', expect: [] }, { issue_id: '../x', expect: [{ agent_type: 'a' }] }, { issue_id: 'G', expect: [{ agent_type: 'a', status: 'done' }] },
-      { issue_id: 'G', expect: Array.from({ length: 120 }, (_, i) => ({ agent_type: `a${i}` })) }, { issue_id: 'G', expect: [{ agent_type: 'a' }], timeout_seconds: 0 }]) {
+    for (const body of [
+      { issue_id: 'G', expect: [] },
+      { issue_id: '../x', expect: [{ agent_type: 'a' }] },
+      { issue_id: 'G', expect: [{ agent_type: 'a', status: 'done' }] },
+      { issue_id: 'G', expect: Array.from({ length: 120 }, (_, i) => ({ agent_type: `a${i}` })) },
+      { issue_id: 'G', expect: [{ agent_type: 'a' }], timeout_seconds: 0 },
+    ]) {
       expectContractError(await s.request('POST', '/api/gates', { token: lead, body }), 400, 'REQ_001');
     }
     const listed = await s.request('GET', '/api/gates?issue_id=G-1', { token: lead });

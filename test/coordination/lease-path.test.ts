@@ -29,7 +29,11 @@ describe('lease paths', () => {
       expect(await resolveLeasePath(root, 'self/real')).to.equal('real');
       for (const p of ['escape', 'escape/x', 'self']) {
         let err: unknown;
-        try { await resolveLeasePath(root, p); } catch (e) { err = e; }
+        try {
+          await resolveLeasePath(root, p);
+        } catch (e) {
+          err = e;
+        }
         expect(err, p).to.be.instanceOf(LeasePathError);
       }
     } finally {

@@ -24,9 +24,13 @@ onEachLeaseBackend('lease queue (service level)', (backend) => {
       await client.flushAll();
     }
     c = await openCoordination({
-      projectId: 'p', projectRoot: path.join(dir, 'root'), storagePath: path.join(dir, 'storage'),
+      projectId: 'p',
+      projectRoot: path.join(dir, 'root'),
+      storagePath: path.join(dir, 'storage'),
       results: { find: async () => undefined },
-      publish: async (e) => { published.push(e); },
+      publish: async (e) => {
+        published.push(e);
+      },
       log: { warn: () => undefined, info: () => undefined },
       redis: client && redis ? { client, url: redis.url } : undefined,
     });
@@ -41,9 +45,15 @@ onEachLeaseBackend('lease queue (service level)', (backend) => {
   it('does not let later file requests starve an earlier request for their directory', async () => {
     const first = await c.leases.acquire(caller('a'), { paths: ['src/one.ts'] });
     const order: string[] = [];
-    const dirWaiter = c.leases.acquire(caller('dir'), { paths: ['src'], wait_ms: 5_000 }).then((l) => { order.push('dir'); return l; });
+    const dirWaiter = c.leases.acquire(caller('dir'), { paths: ['src'], wait_ms: 5_000 }).then((l) => {
+      order.push('dir');
+      return l;
+    });
     // Free sibling file, but the directory request came first: it waits behind it.
-    const later = c.leases.acquire(caller('b'), { paths: ['src/two.ts'], wait_ms: 5_000 }).then((l) => { order.push('b'); return l; });
+    const later = c.leases.acquire(caller('b'), { paths: ['src/two.ts'], wait_ms: 5_000 }).then((l) => {
+      order.push('b');
+      return l;
+    });
     while (c.leases.stats().waiting_requests < 2) await new Promise((r) => setTimeout(r, 5));
     await c.leases.release(caller('a'), first.lease_id);
     const d = await dirWaiter;

@@ -50,7 +50,10 @@ onEachLeaseBackend('leases over HTTP (spec §8)', (backend) => {
     expect(b.body.issue_id).to.equal('ISSUE-2');
     expect(b.body.fencing_token).to.be.greaterThan(a.body.fencing_token);
     // Events follow the durable grant (in grant order), so they may trail the answer by a moment.
-    const events = await until(async () => { const e = await eventsOf(s, ['lease_acquired']); return e.length === 2 && e; });
+    const events = await until(async () => {
+      const e = await eventsOf(s, ['lease_acquired']);
+      return e.length === 2 && e;
+    });
     expect(events.at(-1)).to.deep.include({ publisher: 'cco-sidecar', topic: 'coordination' });
     expect(events.at(-1).data).to.include({ lease_id: b.body.lease_id, fencing_token: b.body.fencing_token, holder: 'bob' });
   });
@@ -61,7 +64,9 @@ onEachLeaseBackend('leases over HTTP (spec §8)', (backend) => {
     for (const p of ['src/app', 'src/app/main.ts', 'src', 'src/app/deep/x.ts']) {
       const r = await acquire(s, bob, { paths: ['docs/other.md', p] });
       expectContractError(r, 409, 'LSE_001');
-      expect(r.body.details.conflicts).to.deep.equal([{ path: p, leased_path: 'src/app', lease_id: a.body.lease_id, holder: 'alice', expires_at: a.body.expires_at }]);
+      expect(r.body.details.conflicts).to.deep.equal([
+        { path: p, leased_path: 'src/app', lease_id: a.body.lease_id, holder: 'alice', expires_at: a.body.expires_at },
+      ]);
       expect(r.body.message).to.contain('alice');
     }
     // All or nothing: docs/other.md was not taken by the refused requests.
@@ -80,13 +85,34 @@ onEachLeaseBackend('leases over HTTP (spec §8)', (backend) => {
     await mkdir(path.join(s.projectRoot, 'inside'), { recursive: true });
     await symlink('/etc', path.join(s.projectRoot, 'out-link'));
     await symlink(path.join(s.projectRoot, 'inside'), path.join(s.projectRoot, 'in-link'));
-    const hostile = ['../x', 'a/../../x', 'a/../b', '/etc/passwd', 'C:\\Windows', 'a\\b', 'a\u0000b', '.', './', '', 'x'.repeat(300), 'out-link/passwd', 'out-link'];
+    const hostile = [
+      '../x',
+      'a/../../x',
+      'a/../b',
+      '/etc/passwd',
+      'C:\\Windows',
+      'a\\b',
+      'a\u0000b',
+      '.',
+      './',
+      '',
+      'x'.repeat(300),
+      'out-link/passwd',
+      'out-link',
+    ];
     for (const p of hostile) {
       const r = await acquire(s, alice, { paths: [p] });
       expectContractError(r, 400, 'REQ_001');
       expect(r.body.details.issues[0].path).to.equal('body.paths.0');
     }
-    for (const body of [{ paths: [] }, { paths: 'src' }, { paths: ['a'], ttl_seconds: 0 }, { paths: ['a'], ttl_seconds: 3601 }, { paths: ['a'], wait_ms: 60_001 }, { paths: ['a'], extra: 1 }]) {
+    for (const body of [
+      { paths: [] },
+      { paths: 'src' },
+      { paths: ['a'], ttl_seconds: 0 },
+      { paths: ['a'], ttl_seconds: 3601 },
+      { paths: ['a'], wait_ms: 60_001 },
+      { paths: ['a'], extra: 1 },
+    ]) {
       expectContractError(await acquire(s, alice, body), 400, 'REQ_001');
     }
     // A link inside the root is leased as its target: the two spellings conflict.
@@ -123,8 +149,13 @@ onEachLeaseBackend('leases over HTTP (spec §8)', (backend) => {
     const order: string[] = [];
     const pending: Array<Promise<any>> = [];
     for (let i = 0; i < names.length; i++) {
-      pending.push(acquire(s, tokens[i]!, { paths: ['hot'], wait_ms: 10_000, ttl_seconds: 60 }).then((r) => { order.push(names[i]!); return r; }));
-      await until(async () => s.handle.deps.coordination!.leases.stats().waiting_requests === i + 1);
+      pending.push(
+        acquire(s, tokens[i]!, { paths: ['hot'], wait_ms: 10_000, ttl_seconds: 60 }).then((r) => {
+          order.push(names[i]!);
+          return r;
+        }),
+      );
+      await until(async () => s.handle.deps.coordination.leases.stats().waiting_requests === i + 1);
     }
     // A request without wait_ms is refused while others queue for an overlapping path.
     const barging = await acquire(s, carol, { paths: ['hot/other.ts'] });
@@ -140,7 +171,10 @@ onEachLeaseBackend('leases over HTTP (spec §8)', (backend) => {
     }
     expect(order).to.deep.equal(names);
     expect(granted.map((g) => g.fencing_token)).to.deep.equal([...granted.map((g) => g.fencing_token)].sort((a, b) => a - b));
-    const acquired = await until(async () => { const e = (await eventsOf(s, ['lease_acquired'])).filter((x) => x.data.paths[0] === 'hot'); return e.length === 3 && e; });
+    const acquired = await until(async () => {
+      const e = (await eventsOf(s, ['lease_acquired'])).filter((x) => x.data.paths[0] === 'hot');
+      return e.length === 3 && e;
+    });
     expect(acquired.map((e) => e.data.holder)).to.deep.equal(names);
     expect(acquired[0].data.waited_ms).to.be.greaterThan(0);
   });
@@ -150,11 +184,17 @@ onEachLeaseBackend('leases over HTTP (spec §8)', (backend) => {
     const gone = await s.tokenFor({ sub: 'gone', agent_type: 'python-specialist' });
     const body = JSON.stringify({ paths: ['q/file.ts'], wait_ms: 20_000 });
     const url = new URL(s.url);
-    const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: '/api/leases', agent: false,
-      headers: { authorization: `Bearer ${gone}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      method: 'POST',
+      path: '/api/leases',
+      agent: false,
+      headers: { authorization: `Bearer ${gone}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
     req.on('error', () => undefined);
     req.end(body);
-    const stats = () => s.handle.deps.coordination!.leases.stats();
+    const stats = () => s.handle.deps.coordination.leases.stats();
     await until(async () => stats().waiting_requests === 1);
     req.destroy();
     await until(async () => stats().waiting_requests === 0);
@@ -180,7 +220,7 @@ onEachLeaseBackend('leases over HTTP (spec §8)', (backend) => {
     expectContractError(await s.request('GET', `/api/leases/${a.body.lease_id}`, { token: alice }), 404, 'NOT_FOUND');
   });
 
-  it('marks relevant files under another holder\'s lease with leased_by in contexts', async () => {
+  it("marks relevant files under another holder's lease with leased_by in contexts", async () => {
     const first = await s.request('GET', '/api/context/ISSUE-9/python-specialist?refresh=true', { token: alice });
     expect(first.status, first.text).to.equal(200);
     const files = first.body.context.relevant_files.map((f: any) => f.path);
@@ -191,8 +231,14 @@ onEachLeaseBackend('leases over HTTP (spec §8)', (backend) => {
     const second = await s.request('GET', '/api/context/ISSUE-9/python-specialist', { token: alice });
     expect(second.body.cache_hit).to.equal(true);
     const byPath = Object.fromEntries(second.body.context.relevant_files.map((f: any) => [f.path, f]));
-    expect(byPath['pkg/service.py'].leased_by).to.deep.equal({ lease_id: lease.body.lease_id, holder: 'carol', agent_type: 'test-engineer',
-      path: 'pkg/service.py', fencing_token: lease.body.fencing_token, expires_at: lease.body.expires_at });
+    expect(byPath['pkg/service.py'].leased_by).to.deep.equal({
+      lease_id: lease.body.lease_id,
+      holder: 'carol',
+      agent_type: 'test-engineer',
+      path: 'pkg/service.py',
+      fencing_token: lease.body.fencing_token,
+      expires_at: lease.body.expires_at,
+    });
     expect(byPath['pkg/util.py'].leased_by).to.equal(undefined);
     // The holder itself sees no marker on its own lease.
     const own = await s.request('GET', '/api/context/ISSUE-9/test-engineer', { token: await s.tokenFor({ sub: 'carol', agent_type: 'test-engineer' }) });

@@ -9,7 +9,10 @@ describe('PathTrie', () => {
     t.insert('docs', 'C');
     expect(t.overlapping('src/app/main.ts').map((h) => h.entry)).to.deep.equal(['A']);
     expect(t.overlapping('src/app').map((h) => h.entry)).to.deep.equal(['A']);
-    expect(t.overlapping('src').map((h) => [h.path, h.entry])).to.deep.equal([['src/app', 'A'], ['src/apple/x.ts', 'B']]);
+    expect(t.overlapping('src').map((h) => [h.path, h.entry])).to.deep.equal([
+      ['src/app', 'A'],
+      ['src/apple/x.ts', 'B'],
+    ]);
     expect(t.overlapping('src/ap')).to.deep.equal([]);
     expect(t.overlapping('src/apple').map((h) => h.entry)).to.deep.equal(['B']);
     expect(t.overlapping('docs/a/b.md').map((h) => h.path)).to.deep.equal(['docs']);

@@ -39,10 +39,15 @@ describe('dashboard in a real browser (Chromium headless)', function () {
         agent_nice: 0,
       },
     });
-    token = (await server.handle.deps.tokens.mint({
-      sub: DASHBOARD_AGENT_TYPE, agent_type: DASHBOARD_AGENT_TYPE, project_id: server.config.project_id,
-      permissions: [...DASHBOARD_MANAGE_PERMISSIONS], ttl_seconds: 3600,
-    })).token;
+    token = (
+      await server.handle.deps.tokens.mint({
+        sub: DASHBOARD_AGENT_TYPE,
+        agent_type: DASHBOARD_AGENT_TYPE,
+        project_id: server.config.project_id,
+        permissions: [...DASHBOARD_MANAGE_PERMISSIONS],
+        ttl_seconds: 3600,
+      })
+    ).token;
     browser = await launchChromium();
   });
   after(async () => {
@@ -122,7 +127,10 @@ describe('dashboard in a real browser (Chromium headless)', function () {
     await page.locator(`tr[data-event="${published.body.event_id}"]`, { hasText: 'build_finished' }).waitFor();
 
     const stored = await admin('POST', '/api/results', {
-      agent_id: 'py-7', agent_type: 'python-specialist', issue_id: 'DASH-1', result: { status: 'success' },
+      agent_id: 'py-7',
+      agent_type: 'python-specialist',
+      issue_id: 'DASH-1',
+      result: { status: 'success' },
     });
     expect(stored.status).to.equal(201);
     const result = page.locator(`[data-issue="DASH-1"] tr[data-result="${stored.body.id}"]`);
@@ -180,10 +188,15 @@ describe('dashboard in a real browser (Chromium headless)', function () {
   });
 
   it('offers no kill button to a read-only token and says why the agents are not listed', async () => {
-    const readOnly = (await server.handle.deps.tokens.mint({
-      sub: DASHBOARD_AGENT_TYPE, agent_type: DASHBOARD_AGENT_TYPE, project_id: server.config.project_id,
-      permissions: [...DASHBOARD_READ_PERMISSIONS], ttl_seconds: 600,
-    })).token;
+    const readOnly = (
+      await server.handle.deps.tokens.mint({
+        sub: DASHBOARD_AGENT_TYPE,
+        agent_type: DASHBOARD_AGENT_TYPE,
+        project_id: server.config.project_id,
+        permissions: [...DASHBOARD_READ_PERMISSIONS],
+        ttl_seconds: 600,
+      })
+    ).token;
     const { page, errors } = await open(`#token=${readOnly}`);
     await page.locator('#agents-note', { hasText: 'manage_agents' }).waitFor();
     expect(await page.getByRole('button', { name: 'kill' }).count()).to.equal(0);
@@ -195,8 +208,11 @@ describe('dashboard in a real browser (Chromium headless)', function () {
   it('lists 119 running agents at once, each with its kill button', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 119; i += 17) {
-      const batch = await Promise.all(Array.from({ length: Math.min(17, 119 - i) }, (_x, j) =>
-        admin('POST', '/api/agents/spawn', { agent_type: 'sleepy-worker', issue_id: `MANY-${i + j}`, task: 'wait' })));
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(17, 119 - i) }, (_x, j) =>
+          admin('POST', '/api/agents/spawn', { agent_type: 'sleepy-worker', issue_id: `MANY-${i + j}`, task: 'wait' }),
+        ),
+      );
       for (const r of batch) {
         expect(r.status, JSON.stringify(r.body)).to.equal(201);
         ids.push(r.body.agent_id as string);
@@ -206,7 +222,9 @@ describe('dashboard in a real browser (Chromium headless)', function () {
     try {
       await page.locator(`tr[data-agent="${ids[0]}"] .s-running`).waitFor({ timeout: 30_000 });
       await page.locator(`tr[data-agent="${ids[118]}"] .s-running`).waitFor({ timeout: 30_000 });
-      const rows = await page.locator('#agents-table tr[data-agent]').evaluateAll((trs) => trs.filter((tr) => tr.getAttribute('data-agent')!.length > 0).length);
+      const rows = await page
+        .locator('#agents-table tr[data-agent]')
+        .evaluateAll((trs) => trs.filter((tr) => tr.getAttribute('data-agent')!.length > 0).length);
       expect(rows).to.be.at.least(119);
       expect(await page.locator('#agents-table tr[data-agent] button.danger:visible').count()).to.be.at.least(119);
       expect(errors).to.deep.equal([]);
@@ -231,7 +249,11 @@ describe('dashboard in a real browser (Chromium headless)', function () {
     expect(newest).to.contain('"n":9999');
     await page.fill('#filter-type', 'build_finished');
     await page.locator('#events-table tbody tr').first().waitFor();
-    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('#events-table tbody tr').length < 500);
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('#events-table tbody tr')
+          .length < 500,
+    );
     expect(errors).to.deep.equal([]);
     await page.context().close();
   });

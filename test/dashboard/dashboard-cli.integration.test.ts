@@ -67,7 +67,9 @@ describe('CLI: dashboard', () => {
 
 describe('dashboard page and its rate limit', () => {
   let server: TestServer;
-  before(async () => { server = await startTestServer({ config: { rate_limits: {} } }); });
+  before(async () => {
+    server = await startTestServer({ config: { rate_limits: {} } });
+  });
   after(() => server.stop());
 
   it('serves the page and its files under a CSP with script-src self, and nothing else from the directory', async () => {
@@ -89,7 +91,7 @@ describe('dashboard page and its rate limit', () => {
     }
   });
 
-  it('gives a dashboard token its own rate limit, above an agent\'s', async () => {
+  it("gives a dashboard token its own rate limit, above an agent's", async () => {
     const token = await server.tokenFor({ agent_type: 'operator-dashboard', sub: 'operator-dashboard', permissions: ['read_results'] });
     const res = await server.request('GET', '/api/results?limit=1', { token });
     expect(res.status).to.equal(200);
@@ -97,7 +99,10 @@ describe('dashboard page and its rate limit', () => {
   });
 
   it('lists results with their next_agents on include=next_agents only', async () => {
-    await server.request('POST', '/api/results', { token: server.adminToken, body: { agent_id: 'qa-1', agent_type: 'test-engineer', issue_id: 'N-1', result: { status: 'success' } } });
+    await server.request('POST', '/api/results', {
+      token: server.adminToken,
+      body: { agent_id: 'qa-1', agent_type: 'test-engineer', issue_id: 'N-1', result: { status: 'success' } },
+    });
     const plain = await server.request('GET', '/api/results?issue_id=N-1', { token: server.adminToken });
     expect(plain.body.results[0].next_agents).to.equal(undefined);
     const withNext = await server.request('GET', '/api/results?issue_id=N-1&include=next_agents', { token: server.adminToken });

@@ -13,15 +13,16 @@ import { eventBusContract } from '../contract/event-bus.contract.js';
  * and re-read when the head moved meanwhile. The same bus contract must hold.
  */
 function withAsyncReads(inner: EventLog): EventLog {
-  const read = (options: LogReadOptions): Promise<LogPage> => new Promise((resolve, reject) => {
-    setImmediate(() => {
-      try {
-        resolve(inner.read(options));
-      } catch (err) {
-        reject(err);
-      }
+  const read = (options: LogReadOptions): Promise<LogPage> =>
+    new Promise((resolve, reject) => {
+      setImmediate(() => {
+        try {
+          resolve(inner.read(options));
+        } catch (err) {
+          reject(err);
+        }
+      });
     });
-  });
   return new Proxy(inner, {
     get(target, key, receiver) {
       if (key === 'read') return read;

@@ -22,7 +22,14 @@ describe('events: embedded bus semantics', () => {
     const a = await pub('build', { n: 1 });
     const b = await pub('build', { n: 2 });
     expect(seqOf(b.event.event_id)).to.equal(seqOf(a.event.event_id) + 1);
-    expect(a.event).to.deep.include({ event_type: 'build', publisher: 'agent-1', topic: 'coordination', data: { n: 1 }, correlation_id: null, ttl_seconds: 86_400 });
+    expect(a.event).to.deep.include({
+      event_type: 'build',
+      publisher: 'agent-1',
+      topic: 'coordination',
+      data: { n: 1 },
+      correlation_id: null,
+      ttl_seconds: 86_400,
+    });
     expect(a.event.event_id).to.match(/^evt_[0-9a-z]+_\d{12}$/);
     expect(Date.parse(a.event.timestamp)).to.be.closeTo(Date.now(), 5000);
     const page = await bus.list({});
@@ -58,7 +65,9 @@ describe('events: embedded bus semantics', () => {
     // Also on an empty bus, and with timeout 0.
     const empty = await fx.bus(await fx.tempDir());
     const z = await empty.wait({ eventType: '*', subscriberId: 's', timeoutMs: 0 });
-    expect(z.next_cursor).to.be.a('string').and.match(/_000000000000$/);
+    expect(z.next_cursor)
+      .to.be.a('string')
+      .and.match(/_000000000000$/);
     await fx.close(empty);
   });
 
@@ -66,7 +75,8 @@ describe('events: embedded bus semantics', () => {
     await pub('done', { issue_id: '7', status: 'ok', meta: { attempt: 2 } });
     await pub('done', { issue_id: '8', status: 'ok' }, { publisher: 'qa' });
     await pub('done', { issue_id: '7', status: 'failed' });
-    const ids = async (filter: string) => (await bus.list({ eventType: 'done', filter })).events.map((e) => `${String(e.data.issue_id)}/${String(e.data.status)}`);
+    const ids = async (filter: string) =>
+      (await bus.list({ eventType: 'done', filter })).events.map((e) => `${String(e.data.issue_id)}/${String(e.data.status)}`);
     expect(await ids('issue_id:7')).to.deep.equal(['7/ok', '7/failed']);
     expect(await ids('issue_id:7,status:ok')).to.deep.equal(['7/ok']);
     expect(await ids('meta.attempt:2')).to.deep.equal(['7/ok']);
@@ -129,11 +139,13 @@ describe('events: embedded bus semantics', () => {
       }
     })();
     const published: string[] = [];
-    await Promise.all(Array.from({ length: 300 }, async (_, n) => {
-      if (n % 3 === 0) await new Promise((r) => setImmediate(r));
-      published.push((await pub('load', { n })).event.event_id);
-      if (n % 10 === 0) await pub('noise', { n });
-    }));
+    await Promise.all(
+      Array.from({ length: 300 }, async (_, n) => {
+        if (n % 3 === 0) await new Promise((r) => setImmediate(r));
+        published.push((await pub('load', { n })).event.event_id);
+        if (n % 10 === 0) await pub('noise', { n });
+      }),
+    );
     await reader;
     const ids = seen.map((e) => e.event_id);
     expect(ids).to.have.length(300);
@@ -144,7 +156,8 @@ describe('events: embedded bus semantics', () => {
 
   it('wakes every matching waiter with one publish and reports who was notified', async () => {
     const waits = Array.from({ length: 40 }, (_, i) =>
-      bus.wait({ eventType: i % 2 ? 'go' : '*', subscriberId: `agent-${i % 4}`, since: 'now', timeoutMs: 5000 }));
+      bus.wait({ eventType: i % 2 ? 'go' : '*', subscriberId: `agent-${i % 4}`, since: 'now', timeoutMs: 5000 }),
+    );
     const loser = bus.wait({ eventType: 'stop', subscriberId: 'x', since: 'now', timeoutMs: 200 });
     expect(bus.stats().active_subscriptions).to.equal(41);
     const res = await pub('go', { now: true });
@@ -221,8 +234,14 @@ describe('events: embedded bus semantics', () => {
     off();
     await pub('two');
     expect(seen).to.deep.equal(['one']);
-    expect(Object.keys(bus.stats()).sort()).to.deep.equal(
-      ['active_subscriptions', 'avg_delivery_time_ms', 'dead_letter_queue_size', 'queue_depth', 'total_delivered', 'total_published']);
+    expect(Object.keys(bus.stats()).sort()).to.deep.equal([
+      'active_subscriptions',
+      'avg_delivery_time_ms',
+      'dead_letter_queue_size',
+      'queue_depth',
+      'total_delivered',
+      'total_published',
+    ]);
     expect(bus.stats()).to.include({ total_published: 2, queue_depth: 2, dead_letter_queue_size: 0 });
     expect(bus.health()).to.equal('ok');
   });

@@ -38,7 +38,9 @@ describe('events: journal durability', () => {
     const dir = await fx.tempDir();
     const child = spawn(process.execPath, [fileURLToPath(new URL('./crash-publisher.js', import.meta.url)), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     for (let i = 0; i < 400 && out.split('\n').length < 200; i++) await new Promise((r) => setTimeout(r, 25));
     child.kill('SIGKILL');

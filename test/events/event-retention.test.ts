@@ -62,7 +62,7 @@ describe('events: retention, dead letters and cursors', () => {
     expect(redriven.event.data).to.deep.equal({ i: 3 });
     expect(redriven.subscribers_notified).to.deep.equal(['w']);
     expect((await waiting).events.map((e) => e.data.i)).to.deep.equal([3]);
-    expect((await rejection(bus.redriveDeadLetter(ids[3]!)))).to.include({ status: 404, code: 'NOT_FOUND' });
+    expect(await rejection(bus.redriveDeadLetter(ids[3]!))).to.include({ status: 404, code: 'NOT_FOUND' });
     // The redriven event pushed i=5 out of the full buffer.
     expect((await bus.listDeadLetters()).dead_letters.map((d) => d.data.i)).to.deep.equal([2, 4, 5]);
     expect(await bus.purgeDeadLetters()).to.equal(3);
@@ -89,7 +89,9 @@ describe('events: retention, dead letters and cursors', () => {
     await b.publish({ event_type: 'x', publisher: 'p' });
     const err = await rejection(b.wait({ eventType: 'x', subscriberId: 's', since: fromA.event.event_id, timeoutMs: 0 }));
     expect(err).to.include({ status: 410, code: 'EVT_003' });
-    expect(err.details!.oldest_cursor).to.be.a('string').and.match(/_000000000000$/);
+    expect(err.details!.oldest_cursor)
+      .to.be.a('string')
+      .and.match(/_000000000000$/);
     // A cursor ahead of the journal is foreign too.
     const ahead = fromA.event.event_id.replace(/_\d+$/, '_000000000099');
     expect(await rejection(a.list({ since: ahead }))).to.include({ code: 'EVT_003' });

@@ -158,8 +158,13 @@ describe('EventsClient.stream (the typed client over SSE)', () => {
       expect((refused as SidecarError).body.code).to.equal('EVT_003');
       // A stream ended by the sidecar's shutdown throws its last frame's error (EVT_001).
       const ended = (async () => {
-        for await (const _e of events.stream({ since: 'now' })) { /* none */ }
-      })().then(() => undefined, (err: unknown) => err);
+        for await (const _e of events.stream({ since: 'now' })) {
+          /* none */
+        }
+      })().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       await new Promise((r) => setTimeout(r, 200));
       await server.handle.close();
       const stopped = await ended;

@@ -14,7 +14,10 @@ describe('CLI: publish-event and subscribe', () => {
   after(() => server.stop());
 
   it('publishes an event and prints the 202 answer with --json', async () => {
-    const r = await runCli(['orchestration', 'publish-event', 'cli_test', '--topic', 'ci', '--data', '{"issue_id":"42"}', '--correlation-id', 'c-9', '--ttl', '600', '--json'], env);
+    const r = await runCli(
+      ['orchestration', 'publish-event', 'cli_test', '--topic', 'ci', '--data', '{"issue_id":"42"}', '--correlation-id', 'c-9', '--ttl', '600', '--json'],
+      env,
+    );
     expect(r.code, r.stderr).to.equal(0);
     expect(r.json).to.include({ published: true, topic: 'ci', ttl_seconds: 600, subscriber_count: 0 });
     expect(r.json.event_id).to.match(/^evt_/);
@@ -64,14 +67,22 @@ describe('CLI: publish-event and subscribe', () => {
 
   it('follows until SIGINT, printing every event exactly once in order', async () => {
     const before = await runCli(['orchestration', 'publish-event', 'follow_me', '--data', '{"n":0}', '--json'], env);
-    const child = spawn(process.execPath, [BIN, 'orchestration', 'subscribe', 'follow_me', '--since', before.json.event_id,
-      '--follow', '--limit', '2', '--timeout', '5000', '--json'], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'orchestration', 'subscribe', 'follow_me', '--since', before.json.event_id, '--follow', '--limit', '2', '--timeout', '5000', '--json'],
+      {
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const token = server.adminToken;
     for (let n = 1; n <= 5; n++) {
@@ -80,7 +91,10 @@ describe('CLI: publish-event and subscribe', () => {
     for (let i = 0; i < 200 && out.split('\n').filter(Boolean).length < 5; i++) await new Promise((r) => setTimeout(r, 25));
     child.kill('SIGINT');
     expect(await exited, err).to.equal(0);
-    const events = out.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { data: { n: number } });
+    const events = out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { data: { n: number } });
     expect(events.map((e) => e.data.n)).to.deep.equal([1, 2, 3, 4, 5]);
   });
 });

@@ -20,15 +20,28 @@ describe('events over HTTP: publish, wait, list', () => {
   it('answers a publish with 202 and the contract fields, filling in the publisher', async () => {
     const res = await publish('build_done', { data: { ok: true }, correlation_id: 'c-1', ttl_seconds: 600 });
     expect(res.status).to.equal(202);
-    expect(Object.keys(res.body).sort()).to.deep.equal(
-      ['event_id', 'published', 'subscriber_count', 'subscribers_notified', 'timestamp', 'topic', 'ttl_seconds']);
+    expect(Object.keys(res.body).sort()).to.deep.equal([
+      'event_id',
+      'published',
+      'subscriber_count',
+      'subscribers_notified',
+      'timestamp',
+      'topic',
+      'ttl_seconds',
+    ]);
     expect(res.body).to.deep.include({ published: true, subscribers_notified: [], subscriber_count: 0, topic: 'coordination', ttl_seconds: 600 });
     expect(res.body.event_id).to.match(CURSOR);
     const page = await wait('build_done', 'timeout=0');
     expect(page.status).to.equal(200);
     expect(page.body.events[0]).to.deep.equal({
-      event_id: res.body.event_id, event_type: 'build_done', publisher: 'py-1', topic: 'coordination', data: { ok: true },
-      timestamp: res.body.timestamp, correlation_id: 'c-1', ttl_seconds: 600,
+      event_id: res.body.event_id,
+      event_type: 'build_done',
+      publisher: 'py-1',
+      topic: 'coordination',
+      data: { ok: true },
+      timestamp: res.body.timestamp,
+      correlation_id: 'c-1',
+      ttl_seconds: 600,
     });
   });
 
@@ -96,11 +109,13 @@ describe('events over HTTP: publish, wait, list', () => {
       }
     })();
     await until(async () => (await server.request('GET', '/status', { token: server.adminToken })).body.events.active_subscriptions >= 1);
-    const published = await Promise.all(Array.from({ length: 300 }, async (_, n) => {
-      const res = await publish('burst', { data: { n } });
-      expect(res.status).to.equal(202);
-      return res.body.event_id as string;
-    }));
+    const published = await Promise.all(
+      Array.from({ length: 300 }, async (_, n) => {
+        const res = await publish('burst', { data: { n } });
+        expect(res.status).to.equal(202);
+        return res.body.event_id as string;
+      }),
+    );
     await reader;
     expect(seen).to.have.length(300);
     expect(new Set(seen).size).to.equal(300);
@@ -165,8 +180,13 @@ describe('events over HTTP: publish, wait, list', () => {
   it('frees a waiter when its client disconnects', async () => {
     const before = (await server.request('GET', '/status', { token: server.adminToken })).body.events.active_subscriptions as number;
     const url = new URL(server.url);
-    const req = http.request({ host: url.hostname, port: url.port, path: '/api/events/wait/gone?since=now&timeout=60000',
-      headers: { authorization: `Bearer ${agent}` }, agent: false });
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      path: '/api/events/wait/gone?since=now&timeout=60000',
+      headers: { authorization: `Bearer ${agent}` },
+      agent: false,
+    });
     req.on('error', () => undefined);
     req.end();
     await until(async () => (await server.request('GET', '/status', { token: server.adminToken })).body.events.active_subscriptions === before + 1);
@@ -176,8 +196,14 @@ describe('events over HTTP: publish, wait, list', () => {
 
   it('reports real counters in /status and the bus in /health', async () => {
     const status = await server.request('GET', '/status', { token: server.adminToken });
-    expect(Object.keys(status.body.events).sort()).to.deep.equal(
-      ['active_subscriptions', 'avg_delivery_time_ms', 'dead_letter_queue_size', 'queue_depth', 'total_delivered', 'total_published']);
+    expect(Object.keys(status.body.events).sort()).to.deep.equal([
+      'active_subscriptions',
+      'avg_delivery_time_ms',
+      'dead_letter_queue_size',
+      'queue_depth',
+      'total_delivered',
+      'total_published',
+    ]);
     expect(status.body.events.total_published).to.be.above(300);
     expect(status.body.events.total_delivered).to.be.above(300);
     expect(status.body.events.avg_delivery_time_ms).to.be.above(0);
@@ -196,8 +222,7 @@ describe('events over HTTP: caps, dead letters, restart and shutdown', () => {
   });
   after(() => server.stop());
 
-  const publish = (type: string, data: Record<string, unknown> = {}, token = agent) =>
-    server.request('POST', `/api/events/${type}`, { token, body: { data } });
+  const publish = (type: string, data: Record<string, unknown> = {}, token = agent) => server.request('POST', `/api/events/${type}`, { token, body: { data } });
 
   it('answers waits beyond the per-token and total caps with 429 RATE_001 at once', async () => {
     const held = [

@@ -53,8 +53,9 @@ describe('events on one Redis shared by two nodes', () => {
 
   it('gives 300 concurrent publishes spread over both nodes one order, read the same from either', async () => {
     const [a, b] = await pair();
-    const results = await Promise.all(Array.from({ length: 300 }, (_, i) =>
-      (i % 2 ? a : b).publish({ event_type: 'tick', publisher: `n${i % 2}`, data: { i } })));
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => (i % 2 ? a : b).publish({ event_type: 'tick', publisher: `n${i % 2}`, data: { i } })),
+    );
     const ids = new Set(results.map((r) => r.event.event_id));
     expect(ids.size).to.equal(300);
     const all = async (bus: EventBus): Promise<string[]> => {
@@ -122,8 +123,12 @@ describe('events on Redis: connections and dead letters across nodes', () => {
     await probe.connect();
     const list = await probe.clientList();
     await probe.quit();
-    expect(list.filter((c) => c.name.startsWith(`cco-events-${projectId}`)).map((c) => c.name).sort())
-      .to.deep.equal([`cco-events-${projectId}`, `cco-events-${projectId}-tail`]);
+    expect(
+      list
+        .filter((c) => c.name.startsWith(`cco-events-${projectId}`))
+        .map((c) => c.name)
+        .sort(),
+    ).to.deep.equal([`cco-events-${projectId}`, `cco-events-${projectId}-tail`]);
     await bus.publish({ event_type: 'go', publisher: 'p' });
     expect((await Promise.all(waits)).every((r) => r.events.length === 1)).to.equal(true);
   });
@@ -178,7 +183,8 @@ describe('two sidecars on one Redis (separate storage dirs)', () => {
     const c = await openSse(b.url, '/api/events/stream?since=now&type=sse_x', { token });
     try {
       const ids: string[] = [];
-      for (let i = 0; i < 3; i++) ids.push((await a.request('POST', '/api/events/sse_x', { token: a.adminToken, body: { data: { i } } })).body.event_id as string);
+      for (let i = 0; i < 3; i++)
+        ids.push((await a.request('POST', '/api/events/sse_x', { token: a.adminToken, body: { data: { i } } })).body.event_id as string);
       await c.waitFor((f) => f.length === 3);
       expect(c.frames.map((f) => f.id)).to.deep.equal(ids);
     } finally {

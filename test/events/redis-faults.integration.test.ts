@@ -27,10 +27,13 @@ describe('events on Redis: a node killed with SIGKILL mid-publish', () => {
 
   it('loses nothing it acknowledged: another node reads every acknowledged event, and numbering continues', async () => {
     const projectId = `crash-${randomUUID()}`;
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./redis-crash-publisher.js', import.meta.url)), redis.url, projectId],
-      { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./redis-crash-publisher.js', import.meta.url)), redis.url, projectId], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     for (let i = 0; i < 400 && out.split('\n').length < 300; i++) await new Promise((r) => setTimeout(r, 25));
     child.kill('SIGKILL');
@@ -79,8 +82,7 @@ describe('events on Redis: Redis goes away and comes back', function () {
     await redis?.stop();
   });
 
-  const publish = (type: string, data: Record<string, unknown> = {}) =>
-    server.request('POST', `/api/events/${type}`, { token, body: { data } });
+  const publish = (type: string, data: Record<string, unknown> = {}) => server.request('POST', `/api/events/${type}`, { token, body: { data } });
 
   it('answers 503 EVT_001 at once, reports unhealthy with the reason, answers pending waits; then recovers without losing or repeating an event', async () => {
     const health = await server.request('GET', '/health');

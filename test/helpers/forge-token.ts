@@ -22,9 +22,14 @@ export interface ForgeOptions {
 export function forgeToken(key: ForgeKey, o: ForgeOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const claims: Record<string, unknown> = { agent_type: 'python-specialist', project_id: 'p', permissions: ['admin'], ...o.claims };
-  let jwt = new SignJWT(claims).setProtectedHeader({ alg: o.alg ?? 'HS256', typ: o.typ ?? 'JWT' })
-    .setSubject('forger').setJti(`j-${Math.random()}`).setIssuedAt(o.iat ?? now).setNotBefore(o.nbf ?? now)
-    .setIssuer(o.iss ?? TOKEN_ISSUER).setAudience(o.aud ?? TOKEN_AUDIENCE);
+  let jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: o.alg ?? 'HS256', typ: o.typ ?? 'JWT' })
+    .setSubject('forger')
+    .setJti(`j-${Math.random()}`)
+    .setIssuedAt(o.iat ?? now)
+    .setNotBefore(o.nbf ?? now)
+    .setIssuer(o.iss ?? TOKEN_ISSUER)
+    .setAudience(o.aud ?? TOKEN_AUDIENCE);
   if (o.exp !== null) jwt = jwt.setExpirationTime(o.exp ?? now + 600);
   return jwt.sign(key);
 }

@@ -25,12 +25,16 @@ describe('test helper: throwaway PostgreSQL server', function () {
     expect(await ask()).to.equal(42);
     const wrong = new pg.Client({ connectionString: url.replace(server.password, 'wrong') });
     let refused: unknown;
-    await wrong.connect().catch((err: unknown) => { refused = err; });
+    await wrong.connect().catch((err: unknown) => {
+      refused = err;
+    });
     expect(String(refused)).to.match(/password authentication failed/);
     await server.stop();
     let down: unknown;
     const c = new pg.Client({ connectionString: url });
-    await c.connect().catch((err: unknown) => { down = err; });
+    await c.connect().catch((err: unknown) => {
+      down = err;
+    });
     expect((down as { code?: string }).code).to.equal('ECONNREFUSED');
     await server.start();
     expect(await ask()).to.equal(42);

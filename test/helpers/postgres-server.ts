@@ -10,14 +10,17 @@ import { makeTempDir, removeDir } from './temp-dir.js';
 const run = promisify(execFile);
 
 /** The message every PostgreSQL-backed test fails with when the server binaries are absent. */
-export const POSTGRES_MISSING = 'PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin or on PATH. '
-  + 'Install them with `apt-get install -y postgresql` (Debian/Ubuntu); .ci/run does this when they are absent.';
+export const POSTGRES_MISSING =
+  'PostgreSQL server binaries (initdb, pg_ctl) not found under /usr/lib/postgresql/*/bin or on PATH. ' +
+  'Install them with `apt-get install -y postgresql` (Debian/Ubuntu); .ci/run does this when they are absent.';
 
 /** The directory holding `initdb` and `pg_ctl`, newest major version first, or undefined. */
 export function findPostgresBin(): string | undefined {
   const base = '/usr/lib/postgresql';
   if (existsSync(base)) {
-    const majors = readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const majors = readdirSync(base)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const major of majors) {
       const bin = path.join(base, major, 'bin');
       if (existsSync(path.join(bin, 'initdb')) && existsSync(path.join(bin, 'pg_ctl'))) return bin;
@@ -91,17 +94,35 @@ export async function startPostgresServer(options: { fsync?: boolean } = {}): Pr
       const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
       for (const p of [dir, data, pwfile]) await chown(p, uid, gid);
     }
-    await exec('initdb', ['-D', data, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`, '--no-sync', '-E', 'UTF8', '--locale=C']);
+    await exec('initdb', [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      `--pwfile=${pwfile}`,
+      '--no-sync',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ]);
   } catch (err) {
     await removeDir(dir);
     throw new Error(`initdb failed: ${(err as { stderr?: string }).stderr ?? String(err)}`, { cause: err });
   }
   let port = 0;
   let running = false;
-  const settings = (): string => [
-    `-p ${port}`, `-k ${dir}`, '-c listen_addresses=127.0.0.1', '-c max_connections=200',
-    `-c fsync=${options.fsync ? 'on' : 'off'}`, '-c shared_buffers=32MB', '-c logging_collector=off',
-  ].join(' ');
+  const settings = (): string =>
+    [
+      `-p ${port}`,
+      `-k ${dir}`,
+      '-c listen_addresses=127.0.0.1',
+      '-c max_connections=200',
+      `-c fsync=${options.fsync ? 'on' : 'off'}`,
+      '-c shared_buffers=32MB',
+      '-c logging_collector=off',
+    ].join(' ');
   const pgStart = async (): Promise<void> => {
     await exec('pg_ctl', ['-D', data, '-l', path.join(dir, 'server.log'), '-o', settings(), '-w', '-t', '30', 'start']);
     running = true;

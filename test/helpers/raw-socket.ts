@@ -25,7 +25,11 @@ function parse(full: string): Pick<RawAnswer, 'status' | 'headers' | 'body'> {
     if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
   }
   let body: unknown;
-  try { body = JSON.parse(text.slice(end + 4)); } catch { body = text.slice(end + 4); }
+  try {
+    body = JSON.parse(text.slice(end + 4));
+  } catch {
+    body = text.slice(end + 4);
+  }
   return { status: Number(statusLine?.split(' ')[1]), headers, body };
 }
 
@@ -47,8 +51,12 @@ export function sendRaw(port: number, chunks: Array<string | Buffer> | string, w
       resolve({ text, closed, ms: performance.now() - started, ...parse(text) });
     };
     const timer = setTimeout(() => finish(false), waitMs);
-    socket.on('connect', () => { for (const c of typeof chunks === 'string' ? [chunks] : chunks) socket.write(c); });
-    socket.on('data', (d: Buffer) => { text += d.toString('latin1'); });
+    socket.on('connect', () => {
+      for (const c of typeof chunks === 'string' ? [chunks] : chunks) socket.write(c);
+    });
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+    });
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
   });

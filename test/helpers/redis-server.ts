@@ -9,8 +9,9 @@ export interface RedisServerOptions {
   password?: string;
 }
 
-const INSTALL_HINT = 'redis-server was not found on PATH. The Redis backend tests need a real Redis 7: '
-  + 'install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`, then run the tests again.';
+const INSTALL_HINT =
+  'redis-server was not found on PATH. The Redis backend tests need a real Redis 7: ' +
+  'install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`, then run the tests again.';
 
 /** True when a `redis-server` binary can be run. */
 export function redisServerAvailable(): boolean {
@@ -41,7 +42,11 @@ async function freePort(): Promise<number> {
 export class RedisServer {
   private child: ChildProcess | undefined;
 
-  private constructor(readonly port: number, readonly dir: string, private readonly options: RedisServerOptions) {}
+  private constructor(
+    readonly port: number,
+    readonly dir: string,
+    private readonly options: RedisServerOptions,
+  ) {}
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     if (!redisServerAvailable()) throw new Error(INSTALL_HINT);
@@ -66,15 +71,34 @@ export class RedisServer {
 
   private async launch(): Promise<void> {
     const args = [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '',
-      '--appendonly', this.options.appendonly ? 'yes' : 'no', '--appendfsync', 'everysec',
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      this.options.appendonly ? 'yes' : 'no',
+      '--appendfsync',
+      'everysec',
       ...(this.options.password ? ['--requirepass', this.options.password] : []),
-      '--daemonize', 'no', '--protected-mode', 'yes', '--loglevel', 'warning',
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+      '--loglevel',
+      'warning',
     ];
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.on('data', (b: Buffer) => { output += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { output += b.toString(); });
+    child.stdout.on('data', (b: Buffer) => {
+      output += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      output += b.toString();
+    });
     const exited = new Promise<never>((_, reject) => {
       child.once('exit', (code) => reject(new Error(`redis-server exited (${code}) before it was ready: ${output.slice(-500)}`)));
     });
@@ -104,7 +128,10 @@ export class RedisServer {
         const reply = b.toString();
         resolve(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
       });
-      socket.once('timeout', () => { socket.destroy(); resolve(false); });
+      socket.once('timeout', () => {
+        socket.destroy();
+        resolve(false);
+      });
       socket.once('error', () => resolve(false));
     });
   }

@@ -2,7 +2,11 @@ import { expect } from 'chai';
 import { errorBodySchema } from '../../src/contract/errors.js';
 import type { Routers } from '../../src/server/routes/routers.js';
 
-interface Answer { status: number; body: unknown; text: string }
+interface Answer {
+  status: number;
+  body: unknown;
+  text: string;
+}
 
 /**
  * Check one real answer against the contract its route declares: a success body against the

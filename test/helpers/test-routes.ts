@@ -14,38 +14,62 @@ import type { RouteModule } from '../../src/server/routes/routers.js';
  */
 export function testRoutes(calls: { echo: number } = { echo: 0 }): RouteModule {
   return (routers) => {
-    defineRoute(routers, {
-      method: 'get', path: '/api/test/slow', tag: 'test', summary: 'Answer after a delay',
-      query: z.object({ ms: z.coerce.number().int().min(0).max(60_000) }), responses: { 200: { description: '{waited_ms}', schema: z.object({ waited_ms: z.number() }) } },
-    }, async (ctx, { query }) => {
-      // Like a real long-poll, the wait ends when the client goes away (no timer outlives the test).
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, query.ms);
-        ctx.res.once('close', () => {
-          clearTimeout(timer);
-          resolve();
+    defineRoute(
+      routers,
+      {
+        method: 'get',
+        path: '/api/test/slow',
+        tag: 'test',
+        summary: 'Answer after a delay',
+        query: z.object({ ms: z.coerce.number().int().min(0).max(60_000) }),
+        responses: { 200: { description: '{waited_ms}', schema: z.object({ waited_ms: z.number() }) } },
+      },
+      async (ctx, { query }) => {
+        // Like a real long-poll, the wait ends when the client goes away (no timer outlives the test).
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, query.ms);
+          ctx.res.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
-      });
-      return { waited_ms: query.ms };
-    });
-    defineRoute(routers, {
-      method: 'get', path: '/api/test/stat/:name', tag: 'test', summary: 'Stat a file under tmp (unvalidated name)',
-      params: z.object({ name: z.string() }), responses: { 200: { description: '{exists}', schema: z.object({ exists: z.boolean() }) } },
-    }, async (_ctx, { params }) => {
-      try {
-        await stat(path.join(os.tmpdir(), params.name));
-        return { exists: true };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false };
-        throw err;
-      }
-    });
-    defineRoute(routers, {
-      method: 'post', path: '/api/test/echo', tag: 'test', summary: 'Echo the body',
-      body: z.record(z.string(), z.unknown()), responses: { 200: { description: 'the body', schema: z.object({ echo: z.record(z.string(), z.unknown()) }) } },
-    }, (_ctx, { body }) => {
-      calls.echo++;
-      return { echo: body };
-    });
+        return { waited_ms: query.ms };
+      },
+    );
+    defineRoute(
+      routers,
+      {
+        method: 'get',
+        path: '/api/test/stat/:name',
+        tag: 'test',
+        summary: 'Stat a file under tmp (unvalidated name)',
+        params: z.object({ name: z.string() }),
+        responses: { 200: { description: '{exists}', schema: z.object({ exists: z.boolean() }) } },
+      },
+      async (_ctx, { params }) => {
+        try {
+          await stat(path.join(os.tmpdir(), params.name));
+          return { exists: true };
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false };
+          throw err;
+        }
+      },
+    );
+    defineRoute(
+      routers,
+      {
+        method: 'post',
+        path: '/api/test/echo',
+        tag: 'test',
+        summary: 'Echo the body',
+        body: z.record(z.string(), z.unknown()),
+        responses: { 200: { description: 'the body', schema: z.object({ echo: z.record(z.string(), z.unknown()) }) } },
+      },
+      (_ctx, { body }) => {
+        calls.echo++;
+        return { echo: body };
+      },
+    );
   };
 }

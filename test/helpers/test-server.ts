@@ -82,7 +82,11 @@ export function rawRequest<T = any>(baseUrl: string, method: string, rawPath: st
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown = text;
-        try { body = JSON.parse(text); } catch { /* not JSON: keep text */ }
+        try {
+          body = JSON.parse(text);
+        } catch {
+          /* not JSON: keep text */
+        }
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body as T, text });
       });
       res.on('error', reject);
@@ -101,8 +105,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const storage = options.storage ?? path.join(await makeTempDir('cco-storage-'), 'orchestration');
   await mkdir(projectRoot, { recursive: true });
   const config = configFor({
-    port: 0, log_level: 'silent', watch: false, ...options.config,
-    rate_limits: options.config?.rate_limits ?? UNLIMITED, project_root: projectRoot, storage_path: storage,
+    port: 0,
+    log_level: 'silent',
+    watch: false,
+    ...options.config,
+    rate_limits: options.config?.rate_limits ?? UNLIMITED,
+    project_root: projectRoot,
+    storage_path: storage,
   });
   const logger = createLogger({ level: 'silent' });
   const extraRoutes = options.extraRoutes ?? [];

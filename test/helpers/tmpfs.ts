@@ -38,7 +38,10 @@ export async function mountSmallDisk(sizeMb: number): Promise<SmallDisk | { unav
           let size = chunk.length;
           // Shrink the chunk near the end so the last bytes are used too.
           for (;;) {
-            try { await handle.write(chunk, 0, size); break; } catch (err) {
+            try {
+              await handle.write(chunk, 0, size);
+              break;
+            } catch (err) {
               if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
               if (size === 1) return;
               size = Math.max(1, size >> 1);

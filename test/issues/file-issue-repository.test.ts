@@ -74,7 +74,9 @@ describe('FileIssueRepository', () => {
       await fsp.mkdir(path.join(dir, 'issues', 'web'), { mode: 0o700 });
       await fsp.symlink(outside, path.join(dir, 'issues', 'web', 'ISSUE-1'));
       let code: string | undefined;
-      await repo.put(issue()).catch((err: { code?: string }) => { code = err.code; });
+      await repo.put(issue()).catch((err: { code?: string }) => {
+        code = err.code;
+      });
       expect(code).to.equal('STR_001');
       expect(await fsp.readdir(outside)).to.deep.equal([]);
       expect(repo.health()).to.equal('degraded');
@@ -147,7 +149,9 @@ describe('IssueRegistry', () => {
   });
 
   it('checks input itself for callers other than the HTTP edge (400 REQ_001 with field paths)', async () => {
-    const err = await registry.put('web', 'X', { title: '', labels: ['a,b'] }).catch((e: { code?: string; details?: { issues: Array<{ path: string }> } }) => e);
+    const err = await registry
+      .put('web', 'X', { title: '', labels: ['a,b'] })
+      .catch((e: { code?: string; details?: { issues: Array<{ path: string }> } }) => e);
     expect(err).to.have.property('code', 'REQ_001');
     expect((err as { details: { issues: Array<{ path: string }> } }).details.issues.map((i) => i.path)).to.include.members(['title', 'labels.0']);
     const badId = await registry.get('web', '../etc').catch((e: { code?: string }) => e);

@@ -13,7 +13,10 @@ describe('issue registry → context engine over HTTP (real sidecar)', function 
 
   before(async () => {
     root = await makeTempDir('cco-issue-ctx-');
-    for (let i = 0; i < 40; i++) await fsp.mkdir(path.join(root, 'pkg'), { recursive: true }).then(() => fsp.writeFile(path.join(root, 'pkg', `mod_${i}.py`), `def helper_${i}(x):\n    return x + ${i}\n`));
+    for (let i = 0; i < 40; i++)
+      await fsp
+        .mkdir(path.join(root, 'pkg'), { recursive: true })
+        .then(() => fsp.writeFile(path.join(root, 'pkg', `mod_${i}.py`), `def helper_${i}(x):\n    return x + ${i}\n`));
     await fsp.writeFile(path.join(root, 'pkg', 'billing.py'), 'def prorate_invoice(invoice, days):\n    return invoice.total * days / 30\n');
     await fsp.writeFile(path.join(root, 'pyproject.toml'), '[project]\nname = "shop"\n');
     s = await startTestServer({ projectRoot: root });
@@ -32,7 +35,10 @@ describe('issue registry → context engine over HTTP (real sidecar)', function 
     expect(before.status, before.text).to.equal(200);
     expect(before.body.context.issue).to.equal(null);
 
-    const put = await s.request('PUT', '/api/issues/SHOP-1', { token: architect, body: { title: 'Wrong amount from prorate_invoice() for February', labels: ['billing'] } });
+    const put = await s.request('PUT', '/api/issues/SHOP-1', {
+      token: architect,
+      body: { title: 'Wrong amount from prorate_invoice() for February', labels: ['billing'] },
+    });
     expect(put.status).to.equal(201);
     const first = await context();
     expect(first.body.cache_hit).to.equal(false);
@@ -44,7 +50,10 @@ describe('issue registry → context engine over HTTP (real sidecar)', function 
   });
 
   it('drops the cached contexts of an issue when it changes or is deleted', async () => {
-    const put = await s.request('PUT', '/api/issues/SHOP-1', { token: architect, body: { title: 'Wrong amount from prorate_invoice() in leap years', labels: ['billing'] } });
+    const put = await s.request('PUT', '/api/issues/SHOP-1', {
+      token: architect,
+      body: { title: 'Wrong amount from prorate_invoice() in leap years', labels: ['billing'] },
+    });
     expect(put.body.revision).to.equal(2);
     const after = await context();
     expect(after.body.cache_hit).to.equal(false);

@@ -38,29 +38,52 @@ describe('POST /api/agents/spawn creates the issue from its task (spec §6)', fu
     const created = await issue('SPAWN-1');
     expect(created.status).to.equal(200);
     expect(created.body).to.deep.include({ title: 'Fix the rounding in prorate_invoice()', description: task, revision: 1, labels: [], files: [] });
-    await until(async () => fsp.access(report).then(() => true, () => false), 15_000, 50);
+    await until(
+      async () =>
+        fsp.access(report).then(
+          () => true,
+          () => false,
+        ),
+      15_000,
+      50,
+    );
     // report.context is the CONTEXT_FILE; its `context` is the context answer.
     const seen = JSON.parse(await fsp.readFile(report, 'utf8')) as { context: { context_injected: boolean; context: { context: { issue: unknown } } } };
     expect(seen.context.context_injected).to.equal(true);
     expect(seen.context.context.context.issue).to.deep.equal(created.body);
     const events = await s.request('GET', '/api/events?type=issue_updated', { token: s.adminToken });
-    expect(events.body.events.filter((e: { data: { issue_id: string } }) => e.data.issue_id === 'SPAWN-1').map((e: { publisher: string; data: { action: string } }) => [e.publisher, e.data.action]))
-      .to.deep.equal([['ops-1', 'created']]);
+    expect(
+      events.body.events
+        .filter((e: { data: { issue_id: string } }) => e.data.issue_id === 'SPAWN-1')
+        .map((e: { publisher: string; data: { action: string } }) => [e.publisher, e.data.action]),
+    ).to.deep.equal([['ops-1', 'created']]);
     await until(async () => (await fsp.readFile(path.join(s.storage, 'audit.log'), 'utf8')).includes('issue.created_by_spawn'), 5_000, 50);
-    const line = (await fsp.readFile(path.join(s.storage, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const line = (await fsp.readFile(path.join(s.storage, 'audit.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
       .find((l) => l.action === 'issue.created_by_spawn');
-    expect(line).to.deep.include({ resource: 'issue:SPAWN-1', outcome: 'success', sub: 'ops-1', agent_type: 'devops-engineer', project_id: s.config.project_id });
+    expect(line).to.deep.include({
+      resource: 'issue:SPAWN-1',
+      outcome: 'success',
+      sub: 'ops-1',
+      agent_type: 'devops-engineer',
+      project_id: s.config.project_id,
+    });
     expect(line!.details).to.deep.equal({ revision: 1 });
   });
 
   it('never overwrites an existing issue', async () => {
-    const put = await s.request('PUT', '/api/issues/SPAWN-2', { token: s.adminToken, body: { title: 'Curated title', description: 'Curated text', labels: ['p1'] } });
+    const put = await s.request('PUT', '/api/issues/SPAWN-2', {
+      token: s.adminToken,
+      body: { title: 'Curated title', description: 'Curated text', labels: ['p1'] },
+    });
     expect(put.status).to.equal(201);
     expect((await spawn({ agent_type: 'python-specialist', issue_id: 'SPAWN-2', task: 'something else entirely' })).status).to.equal(201);
     expect((await issue('SPAWN-2')).body).to.deep.equal(put.body);
   });
 
-  it('refuses (400 at body.task) a task of exactly 64 KiB that would have to become a new issue\'s description, never cuts it', async () => {
+  it("refuses (400 at body.task) a task of exactly 64 KiB that would have to become a new issue's description, never cuts it", async () => {
     const task = `Big task\n${'x'.repeat(65_536 - 'Big task\n'.length)}`;
     expect(Buffer.byteLength(task)).to.equal(65_536);
     const res = await spawn({ agent_type: 'python-specialist', issue_id: 'SPAWN-BIG', task });

@@ -8,11 +8,20 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 /** `bin/run.js` with `input` on its stdin (runCli gives the child no stdin). */
 function runCliWithStdin(args: string[], env: Record<string, string>, input: string): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      let json: unknown;
-      try { json = JSON.parse(stdout); } catch { /* not JSON */ }
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, json });
-    });
+    const child = execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        let json: unknown;
+        try {
+          json = JSON.parse(stdout);
+        } catch {
+          /* not JSON */
+        }
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr, json });
+      },
+    );
     child.stdin!.end(input);
   });
 }
@@ -33,20 +42,51 @@ describe('CLI: issue set|show|delete and issues (real bin/run.js)', function () 
   it('sets an issue with labels, files and a description file, and --json returns what the API stored', async () => {
     const desc = path.join(s.projectRoot, 'issue.md');
     await writeFile(desc, 'Users land on /404 after login.\n\nSee `redirect_after_login()`.\n');
-    const res = await runCli(['orchestration', 'issue', 'set', 'ISSUE-7', '--title', 'Login redirects to /404', '--label', 'auth,bug', '--label', 'p1',
-      '--file', 'src/auth/**', '--file', 'src/app.py', '--description-file', desc, '--acceptance', 'Lands on /home', '--json'], env);
+    const res = await runCli(
+      [
+        'orchestration',
+        'issue',
+        'set',
+        'ISSUE-7',
+        '--title',
+        'Login redirects to /404',
+        '--label',
+        'auth,bug',
+        '--label',
+        'p1',
+        '--file',
+        'src/auth/**',
+        '--file',
+        'src/app.py',
+        '--description-file',
+        desc,
+        '--acceptance',
+        'Lands on /home',
+        '--json',
+      ],
+      env,
+    );
     expect(res.code, res.stderr).to.equal(0);
     expect(res.json.created).to.equal(true);
     expect(res.json.issue).to.deep.include({
-      issue_id: 'ISSUE-7', title: 'Login redirects to /404', labels: ['auth', 'bug', 'p1'], files: ['src/auth/**', 'src/app.py'],
-      description: 'Users land on /404 after login.\n\nSee `redirect_after_login()`.\n', acceptance: 'Lands on /home', revision: 1,
+      issue_id: 'ISSUE-7',
+      title: 'Login redirects to /404',
+      labels: ['auth', 'bug', 'p1'],
+      files: ['src/auth/**', 'src/app.py'],
+      description: 'Users land on /404 after login.\n\nSee `redirect_after_login()`.\n',
+      acceptance: 'Lands on /home',
+      revision: 1,
     });
     const stored = await s.request('GET', '/api/issues/ISSUE-7', { token: s.adminToken });
     expect(stored.body).to.deep.equal(res.json.issue);
   });
 
   it('reads the description from stdin with --description-file - and prints a readable view', async () => {
-    const res = await runCliWithStdin(['orchestration', 'issue', 'set', 'ISSUE-8', '--title', 'Slow search', '--description-file', '-'], env, 'Search takes 9 s on 10k rows.');
+    const res = await runCliWithStdin(
+      ['orchestration', 'issue', 'set', 'ISSUE-8', '--title', 'Slow search', '--description-file', '-'],
+      env,
+      'Search takes 9 s on 10k rows.',
+    );
     expect(res.code, res.stderr).to.equal(0);
     expect(res.stdout).to.contain('Created ISSUE-8 (revision 1)');
     expect(res.stdout).to.contain('Search takes 9 s on 10k rows.');

@@ -22,9 +22,10 @@ for (const backend of ['files', 'postgres'] as const) {
 
     before(async () => {
       // On PostgreSQL: one fresh database per run, shared by nothing else.
-      const config = backend === 'postgres'
-        ? { results: { backend: 'postgres' as const }, postgres: { url: await (pg ??= await startPostgresServer()).createDatabase() } }
-        : {};
+      const config =
+        backend === 'postgres'
+          ? { results: { backend: 'postgres' as const }, postgres: { url: await (pg ??= await startPostgresServer()).createDatabase() } }
+          : {};
       s = await startTestServer({ config });
       // Default grants of spec §2: chief-architect may manage issues, a coding agent may only read them.
       architect = await s.tokenFor({ agent_type: 'chief-architect', sub: 'arch-1' });
@@ -44,29 +45,64 @@ for (const backend of ['files', 'postgres'] as const) {
     };
 
     it('creates (201), answers the same text unchanged (200, same revision, no event) and updates (200, revision + 1)', async () => {
-      const created = await put('ISSUE-1', { title: 'Fix login redirect', description: 'After login the user lands on /404.', labels: ['auth', 'bug'], files: ['src/auth/*.py'], acceptance: 'Lands on /home' });
+      const created = await put('ISSUE-1', {
+        title: 'Fix login redirect',
+        description: 'After login the user lands on /404.',
+        labels: ['auth', 'bug'],
+        files: ['src/auth/*.py'],
+        acceptance: 'Lands on /home',
+      });
       expect(created.status, created.text).to.equal(201);
       expect(created.body).to.have.keys(ISSUE_KEYS);
       expect(created.body).to.deep.include({
-        issue_id: 'ISSUE-1', project_id: s.config.project_id, title: 'Fix login redirect', description: 'After login the user lands on /404.',
-        labels: ['auth', 'bug'], files: ['src/auth/*.py'], acceptance: 'Lands on /home', revision: 1,
+        issue_id: 'ISSUE-1',
+        project_id: s.config.project_id,
+        title: 'Fix login redirect',
+        description: 'After login the user lands on /404.',
+        labels: ['auth', 'bug'],
+        files: ['src/auth/*.py'],
+        acceptance: 'Lands on /home',
+        revision: 1,
       });
       expect(created.body.created_at).to.equal(created.body.updated_at);
 
-      const same = await put('ISSUE-1', { title: 'Fix login redirect', description: 'After login the user lands on /404.', labels: ['auth', 'bug'], files: ['src/auth/*.py'], acceptance: 'Lands on /home' });
+      const same = await put('ISSUE-1', {
+        title: 'Fix login redirect',
+        description: 'After login the user lands on /404.',
+        labels: ['auth', 'bug'],
+        files: ['src/auth/*.py'],
+        acceptance: 'Lands on /home',
+      });
       expect(same.status).to.equal(200);
       expect(same.body).to.deep.equal(created.body);
 
       const updated = await put('ISSUE-1', { title: 'Fix login redirect', labels: ['auth', 'auth', 'p1'] });
       expect(updated.status).to.equal(200);
-      expect(updated.body).to.deep.include({ revision: 2, description: '', labels: ['auth', 'p1'], files: [], acceptance: null, created_at: created.body.created_at });
+      expect(updated.body).to.deep.include({
+        revision: 2,
+        description: '',
+        labels: ['auth', 'p1'],
+        files: [],
+        acceptance: null,
+        created_at: created.body.created_at,
+      });
       expect(Date.parse(updated.body.updated_at)).to.be.at.least(Date.parse(created.body.updated_at));
 
       expect((await get('ISSUE-1')).body).to.deep.equal(updated.body);
       const events = await issueEvents('ISSUE-1');
-      expect(events.map((e) => [e.data.action, e.data.revision])).to.deep.equal([['created', 1], ['updated', 2]]);
+      expect(events.map((e) => [e.data.action, e.data.revision])).to.deep.equal([
+        ['created', 1],
+        ['updated', 2],
+      ]);
       expect(events[0]).to.deep.include({ topic: 'coordination', publisher: 'arch-1' });
-      expect(events[1]!.data).to.deep.equal({ issue_id: 'ISSUE-1', project_id: s.config.project_id, revision: 2, action: 'updated', title: 'Fix login redirect', labels: ['auth', 'p1'] });
+      expect(events[1]!.data).to.deep.equal({
+        issue_id: 'ISSUE-1',
+        project_id: s.config.project_id,
+        revision: 2,
+        action: 'updated',
+        title: 'Fix login redirect',
+        labels: ['auth', 'p1'],
+      });
     });
 
     it('stores each revision (files: its own 0600 file under the storage dir; PostgreSQL: its own row, nothing on disk) and keeps them all', async () => {
@@ -89,7 +125,11 @@ for (const backend of ['files', 'postgres'] as const) {
       }
       const history = await s.request('GET', '/api/issues/ISSUE-H/revisions', { token: coder });
       expect(history.status).to.equal(200);
-      expect(history.body.revisions.map((r: { title: string; revision: number; deleted_at: null }) => [r.revision, r.title, r.deleted_at])).to.deep.equal([[1, 'one', null], [2, 'two', null], [3, 'three', null]]);
+      expect(history.body.revisions.map((r: { title: string; revision: number; deleted_at: null }) => [r.revision, r.title, r.deleted_at])).to.deep.equal([
+        [1, 'one', null],
+        [2, 'two', null],
+        [3, 'three', null],
+      ]);
     });
 
     it('deletes (history kept, a deletion is a revision), answers 404 afterwards, and a re-created issue continues the revisions', async () => {
@@ -108,8 +148,13 @@ for (const backend of ['files', 'postgres'] as const) {
       expect(again.status).to.equal(201);
       expect(again.body.revision).to.equal(3);
       const history = await s.request('GET', '/api/issues/ISSUE-D/revisions', { token: coder });
-      expect(history.body.revisions.map((r: { revision: number; title: string; deleted_at: string | null }) => [r.revision, r.title, r.deleted_at !== null]))
-        .to.deep.equal([[1, 'to delete', false], [2, 'to delete', true], [3, 'back again', false]]);
+      expect(
+        history.body.revisions.map((r: { revision: number; title: string; deleted_at: string | null }) => [r.revision, r.title, r.deleted_at !== null]),
+      ).to.deep.equal([
+        [1, 'to delete', false],
+        [2, 'to delete', true],
+        [3, 'back again', false],
+      ]);
       expect((await issueEvents('ISSUE-D')).map((e) => e.data.action)).to.deep.equal(['created', 'deleted', 'created']);
     });
 
@@ -118,7 +163,11 @@ for (const backend of ['files', 'postgres'] as const) {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res: { status: number; text: string; body: { issues: Array<{ issue_id: string }>; next_cursor: string | null } } = await s.request('GET', `/api/issues?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: coder });
+        const res: { status: number; text: string; body: { issues: Array<{ issue_id: string }>; next_cursor: string | null } } = await s.request(
+          'GET',
+          `/api/issues?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+          { token: coder },
+        );
         expect(res.status, res.text).to.equal(200);
         expect(res.body.issues.length).to.be.at.most(2);
         seen.push(...res.body.issues.map((i) => i.issue_id));
@@ -176,12 +225,22 @@ for (const backend of ['files', 'postgres'] as const) {
           expectContractError(await s.request('PUT', `/api/issues/${raw}`, { token: architect, body: { title: 't' } }), 400, 'REQ_001');
           expectContractError(await s.request('GET', `/api/issues/${raw}`, { token: coder }), 400, 'REQ_001');
         }
-        for (const [query, field] of [['limit=0', 'query.limit'], ['limit=201', 'query.limit'], ['cursor=nope', 'query.cursor'], ['label=a,b', 'query.label'], ['colour=red', 'query']]) {
+        for (const [query, field] of [
+          ['limit=0', 'query.limit'],
+          ['limit=201', 'query.limit'],
+          ['cursor=nope', 'query.cursor'],
+          ['label=a,b', 'query.label'],
+          ['colour=red', 'query'],
+        ]) {
           const res = await s.request('GET', `/api/issues?${query}`, { token: coder });
           expectContractError(res, 400, 'REQ_001');
           expect(paths(res)).to.include(field);
         }
-        expectContractError(await s.request('PUT', '/api/issues/RAW-1', { token: architect, raw: 'title=x', headers: { 'content-type': 'text/plain' } }), 415, 'REQ_003');
+        expectContractError(
+          await s.request('PUT', '/api/issues/RAW-1', { token: architect, raw: 'title=x', headers: { 'content-type': 'text/plain' } }),
+          415,
+          'REQ_003',
+        );
       });
     });
 
@@ -227,13 +286,21 @@ for (const backend of ['files', 'postgres'] as const) {
         await put('AUDIT-2', { title: 'refused' }, coder);
         // The outcome line is written without delaying the answer.
         await new Promise((r) => setTimeout(r, 200));
-        const lines = (await fsp.readFile(path.join(s.storage, 'audit.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+        const lines = (await fsp.readFile(path.join(s.storage, 'audit.log'), 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
         const of = (resource: string) => lines.filter((l) => l.resource === resource).map((l) => [l.action, l.outcome, l.sub]);
         expect(of('/api/issues/AUDIT-1')).to.deep.equal([
-          ['PUT /api/issues/:issue_id', 'intent', 'arch-1'], ['PUT /api/issues/:issue_id', 'success', 'arch-1'],
-          ['DELETE /api/issues/:issue_id', 'intent', 'arch-1'], ['DELETE /api/issues/:issue_id', 'success', 'arch-1'],
+          ['PUT /api/issues/:issue_id', 'intent', 'arch-1'],
+          ['PUT /api/issues/:issue_id', 'success', 'arch-1'],
+          ['DELETE /api/issues/:issue_id', 'intent', 'arch-1'],
+          ['DELETE /api/issues/:issue_id', 'success', 'arch-1'],
         ]);
-        expect(of('/api/issues/AUDIT-2')).to.deep.equal([['PUT /api/issues/:issue_id', 'intent', 'py-1'], ['PUT /api/issues/:issue_id', 'denied', 'py-1']]);
+        expect(of('/api/issues/AUDIT-2')).to.deep.equal([
+          ['PUT /api/issues/:issue_id', 'intent', 'py-1'],
+          ['PUT /api/issues/:issue_id', 'denied', 'py-1'],
+        ]);
       });
     });
 

@@ -3,7 +3,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { call, httpClient, texts } from '../mcp/mcp-helpers.js';
 
-describe('MCP get_issue (SDK client on a real sidecar\'s /mcp)', function () {
+describe("MCP get_issue (SDK client on a real sidecar's /mcp)", function () {
   this.timeout(30_000);
   let s: TestServer;
   const clients: Client[] = [];
@@ -15,7 +15,10 @@ describe('MCP get_issue (SDK client on a real sidecar\'s /mcp)', function () {
 
   before(async () => {
     s = await startTestServer();
-    const res = await s.request('PUT', '/api/issues/ISSUE-7', { token: s.adminToken, body: { title: 'Fix login redirect', description: 'Lands on /404', labels: ['auth'], files: ['src/auth.py'] } });
+    const res = await s.request('PUT', '/api/issues/ISSUE-7', {
+      token: s.adminToken,
+      body: { title: 'Fix login redirect', description: 'Lands on /404', labels: ['auth'], files: ['src/auth.py'] },
+    });
     expect(res.status).to.equal(201);
   });
   after(async () => {

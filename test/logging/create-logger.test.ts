@@ -25,8 +25,11 @@ describe('sidecar.log', () => {
       expect(st.size, name).to.be.at.most(4096 + 512);
     }
     // Whole JSON lines only; the newest are kept, the oldest dropped, newest file first.
-    const linesOf = async (name: string): Promise<number[]> => (await fsp.readFile(path.join(dir, name), 'utf8'))
-      .split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { i: number }).i);
+    const linesOf = async (name: string): Promise<number[]> =>
+      (await fsp.readFile(path.join(dir, name), 'utf8'))
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => (JSON.parse(l) as { i: number }).i);
     const kept = [...(await linesOf('sidecar.log.2')), ...(await linesOf('sidecar.log.1')), ...(await linesOf('sidecar.log'))];
     expect(kept.at(-1)).to.equal(399);
     expect(kept).to.not.include(0);

@@ -68,10 +68,14 @@ describe('spawned agents get MCP (CCO_MCP_CONFIG, {mcp_config}, presets)', funct
     const res = await s.request('POST', '/api/agents/spawn', { token: s.adminToken, body: { agent_type: agentType, issue_id: 'ISSUE-MCP', task } });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
     let agent: any;
-    await until(async () => {
-      agent = (await s.request('GET', `/api/agents/${res.body.agent_id}/status`, { token: s.adminToken })).body;
-      return !['queued', 'running'].includes(agent.status);
-    }, 20_000, 50);
+    await until(
+      async () => {
+        agent = (await s.request('GET', `/api/agents/${res.body.agent_id}/status`, { token: s.adminToken })).body;
+        return !['queued', 'running'].includes(agent.status);
+      },
+      20_000,
+      50,
+    );
     const results = await s.request('GET', `/api/results?issue_id=ISSUE-MCP&agent_type=${agentType}&latest=true`, { token: s.adminToken });
     return { agent, result: results.body.results[0] };
   }
@@ -87,26 +91,50 @@ describe('spawned agents get MCP (CCO_MCP_CONFIG, {mcp_config}, presets)', funct
     expect(claims).to.include({ sub: agent.agent_id, agent_type: 'python-specialist', issue_id: 'ISSUE-MCP' });
     expect(result).to.deep.include({ agent_id: agent.agent_id, agent_type: 'python-specialist', issue_id: 'ISSUE-MCP' });
     expect(result.result).to.deep.equal({ status: 'success', summary: 'store through MCP' });
-    await until(async () => fsp.access(report.env_file).then(() => false, () => true), 5_000, 50);
+    await until(
+      async () =>
+        fsp.access(report.env_file).then(
+          () => false,
+          () => true,
+        ),
+      5_000,
+      50,
+    );
   });
 
   it('the claude preset runs `claude -p {task} --mcp-config {mcp_config} --strict-mcp-config` and the agent works through it', async () => {
     const { agent, result } = await spawnAndWait('test-engineer', 'run the tests; report "all green"');
     expect(agent.status).to.equal('completed');
     const report = JSON.parse(await fsp.readFile(path.join(dir, 'claude.json'), 'utf8'));
-    expect(report.argv).to.deep.equal(['-p', 'run the tests; report "all green"', '--mcp-config', report.env_file, '--strict-mcp-config', '--allowedTools', 'mcp__cco']);
+    expect(report.argv).to.deep.equal([
+      '-p',
+      'run the tests; report "all green"',
+      '--mcp-config',
+      report.env_file,
+      '--strict-mcp-config',
+      '--allowedTools',
+      'mcp__cco',
+    ]);
     expect(result.result.summary).to.equal('run the tests; report "all green"');
   });
 
   it('resolves every preset in the config to its documented command, extra args appended', () => {
     const agents = configFor({
-      project_root: dir, storage_path: dir,
+      project_root: dir,
+      storage_path: dir,
       agents: {
-        a: { preset: 'claude', args: ['--model', 'sonnet'] }, b: { preset: 'codex' }, c: { preset: 'gemini' }, d: { preset: 'aider' },
+        a: { preset: 'claude', args: ['--model', 'sonnet'] },
+        b: { preset: 'codex' },
+        c: { preset: 'gemini' },
+        d: { preset: 'aider' },
         e: { command: 'my-agent', mcp_config_format: 'cursor' },
       },
     }).agents;
-    expect(agents.a).to.deep.include({ command: 'claude', args: ['-p', '{task}', '--mcp-config', '{mcp_config}', '--strict-mcp-config', '--allowedTools', 'mcp__cco', '--model', 'sonnet'], mcp_config_format: 'claude' });
+    expect(agents.a).to.deep.include({
+      command: 'claude',
+      args: ['-p', '{task}', '--mcp-config', '{mcp_config}', '--strict-mcp-config', '--allowedTools', 'mcp__cco', '--model', 'sonnet'],
+      mcp_config_format: 'claude',
+    });
     expect(agents.b).to.deep.include({ command: 'codex', mcp_config_format: 'json' });
     expect(agents.b!.args).to.include('mcp_servers.cco.url="{mcp_url}"').and.include('mcp_servers.cco.bearer_token_env_var="JWT_TOKEN"');
     expect(agents.c).to.deep.include({ command: 'gemini', env: { GEMINI_CLI_SYSTEM_SETTINGS_PATH: '{mcp_config}' }, mcp_config_format: 'gemini' });

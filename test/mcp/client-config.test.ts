@@ -4,7 +4,7 @@ import { agentMcpConfig, mergeDocument, serverEntry } from '../../src/mcp/client
 describe('mcp/client-config', () => {
   const target = { baseUrl: 'http://127.0.0.1:3001', token: 'a.b.c', transport: 'http' as const };
 
-  it('writes each client\'s own HTTP entry', () => {
+  it("writes each client's own HTTP entry", () => {
     expect(serverEntry('claude', target)).to.deep.equal({ type: 'http', url: 'http://127.0.0.1:3001/mcp', headers: { Authorization: 'Bearer a.b.c' } });
     expect(serverEntry('gemini', target)).to.deep.equal({ httpUrl: 'http://127.0.0.1:3001/mcp', headers: { Authorization: 'Bearer a.b.c' } });
     expect(serverEntry('cursor', target)).to.deep.equal({ url: 'http://127.0.0.1:3001/mcp', headers: { Authorization: 'Bearer a.b.c' } });

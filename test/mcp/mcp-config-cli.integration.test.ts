@@ -12,7 +12,9 @@ import { runCli } from '../helpers/run-cli.js';
 async function toolsThrough(entry: Record<string, any>, tokenEnv?: string): Promise<string[]> {
   const client = new Client({ name: 'cco-config-test', version: '1.0.0' });
   if (entry.command) {
-    await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: process.env.PATH ?? '', ...entry.env }, stderr: 'ignore' }));
+    await client.connect(
+      new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: process.env.PATH ?? '', ...entry.env }, stderr: 'ignore' }),
+    );
   } else {
     const url = entry.url ?? entry.httpUrl;
     const headers = entry.headers ?? { Authorization: `Bearer ${tokenEnv}` };
@@ -33,7 +35,9 @@ describe('cco orchestration mcp-config (real bin/run.js, configs fed to the SDK 
     s = await startTestServer();
     env = { CCO_SIDECAR_STORAGE: s.storage };
   });
-  after(async () => { await s.stop(); });
+  after(async () => {
+    await s.stop();
+  });
 
   const cases = [
     { client: 'claude', parse: JSON.parse, shape: { type: 'http' } },

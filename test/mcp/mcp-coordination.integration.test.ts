@@ -13,7 +13,9 @@ describe('MCP: lease and gate tools (spec §7, §8) on a real sidecar', function
     return client;
   };
 
-  before(async () => { s = await startTestServer(); });
+  before(async () => {
+    s = await startTestServer();
+  });
   after(async () => {
     await Promise.allSettled(clients.map((c) => c.close()));
     await s.stop();
@@ -61,7 +63,7 @@ describe('MCP: lease and gate tools (spec §7, §8) on a real sidecar', function
     expect(out.structuredContent.code).to.equal('REQ_001');
   });
 
-  it('creates a gate on the token\'s issue and wait_gate returns timeout, then open once the expected result is stored', async () => {
+  it("creates a gate on the token's issue and wait_gate returns timeout, then open once the expected result is stored", async () => {
     const architect = await agent('arch-1', 'chief-architect');
     const created = await call(architect, 'create_gate', { gate_id: 'g-mcp', expect: [{ agent_type: 'test-engineer' }] });
     expect(created.isError ?? false, texts(created).join()).to.equal(false);
@@ -74,7 +76,8 @@ describe('MCP: lease and gate tools (spec §7, §8) on a real sidecar', function
     const waiting = call(architect, 'wait_gate', { id: 'g-mcp', timeout: 10_000 });
     const tester = await s.tokenFor({ agent_type: 'test-engineer', sub: 'te-1', issue_id: 'ISSUE-9' });
     const stored = await s.request('POST', '/api/results', {
-      token: tester, body: { agent_id: 'te-1', issue_id: 'ISSUE-9', agent_type: 'test-engineer', result: { status: 'success' } },
+      token: tester,
+      body: { agent_id: 'te-1', issue_id: 'ISSUE-9', agent_type: 'test-engineer', result: { status: 'success' } },
     });
     expect(stored.status).to.equal(201);
     const opened = await waiting;

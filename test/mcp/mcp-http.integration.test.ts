@@ -8,8 +8,21 @@ import { FIXTURE_AGENT, until } from '../agents/helpers.js';
 import { call, httpClient, texts } from './mcp-helpers.js';
 
 const WORKER_TOOLS = [
-  'acquire_lease', 'agent_status', 'create_gate', 'get_context', 'get_issue', 'get_result', 'list_events', 'list_leases', 'list_results', 'publish_event',
-  'release_lease', 'renew_lease', 'store_result', 'wait_for_events', 'wait_gate',
+  'acquire_lease',
+  'agent_status',
+  'create_gate',
+  'get_context',
+  'get_issue',
+  'get_result',
+  'list_events',
+  'list_leases',
+  'list_results',
+  'publish_event',
+  'release_lease',
+  'renew_lease',
+  'store_result',
+  'wait_for_events',
+  'wait_gate',
 ];
 const ALL_TOOLS = [...WORKER_TOOLS, 'agent_logs', 'kill_agent', 'list_agents', 'spawn_agent'].sort();
 
@@ -29,7 +42,11 @@ describe('MCP over Streamable HTTP (/mcp on a real sidecar, the SDK client)', fu
     const fixture = path.join(dir, 'fixture-agent.mjs');
     await fsp.writeFile(fixture, FIXTURE_AGENT);
     s = await startTestServer({
-      config: { agent_nice: 0, agent_kill_grace_seconds: 0.3, agents: { 'sleepy-engineer': { command: process.execPath, args: [fixture, 'sleep', '{task}'] } } },
+      config: {
+        agent_nice: 0,
+        agent_kill_grace_seconds: 0.3,
+        agents: { 'sleepy-engineer': { command: process.execPath, args: [fixture, 'sleep', '{task}'] } },
+      },
     });
     await fsp.writeFile(path.join(s.projectRoot, 'app.py'), 'def handler():\n    return 42\n');
   });
@@ -44,7 +61,9 @@ describe('MCP over Streamable HTTP (/mcp on a real sidecar, the SDK client)', fu
     expect(await names(s.adminToken)).to.deep.equal(ALL_TOOLS);
     expect(await names(await s.tokenFor({ agent_type: 'python-specialist', issue_id: 'ISSUE-1' }))).to.deep.equal(WORKER_TOOLS);
     // Documentation agents may not publish (spec §2).
-    expect(await names(await s.tokenFor({ agent_type: 'documentation-specialist' }))).to.deep.equal(WORKER_TOOLS.filter((n) => n !== 'publish_event' && n !== 'create_gate'));
+    expect(await names(await s.tokenFor({ agent_type: 'documentation-specialist' }))).to.deep.equal(
+      WORKER_TOOLS.filter((n) => n !== 'publish_event' && n !== 'create_gate'),
+    );
     expect(await names(await s.tokenFor({ agent_type: 'ci', permissions: ['read_results'] }))).to.deep.equal(['agent_status', 'get_result', 'list_results']);
     const tools = (await (await connect(s.adminToken)).listTools()).tools;
     for (const tool of tools) {
@@ -57,7 +76,7 @@ describe('MCP over Streamable HTTP (/mcp on a real sidecar, the SDK client)', fu
     expect(getContext.annotations?.readOnlyHint).to.equal(true);
   });
 
-  it('runs the context, results and events tools with the token\'s defaults, the same JSON as HTTP', async () => {
+  it("runs the context, results and events tools with the token's defaults, the same JSON as HTTP", async () => {
     const token = await s.tokenFor({ agent_type: 'python-specialist', sub: 'py-1', issue_id: 'ISSUE-7' });
     const client = await connect(token);
 
@@ -148,9 +167,12 @@ describe('MCP over Streamable HTTP (/mcp on a real sidecar, the SDK client)', fu
 
     const fine = await call(client, 'list_results');
     expect(fine.isError ?? false).to.equal(false);
-    await client.callTool({ name: 'no_such_tool', arguments: {} }).then(() => expect.fail('an unknown tool is a protocol error'), (err: Error) => {
-      expect(err.message).to.contain('Unknown tool');
-    });
+    await client.callTool({ name: 'no_such_tool', arguments: {} }).then(
+      () => expect.fail('an unknown tool is a protocol error'),
+      (err: Error) => {
+        expect(err.message).to.contain('Unknown tool');
+      },
+    );
   });
 
   it('spawns, lists, reads logs of and kills an agent through the agent tools', async () => {
@@ -180,11 +202,16 @@ describe('MCP over Streamable HTTP (/mcp on a real sidecar, the SDK client)', fu
     const junk = await s.request('POST', '/mcp', { token: 'a.b.c', body: { jsonrpc: '2.0', id: 1, method: 'tools/list' } });
     expect(junk.status).to.equal(401);
     let failed: Error | undefined;
-    await httpClient(s.url, null).catch((err: Error) => { failed = err; });
+    await httpClient(s.url, null).catch((err: Error) => {
+      failed = err;
+    });
     expect(failed?.message ?? '').to.match(/401|nauthorized/);
 
     const audit = await fsp.readFile(path.join(s.storage, 'audit.log'), 'utf8');
-    const lines = audit.trim().split('\n').map((l) => JSON.parse(l) as { action: string; sub: string; outcome: string });
+    const lines = audit
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; sub: string; outcome: string });
     expect(lines.some((l) => l.action === 'mcp.tool store_result' && l.sub === 'py-1' && l.outcome === 'success')).to.equal(true);
     expect(lines.some((l) => l.action === 'mcp.tool get_context' && l.sub === 'py-3' && l.outcome === 'denied')).to.equal(true);
   });

@@ -8,11 +8,15 @@ import { call, texts } from './mcp-helpers.js';
 /** An SDK client running the real `bin/run.js orchestration mcp` as its stdio server. */
 async function stdioClient(env: Record<string, string>, args: string[] = []): Promise<{ client: Client; stderr: () => string }> {
   const transport = new StdioClientTransport({
-    command: process.execPath, args: [BIN, 'orchestration', 'mcp', ...args],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stderr: 'pipe',
+    command: process.execPath,
+    args: [BIN, 'orchestration', 'mcp', ...args],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stderr: 'pipe',
   });
   let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  transport.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   const client = new Client({ name: 'cco-stdio-test', version: '1.0.0' });
   await client.connect(transport);
   return { client, stderr: () => stderr };
@@ -21,8 +25,12 @@ async function stdioClient(env: Record<string, string>, args: string[] = []): Pr
 describe('MCP over stdio (cco orchestration mcp, a bridge to /mcp)', function () {
   this.timeout(30_000);
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('finds the sidecar through SIDECAR_URL (…/api, as spawned agents get it) and uses JWT_TOKEN', async () => {
     const token = await s.tokenFor({ agent_type: 'python-specialist', sub: 'py-stdio', issue_id: 'ISSUE-3' });
@@ -58,11 +66,15 @@ describe('MCP over stdio (cco orchestration mcp, a bridge to /mcp)', function ()
   it('answers a JSON-RPC error (not silence) when the sidecar refuses the token', async () => {
     let failure: Error | undefined;
     const transport = new StdioClientTransport({
-      command: process.execPath, args: [BIN, 'orchestration', 'mcp'],
-      env: { PATH: process.env.PATH ?? '', CCO_SIDECAR_URL: s.url, JWT_TOKEN: 'eyJhbGciOiJIUzI1NiJ9.e30.c2ln' }, stderr: 'pipe',
+      command: process.execPath,
+      args: [BIN, 'orchestration', 'mcp'],
+      env: { PATH: process.env.PATH ?? '', CCO_SIDECAR_URL: s.url, JWT_TOKEN: 'eyJhbGciOiJIUzI1NiJ9.e30.c2ln' },
+      stderr: 'pipe',
     });
     const client = new Client({ name: 'cco-stdio-test', version: '1.0.0' });
-    await client.connect(transport).catch((err: Error) => { failure = err; });
+    await client.connect(transport).catch((err: Error) => {
+      failure = err;
+    });
     await client.close().catch(() => undefined);
     expect(failure?.message ?? '').to.match(/did not take the request.*401/);
   });

@@ -12,7 +12,12 @@ describe('rate-limit policy', () => {
     expect(policyFor(token('a', 'qa-engineer'), {})).to.include({ name: 'test', pointsPerMinute: 60, burstPoints: 10 });
     expect(policyFor(token('a', 'security-auditor'), {})).to.include({ name: 'security', pointsPerMinute: 60, burstPoints: 10 });
     expect(policyFor(token('a', 'devops-engineer'), {})).to.include({ name: 'devops', pointsPerMinute: 60, burstPoints: 10 });
-    expect(policyFor(token('a', 'documentation-writer'), {})).to.deep.equal({ name: 'documentation', pointsPerMinute: 30, burstPoints: 5, burstWindowSeconds: 10 });
+    expect(policyFor(token('a', 'documentation-writer'), {})).to.deep.equal({
+      name: 'documentation',
+      pointsPerMinute: 30,
+      burstPoints: 5,
+      burstWindowSeconds: 10,
+    });
     expect(policyFor(token('a', 'customer-support'), {})).to.include({ name: 'support', pointsPerMinute: 30, burstPoints: 5 });
     expect(policyFor(token('a', 'mystery'), {})).to.include({ name: 'default', pointsPerMinute: 30, burstPoints: 5 });
   });
@@ -27,7 +32,10 @@ describe('rate-limit policy', () => {
     expect(policyFor(token('a', 'python-specialist'), overrides)).to.include({ name: 'python-specialist', pointsPerMinute: 120, burstPoints: 20 });
     expect(policyFor(token('a', 'rust-specialist'), overrides)).to.include({ name: 'coding', pointsPerMinute: 10, burstPoints: 2 });
     expect(policyFor(token('a', 'x', ['admin']), overrides)).to.include({ name: 'admin', pointsPerMinute: 1000 });
-    expect(policyFor(token('a', 'chief-architect'), { architect: { points_per_minute: 5, burst: 5 } })).to.include({ pointsPerMinute: 5, burstWindowSeconds: 60 });
+    expect(policyFor(token('a', 'chief-architect'), { architect: { points_per_minute: 5, burst: 5 } })).to.include({
+      pointsPerMinute: 5,
+      burstWindowSeconds: 60,
+    });
     expect(policyFor(token('a', 'python-specialist'), { coding: { points_per_minute: null } })).to.equal(null);
   });
 

@@ -48,8 +48,14 @@ describe('FileResultStore', () => {
       ]);
       const onDisk = JSON.parse(await fsp.readFile(latest, 'utf8')) as Record<string, unknown>;
       expect(onDisk).to.deep.equal({
-        id: c.id, agent_id: 'agent-1', agent_type: 'python-specialist', issue_id: '42', project_id: 'web',
-        result: { status: 'success', n: 3 }, timestamp: c.stored_at, stored_at: c.stored_at,
+        id: c.id,
+        agent_id: 'agent-1',
+        agent_type: 'python-specialist',
+        issue_id: '42',
+        project_id: 'web',
+        result: { status: 'success', n: 3 },
+        timestamp: c.stored_at,
+        stored_at: c.stored_at,
       });
       expect((await store.get(a.id))?.storage_path).to.equal(path.join(results, 'web', '42', 'history', 'python-specialist', `${a.id}.json`));
       expect((await store.get(a.id))?.result).to.deep.equal({ status: 'partial', n: 1 });
@@ -72,11 +78,14 @@ describe('FileResultStore', () => {
       store = await openStore(storage);
       const s = store;
       const finished: ResultEnvelope[] = [];
-      const all = await Promise.all(Array.from({ length: 50 }, (_, n) =>
-        s.store(input({ agent_id: `agent-${n}`, result: { status: 'success', n } })).then((e) => {
-          finished.push(e);
-          return e;
-        })));
+      const all = await Promise.all(
+        Array.from({ length: 50 }, (_, n) =>
+          s.store(input({ agent_id: `agent-${n}`, result: { status: 'success', n } })).then((e) => {
+            finished.push(e);
+            return e;
+          }),
+        ),
+      );
       expect(new Set(all.map((e) => e.id)).size).to.equal(50);
       const last = finished[finished.length - 1] as ResultEnvelope;
       // Queued in call order: ids follow n, and the latest file is the last one stored.
@@ -154,11 +163,13 @@ describe('FileResultStore', () => {
         if (planted.length > 2) await fsp.writeFile(path.join(results, 'web', '42', 'python-specialist.json'), '{}');
         await fsp.symlink(outside, path.join(results, ...planted));
         const s = store;
-        const err = await rejection((async () => {
-          // A history dir is needed only once a latest exists, which the first store creates.
-          await s.store(input()).catch(() => undefined);
-          await s.store(input());
-        })());
+        const err = await rejection(
+          (async () => {
+            // A history dir is needed only once a latest exists, which the first store creates.
+            await s.store(input()).catch(() => undefined);
+            await s.store(input());
+          })(),
+        );
         expect(err.code).to.equal('STR_001');
         expect(err.status).to.equal(500);
         expect(err.message).to.not.include(storage);
@@ -180,7 +191,13 @@ describe('FileResultStore', () => {
     it('rebuilds the index from the tree after reopening', async () => {
       store = await openStore(storage);
       const stored: ResultEnvelope[] = [];
-      for (const [issue, type] of [['1', 'a-specialist'], ['1', 'a-specialist'], ['1', 'test-engineer'], ['2', 'a-specialist'], ['2', 'security-auditor']] as const) {
+      for (const [issue, type] of [
+        ['1', 'a-specialist'],
+        ['1', 'a-specialist'],
+        ['1', 'test-engineer'],
+        ['2', 'a-specialist'],
+        ['2', 'security-auditor'],
+      ] as const) {
         stored.push(await store.store(input({ issue_id: issue, agent_type: type })));
       }
       const before = await store.query({ limit: 100 });
@@ -198,7 +215,9 @@ describe('FileResultStore', () => {
       const next = await store.store(input({ issue_id: '1', agent_type: 'a-specialist' }));
       expect(next.id > (stored[4]?.id as string)).to.equal(true);
       expect(await tree(path.join(results, 'web', '1', 'history'))).to.have.length(2);
-      expect((await store.query({ issue_id: '1', project_id: 'web', agent_type: 'a-specialist', latest: true })).results.map((r) => r.id)).to.deep.equal([next.id]);
+      expect((await store.query({ issue_id: '1', project_id: 'web', agent_type: 'a-specialist', latest: true })).results.map((r) => r.id)).to.deep.equal([
+        next.id,
+      ]);
     });
 
     it('quarantines torn, garbage and misplaced files at open, reports them and keeps going', async () => {
@@ -224,8 +243,14 @@ describe('FileResultStore', () => {
       const report = store.openReport;
       const reasons = Object.fromEntries(report.quarantined.map((q) => [q.path, q.reason]));
       expect(reasons).to.have.keys(
-        'web/42/test-engineer.json', 'web/42/history/docs-writer/01ARZ3NDEKTSV4RRFFQ69G5FAV.json', 'web/42/empty-specialist.json',
-        'web/42/security-auditor.json', 'web/42/notes.txt', 'web/42/schema-specialist.json', 'web/42/link-specialist.json', 'bad name',
+        'web/42/test-engineer.json',
+        'web/42/history/docs-writer/01ARZ3NDEKTSV4RRFFQ69G5FAV.json',
+        'web/42/empty-specialist.json',
+        'web/42/security-auditor.json',
+        'web/42/notes.txt',
+        'web/42/schema-specialist.json',
+        'web/42/link-specialist.json',
+        'bad name',
       );
       expect(reasons['web/42/test-engineer.json']).to.match(/unparseable/);
       expect(reasons['web/42/empty-specialist.json']).to.equal('empty file');
@@ -249,12 +274,16 @@ describe('FileResultStore', () => {
       all = [];
       const statuses = ['success', 'failed', 'partial'] as const;
       for (let n = 0; n < 23; n++) {
-        all.push(await store.store(input({
-          issue_id: n % 2 ? 'odd' : 'even',
-          agent_type: ['python-specialist', 'test-engineer', 'security-auditor'][n % 3] as string,
-          result: { status: statuses[n % 3] ?? 'success', n },
-          timestamp: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
-        })));
+        all.push(
+          await store.store(
+            input({
+              issue_id: n % 2 ? 'odd' : 'even',
+              agent_type: ['python-specialist', 'test-engineer', 'security-auditor'][n % 3] as string,
+              result: { status: statuses[n % 3] ?? 'success', n },
+              timestamp: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
+            }),
+          ),
+        );
       }
       await store.store(input({ project_id: 'other', issue_id: 'odd' }));
     });
@@ -281,23 +310,34 @@ describe('FileResultStore', () => {
       const s = store as FileResultStore;
       const ids = async (q: Parameters<FileResultStore['query']>[0]): Promise<number[]> =>
         (await s.query({ project_id: 'web', limit: 1000, ...q })).results.map((r) => r.result.n as number);
-      const expected = (f: (e: ResultEnvelope) => boolean): number[] => all.filter(f).map((e) => e.result.n as number).reverse();
+      const expected = (f: (e: ResultEnvelope) => boolean): number[] =>
+        all
+          .filter(f)
+          .map((e) => e.result.n as number)
+          .reverse();
 
       expect(await ids({ issue_id: 'odd' })).to.deep.equal(expected((e) => e.issue_id === 'odd'));
       expect(await ids({ agent_type: 'test-engineer' })).to.deep.equal(expected((e) => e.agent_type === 'test-engineer'));
       expect(await ids({ status: 'failed' })).to.deep.equal(expected((e) => e.result.status === 'failed'));
-      expect(await ids({ issue_id: 'even', agent_type: 'security-auditor' })).to.deep.equal(expected((e) => e.issue_id === 'even' && e.agent_type === 'security-auditor'));
+      expect(await ids({ issue_id: 'even', agent_type: 'security-auditor' })).to.deep.equal(
+        expected((e) => e.issue_id === 'even' && e.agent_type === 'security-auditor'),
+      );
       expect(await ids({ since: '2026-01-01T00:05:00Z', until: '2026-01-01T00:09:00Z' })).to.deep.equal([8, 7, 6, 5]);
       // One result per (issue, agent type): the newest of each of the 6 pairs.
       expect(await ids({ latest: true })).to.deep.equal([22, 21, 20, 19, 18, 17]);
-      expect(await ids({ latest: true, status: 'success' })).to.deep.equal(expected((e) => e.result.n as number >= 17 && e.result.status === 'success'));
+      expect(await ids({ latest: true, status: 'success' })).to.deep.equal(expected((e) => (e.result.n as number) >= 17 && e.result.status === 'success'));
       expect((await s.query({})).results).to.have.length(24);
       expect((await s.query({ project_id: 'other' })).results).to.have.length(1);
     });
 
     it('rejects a bad cursor, limit or date as REQ_001 with field paths', async () => {
       const s = store as FileResultStore;
-      for (const [q, field] of [[{ cursor: 'garbage' }, 'cursor'], [{ limit: 0 }, 'limit'], [{ limit: 1001 }, 'limit'], [{ since: 'yesterday' }, 'since']] as const) {
+      for (const [q, field] of [
+        [{ cursor: 'garbage' }, 'cursor'],
+        [{ limit: 0 }, 'limit'],
+        [{ limit: 1001 }, 'limit'],
+        [{ since: 'yesterday' }, 'since'],
+      ] as const) {
         const err = await rejection(s.query(q));
         expect(err.code).to.equal('REQ_001');
         expect((err.details.issues as Array<{ path: string }>).map((i) => i.path)).to.deep.equal([field]);
@@ -316,20 +356,31 @@ describe('FileResultStore', () => {
 
     it('summarises the newest result of each agent type as previous outputs', async () => {
       const s = store as FileResultStore;
-      await s.store(input({
-        issue_id: 'odd', agent_type: 'test-engineer', agent_id: 'qa-7',
-        timestamp: '2026-02-01T00:00:00Z',
-        result: {
-          status: 'success',
-          decisions: [{ decision: 'Use pytest', rationale: 'already in the repo' }, 'Skip e2e'],
-          files_created: ['tests/a.py'], files_modified: [{ path: 'src/a.py' }, 'tests/a.py'], files_deleted: ['old.py'],
-        },
-      }));
+      await s.store(
+        input({
+          issue_id: 'odd',
+          agent_type: 'test-engineer',
+          agent_id: 'qa-7',
+          timestamp: '2026-02-01T00:00:00Z',
+          result: {
+            status: 'success',
+            decisions: [{ decision: 'Use pytest', rationale: 'already in the repo' }, 'Skip e2e'],
+            files_created: ['tests/a.py'],
+            files_modified: [{ path: 'src/a.py' }, 'tests/a.py'],
+            files_deleted: ['old.py'],
+          },
+        }),
+      );
       const outputs = await s.previousOutputs('web', 'odd');
       expect(outputs.map((o) => o.agent_type)).to.deep.equal(['security-auditor', 'python-specialist', 'test-engineer']);
       expect(outputs[2]).to.deep.include({
-        agent: 'qa-7', agent_type: 'test-engineer', status: 'success', timestamp: '2026-02-01T00:00:00.000Z',
-        decision: 'Use pytest; Skip e2e', rationale: 'already in the repo', files_affected: ['tests/a.py', 'src/a.py', 'old.py'],
+        agent: 'qa-7',
+        agent_type: 'test-engineer',
+        status: 'success',
+        timestamp: '2026-02-01T00:00:00.000Z',
+        decision: 'Use pytest; Skip e2e',
+        rationale: 'already in the repo',
+        files_affected: ['tests/a.py', 'src/a.py', 'old.py'],
       });
       expect(await s.previousOutputs('web', 'nothing')).to.deep.equal([]);
     });
@@ -360,7 +411,7 @@ describe('FileResultStore', () => {
       expect(await tree(path.join(results, 'web'))).to.deep.equal([]);
     });
 
-    it('sweeps periodically on an unref\'d timer', async () => {
+    it("sweeps periodically on an unref'd timer", async () => {
       let now = Date.now();
       store = await openStore(storage, { now: () => now, sweepIntervalMs: 20, retentionDays: 1 });
       await store.store(input());
@@ -377,7 +428,7 @@ describe('FileResultStore', () => {
       it(`rejects unsafe ${field} values with REQ_001 and writes nothing`, async () => {
         store = await openStore(storage);
         for (const value of bad) {
-          const err = await rejection((store).store(input({ [field]: value })));
+          const err = await rejection(store.store(input({ [field]: value })));
           expect(err.code, JSON.stringify(value)).to.equal('REQ_001');
           expect((err.details.issues as Array<{ path: string }>).map((i) => i.path)).to.include(field);
         }

@@ -12,13 +12,15 @@ describe('results on PostgreSQL shared by two sidecars', function () {
   let b: TestServer;
   const secret = randomBytes(32).toString('base64url');
 
-  const node = (): Promise<TestServer> => startTestServer({
-    config: { project_id: 'web', jwt_secret: secret, results: { backend: 'postgres' }, postgres: { url, connect_timeout_ms: 1_500 } },
-  });
-  const store = (server: TestServer, agentType: string, status = 'success') => server.request('POST', '/api/results', {
-    token: server.adminToken,
-    body: { agent_id: `agent-${agentType}`, agent_type: agentType, issue_id: '42', result: { status, files_modified: ['src/a.ts'] } },
-  });
+  const node = (): Promise<TestServer> =>
+    startTestServer({
+      config: { project_id: 'web', jwt_secret: secret, results: { backend: 'postgres' }, postgres: { url, connect_timeout_ms: 1_500 } },
+    });
+  const store = (server: TestServer, agentType: string, status = 'success') =>
+    server.request('POST', '/api/results', {
+      token: server.adminToken,
+      body: { agent_id: `agent-${agentType}`, agent_type: agentType, issue_id: '42', result: { status, files_modified: ['src/a.ts'] } },
+    });
 
   before(async () => {
     pg = await startPostgresServer();
@@ -119,7 +121,9 @@ describe('results on PostgreSQL shared by two sidecars', function () {
 
   it('refuses to start on PostgreSQL without a URL, with a clear message', async () => {
     let err: unknown;
-    await startTestServer({ config: { results: { backend: 'postgres' } } }).catch((e: unknown) => { err = e; });
+    await startTestServer({ config: { results: { backend: 'postgres' } } }).catch((e: unknown) => {
+      err = e;
+    });
     expect((err as Error).message).to.include("results.backend is 'postgres' but no PostgreSQL URL is set");
   });
 });

@@ -70,7 +70,9 @@ describe('PostgreSQL result schema and repository', function () {
     try {
       await migrate(pool, [...MIGRATIONS, { version: 99, name: 'future', sql: 'SELECT 1' }]);
       let err: unknown;
-      await migrate(pool).catch((e: unknown) => { err = e; });
+      await migrate(pool).catch((e: unknown) => {
+        err = e;
+      });
       expect(err).to.be.instanceOf(SchemaTooNewError);
       expect((err as Error).message).to.include(`version 99, newer than this sidecar knows (${MIGRATIONS.length})`);
     } finally {
@@ -102,7 +104,10 @@ describe('PostgreSQL result schema and repository', function () {
           const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN SELECT id FROM cco_results WHERE ${where} ORDER BY id DESC LIMIT 51`, params);
           plans.push(rows.map((r) => r['QUERY PLAN']).join('\n'));
         }
-        for (const plan of plans) expect(plan).to.match(/Index/).and.not.match(/Seq Scan/);
+        for (const plan of plans)
+          expect(plan)
+            .to.match(/Index/)
+            .and.not.match(/Seq Scan/);
       } finally {
         client.release();
       }

@@ -29,7 +29,11 @@ describe('results on PostgreSQL: a node killed with SIGKILL mid-write', function
     const project = path.join(dir, 'project');
     const storage = path.join(dir, 'storage');
     await mkdir(project);
-    const started = await runCli(['orchestration', 'start', '--detach', '--port', '0', '--project', project, '--project-id', 'web', '--storage-path', storage, '--postgres-url', url], {}, { timeoutMs: 60_000 });
+    const started = await runCli(
+      ['orchestration', 'start', '--detach', '--port', '0', '--project', project, '--project-id', 'web', '--storage-path', storage, '--postgres-url', url],
+      {},
+      { timeoutMs: 60_000 },
+    );
     expect(started.code, started.stderr).to.equal(0);
     const state = (await readState(storage))!;
     const token = (await runCli(['orchestration', 'token', '--agent-type', 'operator', '--admin', '--storage-path', storage, '--json'])).json.token as string;
@@ -39,7 +43,8 @@ describe('results on PostgreSQL: a node killed with SIGKILL mid-write', function
     const writer = async (w: number): Promise<void> => {
       for (let i = 0; !stop; i++) {
         const res = await rawRequest(state.url, 'POST', '/api/results', {
-          token, body: { agent_id: `w${w}`, agent_type: `type-${w}`, issue_id: `K-${i % 7}`, result: { status: 'success', n: i } },
+          token,
+          body: { agent_id: `w${w}`, agent_type: `type-${w}`, issue_id: `K-${i % 7}`, result: { status: 'success', n: i } },
         }).catch(() => undefined);
         if (!res) return; // the node is gone
         if (res.status === 201) acknowledged.push(res.body.id as string);

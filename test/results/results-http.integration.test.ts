@@ -19,7 +19,14 @@ function recordingBus(fail = false) {
   let n = 0;
   return {
     published,
-    stats: () => ({ total_published: published.length, total_delivered: 0, active_subscriptions: 0, queue_depth: 0, avg_delivery_time_ms: 0, dead_letter_queue_size: 0 }),
+    stats: () => ({
+      total_published: published.length,
+      total_delivered: 0,
+      active_subscriptions: 0,
+      queue_depth: 0,
+      avg_delivery_time_ms: 0,
+      dead_letter_queue_size: 0,
+    }),
     health: () => 'ok' as const,
     async publish(input: Published) {
       if (fail) throw new Error('bus down');
@@ -61,8 +68,11 @@ describe('HTTP /api/results', () => {
   });
 
   const body = (over: Record<string, unknown> = {}) => ({
-    agent_id: 'py-1', agent_type: 'python-specialist', issue_id: 'ISSUE-1',
-    result: { status: 'success', files_created: ['a.py'], decisions: ['use stdlib'] }, ...over,
+    agent_id: 'py-1',
+    agent_type: 'python-specialist',
+    issue_id: 'ISSUE-1',
+    result: { status: 'success', files_created: ['a.py'], decisions: ['use stdlib'] },
+    ...over,
   });
   const post = (token: string, b: unknown) => s.request('POST', '/api/results', { token, body: b });
   const paths = (res: { body: { details: { issues: Array<{ path: string }> } } }) => [...new Set(res.body.details.issues.map((i) => i.path))];
@@ -86,9 +96,15 @@ describe('HTTP /api/results', () => {
       const got = await s.request('GET', `/api/results/${res.body.id}`, { token: coder });
       expect(got.status).to.equal(200);
       expect(got.body).to.deep.equal({
-        id: res.body.id, agent_id: 'py-1', agent_type: 'python-specialist', issue_id: 'ISSUE-1', project_id: project,
+        id: res.body.id,
+        agent_id: 'py-1',
+        agent_type: 'python-specialist',
+        issue_id: 'ISSUE-1',
+        project_id: project,
         result: { status: 'success', files_created: ['a.py'], decisions: ['use stdlib'] },
-        timestamp: res.body.timestamp, stored_at: res.body.timestamp, storage_path: res.body.storage_path,
+        timestamp: res.body.timestamp,
+        stored_at: res.body.timestamp,
+        storage_path: res.body.storage_path,
       });
     });
 
@@ -96,12 +112,22 @@ describe('HTTP /api/results', () => {
       const ok = await post(coder, body({ result: { status: 'partial' } }));
       const failed = await post(coder, body({ result: { status: 'failed', errors: ['boom'] } }));
       expect(bus.published).to.deep.equal([
-        { event_type: 'agent_completed', publisher: 'py-1', topic: 'implementation',
-          data: { issue_id: 'ISSUE-1', agent_type: 'python-specialist', agent_id: 'py-1', status: 'partial', result_id: ok.body.id } },
-        { event_type: 'agent_failed', publisher: 'py-1', topic: 'implementation',
-          data: { issue_id: 'ISSUE-1', agent_type: 'python-specialist', agent_id: 'py-1', status: 'failed', result_id: failed.body.id } },
+        {
+          event_type: 'agent_completed',
+          publisher: 'py-1',
+          topic: 'implementation',
+          data: { issue_id: 'ISSUE-1', agent_type: 'python-specialist', agent_id: 'py-1', status: 'partial', result_id: ok.body.id },
+        },
+        {
+          event_type: 'agent_failed',
+          publisher: 'py-1',
+          topic: 'implementation',
+          data: { issue_id: 'ISSUE-1', agent_type: 'python-specialist', agent_id: 'py-1', status: 'failed', result_id: failed.body.id },
+        },
       ]);
-      expect(failed.body.next_agents).to.deep.equal([{ agent_type: 'chief-architect', priority: 'high', reason: 'The agent failed; the architect decides how to recover' }]);
+      expect(failed.body.next_agents).to.deep.equal([
+        { agent_type: 'chief-architect', priority: 'high', reason: 'The agent failed; the architect decides how to recover' },
+      ]);
     });
 
     it('makes agent_completed and agent_failed visible to waiters on the real event bus', async function () {
@@ -116,11 +142,15 @@ describe('HTTP /api/results', () => {
       const [completedEvents, failedEvents] = await Promise.all(waiting);
       expect(ok.body.event_published).to.equal(true);
       expect(completedEvents?.body.events[0]).to.deep.include({
-        event_id: ok.body.event_id, event_type: 'agent_completed', topic: 'implementation', publisher: 'py-1',
+        event_id: ok.body.event_id,
+        event_type: 'agent_completed',
+        topic: 'implementation',
+        publisher: 'py-1',
         data: { issue_id: 'EVT-1', agent_type: 'python-specialist', agent_id: 'py-1', status: 'success', result_id: ok.body.id },
       });
       expect(failedEvents?.body.events[0]).to.deep.include({
-        event_id: failed.body.event_id, event_type: 'agent_failed',
+        event_id: failed.body.event_id,
+        event_type: 'agent_failed',
         data: { issue_id: 'EVT-1', agent_type: 'python-specialist', agent_id: 'py-1', status: 'failed', result_id: failed.body.id },
       });
     });
@@ -153,7 +183,7 @@ describe('HTTP /api/results', () => {
       }
     });
 
-    it('answers 403 AUTH_003 outside the token\'s scope', async () => {
+    it("answers 403 AUTH_003 outside the token's scope", async () => {
       const issueToken = await s.tokenFor({ agent_type: 'python-specialist', sub: 'py-1', issue_id: 'ISSUE-1' });
       const readOnly = await s.tokenFor({ agent_type: 'python-specialist', sub: 'py-1', permissions: ['read_results'] });
       const cases: Array<[string, unknown, string]> = [
@@ -180,8 +210,9 @@ describe('HTTP /api/results', () => {
 
     it('keeps all of 50 concurrent POSTs for one pair, also after a restart', async () => {
       const token = await s.tokenFor({ agent_type: 'go-expert', sub: 'go-1' });
-      const answers = await Promise.all(Array.from({ length: 50 }, (_, n) =>
-        post(token, { agent_id: 'go-1', agent_type: 'go-expert', issue_id: 'CONC', result: { status: 'success', n } })));
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, n) => post(token, { agent_id: 'go-1', agent_type: 'go-expert', issue_id: 'CONC', result: { status: 'success', n } })),
+      );
       expect(answers.map((a) => a.status)).to.deep.equal(Array(50).fill(201));
       const ids = answers.map((a) => a.body.id as string);
       expect(new Set(ids).size).to.equal(50);
@@ -209,7 +240,9 @@ describe('HTTP /api/results', () => {
       for (let n = 0; n < 7; n++) {
         const type = n % 2 ? 'test-engineer' : 'python-specialist';
         const res = await post(tokens[type], {
-          agent_id: type === 'test-engineer' ? 'qa-1' : 'py-1', agent_type: type, issue_id: n < 5 ? 'LIST-A' : 'LIST-B',
+          agent_id: type === 'test-engineer' ? 'qa-1' : 'py-1',
+          agent_type: type,
+          issue_id: n < 5 ? 'LIST-A' : 'LIST-B',
           result: { status: n === 3 ? 'failed' : 'success', n },
         });
         expect(res.status, res.text).to.equal(201);
@@ -273,7 +306,7 @@ describe('HTTP /api/results', () => {
       expect(res.body.code).to.equal('NOT_FOUND');
     });
 
-    it('scopes reads to the token\'s project and issue', async () => {
+    it("scopes reads to the token's project and issue", async () => {
       const issueB = await s.tokenFor({ agent_type: 'python-specialist', sub: 'py-1', issue_id: 'LIST-B' });
       const noRead = await s.tokenFor({ agent_type: 'python-specialist', sub: 'py-1', permissions: ['write_results'] });
       expect((await get('?project_id=other-project')).status).to.equal(403);

@@ -5,7 +5,7 @@ import { nextAgents } from '../../src/results/workflow-rules.js';
 describe('workflow rules (next_agents)', () => {
   const types = (agentType: string, status: string): string[] => nextAgents(agentType, status).map((n) => `${n.agent_type}:${n.priority}`);
 
-  it('sends a coding specialist\'s success to test-engineer (high) and security-auditor (medium)', () => {
+  it("sends a coding specialist's success to test-engineer (high) and security-auditor (medium)", () => {
     for (const t of ['python-specialist', 'react-expert', 'backend-developer', 'rust-engineer']) {
       expect(types(t, 'success'), t).to.deep.equal(['test-engineer:high', 'security-auditor:medium']);
     }
@@ -31,7 +31,8 @@ describe('workflow rules (next_agents)', () => {
 
   it('uses workflow_rules from the config instead of the defaults, first match wins', () => {
     const cfg = configFor({
-      project_root: '/tmp', storage_path: '/tmp/x',
+      project_root: '/tmp',
+      storage_path: '/tmp/x',
       workflow_rules: [
         { when_agent: 'python-specialist', when_status: 'success', next: [{ agent_type: 'code-reviewer', priority: 'low', reason: 'review' }] },
         { when_agent: 'coding', next: [{ agent_type: 'qa-engineer', priority: 'high', reason: 'test it' }] },

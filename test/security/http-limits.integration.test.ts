@@ -13,20 +13,40 @@ describe('security: Host allowlist (DNS rebinding)', () => {
     s = await startTestServer({ config: { allowed_hosts: ['sidecar.internal', 'Build-Box.local:3001'] } });
     port = s.handle.port;
   });
-  after(async () => { await s.stop(); });
+  after(async () => {
+    await s.stop();
+  });
 
   const withHost = (host: string | undefined, path = '/health') =>
     sendRaw(port, `GET ${path} HTTP/1.1\r\n${host === undefined ? '' : `Host: ${host}\r\n`}Connection: close\r\n\r\n`);
 
   it('answers loopback names and configured hosts on any port', async () => {
-    for (const host of ['127.0.0.1', `127.0.0.1:${port}`, 'localhost', `LOCALHOST:${port}`, '[::1]', `[::1]:${port}`, 'sidecar.internal:8080', 'build-box.local']) {
+    for (const host of [
+      '127.0.0.1',
+      `127.0.0.1:${port}`,
+      'localhost',
+      `LOCALHOST:${port}`,
+      '[::1]',
+      `[::1]:${port}`,
+      'sidecar.internal:8080',
+      'build-box.local',
+    ]) {
       // /health answers 503 while no event bus is wired; either way it is /health answering.
       expect((await withHost(host)).body.service, host).to.equal('orchestration-sidecar');
     }
   });
 
   it('refuses any other Host with 421 REQ_004, before auth and on every route', async () => {
-    for (const host of ['evil.example', 'localhost.evil.example', '127.0.0.1.nip.io', 'attacker.test:3001', 'sidecar.internal.evil', '[::2]', 'local host', '']) {
+    for (const host of [
+      'evil.example',
+      'localhost.evil.example',
+      '127.0.0.1.nip.io',
+      'attacker.test:3001',
+      'sidecar.internal.evil',
+      '[::2]',
+      'local host',
+      '',
+    ]) {
       const res = await withHost(host);
       expectContractError(res, 421, 'REQ_004');
     }
@@ -34,7 +54,7 @@ describe('security: Host allowlist (DNS rebinding)', () => {
     expectContractError(await withHost('evil.example', '/api/nope'), 421, 'REQ_004');
   });
 
-  it('refuses a request without a Host header with 421 REQ_004 (JSON, not Node\'s bare 400)', async () => {
+  it("refuses a request without a Host header with 421 REQ_004 (JSON, not Node's bare 400)", async () => {
     expectContractError(await withHost(undefined), 421, 'REQ_004');
     const http10 = await sendRaw(port, 'GET /health HTTP/1.0\r\n\r\n');
     expectContractError(http10, 421, 'REQ_004');
@@ -43,8 +63,12 @@ describe('security: Host allowlist (DNS rebinding)', () => {
 
 describe('security: URL, header and body size limits, malformed requests', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('answers a URL over 8 KiB with 414 REQ_005', async () => {
     const res = await s.request('GET', `/health?q=${'a'.repeat(9 * 1024)}`);
@@ -61,7 +85,12 @@ describe('security: URL, header and body size limits, malformed requests', () =>
   });
 
   it('answers malformed HTTP with 400 REQ_001 as JSON', async () => {
-    for (const garbage of ['GARBAGE\r\n\r\n', 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header\r\n\r\n', 'GET / HTTP/9.9\r\n\r\n', '\u0000\u0001\u0002\r\n\r\n']) {
+    for (const garbage of [
+      'GARBAGE\r\n\r\n',
+      'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header\r\n\r\n',
+      'GET / HTTP/9.9\r\n\r\n',
+      '\u0000\u0001\u0002\r\n\r\n',
+    ]) {
       const res = await sendRaw(s.handle.port, garbage);
       expectContractError(res, 400, 'REQ_001');
     }
@@ -70,11 +99,27 @@ describe('security: URL, header and body size limits, malformed requests', () =>
   it('refuses bodies that are not JSON (415), too large (413) or too deep (400), after auth only', async () => {
     const token = s.adminToken;
     expectContractError(await s.request('POST', '/api/auth/revoke', { token, raw: 'jti=x', headers: { 'content-type': 'text/plain' } }), 415, 'REQ_003');
-    expectContractError(await s.request('POST', '/api/auth/revoke', { token, raw: '{}', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'REQ_003');
-    expectContractError(await s.request('POST', '/api/auth/revoke', { token, raw: `{"jti":"${'x'.repeat(11 * 1024 * 1024)}"}`, headers: { 'content-type': 'application/json' } }), 413, 'REQ_002');
-    expectContractError(await s.request('POST', '/api/auth/revoke', { token, raw: '['.repeat(100_000) + ']'.repeat(100_000), headers: { 'content-type': 'application/json' } }), 400, 'REQ_001');
+    expectContractError(
+      await s.request('POST', '/api/auth/revoke', { token, raw: '{}', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      415,
+      'REQ_003',
+    );
+    expectContractError(
+      await s.request('POST', '/api/auth/revoke', { token, raw: `{"jti":"${'x'.repeat(11 * 1024 * 1024)}"}`, headers: { 'content-type': 'application/json' } }),
+      413,
+      'REQ_002',
+    );
+    expectContractError(
+      await s.request('POST', '/api/auth/revoke', { token, raw: '['.repeat(100_000) + ']'.repeat(100_000), headers: { 'content-type': 'application/json' } }),
+      400,
+      'REQ_001',
+    );
     // __proto__ in a body never pollutes anything and is refused by the strict schema.
-    const proto = await s.request('POST', '/api/auth/revoke', { token, raw: '{"jti":"a","__proto__":{"admin":true}}', headers: { 'content-type': 'application/json' } });
+    const proto = await s.request('POST', '/api/auth/revoke', {
+      token,
+      raw: '{"jti":"a","__proto__":{"admin":true}}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(proto.status).to.be.oneOf([400]);
     expect(({} as Record<string, unknown>).admin).to.equal(undefined);
     // A `+json` media type is parsed as JSON, never silently turned into `{}`.
@@ -93,8 +138,12 @@ describe('security: URL, header and body size limits, malformed requests', () =>
 
 describe('security: tokens only from the Authorization header', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('ignores tokens in the query string and in cookies', async () => {
     const token = await s.tokenFor();
@@ -109,7 +158,14 @@ describe('security: tokens only from the Authorization header', () => {
 
   it('accepts only "Bearer <JWT>", not other schemes or two headers folded together', async () => {
     const token = await s.tokenFor();
-    for (const authorization of [token, `bearer${token}`, `Basic ${Buffer.from(`x:${token}`).toString('base64')}`, `Bearer ${token}, Bearer ${token}`, `Bearer ${token} extra`, `Token ${token}`]) {
+    for (const authorization of [
+      token,
+      `bearer${token}`,
+      `Basic ${Buffer.from(`x:${token}`).toString('base64')}`,
+      `Bearer ${token}, Bearer ${token}`,
+      `Bearer ${token} extra`,
+      `Token ${token}`,
+    ]) {
       expectContractError(await s.request('GET', '/status', { headers: { authorization } }), 401, 'AUTH_001');
     }
   });
@@ -124,8 +180,12 @@ describe('security: slow clients and connection caps', () => {
       config: { http: { headers_timeout_ms: 600, request_timeout_ms: 1_000, max_connections: 8 } },
     });
   });
-  afterEach(() => { for (const socket of sockets.splice(0)) socket.destroy(); });
-  after(async () => { await s.stop(); });
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('answers a slowloris (headers never finished) or a silent connection with 408 REQ_007 and closes it', async () => {
     const [slow, silent] = await Promise.all([

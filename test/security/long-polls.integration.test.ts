@@ -15,18 +15,39 @@ describe('security: long-polls', () => {
       config: { rate_limits: {}, events: { max_waits_per_token: 3, max_waits_total: 5 }, http: { request_timeout_ms: 1_000, headers_timeout_ms: 1_000 } },
     });
   });
-  after(async () => { await s.stop(); });
+  after(async () => {
+    await s.stop();
+  });
 
   /** A wait that stays open; `abort` frees it (client gone). */
   function openWait(token: string, timeoutMs = 60_000): { answer: Promise<TestResponse>; abort: () => void } {
     let req!: http.ClientRequest;
     const answer = new Promise<TestResponse>((resolve, reject) => {
       const base = new URL(s.url);
-      req = http.get({ host: base.hostname, port: base.port, path: `/api/events/wait/cap_test?since=now&timeout=${timeoutMs}`, agent: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => { text += c.toString(); });
-        res.on('end', () => { let body: any = text; try { body = JSON.parse(text); } catch { /* keep text */ } resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text }); });
-      });
+      req = http.get(
+        {
+          host: base.hostname,
+          port: base.port,
+          path: `/api/events/wait/cap_test?since=now&timeout=${timeoutMs}`,
+          agent: false,
+          headers: { authorization: `Bearer ${token}` },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => {
+            text += c.toString();
+          });
+          res.on('end', () => {
+            let body: any = text;
+            try {
+              body = JSON.parse(text);
+            } catch {
+              /* keep text */
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text });
+          });
+        },
+      );
       req.on('error', reject);
     });
     answer.catch(() => undefined);
@@ -83,12 +104,27 @@ describe('security: long-polls', () => {
     const server = await startTestServer();
     const token = await server.tokenFor({ sub: 'shutdown-waiter', agent_type: 'chief-architect' });
     const base = new URL(server.url);
-    const waits = Array.from({ length: 5 }, () => new Promise<number>((resolve) => {
-      http.get({ host: base.hostname, port: base.port, path: '/api/events/wait/x?since=now&timeout=300000', agent: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      }).on('error', () => resolve(0));
-    }));
+    const waits = Array.from(
+      { length: 5 },
+      () =>
+        new Promise<number>((resolve) => {
+          http
+            .get(
+              {
+                host: base.hostname,
+                port: base.port,
+                path: '/api/events/wait/x?since=now&timeout=300000',
+                agent: false,
+                headers: { authorization: `Bearer ${token}` },
+              },
+              (res) => {
+                res.resume();
+                res.on('end', () => resolve(res.statusCode ?? 0));
+              },
+            )
+            .on('error', () => resolve(0));
+        }),
+    );
     await settle();
     const started = Date.now();
     await server.stop();

@@ -12,7 +12,11 @@ import { expectContractError } from '../helpers/contract.js';
  * OpenAPI catalog), so a route registered later, or registered around `defineRoute`, is covered
  * and fails this test if it forgets the guard.
  */
-interface RouteCase { method: string; path: string; layer: Layer }
+interface RouteCase {
+  method: string;
+  path: string;
+  layer: Layer;
+}
 
 function routeCases(routers: Routers): RouteCase[] {
   return routers.router.stack.flatMap((layer) => layer.methods.filter((m) => m !== 'HEAD').map((method) => ({ method, path: String(layer.path), layer })));
@@ -36,13 +40,19 @@ async function unguarded(s: TestServer, routers: Routers, token: string): Promis
 
 /** A route registered on the router directly, around `defineRoute` and its guard. */
 const rogueRoute: RouteModule = (routers) => {
-  routers.router.get('/api/rogue/:issue_id', (ctx) => { ctx.body = { reached: true }; });
+  routers.router.get('/api/rogue/:issue_id', (ctx) => {
+    ctx.body = { reached: true };
+  });
 };
 
 describe('security: project and issue scope on every registered route (issue 15)', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer({ extraRoutes: [rogueRoute] }); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer({ extraRoutes: [rogueRoute] });
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('refuses a foreign-project token with every non-admin permission on every route with 403 AUTH_003', async function () {
     this.timeout(60_000);
@@ -80,7 +90,7 @@ describe('security: project and issue scope on every registered route (issue 15)
     }
   });
 
-  it('closes the reported hole: a P2 token neither reads nor publishes this project\'s events', async () => {
+  it("closes the reported hole: a P2 token neither reads nor publishes this project's events", async () => {
     const p2 = await s.tokenFor({ agent_type: 'codex', sub: 'agB', project_id: 'P2', permissions: ['subscribe_events', 'publish_events'] });
     const published = await s.request('POST', '/api/events/build.done', { token: s.adminToken, body: { data: { secret: 'P1_ONLY' } } });
     expect(published.status).to.equal(202);

@@ -10,13 +10,20 @@ import { sendRaw } from '../helpers/raw-socket.js';
 /** Issue 15 item 6: requests refused before authentication leave an audit line; the listen backlog. */
 describe('security: audit of requests refused before authentication', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer({ config: { http: { headers_timeout_ms: 400, request_timeout_ms: 800 } } }); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer({ config: { http: { headers_timeout_ms: 400, request_timeout_ms: 800 } } });
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   async function auditLines(): Promise<AuditEntry[]> {
     // Refusal lines are deferred by at most one turn of the event loop and a batched write.
     await new Promise((resolve) => setTimeout(resolve, 150));
-    return (await readFile(path.join(s.storage, 'audit.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEntry);
+    return (await readFile(path.join(s.storage, 'audit.log'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AuditEntry);
   }
   const lineFor = (lines: AuditEntry[], status: number, resource: string): AuditEntry | undefined =>
     lines.find((l) => l.status === status && l.resource === resource);
@@ -28,7 +35,13 @@ describe('security: audit of requests refused before authentication', () => {
     expectContractError(longUrl, 414, 'REQ_005');
     const lines = await auditLines();
     const headers = lineFor(lines, 431, '/api/results');
-    expect(headers, JSON.stringify(lines.slice(-3))).to.deep.include({ action: 'http.refused', outcome: 'failure', code: 'REQ_006', remote: '127.0.0.1', sub: null });
+    expect(headers, JSON.stringify(lines.slice(-3))).to.deep.include({
+      action: 'http.refused',
+      outcome: 'failure',
+      code: 'REQ_006',
+      remote: '127.0.0.1',
+      sub: null,
+    });
     const url = lines.find((l) => l.status === 414 && l.code === 'REQ_005');
     expect(url?.action).to.equal('http.refused');
     expect(url?.remote).to.equal('127.0.0.1');
@@ -47,7 +60,11 @@ describe('security: audit of requests refused before authentication', () => {
   it('records a slowloris (408 before the headers: path unknown) and a trickled body (408 with its path)', async () => {
     const [slow, trickle] = await Promise.all([
       sendRaw(s.handle.port, 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: a', 4_000),
-      sendRaw(s.handle.port, `POST /api/events/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${s.adminToken}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"a":`, 4_000),
+      sendRaw(
+        s.handle.port,
+        `POST /api/events/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${s.adminToken}\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"a":`,
+        4_000,
+      ),
     ]);
     expectContractError(slow, 408, 'REQ_007');
     expectContractError(trickle, 408, 'REQ_007');

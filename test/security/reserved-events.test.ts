@@ -6,12 +6,25 @@ import { RESERVED_EVENT_TYPES, isReservedEventType } from '../../src/events/rese
 /** Issue 15 item 5: lifecycle and coordination event types come from the sidecar only. */
 describe('security: reserved event types are published by the sidecar only', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.stop();
+  });
 
-  const reserved = [...RESERVED_EVENT_TYPES, 'lease_acquired', 'lease_released', 'lease_expired', 'gate_opened', 'gate_expired', 'Agent_Completed', 'FILES_CHANGED'];
+  const reserved = [
+    ...RESERVED_EVENT_TYPES,
+    'lease_acquired',
+    'lease_released',
+    'lease_expired',
+    'gate_opened',
+    'gate_expired',
+    'Agent_Completed',
+    'FILES_CHANGED',
+  ];
 
-  it('refuses every reserved type to any non-admin token with 403 AUTH_003, even an architect\'s', async () => {
+  it("refuses every reserved type to any non-admin token with 403 AUTH_003, even an architect's", async () => {
     const architect = await s.tokenFor({ agent_type: 'chief-architect', sub: 'arch' });
     const coder = await s.tokenFor({ agent_type: 'python-specialist', sub: 'coder' });
     for (const type of reserved) {
@@ -36,7 +49,8 @@ describe('security: reserved event types are published by the sidecar only', () 
   it('still publishes agent_completed itself when a result is stored', async () => {
     const coder = await s.tokenFor({ agent_type: 'python-specialist', sub: 'coder' });
     const stored = await s.request('POST', '/api/results', {
-      token: coder, body: { agent_id: 'coder', agent_type: 'python-specialist', issue_id: 'I-9', result: { status: 'success' } },
+      token: coder,
+      body: { agent_id: 'coder', agent_type: 'python-specialist', issue_id: 'I-9', result: { status: 'success' } },
     });
     expect(stored.status).to.equal(201);
     expect(stored.body.event_published).to.equal(true);

@@ -41,8 +41,12 @@ function variants(concrete: string): string[] {
 
 describe('security: every route variant gets the same auth', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('over every route in the catalog and every spelling of its path', async function () {
     this.timeout(60_000);
@@ -62,7 +66,10 @@ describe('security: every route variant gets the same auth', () => {
         const where = `${method} ${path} (route ${spec.path})`;
         const anon = await s.request(method, path, { body });
         // A fresh admin token each time: refresh/revoke routes may retire the one just used.
-        const admin = await s.request(method, path, { body, token: await s.tokenFor({ sub: 'variant-admin', agent_type: 'operator', permissions: ['admin'] }) });
+        const admin = await s.request(method, path, {
+          body,
+          token: await s.tokenFor({ sub: 'variant-admin', agent_type: 'operator', permissions: ['admin'] }),
+        });
         if (spec.auth === 'public') {
           // /health may answer 503 "unhealthy" by design (no event bus wired); never anything else 5xx.
           for (const r of [anon, admin]) if (r.status >= 500) expect(r.body.status, where).to.equal('unhealthy');

@@ -12,8 +12,12 @@ import { expectContractError } from '../helpers/contract.js';
  */
 describe('security: routing and identifiers', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer({ extraRoutes: [testRoutes()] }); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer({ extraRoutes: [testRoutes()] });
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('the router really decodes %2F and %00 in parameters (why ids are checked after decoding)', async () => {
     const res = await s.request('GET', '/api/test/stat/..%2F..%2F..%2Fetc%2Fpasswd', { token: s.adminToken });
@@ -22,8 +26,29 @@ describe('security: routing and identifiers', () => {
   });
 
   it('safeId refuses every hostile decoded id', () => {
-    const hostile = ['..', '../etc', '..%2Fetc', 'a/../b', 'a/b', '/etc/passwd', 'a\u0000b', '\u0000', '', '.hidden', '-flag', 'a'.repeat(129),
-      'C:\\x', 'a\\b', 'é', 'a b', 'a\nb', '\u202eevil', 'ａ', '__proto__', 'x..y'];
+    const hostile = [
+      '..',
+      '../etc',
+      '..%2Fetc',
+      'a/../b',
+      'a/b',
+      '/etc/passwd',
+      'a\u0000b',
+      '\u0000',
+      '',
+      '.hidden',
+      '-flag',
+      'a'.repeat(129),
+      'C:\\x',
+      'a\\b',
+      'é',
+      'a b',
+      'a\nb',
+      '\u202eevil',
+      'ａ',
+      '__proto__',
+      'x..y',
+    ];
     for (const id of hostile) {
       expect(isSafeId(id), JSON.stringify(id)).to.equal(false);
       expect(safeId.safeParse(id).success, JSON.stringify(id)).to.equal(false);
@@ -34,9 +59,16 @@ describe('security: routing and identifiers', () => {
   it('refuses traversal, NUL and over-long ids in every real route parameter with 400, never 5xx', async () => {
     const hostile = ['..%2F..%2F..%2Fetc%2Fpasswd', '..', '%2Fetc%2Fpasswd', 'a%00b', `${'n'.repeat(300)}`, '%2e%2e', '.hidden', 'a%5Cb'];
     const templates: Array<[string, string]> = [
-      ['GET', '/api/context/{}/python-specialist'], ['GET', '/api/context/ISSUE-1/{}'], ['DELETE', '/api/cache/context/{}'],
-      ['GET', '/api/results/{}'], ['GET', '/api/agents/{}/status'], ['GET', '/api/agents/{}/logs'], ['DELETE', '/api/agents/{}'],
-      ['POST', '/api/events/{}'], ['GET', '/api/events/wait/{}?timeout=0'], ['POST', '/api/events/dead-letter/{}/redrive'],
+      ['GET', '/api/context/{}/python-specialist'],
+      ['GET', '/api/context/ISSUE-1/{}'],
+      ['DELETE', '/api/cache/context/{}'],
+      ['GET', '/api/results/{}'],
+      ['GET', '/api/agents/{}/status'],
+      ['GET', '/api/agents/{}/logs'],
+      ['DELETE', '/api/agents/{}'],
+      ['POST', '/api/events/{}'],
+      ['GET', '/api/events/wait/{}?timeout=0'],
+      ['POST', '/api/events/dead-letter/{}/redrive'],
     ];
     for (const [method, template] of templates) {
       for (const id of hostile) {

@@ -20,7 +20,9 @@ describe('security: sockets', () => {
     this.timeout(20_000);
     const s = await startTestServer({ extraRoutes: [testRoutes()] });
     const pending = s.request('GET', '/api/test/slow?ms=60000', { token: s.adminToken }).then(
-      (r) => `answered ${r.status}`, (e: NodeJS.ErrnoException) => `socket ${e.code ?? e.message}`);
+      (r) => `answered ${r.status}`,
+      (e: NodeJS.ErrnoException) => `socket ${e.code ?? e.message}`,
+    );
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
     await s.stop();

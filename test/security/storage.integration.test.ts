@@ -28,8 +28,12 @@ const HELPERS = fileURLToPath(new URL('../helpers/', import.meta.url));
 
 describe('security: storage dirs 0700 and files 0600 even under umask 000', () => {
   let dir: string;
-  before(async () => { dir = await makeTempDir('cco-umask-'); });
-  after(async () => { await removeDir(dir); });
+  before(async () => {
+    dir = await makeTempDir('cco-umask-');
+  });
+  after(async () => {
+    await removeDir(dir);
+  });
 
   it('a sidecar started with umask 0 creates nothing wider than 0700/0600', async function () {
     this.timeout(30_000);
@@ -37,7 +41,9 @@ describe('security: storage dirs 0700 and files 0600 even under umask 000', () =
     // The child sets umask 0, starts a real sidecar, writes through every path that exists on this
     // branch (key, pid/state, revocations, audit log with rotation), then waits for us to look.
     const script = path.join(dir, 'child.mjs');
-    await writeFile(script, `
+    await writeFile(
+      script,
+      `
       process.umask(0);
       const { startTestServer } = await import(${JSON.stringify(path.join(HELPERS, 'test-server.js'))});
       const s = await startTestServer({ storage: ${JSON.stringify(storage)}, config: { audit: { max_file_bytes: 4096, max_files: 2 } } });
@@ -54,12 +60,16 @@ describe('security: storage dirs 0700 and files 0600 even under umask 000', () =
       process.stdout.write('READY\\n');
       process.stdin.on('end', async () => { await s.stop(); process.exit(0); });
       process.stdin.resume();
-    `);
+    `,
+    );
     const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     let out = '';
     await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('READY')) resolve(); });
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('READY')) resolve();
+      });
       child.once('exit', () => reject(new Error(`child exited early: ${out}`)));
     });
     try {
@@ -87,7 +97,10 @@ describe('security: a full disk', () => {
   before(async () => {
     // Larger than the 64 MiB low-disk threshold, so "healthy" before and after is measurable.
     const mounted = await mountSmallDisk(72);
-    if ('unavailable' in mounted) { skipReason = mounted.unavailable; return; }
+    if ('unavailable' in mounted) {
+      skipReason = mounted.unavailable;
+      return;
+    }
     disk = mounted;
     s = await startTestServer({ storage: path.join(disk.dir, 'orchestration') });
   });
@@ -143,10 +156,17 @@ describe('security: a full disk', () => {
 
 describe('security: start-up refusals', () => {
   let dir: string;
-  before(async () => { dir = await makeTempDir('cco-refuse-'); });
-  after(async () => { await removeDir(dir); });
+  before(async () => {
+    dir = await makeTempDir('cco-refuse-');
+  });
+  after(async () => {
+    await removeDir(dir);
+  });
 
-  for (const [name, root] of [['the file-system root', '/'], ['the home directory', os.homedir()]] as const) {
+  for (const [name, root] of [
+    ['the file-system root', '/'],
+    ['the home directory', os.homedir()],
+  ] as const) {
     it(`refuses ${name} as project root, before touching storage`, async () => {
       const storage = path.join(dir, `s-${name.replace(/\W+/g, '-')}`);
       const config = configFor({ port: 0, project_root: root, storage_path: storage, log_level: 'silent', watch: false });

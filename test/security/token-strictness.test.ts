@@ -24,8 +24,10 @@ describe('security: token lifetime and strict JWT parsing (issue 15 items 2–4)
   /** Claims the sidecar itself would sign, as a JSON text body (so members can be repeated). */
   const claimsText = (extra = '', lifetime = 600): string => {
     const t = now();
-    return `{"agent_type":"python-specialist","project_id":"${s.config.project_id}","permissions":["read_results"],"sub":"forger","jti":"j-${Math.random()}",`
-      + `"iat":${t},"nbf":${t},"exp":${t + lifetime},"iss":"${TOKEN_ISSUER}","aud":"${TOKEN_AUDIENCE}"${extra}}`;
+    return (
+      `{"agent_type":"python-specialist","project_id":"${s.config.project_id}","permissions":["read_results"],"sub":"forger","jti":"j-${Math.random()}",` +
+      `"iat":${t},"nbf":${t},"exp":${t + lifetime},"iss":"${TOKEN_ISSUER}","aud":"${TOKEN_AUDIENCE}"${extra}}`
+    );
   };
   const status = async (token: string): Promise<{ status: number; code?: string; wwwAuth?: string }> => {
     const res = await s.request('GET', '/api/results', { token });
@@ -38,9 +40,11 @@ describe('security: token lifetime and strict JWT parsing (issue 15 items 2–4)
     key = await readStorageKey(s.storage);
     kid = keyIdOf(key);
   });
-  after(async () => { await s.stop(); });
+  after(async () => {
+    await s.stop();
+  });
 
-  it('accepts the hand-signed control token, with and without the sidecar\'s own kid', async () => {
+  it("accepts the hand-signed control token, with and without the sidecar's own kid", async () => {
     expect((await status(signRaw(key, '{"alg":"HS256","typ":"JWT"}', claimsText()))).status).to.equal(200);
     expect((await status(signRaw(key, `{"alg":"HS256","typ":"JWT","kid":"${kid}"}`, claimsText()))).status).to.equal(200);
   });
@@ -67,8 +71,15 @@ describe('security: token lifetime and strict JWT parsing (issue 15 items 2–4)
 
   it('refuses jku, x5u, jwk, x5c, crit and any header parameter it does not sign', async () => {
     const params = [
-      '"jku":"http://127.0.0.1:1/keys.json"', '"x5u":"http://127.0.0.1:1/cert.pem"', '"jwk":{"kty":"oct","k":"AAAA"}',
-      '"x5c":["MIIB"]', '"crit":["exp"],"exp":1', '"cty":"JWT"', '"b64":false', '"zip":"DEF"', '"x5t":"abc"',
+      '"jku":"http://127.0.0.1:1/keys.json"',
+      '"x5u":"http://127.0.0.1:1/cert.pem"',
+      '"jwk":{"kty":"oct","k":"AAAA"}',
+      '"x5c":["MIIB"]',
+      '"crit":["exp"],"exp":1',
+      '"cty":"JWT"',
+      '"b64":false',
+      '"zip":"DEF"',
+      '"x5t":"abc"',
     ];
     for (const param of params) {
       const answer = await status(signRaw(key, `{"alg":"HS256","typ":"JWT",${param}}`, claimsText()));
@@ -76,9 +87,12 @@ describe('security: token lifetime and strict JWT parsing (issue 15 items 2–4)
     }
   });
 
-  it('refuses a kid other than the sidecar\'s own, and an oversized header', async () => {
+  it("refuses a kid other than the sidecar's own, and an oversized header", async () => {
     for (const other of ['other-key', '', kid.toUpperCase(), 'k'.repeat(10_240)]) {
-      expect(await status(signRaw(key, `{"alg":"HS256","typ":"JWT","kid":"${other}"}`, claimsText())), other.slice(0, 20)).to.deep.include({ status: 401, code: 'AUTH_001' });
+      expect(await status(signRaw(key, `{"alg":"HS256","typ":"JWT","kid":"${other}"}`, claimsText())), other.slice(0, 20)).to.deep.include({
+        status: 401,
+        code: 'AUTH_001',
+      });
     }
     const padded = `{"alg":"HS256","typ":"JWT"${' '.repeat(600)}}`;
     expect(await status(signRaw(key, padded, claimsText()))).to.deep.include({ status: 401, code: 'AUTH_001' });
@@ -98,7 +112,9 @@ describe('security: token lifetime and strict JWT parsing (issue 15 items 2–4)
     expect(malformed.headers['www-authenticate']).to.equal('Bearer realm="cco-sidecar", error="invalid_request"');
     const bad = await s.request('GET', '/status', { token: `${token.slice(0, -4)}AAAA` });
     expect(bad.headers['www-authenticate']).to.equal('Bearer realm="cco-sidecar", error="invalid_token"');
-    const expired = await s.request('GET', '/status', { token: signRaw(key, '{"alg":"HS256","typ":"JWT"}', claimsText('', -120).replace(/"iat":\d+,"nbf":\d+/, `"iat":${now() - 600},"nbf":${now() - 600}`)) });
+    const expired = await s.request('GET', '/status', {
+      token: signRaw(key, '{"alg":"HS256","typ":"JWT"}', claimsText('', -120).replace(/"iat":\d+,"nbf":\d+/, `"iat":${now() - 600},"nbf":${now() - 600}`)),
+    });
     expectContractError(expired, 401, 'AUTH_002');
     expect(expired.headers['www-authenticate']).to.equal('Bearer realm="cco-sidecar", error="invalid_token"');
   });
@@ -108,8 +124,10 @@ describe('security: token lifetime and strict JWT parsing (issue 15 items 2–4)
     for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
       expect((await s.request('GET', '/status', { headers: { authorization: `${scheme} ${token}` } })).status, scheme).to.equal(200);
     }
-    const twice = await sendRaw(s.handle.port,
-      `GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+    const twice = await sendRaw(
+      s.handle.port,
+      `GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+    );
     expectContractError(twice, 401, 'AUTH_001');
     expect(twice.headers['www-authenticate']).to.equal('Bearer realm="cco-sidecar", error="invalid_request"');
   });
@@ -129,16 +147,23 @@ describe('security: token lifetime and strict JWT parsing (issue 15 items 2–4)
 
 describe('security: max_token_ttl_seconds in config and in the CLI (issue 15 item 2)', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer({ config: { max_token_ttl_seconds: 7_200 } }); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer({ config: { max_token_ttl_seconds: 7_200 } });
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('refuses to mint past the configured maximum, and accepts up to it', async () => {
-    const err = await s.handle.deps.tokens.mint({ sub: 'a', agent_type: 'x', project_id: 'p', permissions: [], ttl_seconds: 7_201 }).then(() => undefined, (e: Error) => e);
+    const err = await s.handle.deps.tokens.mint({ sub: 'a', agent_type: 'x', project_id: 'p', permissions: [], ttl_seconds: 7_201 }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).to.match(/7201 s is over the sidecar's maximum of 7200 s/);
     expect((await s.request('GET', '/status', { token: await s.tokenFor({ ttl_seconds: 7_200 }) })).status).to.equal(200);
   });
 
-  it('`token --ttl` over the sidecar\'s maximum exits 2 with a clear message; within it prints a token', async () => {
+  it("`token --ttl` over the sidecar's maximum exits 2 with a clear message; within it prints a token", async () => {
     const over = await runCli(['orchestration', 'token', '--agent-type', 'python-specialist', '--ttl', '86400', '--storage-path', s.storage]);
     expect(over.code).to.equal(2);
     expect(over.stderr.replace(/[\s›]+/g, ' ')).to.match(/--ttl 86400 is over the sidecar's maximum token lifetime of 7200 s \(max_token_ttl_seconds\)/);
@@ -149,6 +174,8 @@ describe('security: max_token_ttl_seconds in config and in the CLI (issue 15 ite
 
   it('refuses a config whose token_ttl_seconds is over max_token_ttl_seconds', async () => {
     const { configFor } = await import('../../src/config/load-config.js');
-    expect(() => configFor({ project_root: s.projectRoot, storage_path: s.storage, token_ttl_seconds: 7_200, max_token_ttl_seconds: 3_600 })).to.throw(/token_ttl_seconds: must not be larger than max_token_ttl_seconds/);
+    expect(() => configFor({ project_root: s.projectRoot, storage_path: s.storage, token_ttl_seconds: 7_200, max_token_ttl_seconds: 3_600 })).to.throw(
+      /token_ttl_seconds: must not be larger than max_token_ttl_seconds/,
+    );
   });
 });

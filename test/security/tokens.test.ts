@@ -18,7 +18,9 @@ describe('security: tokens', () => {
     s = await startTestServer();
     key = await readStorageKey(s.storage);
   });
-  after(async () => { await s.stop(); });
+  after(async () => {
+    await s.stop();
+  });
 
   const statusWith = (token: string) => s.request('GET', '/status', { token });
 
@@ -45,7 +47,11 @@ describe('security: tokens', () => {
       ['wrong typ', forge(key, { typ: 'at+jwt' }), 'AUTH_001'],
       ['ES256 key type (jose TypeError)', forge(ecKey, { alg: 'ES256' }), 'AUTH_001'],
       ['RS256 key type', forge(rsaKey, { alg: 'RS256' }), 'AUTH_001'],
-      ['alg none', `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', exp: now + 600 })).toString('base64url')}.`, 'AUTH_001'],
+      [
+        'alg none',
+        `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', exp: now + 600 })).toString('base64url')}.`,
+        'AUTH_001',
+      ],
       ['claims of the wrong type', forge(key, { claims: { permissions: 'admin' } }), 'AUTH_001'],
       ['truncated signature', forge(key).then((t) => t.slice(0, -4)), 'AUTH_001'],
       ['garbage segments', 'a.b.c', 'AUTH_001'],
@@ -66,14 +72,16 @@ describe('security: tokens', () => {
       await mkdir(project);
       const base = { port: 0, project_root: project, log_level: 'silent' as const, watch: false };
       const logger = createLogger({ level: 'silent' });
-      const weak = await startSidecar({ config: configFor({ ...base, storage_path: path.join(dir, 'a'), jwt_secret: 'x'.repeat(31) }), logger }).catch((e: Error) => e);
-      expect(weak instanceof Error ? weak.message : "started").to.match(/too weak/);
+      const weak = await startSidecar({ config: configFor({ ...base, storage_path: path.join(dir, 'a'), jwt_secret: 'x'.repeat(31) }), logger }).catch(
+        (e: Error) => e,
+      );
+      expect(weak instanceof Error ? weak.message : 'started').to.match(/too weak/);
       const storage = path.join(dir, 'b');
       await mkdir(storage, { mode: 0o700 });
       await writeFile(path.join(storage, 'jwt.key'), 'k'.repeat(48), { mode: 0o600 });
       await chmod(path.join(storage, 'jwt.key'), 0o644);
       const open = await startSidecar({ config: configFor({ ...base, storage_path: storage }), logger }).catch((e: Error) => e);
-      expect(open instanceof Error ? open.message : "started").to.match(/readable by group or others/);
+      expect(open instanceof Error ? open.message : 'started').to.match(/readable by group or others/);
     } finally {
       await removeDir(dir);
     }

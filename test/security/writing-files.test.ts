@@ -7,8 +7,12 @@ import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 /** HAZARDS.md "Writing files": the shared atomic writer never has write-file-atomic's flaws. */
 describe('security: writing files', () => {
   let dir: string;
-  beforeEach(async () => { dir = await makeTempDir('cco-write-'); });
-  afterEach(async () => { await removeDir(dir); });
+  beforeEach(async () => {
+    dir = await makeTempDir('cco-write-');
+  });
+  afterEach(async () => {
+    await removeDir(dir);
+  });
 
   it('replaces a symlink planted at the destination instead of writing through it', async () => {
     const target = path.join(dir, 'victim.txt');

@@ -30,21 +30,33 @@ describe('audit log: agent spawns and kills', function () {
   });
 
   const entries = async (): Promise<AuditEntry[]> =>
-    (await fsp.readFile(path.join(s.storage, 'audit.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEntry);
+    (await fsp.readFile(path.join(s.storage, 'audit.log'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AuditEntry);
   const about = async (agentId: string) => (await entries()).filter((e) => e.resource === `agent:${agentId}` || e.resource === `/api/agents/${agentId}`);
 
   it('records the spawn request (intent first), the process start, the kill request and the exit', async () => {
-    const spawned = await s.request('POST', '/api/agents/spawn', { token: s.adminToken, body: { agent_type: 'sleepy-engineer', issue_id: 'AUD-2', task: '30000' } });
+    const spawned = await s.request('POST', '/api/agents/spawn', {
+      token: s.adminToken,
+      body: { agent_type: 'sleepy-engineer', issue_id: 'AUD-2', task: '30000' },
+    });
     expect(spawned.status).to.equal(201);
     const id = spawned.body.agent_id as string;
     const spawnLines = (await entries()).filter((e) => e.request_id === spawned.headers['x-request-id']);
-    expect(spawnLines.map((e) => [e.action, e.outcome, e.status])).to.deep.equal([['POST /api/agents/spawn', 'intent', null], ['POST /api/agents/spawn', 'success', 201]]);
+    expect(spawnLines.map((e) => [e.action, e.outcome, e.status])).to.deep.equal([
+      ['POST /api/agents/spawn', 'intent', null],
+      ['POST /api/agents/spawn', 'success', 201],
+    ]);
     await until(async () => (await about(id)).some((e) => e.action === 'agent.spawned'), 10_000, 20);
     expect((await s.request('DELETE', `/api/agents/${id}?force=true`, { token: s.adminToken })).status).to.equal(200);
     await until(async () => (await about(id)).some((e) => e.action === 'agent.exited'), 10_000, 50);
     const lines = await about(id);
     expect(lines.map((e) => [e.action, e.outcome])).to.deep.equal([
-      ['agent.spawned', 'success'], ['DELETE /api/agents/:id', 'intent'], ['DELETE /api/agents/:id', 'success'], ['agent.exited', 'failure'],
+      ['agent.spawned', 'success'],
+      ['DELETE /api/agents/:id', 'intent'],
+      ['DELETE /api/agents/:id', 'success'],
+      ['agent.exited', 'failure'],
     ]);
     expect(lines[0]!.details).to.include({ issue_id: 'AUD-2', process_id: spawned.body.process_id });
     expect(lines[0]).to.include({ agent_type: 'sleepy-engineer', project_id: s.config.project_id });

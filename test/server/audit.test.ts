@@ -8,11 +8,18 @@ import { testRoutes } from '../helpers/test-routes.js';
 describe('audit log over HTTP', () => {
   let s: TestServer;
   const calls = { echo: 0 };
-  before(async () => { s = await startTestServer({ extraRoutes: [testRoutes(calls)], config: { rate_limits: {} } }); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer({ extraRoutes: [testRoutes(calls)], config: { rate_limits: {} } });
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   const entries = async (): Promise<AuditEntry[]> =>
-    (await readFile(path.join(s.storage, 'audit.log'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEntry);
+    (await readFile(path.join(s.storage, 'audit.log'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AuditEntry);
   const forRequest = async (requestId: string) => (await entries()).filter((e) => e.request_id === requestId);
 
   it('records the sidecar start', async () => {
@@ -28,8 +35,13 @@ describe('audit log over HTTP', () => {
     expect(lines.map((e) => e.outcome)).to.deep.equal(['intent', 'success']);
     for (const e of lines) {
       expect(e).to.include({
-        sub: 'operator', jti: admin.jti, agent_type: 'operator', project_id: s.config.project_id,
-        action: 'POST /api/auth/revoke', resource: '/api/auth/revoke', remote: '127.0.0.1',
+        sub: 'operator',
+        jti: admin.jti,
+        agent_type: 'operator',
+        project_id: s.config.project_id,
+        action: 'POST /api/auth/revoke',
+        resource: '/api/auth/revoke',
+        remote: '127.0.0.1',
       });
     }
     expect(lines[0]!.status).to.equal(null);
@@ -39,7 +51,8 @@ describe('audit log over HTTP', () => {
   it('audits a stored result, a data-plane write, with one outcome line and no intent line', async () => {
     const token = await s.tokenFor({ sub: 'py-7', agent_type: 'python-specialist' });
     const res = await s.request('POST', '/api/results', {
-      token, body: { agent_id: 'py-7', agent_type: 'python-specialist', issue_id: 'AUD-1', result: { status: 'success' } },
+      token,
+      body: { agent_id: 'py-7', agent_type: 'python-specialist', issue_id: 'AUD-1', result: { status: 'success' } },
     });
     expect(res.status).to.equal(201);
     const lines = await forRequest(String(res.headers['x-request-id']));
@@ -66,12 +79,16 @@ describe('audit log over HTTP', () => {
 
   it('records refused mutating requests that never reached a handler (404, 429) without an intent line', async () => {
     const missing = await s.request('DELETE', '/api/nothing-here', { token: s.adminToken });
-    expect((await forRequest(String(missing.headers['x-request-id']))).map((e) => [e.outcome, e.status, e.code])).to.deep.equal([['failure', 404, 'NOT_FOUND']]);
+    expect((await forRequest(String(missing.headers['x-request-id']))).map((e) => [e.outcome, e.status, e.code])).to.deep.equal([
+      ['failure', 404, 'NOT_FOUND'],
+    ]);
     const docs = await s.tokenFor({ sub: 'busy-writer', agent_type: 'documentation-writer' });
     for (let i = 0; i < 5; i++) await s.request('POST', '/api/test/echo', { token: docs, body: {} });
     const limited = await s.request('POST', '/api/test/echo', { token: docs, body: {} });
     expect(limited.status).to.equal(429);
-    expect((await forRequest(String(limited.headers['x-request-id']))).map((e) => [e.outcome, e.status, e.code, e.sub])).to.deep.equal([['failure', 429, 'RATE_001', 'busy-writer']]);
+    expect((await forRequest(String(limited.headers['x-request-id']))).map((e) => [e.outcome, e.status, e.code, e.sub])).to.deep.equal([
+      ['failure', 429, 'RATE_001', 'busy-writer'],
+    ]);
   });
 
   it('never writes a token, from the header, the path or the query string', async () => {
@@ -107,7 +124,9 @@ describe('audit log over HTTP', () => {
       // Data-plane writes have no intent line, yet are refused too while the log cannot be written.
       const publish = await s.request('POST', '/api/events/audit_probe', { token: s.adminToken, body: { data: { lost: true } } });
       expect([publish.status, publish.body.code]).to.deep.equal([503, 'AUD_001']);
-      expect((await s.request('GET', '/api/events?type=audit_probe', { token: s.adminToken })).body.events.some((e: { data: { lost?: boolean } }) => e.data.lost)).to.equal(false);
+      expect(
+        (await s.request('GET', '/api/events?type=audit_probe', { token: s.adminToken })).body.events.some((e: { data: { lost?: boolean } }) => e.data.lost),
+      ).to.equal(false);
       const revoke = await s.request('POST', '/api/auth/revoke', { token: s.adminToken, body: { jti } });
       expect(revoke.status).to.equal(503);
       expect((await s.request('GET', '/status', { token: victim })).status, 'token must not be revoked').to.equal(200);

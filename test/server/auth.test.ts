@@ -12,10 +12,11 @@ describe('auth', () => {
     s = await startTestServer();
     key = await readStorageKey(s.storage);
   });
-  after(async () => { await s.stop(); });
+  after(async () => {
+    await s.stop();
+  });
 
-  const status = async (token: string | null, headers: Record<string, string> = {}) =>
-    s.request('GET', '/status', { token, headers });
+  const status = async (token: string | null, headers: Record<string, string> = {}) => s.request('GET', '/status', { token, headers });
 
   it('creates the signing key with mode 0600 in a 0700 storage dir', async () => {
     expect((await stat(path.join(s.storage, 'jwt.key'))).mode & 0o777).to.equal(0o600);
@@ -111,8 +112,12 @@ describe('auth', () => {
 
 describe('auth: maximum token age', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('answers a token older than the maximum age with AUTH_001, not an expiry in the future', async () => {
     const key = await readStorageKey(s.storage);

@@ -27,12 +27,24 @@ describe('HTTP: context and cache routes', function () {
     await removeDir(project);
   });
 
-  it('GET /api/context/:issue/:type answers the contract for the token\'s own agent type', async () => {
+  it("GET /api/context/:issue/:type answers the contract for the token's own agent type", async () => {
     const res = await server.request('GET', '/api/context/ISSUE-1/python-specialist', { token: pyToken });
     expect(res.status).to.equal(200);
     expect(res.headers['x-cache']).to.equal('MISS');
     expect(res.headers['x-context-freshness']).to.equal('ttl=2000ms');
-    expect(res.body).to.have.all.keys('issue_id', 'agent_type', 'context', 'truncated', 'truncation_strategy', 'total_size_bytes', 'file_count', 'token_estimate', 'generation_ms', 'timestamp', 'cache_hit');
+    expect(res.body).to.have.all.keys(
+      'issue_id',
+      'agent_type',
+      'context',
+      'truncated',
+      'truncation_strategy',
+      'total_size_bytes',
+      'file_count',
+      'token_estimate',
+      'generation_ms',
+      'timestamp',
+      'cache_hit',
+    );
     expect(res.body.cache_hit).to.equal(false);
     const files = res.body.context.relevant_files.map((f: { path: string }) => f.path);
     expect(files[0]).to.equal('app/main.py');
@@ -47,7 +59,9 @@ describe('HTTP: context and cache routes', function () {
   });
 
   it('passes query parameters through and validates them', async () => {
-    const ok = await server.request('GET', '/api/context/ISSUE-1/python-specialist?max_files=1&strategy=file_sampling&max_bytes=4096&q=readme&refresh=true', { token: pyToken });
+    const ok = await server.request('GET', '/api/context/ISSUE-1/python-specialist?max_files=1&strategy=file_sampling&max_bytes=4096&q=readme&refresh=true', {
+      token: pyToken,
+    });
     expect(ok.status).to.equal(200);
     expect(ok.body.file_count).to.equal(1);
     expect(ok.body.truncation_strategy).to.equal('file_sampling');
@@ -71,7 +85,13 @@ describe('HTTP: context and cache routes', function () {
   });
 
   it('rejects encoded traversal and NUL in path parameters (decoded values are validated)', async () => {
-    for (const p of ['/api/context/..%2F..%2Fetc/python-specialist', '/api/context/ISSUE-1/..%2F..%2Fpasswd', '/api/context/a%00b/python-specialist', '/api/context/..%2e/python-specialist', `/api/context/${'x'.repeat(300)}/python-specialist`]) {
+    for (const p of [
+      '/api/context/..%2F..%2Fetc/python-specialist',
+      '/api/context/ISSUE-1/..%2F..%2Fpasswd',
+      '/api/context/a%00b/python-specialist',
+      '/api/context/..%2e/python-specialist',
+      `/api/context/${'x'.repeat(300)}/python-specialist`,
+    ]) {
       const res = await server.request('GET', p, { token: pyToken });
       expect(res.status, p).to.equal(400);
       expect(res.body.code).to.equal('REQ_001');
@@ -191,7 +211,12 @@ describe('HTTP: context wired to results and events', function () {
     expect((await server.request('GET', q, { token: admin })).body.cache_hit).to.equal(true);
     const stored = await server.request('POST', '/api/results', {
       token: admin,
-      body: { agent_id: 'a-1', agent_type: 'test-engineer', issue_id: 'ISSUE-R', result: { status: 'success', decisions: ['document the notes'], rationale: 'why', files_modified: ['docs/notes.md'] } },
+      body: {
+        agent_id: 'a-1',
+        agent_type: 'test-engineer',
+        issue_id: 'ISSUE-R',
+        result: { status: 'success', decisions: ['document the notes'], rationale: 'why', files_modified: ['docs/notes.md'] },
+      },
     });
     expect(stored.status).to.equal(201);
     const after = await server.request('GET', q, { token: admin });
@@ -207,12 +232,14 @@ describe('HTTP: context wired to results and events', function () {
     await server.request('GET', q, { token: admin });
     expect((await server.request('GET', q, { token: admin })).body.cache_hit).to.equal(true);
     const other = await server.request('POST', '/api/events/agent_completed', {
-      token: admin, body: { topic: 'coordination', data: { issue_id: 'ISSUE-E' } },
+      token: admin,
+      body: { topic: 'coordination', data: { issue_id: 'ISSUE-E' } },
     });
     expect(other.status).to.equal(202);
     expect((await server.request('GET', q, { token: admin })).body.cache_hit, 'another topic is not a result event').to.equal(true);
     const published = await server.request('POST', '/api/events/agent_completed', {
-      token: admin, body: { topic: 'implementation', data: { issue_id: 'ISSUE-E', agent_type: 'test-engineer', status: 'success' } },
+      token: admin,
+      body: { topic: 'implementation', data: { issue_id: 'ISSUE-E', agent_type: 'test-engineer', status: 'success' } },
     });
     expect(published.status).to.equal(202);
     expect((await server.request('GET', q, { token: admin })).body.cache_hit).to.equal(false);

@@ -3,14 +3,26 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 describe('GET /health, /status, /metrics', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('answers /health without a token, with measured checks', async () => {
     const res = await s.request('GET', '/health');
     expect(res.body.service).to.equal('orchestration-sidecar');
-    expect(res.body.checks).to.have.keys('storage', 'event_bus', 'watcher', 'memory_usage_mb', 'cpu_usage_percent',
-      'active_agents', 'event_queue_size', 'disk_space_available_mb');
+    expect(res.body.checks).to.have.keys(
+      'storage',
+      'event_bus',
+      'watcher',
+      'memory_usage_mb',
+      'cpu_usage_percent',
+      'active_agents',
+      'event_queue_size',
+      'disk_space_available_mb',
+    );
     expect(res.body.checks.storage).to.equal('ok');
     expect(res.body.checks.memory_usage_mb).to.be.greaterThan(10);
     expect(res.body.checks.disk_space_available_mb).to.be.greaterThan(0);
@@ -42,8 +54,15 @@ describe('GET /health, /status, /metrics', () => {
     const res = await s.request('GET', '/metrics', { token: s.adminToken });
     expect(res.status).to.equal(200);
     expect(res.headers['content-type']).to.match(/^text\/plain/);
-    for (const name of ['sidecar_requests_total', 'sidecar_request_duration_seconds', 'sidecar_active_agents',
-      'sidecar_events_published_total', 'sidecar_cache_hits_total', 'sidecar_cache_misses_total', 'sidecar_storage_bytes']) {
+    for (const name of [
+      'sidecar_requests_total',
+      'sidecar_request_duration_seconds',
+      'sidecar_active_agents',
+      'sidecar_events_published_total',
+      'sidecar_cache_hits_total',
+      'sidecar_cache_misses_total',
+      'sidecar_storage_bytes',
+    ]) {
       expect(res.text).to.contain(`# TYPE ${name}`);
     }
     expect(res.text).to.match(/sidecar_requests_total\{method="GET",route="\/health",status="\d{3}"\} \d+/);
@@ -52,8 +71,12 @@ describe('GET /health, /status, /metrics', () => {
 
 describe('GET /openapi.json', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('describes every registered route from the validating schemas, behind auth', async () => {
     expect((await s.request('GET', '/openapi.json')).status).to.equal(401);

@@ -11,8 +11,12 @@ function expectContractError(res: { status: number; body: any; headers: Record<s
 
 describe('HTTP contract: errors, headers, bodies', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('answers an unknown route with the 404 JSON error', async () => {
     const res = await s.request('GET', '/api/nope', { token: s.adminToken });

@@ -27,7 +27,9 @@ describe('OpenAPI 3.1 document', () => {
     s = await startTestServer();
     doc = (await s.request('GET', '/openapi.json', { token: s.adminToken })).body;
   });
-  after(async () => { await s.stop(); });
+  after(async () => {
+    await s.stop();
+  });
 
   it('is a valid OpenAPI 3.1 document (checked against the official schema)', async () => {
     const validator = new Validator();
@@ -42,13 +44,16 @@ describe('OpenAPI 3.1 document', () => {
     const layers = routerLayers(routers);
     expect(layers).to.deep.equal(catalogRoutes(routers));
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
-      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1')}`)).sort();
+      .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{([A-Za-z0-9_]+)\}/g, ':$1')}`))
+      .sort();
     expect(documented).to.deep.equal(layers);
   });
 
   it('the comparison catches an undocumented route (negative control)', () => {
     const routers = buildRouters(s.handle.deps);
-    routers.router.get('/api/sneaky', (ctx) => { ctx.body = {}; });
+    routers.router.get('/api/sneaky', (ctx) => {
+      ctx.body = {};
+    });
     expect(routerLayers(routers)).not.to.deep.equal(catalogRoutes(routers));
   });
 

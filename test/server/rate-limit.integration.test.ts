@@ -10,7 +10,9 @@ describe('rate limits over HTTP (spec §3)', () => {
       config: { rate_limits: { 'go-specialist': { points_per_minute: 4, burst: 2 } } },
     });
   });
-  after(async () => { await s.stop(); });
+  after(async () => {
+    await s.stop();
+  });
 
   it('puts X-RateLimit-* on every limited answer, then refuses with 429 RATE_001 and Retry-After', async () => {
     const token = await s.tokenFor({ sub: 'coder-1', agent_type: 'python-specialist' });

@@ -7,16 +7,27 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 /** A route whose answer breaks its own declared schema, to show the check has teeth. */
 const offContract: RouteModule = (routers) => {
-  defineRoute(routers, {
-    method: 'get', path: '/api/test/off-contract', tag: 'test', summary: 'Answers off its declared schema',
-    responses: { 200: { description: 'declared a number', schema: z.object({ n: z.number() }) } },
-  }, () => ({ n: 'not a number' }));
+  defineRoute(
+    routers,
+    {
+      method: 'get',
+      path: '/api/test/off-contract',
+      tag: 'test',
+      summary: 'Answers off its declared schema',
+      responses: { 200: { description: 'declared a number', schema: z.object({ n: z.number() }) } },
+    },
+    () => ({ n: 'not a number' }),
+  );
 };
 
 describe('Response schemas (src/contract)', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer({ extraRoutes: [offContract] }); });
-  after(async () => { await s.stop(); });
+  before(async () => {
+    s = await startTestServer({ extraRoutes: [offContract] });
+  });
+  after(async () => {
+    await s.stop();
+  });
 
   it('every route declares a body schema for each success it documents', () => {
     const routers = buildRouters(s.handle.deps);

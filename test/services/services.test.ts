@@ -12,7 +12,9 @@ function caller(claims: Partial<Caller> & { agent_type: string }, projectId: str
     project_id: claims.project_id ?? projectId,
     permissions: claims.permissions ?? new Set(defaultPermissionsFor(claims.agent_type)),
     ...(claims.issue_id !== undefined ? { issue_id: claims.issue_id } : {}),
-    jti: 'jti-test', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600,
+    jti: 'jti-test',
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 600,
   };
 }
 
@@ -43,7 +45,12 @@ describe('Domain services (called without HTTP)', () => {
 
   it('stores a result, publishes agent_completed and answers next_agents; HTTP then serves the same envelope', async () => {
     const since = (await services.events.list(coder, { type: 'agent_completed' })).next_cursor;
-    const stored = await services.results.store(coder, { agent_id: 'py-9', agent_type: 'python-specialist', issue_id: 'ISSUE-S', result: { status: 'success' } });
+    const stored = await services.results.store(coder, {
+      agent_id: 'py-9',
+      agent_type: 'python-specialist',
+      issue_id: 'ISSUE-S',
+      result: { status: 'success' },
+    });
     expect(stored.stored).to.equal(true);
     expect(stored.event_published).to.equal(true);
     expect(stored.next_agents.map((n) => n.agent_type)).to.deep.equal(['test-engineer', 'security-auditor']);

@@ -43,7 +43,11 @@ describe('sidecar lifecycle', function () {
     await fsp.mkdir(project);
     await fsp.writeFile(path.join(project, 'a.ts'), 'export const a = 1;\n');
     // A long debounce: the change is still pending when the sidecar stops.
-    server = await startTestServer({ projectRoot: project, storage: path.join(storageRoot, 'orchestration'), config: { watch: true, context: { debounce_ms: 30_000 } } });
+    server = await startTestServer({
+      projectRoot: project,
+      storage: path.join(storageRoot, 'orchestration'),
+      config: { watch: true, context: { debounce_ms: 30_000 } },
+    });
     const context = server.handle.deps.context;
     await until(() => context.watcherReport().phase === 'ok', 'the watcher');
     const before = context.watcherReport().indexed_files;
@@ -70,7 +74,9 @@ describe('sidecar lifecycle', function () {
       const err = await startSidecar({ config, logger: createLogger({ level: 'silent' }) }).catch((e: Error) => e);
       expect(err).to.be.instanceOf(StartupError);
       // Pid lock, journal lock and state file are gone: nothing of the failed start holds the dir.
-      expect(await fsp.readdir(storage)).to.not.include.members(['sidecar.pid']).and.not.include('sidecar.json');
+      expect(await fsp.readdir(storage))
+        .to.not.include.members(['sidecar.pid'])
+        .and.not.include('sidecar.json');
       expect(await fsp.readdir(path.join(storage, 'events'))).to.not.include('journal.lock');
     } finally {
       blocker.close();

@@ -5,7 +5,15 @@ import path from 'node:path';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 import { readBootId, readProcStat } from '../../src/agents/proc-stat.js';
 import {
-  acquirePidLock, currentOwner, formatOwner, isOwnerAlive, LockHeldError, parseOwner, readOwner, signalOwner, type LockOwner,
+  acquirePidLock,
+  currentOwner,
+  formatOwner,
+  isOwnerAlive,
+  LockHeldError,
+  parseOwner,
+  readOwner,
+  signalOwner,
+  type LockOwner,
 } from '../../src/storage/pid-lock.js';
 
 /** A live process that is not a sidecar (stands in for whatever got a recycled pid). */
@@ -96,12 +104,16 @@ describe('pid lock', () => {
     children.push(child);
     const stat = readProcStat(child.pid!)!;
     const sent: Array<[number, string]> = [];
-    const record = (pid: number, signal: NodeJS.Signals): void => { sent.push([pid, signal]); };
+    const record = (pid: number, signal: NodeJS.Signals): void => {
+      sent.push([pid, signal]);
+    };
     expect(signalOwner({ pid: child.pid!, startTicks: stat.startTicks + 5, bootId: readBootId() }, 'SIGTERM', record)).to.equal('not_recorded_process');
     expect(signalOwner({ pid: child.pid!, startTicks: stat.startTicks, bootId: 'another-boot' }, 'SIGTERM', record)).to.equal('not_recorded_process');
     expect(sent).to.deep.equal([]);
     const owner: LockOwner = { pid: child.pid!, startTicks: stat.startTicks, bootId: readBootId() };
-    const failWith = (code: string) => (): void => { throw Object.assign(new Error(code), { code }); };
+    const failWith = (code: string) => (): void => {
+      throw Object.assign(new Error(code), { code });
+    };
     expect(signalOwner(owner, 'SIGTERM', failWith('EPERM'))).to.equal('not_permitted');
     expect(signalOwner(owner, 'SIGTERM', failWith('ESRCH'))).to.equal('gone');
     expect(signalOwner(owner, 'SIGTERM')).to.equal('sent');

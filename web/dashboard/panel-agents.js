@@ -80,7 +80,13 @@ export function startAgentsPanel(api, { canManage }) {
     const killButton = h('button', { className: 'danger', text: 'kill' });
     const tr = h('tr', { 'data-agent': a.agent_id });
     const cells = {
-      id: h('td', { text: a.agent_id }), type: h('td'), issue: h('td'), node: h('td'), status: h('td'), uptime: h('td'), exit: h('td'),
+      id: h('td', { text: a.agent_id }),
+      type: h('td'),
+      issue: h('td'),
+      node: h('td'),
+      status: h('td'),
+      uptime: h('td'),
+      exit: h('td'),
       actions: h('td', {}, logButton, ' ', killButton),
     };
     tr.append(cells.id, cells.type, cells.issue, cells.node, cells.status, cells.uptime, cells.exit, cells.actions);

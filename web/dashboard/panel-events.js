@@ -23,13 +23,21 @@ export function startEventsPanel() {
       if (topic && e.topic !== topic) continue;
       shown.push(e);
     }
-    fillTable(tbody, shown, (e) => h('tr', { 'data-event': e.event_id },
-      h('td', { text: clock(e.timestamp), title: e.timestamp }),
-      h('td', { text: e.event_type }),
-      h('td', { text: e.topic }),
-      h('td', { text: e.publisher }),
-      h('td', { className: 'data', text: JSON.stringify(e.data).slice(0, 300), title: e.event_id }),
-    ), SHOWN);
+    fillTable(
+      tbody,
+      shown,
+      (e) =>
+        h(
+          'tr',
+          { 'data-event': e.event_id },
+          h('td', { text: clock(e.timestamp), title: e.timestamp }),
+          h('td', { text: e.event_type }),
+          h('td', { text: e.topic }),
+          h('td', { text: e.publisher }),
+          h('td', { className: 'data', text: JSON.stringify(e.data).slice(0, 300), title: e.event_id }),
+        ),
+      SHOWN,
+    );
     count.textContent = `${received} received`;
   }
 

@@ -36,8 +36,15 @@ export function startOptionalPanels(api, knownIssues) {
       for (const i of list) issueIds.add(i.issue_id);
       return list;
     },
-    row: (i) => h('tr', {}, h('td', { text: i.issue_id }), h('td', { text: i.title }),
-      h('td', { text: (i.labels ?? []).join(', ') }), h('td', { text: clock(i.updated_at), title: i.updated_at })),
+    row: (i) =>
+      h(
+        'tr',
+        {},
+        h('td', { text: i.issue_id }),
+        h('td', { text: i.title }),
+        h('td', { text: (i.labels ?? []).join(', ') }),
+        h('td', { text: clock(i.updated_at), title: i.updated_at }),
+      ),
   });
   const leases = optionalPanel({
     panelId: 'panel-leases',
@@ -46,8 +53,15 @@ export function startOptionalPanels(api, knownIssues) {
       if (absent(res.status) || res.status !== 200) return null;
       return listOf(res.body, 'leases');
     },
-    row: (l) => h('tr', {}, h('td', { text: (l.paths ?? []).join(', ') }), h('td', { text: l.holder }),
-      h('td', { text: l.issue_id ?? '' }), h('td', { text: clock(l.expires_at), title: l.expires_at })),
+    row: (l) =>
+      h(
+        'tr',
+        {},
+        h('td', { text: (l.paths ?? []).join(', ') }),
+        h('td', { text: l.holder }),
+        h('td', { text: l.issue_id ?? '' }),
+        h('td', { text: clock(l.expires_at), title: l.expires_at }),
+      ),
   });
   const gates = optionalPanel({
     panelId: 'panel-gates',
@@ -59,8 +73,15 @@ export function startOptionalPanels(api, knownIssues) {
       const answers = [probe, ...(await Promise.all(ids.slice(1).map((id) => api.get(`/api/gates?issue_id=${encodeURIComponent(id)}`))))];
       return answers.flatMap((a) => (a.status === 200 ? listOf(a.body, 'gates') : []));
     },
-    row: (g) => h('tr', {}, h('td', { text: g.gate_id }), h('td', { text: g.issue_id ?? '' }), h('td', { text: g.state }),
-      h('td', { text: (g.pending ?? []).map((p) => (typeof p === 'string' ? p : p.agent_type)).join(', ') })),
+    row: (g) =>
+      h(
+        'tr',
+        {},
+        h('td', { text: g.gate_id }),
+        h('td', { text: g.issue_id ?? '' }),
+        h('td', { text: g.state }),
+        h('td', { text: (g.pending ?? []).map((p) => (typeof p === 'string' ? p : p.agent_type)).join(', ') }),
+      ),
   });
   return {
     issues,

@@ -25,12 +25,24 @@ export function startResultsPanel(api) {
     }
     const frag = document.createDocumentFragment();
     for (const [issue, results] of [...byIssue].slice(0, MAX_ISSUES)) {
-      const table = h('table', {}, h('tbody', {}, ...results.map((r) => h('tr', { 'data-result': r.id },
-        h('td', { text: r.agent_type }),
-        h('td', {}, pill(r.result.status)),
-        h('td', { text: clock(r.stored_at), title: r.stored_at }),
-        h('td', { className: 'next', text: (r.next_agents ?? []).map((n) => `→ ${n.agent_type} (${n.priority})`).join(', ') }),
-      ))));
+      const table = h(
+        'table',
+        {},
+        h(
+          'tbody',
+          {},
+          ...results.map((r) =>
+            h(
+              'tr',
+              { 'data-result': r.id },
+              h('td', { text: r.agent_type }),
+              h('td', {}, pill(r.result.status)),
+              h('td', { text: clock(r.stored_at), title: r.stored_at }),
+              h('td', { className: 'next', text: (r.next_agents ?? []).map((n) => `→ ${n.agent_type} (${n.priority})`).join(', ') }),
+            ),
+          ),
+        ),
+      );
       frag.append(h('div', { className: 'issue-block', 'data-issue': issue }, h('h3', { text: `issue ${issue}` }), table));
     }
     clear(body);

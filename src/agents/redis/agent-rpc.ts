@@ -14,8 +14,16 @@ export interface AgentRpcRequest {
 /** Runs a request on the owning node; an AppError travels back as the same contract error. */
 export type AgentRpcHandler = (request: AgentRpcRequest) => Promise<unknown>;
 
-interface Envelope extends AgentRpcRequest { id: string; from: string }
-interface Reply { id: string; ok: boolean; result?: unknown; error?: { status: number; code: string; error: string; message: string; details: Record<string, unknown> } }
+interface Envelope extends AgentRpcRequest {
+  id: string;
+  from: string;
+}
+interface Reply {
+  id: string;
+  ok: boolean;
+  result?: unknown;
+  error?: { status: number; code: string; error: string; message: string; details: Record<string, unknown> };
+}
 
 export interface AgentRpcOptions {
   client: RedisClient;
@@ -39,13 +47,18 @@ export class AgentRpc {
   private readonly pending = new Map<string, { resolve: (r: Reply) => void; timer: NodeJS.Timeout }>();
   private readonly prefix: string;
 
-  private constructor(private readonly options: AgentRpcOptions, private readonly subscriber: RedisClient) {
+  private constructor(
+    private readonly options: AgentRpcOptions,
+    private readonly subscriber: RedisClient,
+  ) {
     this.prefix = `cco:{${options.projectId}}:agents:rpc:`;
   }
 
   static async open(options: AgentRpcOptions): Promise<AgentRpc> {
     const subscriber = await duplicateConnection(options.client, {
-      url: options.url, name: `cco-agents-rpc-${options.nodeId}`, ...(options.logger ? { logger: options.logger } : {}),
+      url: options.url,
+      name: `cco-agents-rpc-${options.nodeId}`,
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     const rpc = new AgentRpc(options, subscriber);
     await subscriber.subscribe(rpc.requestChannel(options.nodeId), (message) => void rpc.serve(message));
@@ -137,13 +150,20 @@ export class AgentRpc {
     try {
       reply = { id: request.id, ok: true, result: await this.options.handler({ op: request.op, agent_id: request.agent_id, args: request.args ?? {} }) };
     } catch (err) {
-      reply = err instanceof AppError
-        ? { id: request.id, ok: false, error: { status: err.status, code: err.code, error: err.error, message: err.message, details: err.details } }
-        // Internals stay on this node: the caller gets the contract's generic 500.
-        : { id: request.id, ok: false, error: { status: 500, code: 'INTERNAL_ERROR', error: 'internal_error', message: 'Internal server error', details: {} } };
-      if (!(err instanceof AppError)) this.options.logger?.error({ err: errorText(err), agent_id: request.agent_id, op: request.op }, 'forwarded agent request failed');
+      reply =
+        err instanceof AppError
+          ? { id: request.id, ok: false, error: { status: err.status, code: err.code, error: err.error, message: err.message, details: err.details } }
+          : // Internals stay on this node: the caller gets the contract's generic 500.
+            {
+              id: request.id,
+              ok: false,
+              error: { status: 500, code: 'INTERNAL_ERROR', error: 'internal_error', message: 'Internal server error', details: {} },
+            };
+      if (!(err instanceof AppError))
+        this.options.logger?.error({ err: errorText(err), agent_id: request.agent_id, op: request.op }, 'forwarded agent request failed');
     }
-    await this.options.client.publish(this.replyChannel(request.from), JSON.stringify(reply))
+    await this.options.client
+      .publish(this.replyChannel(request.from), JSON.stringify(reply))
       .catch((err: unknown) => this.options.logger?.warn({ err: errorText(err) }, 'agent reply not sent: redis did not answer'));
   }
 }

@@ -13,15 +13,26 @@ export interface OpenedAgentRegistry {
  * With `events.backend: "redis"`, the cluster's agent registry on its own connection (plus the
  * request subscriber); undefined otherwise (the agents service then reads this node's table).
  */
-export async function openAgentRegistry(config: Config, supervisor: AgentSupervisor,
-  onNodeLost: RedisAgentRegistryOptions['onNodeLost'], logger: ComponentLogger): Promise<OpenedAgentRegistry | undefined> {
+export async function openAgentRegistry(
+  config: Config,
+  supervisor: AgentSupervisor,
+  onNodeLost: RedisAgentRegistryOptions['onNodeLost'],
+  logger: ComponentLogger,
+): Promise<OpenedAgentRegistry | undefined> {
   if (config.events.backend !== 'redis') return undefined;
   const url = config.redis.url!;
   const client = await connectRedis({ url, name: `cco-agents-${config.node_id}`, logger });
   try {
     const registry = await RedisAgentRegistry.open({
-      client, url, projectId: config.project_id, nodeId: config.node_id, supervisor, onNodeLost, logger,
-      heartbeatMs: config.redis.heartbeat_ms, forwardTimeoutMs: config.redis.forward_timeout_ms,
+      client,
+      url,
+      projectId: config.project_id,
+      nodeId: config.node_id,
+      supervisor,
+      onNodeLost,
+      logger,
+      heartbeatMs: config.redis.heartbeat_ms,
+      forwardTimeoutMs: config.redis.forward_timeout_ms,
     });
     return {
       registry,

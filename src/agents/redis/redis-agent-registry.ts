@@ -37,7 +37,10 @@ export class RedisAgentRegistry implements AgentRegistry {
   private unwatch: () => void = () => undefined;
   private writes: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly o: RedisAgentRegistryOptions, private readonly rpc: AgentRpc) {
+  private constructor(
+    private readonly o: RedisAgentRegistryOptions,
+    private readonly rpc: AgentRpc,
+  ) {
     this.table = new RedisAgentTable(o.client, o.projectId);
     this.local = new LocalAgentRegistry(o.supervisor, o.nodeId);
   }
@@ -46,7 +49,11 @@ export class RedisAgentRegistry implements AgentRegistry {
   static async open(o: RedisAgentRegistryOptions): Promise<RedisAgentRegistry> {
     const holder: { registry?: RedisAgentRegistry } = {};
     const rpc = await AgentRpc.open({
-      client: o.client, url: o.url, projectId: o.projectId, nodeId: o.nodeId, timeoutMs: o.forwardTimeoutMs,
+      client: o.client,
+      url: o.url,
+      projectId: o.projectId,
+      nodeId: o.nodeId,
+      timeoutMs: o.forwardTimeoutMs,
       handler: (request) => holder.registry!.serveLocal(request),
       ...(o.logger ? { logger: o.logger } : {}),
     });
@@ -93,13 +100,13 @@ export class RedisAgentRegistry implements AgentRegistry {
     const rec = await this.remote(id);
     // A final record does not change any more; a dead node's record is all there is.
     if (FINAL_STATUSES.has(rec.status) || !(await this.ownerAlive(rec))) return sharedView(rec);
-    return await this.forward(rec, { op: 'status', agent_id: id, args: {} }) as AgentView;
+    return (await this.forward(rec, { op: 'status', agent_id: id, args: {} })) as AgentView;
   }
 
   async readLogs(id: string, options: LogsOptions): Promise<AgentLogs> {
     if (this.local.has(id)) return this.local.readLogs(id, options);
     const rec = await this.remote(id);
-    return await this.forward(rec, { op: 'logs', agent_id: id, args: { ...options } }) as AgentLogs;
+    return (await this.forward(rec, { op: 'logs', agent_id: id, args: { ...options } })) as AgentLogs;
   }
 
   async kill(id: string, options: { force?: boolean }): Promise<KillResult> {
@@ -109,7 +116,7 @@ export class RedisAgentRegistry implements AgentRegistry {
     if (FINAL_STATUSES.has(rec.status) && !(await this.ownerAlive(rec))) {
       return { agent_id: id, status: rec.status, killed: false, signal: null, timestamp: new Date().toISOString() };
     }
-    return await this.forward(rec, { op: 'kill', agent_id: id, args: { force: options.force ?? false } }) as KillResult;
+    return (await this.forward(rec, { op: 'kill', agent_id: id, args: { force: options.force ?? false } })) as KillResult;
   }
 
   /** Resolves once every record change so far is on Redis (a spawn answers after its record is visible to all nodes). */
@@ -132,13 +139,17 @@ export class RedisAgentRegistry implements AgentRegistry {
     if (!this.local.has(id)) return Promise.reject(new NotFoundError('No agent with that id', { agent_id: id }));
     const a = request.args;
     switch (request.op) {
-      case 'status': return this.local.get(id);
-      case 'kill': return this.local.kill(id, { force: a.force === true });
-      case 'logs': return this.local.readLogs(id, {
-        stream: a.stream === 'stderr' ? 'stderr' : 'stdout',
-        ...(typeof a.offset === 'number' ? { offset: a.offset } : { tail: typeof a.tail === 'number' ? a.tail : 100 }),
-      });
-      default: return Promise.reject(new NotFoundError('Unknown agent operation', { op: String(request.op) }));
+      case 'status':
+        return this.local.get(id);
+      case 'kill':
+        return this.local.kill(id, { force: a.force === true });
+      case 'logs':
+        return this.local.readLogs(id, {
+          stream: a.stream === 'stderr' ? 'stderr' : 'stdout',
+          ...(typeof a.offset === 'number' ? { offset: a.offset } : { tail: typeof a.tail === 'number' ? a.tail : 100 }),
+        });
+      default:
+        return Promise.reject(new NotFoundError('Unknown agent operation', { op: String(request.op) }));
     }
   }
 

@@ -63,7 +63,10 @@ export class RedisAgentTable {
   private readonly nodesKey: string;
   private readonly livePrefix: string;
 
-  constructor(private readonly client: RedisClient, projectId: string) {
+  constructor(
+    private readonly client: RedisClient,
+    projectId: string,
+  ) {
     const base = `cco:{${projectId}}:agents`;
     this.recordsKey = base;
     this.nodesKey = `${base}:nodes`;
@@ -110,7 +113,7 @@ export class RedisAgentTable {
 
   /** The agents this call marked failed because their node's heartbeat lapsed. */
   async reapLapsed(lapseMs: number): Promise<SharedAgentRecord[]> {
-    const out = await REAP_SCRIPT.run(this.client, [this.nodesKey, this.recordsKey], [lapseMs, new Date().toISOString(), this.livePrefix]) as string[];
+    const out = (await REAP_SCRIPT.run(this.client, [this.nodesKey, this.recordsKey], [lapseMs, new Date().toISOString(), this.livePrefix])) as string[];
     return out.map(parse).filter((r): r is SharedAgentRecord => r !== undefined);
   }
 }

@@ -16,16 +16,17 @@ export function formatUptime(ms: number | null): string {
 /** A plain left-aligned text table. */
 export function renderTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
 export default class Agents extends BaseCommand<typeof Agents> {
   static override summary = 'List agents (running, queued and finished), newest first';
-  static override examples = [
-    '<%= config.bin %> orchestration agents',
-    '<%= config.bin %> orchestration agents --status running --issue ISSUE-42',
-  ];
+  static override examples = ['<%= config.bin %> orchestration agents', '<%= config.bin %> orchestration agents --status running --issue ISSUE-42'];
 
   static override flags = {
     status: Flags.option({ description: 'Only agents with this status', options: AGENT_STATUSES })(),
@@ -43,8 +44,15 @@ export default class Agents extends BaseCommand<typeof Agents> {
       return res;
     }
     const rows = res.agents.map((a) => [
-      a.agent_id, a.agent_type, a.issue_id, a.status, a.node_id ?? '-', a.process_id === null ? '-' : String(a.process_id),
-      formatUptime(a.uptime_ms), a.exit_code === null ? (a.signal ?? '-') : String(a.exit_code), a.created_at,
+      a.agent_id,
+      a.agent_type,
+      a.issue_id,
+      a.status,
+      a.node_id ?? '-',
+      a.process_id === null ? '-' : String(a.process_id),
+      formatUptime(a.uptime_ms),
+      a.exit_code === null ? (a.signal ?? '-') : String(a.exit_code),
+      a.created_at,
     ]);
     this.say(renderTable(['ID', 'TYPE', 'ISSUE', 'STATUS', 'NODE', 'PID', 'UPTIME', 'EXIT', 'CREATED'], rows));
     if (res.total > res.agents.length) this.say(`(${res.agents.length} of ${res.total}; raise --limit to see more)`);

@@ -13,15 +13,21 @@ function cell(value: string | number | null | undefined, width?: number): string
 function row(e: AuditEntry): string {
   const code = e.code ? ` ${e.code}` : '';
   return [
-    cell(e.time, 24), cell(e.outcome, 7), cell(`${e.status ?? '-'}${code}`, 12), cell(e.sub, 20), cell(e.agent_type, 20),
-    cell(e.action, 36), cell(e.resource),
+    cell(e.time, 24),
+    cell(e.outcome, 7),
+    cell(`${e.status ?? '-'}${code}`, 12),
+    cell(e.sub, 20),
+    cell(e.agent_type, 20),
+    cell(e.action, 36),
+    cell(e.resource),
   ].join(' ');
 }
 
 export default class Audit extends BaseCommand<typeof Audit> {
   static override summary = 'Read the audit log (<storage>/audit.log, rotated files included); no sidecar needed';
-  static override description = 'Shows the newest matching entries, oldest first: every mutating request (an intent line before the '
-    + 'handler ran, an outcome line after), every 401/403/421, and actions recorded by components (spawn, kill, start, stop).';
+  static override description =
+    'Shows the newest matching entries, oldest first: every mutating request (an intent line before the ' +
+    'handler ran, an outcome line after), every 401/403/421, and actions recorded by components (spawn, kill, start, stop).';
   static override examples = [
     '<%= config.bin %> orchestration audit --since 1h',
     '<%= config.bin %> orchestration audit --outcome denied --limit 20',
@@ -57,7 +63,9 @@ export default class Audit extends BaseCommand<typeof Audit> {
       this.say(`No audit log in ${this.settings().storagePath}`);
       return result;
     }
-    const header = [cell('time', 24), cell('outcome', 7), cell('status', 12), cell('sub', 20), cell('agent_type', 20), cell('action', 36), 'resource'].join(' ');
+    const header = [cell('time', 24), cell('outcome', 7), cell('status', 12), cell('sub', 20), cell('agent_type', 20), cell('action', 36), 'resource'].join(
+      ' ',
+    );
     this.say([header, ...result.entries.map(row)].join('\n'));
     const shown = result.entries.length < result.matched ? ` (newest ${result.entries.length} shown)` : '';
     this.say(`${result.matched} matching entries${shown}${result.unreadable_lines > 0 ? `, ${result.unreadable_lines} unreadable lines` : ''}`);

@@ -5,10 +5,7 @@ import { ContextClient, type ClearCacheResponse } from '../../client/context-cli
 export default class ClearCache extends BaseCommand<typeof ClearCache> {
   static override summary = 'Drop cached contexts of one issue, or all of them';
   static override description = 'Contexts are kept fresh by the file watcher; clearing is only needed to force a rebuild. Nothing cached is not an error.';
-  static override examples = [
-    '<%= config.bin %> orchestration clear-cache ISSUE-42',
-    '<%= config.bin %> orchestration clear-cache --all --json',
-  ];
+  static override examples = ['<%= config.bin %> orchestration clear-cache ISSUE-42', '<%= config.bin %> orchestration clear-cache --all --json'];
 
   static override args = {
     issue_id: Args.string({ description: 'Issue whose cached contexts are dropped' }),

@@ -28,19 +28,16 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
   static override summary = 'Print (and on a desktop, open) the address of the live dashboard, with a fresh token';
   static override description = [
     'Mints a token with the local key: read and manage agents by default, read-only with --read-only; never admin.',
-    'The token travels in the address\'s #fragment, which the browser never sends to a server; the page keeps it',
-    'in the tab\'s sessionStorage and removes it from the address bar.',
+    "The token travels in the address's #fragment, which the browser never sends to a server; the page keeps it",
+    "in the tab's sessionStorage and removes it from the address bar.",
   ].join('\n');
 
-  static override examples = [
-    '<%= config.bin %> orchestration dashboard',
-    '<%= config.bin %> orchestration dashboard --ttl 30m --read-only --no-open',
-  ];
+  static override examples = ['<%= config.bin %> orchestration dashboard', '<%= config.bin %> orchestration dashboard --ttl 30m --read-only --no-open'];
 
   static override flags = {
     ttl: Flags.string({ description: 'How long the token lasts: seconds, or with a unit (30m, 8h, 2d); 60 s to 30 d', default: '8h' }),
     'read-only': Flags.boolean({ description: 'A token that sees everything but cannot list, read logs of or stop agents', default: false }),
-    open: Flags.boolean({ description: 'Open the address in the desktop\'s browser (only when a display exists)', default: true, allowNo: true }),
+    open: Flags.boolean({ description: "Open the address in the desktop's browser (only when a display exists)", default: true, allowNo: true }),
   };
 
   async run(): Promise<DashboardResult> {
@@ -52,15 +49,21 @@ export default class Dashboard extends BaseCommand<typeof Dashboard> {
     try {
       minted = await signLocalToken(settings, { sub: DASHBOARD_AGENT_TYPE, agent_type: DASHBOARD_AGENT_TYPE, permissions, ttl_seconds: ttl });
     } catch (err) {
-      if (err instanceof TokenLifetimeError) this.error(`--ttl ${err.requested} s is over the sidecar's maximum token lifetime of ${err.max} s (max_token_ttl_seconds); ask for a shorter --ttl or raise max_token_ttl_seconds in the sidecar's config`, { exit: 2 });
+      if (err instanceof TokenLifetimeError)
+        this.error(
+          `--ttl ${err.requested} s is over the sidecar's maximum token lifetime of ${err.max} s (max_token_ttl_seconds); ask for a shorter --ttl or raise max_token_ttl_seconds in the sidecar's config`,
+          { exit: 2 },
+        );
       throw err;
     }
     const { url: base } = await sidecarUrl(settings);
     const url = `${base}/dashboard#token=${minted.token}`;
     const opened = this.flags.open && settings.desktop === true ? await openBrowser(url) : false;
     this.say(url);
-    this.say(`${this.flags['read-only'] ? 'read-only' : 'read + manage agents'} token, valid until ${minted.expires_at}` +
-      `${opened ? ' (opened in your browser)' : ''}. Anyone with this address can use it until then.`);
+    this.say(
+      `${this.flags['read-only'] ? 'read-only' : 'read + manage agents'} token, valid until ${minted.expires_at}` +
+        `${opened ? ' (opened in your browser)' : ''}. Anyone with this address can use it until then.`,
+    );
     return { url, expires_at: minted.expires_at, jti: minted.jti, permissions, opened };
   }
 }

@@ -33,7 +33,8 @@ function spinner(enabled: boolean, text: string): () => void {
 
 export default class GetContext extends BaseCommand<typeof GetContext> {
   static override summary = 'Fetch the context an agent type gets for an issue';
-  static override description = 'Prints a summary (files, sizes, truncation, git, previous outputs); --output writes the full JSON to a file, --json prints it.';
+  static override description =
+    'Prints a summary (files, sizes, truncation, git, previous outputs); --output writes the full JSON to a file, --json prints it.';
   static override examples = [
     '<%= config.bin %> orchestration get-context ISSUE-42 python-specialist',
     '<%= config.bin %> orchestration get-context ISSUE-42 security-auditor --max-bytes 262144 --output ctx.json',
@@ -82,19 +83,25 @@ export default class GetContext extends BaseCommand<typeof GetContext> {
   private summary(res: ContextResponse): string {
     const c = res.context;
     const lines = [
-      `Context for ${res.agent_type} on ${res.issue_id}: ${res.file_count} files, ${kib(res.total_size_bytes)} (~${res.token_estimate} tokens), `
-        + `${res.truncated ? `truncated (${res.truncation_strategy})` : 'not truncated'}, ${res.generation_ms} ms (${res.cache_hit ? 'cache hit' : 'built'})`,
+      `Context for ${res.agent_type} on ${res.issue_id}: ${res.file_count} files, ${kib(res.total_size_bytes)} (~${res.token_estimate} tokens), ` +
+        `${res.truncated ? `truncated (${res.truncation_strategy})` : 'not truncated'}, ${res.generation_ms} ms (${res.cache_hit ? 'cache hit' : 'built'})`,
     ];
     const width = Math.min(60, Math.max(...c.relevant_files.map((r) => r.path.length), 4));
     for (const file of c.relevant_files) {
-      lines.push(`  ${file.path.padEnd(width)}  ${kib(Buffer.byteLength(file.content)).padStart(9)}${file.truncated ? ` of ${kib(file.size)}` : ''}  ${file.reason}`);
+      lines.push(
+        `  ${file.path.padEnd(width)}  ${kib(Buffer.byteLength(file.content)).padStart(9)}${file.truncated ? ` of ${kib(file.size)}` : ''}  ${file.reason}`,
+      );
     }
     const s = c.project_structure;
-    lines.push(`  project  ${s.total_files} files (${kib(s.total_size_bytes)}), ${c.metadata.project_types.join(', ') || 'unknown type'}, ${c.metadata.dependencies.length} dependencies`);
+    lines.push(
+      `  project  ${s.total_files} files (${kib(s.total_size_bytes)}), ${c.metadata.project_types.join(', ') || 'unknown type'}, ${c.metadata.dependencies.length} dependencies`,
+    );
     const g = c.git_context;
-    lines.push(g
-      ? `  git      ${g.branch ?? '(detached)'} @ ${g.head?.slice(0, 12) ?? '(no commits)'}, ${g.uncommitted_changes.length} uncommitted, ${g.recent_commits.length} recent commits`
-      : '  git      not a git work tree');
+    lines.push(
+      g
+        ? `  git      ${g.branch ?? '(detached)'} @ ${g.head?.slice(0, 12) ?? '(no commits)'}, ${g.uncommitted_changes.length} uncommitted, ${g.recent_commits.length} recent commits`
+        : '  git      not a git work tree',
+    );
     lines.push(`  history  ${c.previous_agent_outputs.length} previous agent outputs`);
     return lines.join('\n');
   }

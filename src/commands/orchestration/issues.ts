@@ -6,10 +6,7 @@ import { ISSUES_MAX_LIMIT } from '../../contract/issues.js';
 
 export default class Issues extends BaseCommand<typeof Issues> {
   static override summary = 'List issues in id order (GET /api/issues)';
-  static override examples = [
-    '<%= config.bin %> orchestration issues',
-    '<%= config.bin %> orchestration issues --label bug --json',
-  ];
+  static override examples = ['<%= config.bin %> orchestration issues', '<%= config.bin %> orchestration issues --label bug --json'];
 
   static override flags = {
     label: Flags.string({ description: 'Only issues with this label' }),
@@ -23,10 +20,12 @@ export default class Issues extends BaseCommand<typeof Issues> {
     if (page.issues.length === 0) {
       this.say('No issues');
     } else {
-      this.say(table([
-        ['ID', 'REV', 'UPDATED', 'LABELS', 'TITLE'],
-        ...page.issues.map((i) => [i.issue_id, String(i.revision), i.updated_at, i.labels.join(','), i.title]),
-      ]));
+      this.say(
+        table([
+          ['ID', 'REV', 'UPDATED', 'LABELS', 'TITLE'],
+          ...page.issues.map((i) => [i.issue_id, String(i.revision), i.updated_at, i.labels.join(','), i.title]),
+        ]),
+      );
     }
     if (page.next_cursor) this.say(`More: --cursor ${page.next_cursor}`);
     return page;

@@ -5,10 +5,7 @@ import { leaseTable } from '../../cli/coordination-views.js';
 
 export default class Leases extends BaseCommand<typeof Leases> {
   static override summary = 'List live leases, oldest grant first (GET /api/leases)';
-  static override examples = [
-    '<%= config.bin %> orchestration leases',
-    '<%= config.bin %> orchestration leases --path src/api --json',
-  ];
+  static override examples = ['<%= config.bin %> orchestration leases', '<%= config.bin %> orchestration leases --path src/api --json'];
   static override flags = {
     path: Flags.string({ description: 'Only leases on this path, its ancestors or descendants' }),
     holder: Flags.string({ description: 'Only this holder (agent id / token sub)' }),

@@ -9,8 +9,8 @@ const OPERATOR_TOKEN_REUSE_MS = 8 * 60_000;
 export default class Mcp extends BaseCommand<typeof Mcp> {
   static override summary = 'Run an MCP server on stdio (for coding-agent CLIs) that forwards to the sidecar';
   static override description = [
-    'Speaks MCP on stdin/stdout and forwards every message to the sidecar\'s /mcp (Streamable HTTP), so the tools,',
-    'permissions, rate limits and audit are the sidecar\'s. Finds the sidecar through --url, SIDECAR_URL (as spawned',
+    "Speaks MCP on stdin/stdout and forwards every message to the sidecar's /mcp (Streamable HTTP), so the tools,",
+    "permissions, rate limits and audit are the sidecar's. Finds the sidecar through --url, SIDECAR_URL (as spawned",
     'agents get it), CCO_SIDECAR_URL or the running sidecar; the token through --token or JWT_TOKEN, else an operator',
     'token signed with the local key. Diagnostics go to stderr; stdout is the protocol channel.',
   ].join(' ');

@@ -3,7 +3,7 @@ import { BaseCommand, EXIT } from '../../cli/base-command.js';
 import { EventsClient, type PublishEventResponse } from '../../client/events-client.js';
 
 export default class PublishEvent extends BaseCommand<typeof PublishEvent> {
-  static override summary = 'Publish an event on the sidecar\'s event bus';
+  static override summary = "Publish an event on the sidecar's event bus";
   static override description = 'Answers once the event is durable (it survives a restart of the sidecar) and every matching waiter was woken.';
   static override examples = [
     '<%= config.bin %> orchestration publish-event build_done --topic ci --data \'{"issue_id":"42","ok":true}\'',
@@ -17,7 +17,7 @@ export default class PublishEvent extends BaseCommand<typeof PublishEvent> {
   static override flags = {
     topic: Flags.string({ description: 'Topic', default: 'coordination' }),
     data: Flags.string({ description: 'Event data as a JSON object', default: '{}' }),
-    publisher: Flags.string({ description: 'Publisher (default: the token\'s subject; only admin tokens may name another)' }),
+    publisher: Flags.string({ description: "Publisher (default: the token's subject; only admin tokens may name another)" }),
     'correlation-id': Flags.string({ description: 'Correlation id' }),
     ttl: Flags.integer({ description: 'Time to live in seconds', min: 1, max: 86_400 }),
   };

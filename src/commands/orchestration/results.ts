@@ -21,7 +21,7 @@ export default class Results extends BaseCommand<typeof Results> {
     status: Flags.string({ description: 'Only this status', options: [...RESULT_STATUSES] }),
     limit: Flags.integer({ description: 'At most this many (1-1000)', default: 50, min: 1, max: 1000 }),
     latest: Flags.boolean({ description: 'Only the newest result of each issue and agent type' }),
-    'project-id': Flags.string({ description: 'Project (default: the token\'s; another one needs admin)' }),
+    'project-id': Flags.string({ description: "Project (default: the token's; another one needs admin)" }),
     since: Flags.string({ description: 'Only results timestamped at or after this ISO 8601 time' }),
     until: Flags.string({ description: 'Only results timestamped before this ISO 8601 time' }),
     cursor: Flags.string({ description: 'next_cursor of a previous page' }),
@@ -30,18 +30,26 @@ export default class Results extends BaseCommand<typeof Results> {
   async run(): Promise<ResultsPage> {
     const f = this.flags;
     const query: ListResultsQuery = {
-      issue_id: f.issue, agent_type: f['agent-type'], project_id: f['project-id'], since: f.since, until: f.until,
-      cursor: f.cursor, limit: f.limit, ...(f.status ? { status: f.status as ListResultsQuery['status'] } : {}),
+      issue_id: f.issue,
+      agent_type: f['agent-type'],
+      project_id: f['project-id'],
+      since: f.since,
+      until: f.until,
+      cursor: f.cursor,
+      limit: f.limit,
+      ...(f.status ? { status: f.status as ListResultsQuery['status'] } : {}),
       ...(f.latest ? { latest: true } : {}),
     };
     const page = await listResults(await this.client(), query);
     if (page.results.length === 0) {
       this.say('No results');
     } else {
-      this.say(table([
-        ['ID', 'STORED', 'ISSUE', 'AGENT TYPE', 'AGENT', 'STATUS'],
-        ...page.results.map((r) => [r.id, r.stored_at, r.issue_id, r.agent_type, r.agent_id, r.result.status]),
-      ]));
+      this.say(
+        table([
+          ['ID', 'STORED', 'ISSUE', 'AGENT TYPE', 'AGENT', 'STATUS'],
+          ...page.results.map((r) => [r.id, r.stored_at, r.issue_id, r.agent_type, r.agent_id, r.result.status]),
+        ]),
+      );
     }
     if (page.next_cursor) this.say(`More: --cursor ${page.next_cursor}`);
     return page;

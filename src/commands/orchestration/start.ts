@@ -22,8 +22,9 @@ const DETACH_READY_TIMEOUT_MS = 20_000;
 
 export default class Start extends BaseCommand<typeof Start> {
   static override summary = 'Start the orchestration sidecar (foreground unless --detach)';
-  static override description = 'Serves context, events, results and agents for one project on 127.0.0.1:3001 by default. '
-    + 'Settings: defaults < .cco/orchestration.json (or --config) < CCO_SIDECAR_* env < flags.';
+  static override description =
+    'Serves context, events, results and agents for one project on 127.0.0.1:3001 by default. ' +
+    'Settings: defaults < .cco/orchestration.json (or --config) < CCO_SIDECAR_* env < flags.';
   static override examples = [
     '<%= config.bin %> orchestration start',
     '<%= config.bin %> orchestration start --detach --port 3002 --project ../my-repo',
@@ -34,14 +35,26 @@ export default class Start extends BaseCommand<typeof Start> {
     port: Flags.integer({ description: 'Port to listen on [env: CCO_SIDECAR_PORT] (default 3001; 0 = any free port)', min: 0, max: 65535 }),
     host: Flags.string({ description: 'Interface to listen on [env: CCO_SIDECAR_HOST] (default 127.0.0.1; anything else is reachable from the network)' }),
     project: Flags.string({ description: 'Project root (default: nearest dir with .git, package.json, Cargo.toml, pyproject.toml or go.mod)' }),
-    'project-id': Flags.string({ description: 'Project id (default: the root\'s base name)' }),
+    'project-id': Flags.string({ description: "Project id (default: the root's base name)" }),
     config: Flags.string({ description: 'Config file (default: <project>/.cco/orchestration.json)' }),
     'cache-size-mb': Flags.integer({ description: 'Context cache bound in MiB [env: CCO_SIDECAR_CACHE_SIZE_MB] (default 1024)', min: 1 }),
-    'log-level': Flags.string({ description: 'Log level [env: CCO_SIDECAR_LOG_LEVEL]', options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] }),
+    'log-level': Flags.string({
+      description: 'Log level [env: CCO_SIDECAR_LOG_LEVEL]',
+      options: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    }),
     watch: Flags.boolean({ description: 'Keep context fresh with a file watcher (--no-watch: short TTL instead)', allowNo: true }),
-    'postgres-url': Flags.string({ description: 'PostgreSQL for results shared by a cluster [env: CCO_POSTGRES_URL] (sets results.backend to postgres unless the config names one); the password is never logged' }),
-    'redis-url': Flags.string({ description: 'Redis of a cluster: events (and rate limits, revocations) shared with every sidecar of the project there [env: CCO_REDIS_URL]' }),
-    cluster: Flags.integer({ description: 'Run N sidecar processes on one port (node:cluster); needs Redis and PostgreSQL (--redis-url, --postgres-url)', min: 2, max: 64 }),
+    'postgres-url': Flags.string({
+      description:
+        'PostgreSQL for results shared by a cluster [env: CCO_POSTGRES_URL] (sets results.backend to postgres unless the config names one); the password is never logged',
+    }),
+    'redis-url': Flags.string({
+      description: 'Redis of a cluster: events (and rate limits, revocations) shared with every sidecar of the project there [env: CCO_REDIS_URL]',
+    }),
+    cluster: Flags.integer({
+      description: 'Run N sidecar processes on one port (node:cluster); needs Redis and PostgreSQL (--redis-url, --postgres-url)',
+      min: 2,
+      max: 64,
+    }),
     detach: Flags.boolean({ description: 'Run in the background; return once /health answers' }),
   };
 
@@ -133,13 +146,17 @@ export default class Start extends BaseCommand<typeof Start> {
     await ensureSecureDir(path.join(storagePath, 'logs'));
     const outFile = path.join(storagePath, 'logs', 'sidecar.out');
     const out = openSync(outFile, 'a', 0o600);
-    const args = withoutFlags(this.argv.filter((a) => a !== '--detach' && a !== '--json'), SECRET_FLAGS);
+    const args = withoutFlags(
+      this.argv.filter((a) => a !== '--detach' && a !== '--json'),
+      SECRET_FLAGS,
+    );
     const child = spawn(process.execPath, [BIN, 'orchestration', 'start', ...args], {
       detached: true,
       stdio: ['ignore', out, out],
       // URLs that may hold a password go through the environment, not the command line that `ps` shows.
       env: {
-        ...process.env, CCO_SIDECAR_STORAGE: storagePath,
+        ...process.env,
+        CCO_SIDECAR_STORAGE: storagePath,
         ...(urls.postgres ? { CCO_POSTGRES_URL: urls.postgres } : {}),
         ...(urls.redis ? { CCO_REDIS_URL: urls.redis } : {}),
       },
@@ -147,7 +164,9 @@ export default class Start extends BaseCommand<typeof Start> {
     closeSync(out);
     child.unref();
     let exited: number | null = null;
-    child.once('exit', (code) => { exited = code ?? 1; });
+    child.once('exit', (code) => {
+      exited = code ?? 1;
+    });
     const deadline = Date.now() + DETACH_READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));

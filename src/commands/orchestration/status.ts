@@ -30,15 +30,17 @@ export default class Status extends BaseCommand<typeof Status> {
     const e = status.events;
     const st = status.storage;
     const p = status.performance;
-    this.say([
-      `Sidecar ${health.version} at ${client.url}: ${health.status}, up ${health.uptime_seconds} s`,
-      `  checks   storage ${health.checks.storage}, event bus ${health.checks.event_bus}, watcher ${health.checks.watcher}, ${health.checks.memory_usage_mb} MB RSS, ${health.checks.disk_space_available_mb} MB free`,
-      `  agents   ${a.active} active, ${a.queued} queued, ${a.completed} completed, ${a.failed} failed (${a.spawned_total} spawned)`,
-      `  events   ${e.total_published} published, ${e.total_delivered} delivered, ${e.active_subscriptions} waiting, ${e.queue_depth} buffered, ${e.dead_letter_queue_size} dead letters`,
-      `  storage  ${st.results_stored} results (${st.total_size_mb} MB), ${st.context_cache_entries} cached contexts (${st.context_cache_bytes} bytes, hit rate ${st.cache_hit_rate})`,
-      `  requests ${p.requests_per_second}/s, avg ${p.avg_response_time_ms} ms, p95 ${p.p95_response_time_ms} ms, p99 ${p.p99_response_time_ms} ms, ${p.errors_per_minute} errors/min`,
-      `  path     ${st.storage_path}`,
-    ].join('\n'));
+    this.say(
+      [
+        `Sidecar ${health.version} at ${client.url}: ${health.status}, up ${health.uptime_seconds} s`,
+        `  checks   storage ${health.checks.storage}, event bus ${health.checks.event_bus}, watcher ${health.checks.watcher}, ${health.checks.memory_usage_mb} MB RSS, ${health.checks.disk_space_available_mb} MB free`,
+        `  agents   ${a.active} active, ${a.queued} queued, ${a.completed} completed, ${a.failed} failed (${a.spawned_total} spawned)`,
+        `  events   ${e.total_published} published, ${e.total_delivered} delivered, ${e.active_subscriptions} waiting, ${e.queue_depth} buffered, ${e.dead_letter_queue_size} dead letters`,
+        `  storage  ${st.results_stored} results (${st.total_size_mb} MB), ${st.context_cache_entries} cached contexts (${st.context_cache_bytes} bytes, hit rate ${st.cache_hit_rate})`,
+        `  requests ${p.requests_per_second}/s, avg ${p.avg_response_time_ms} ms, p95 ${p.p95_response_time_ms} ms, p99 ${p.p99_response_time_ms} ms, ${p.errors_per_minute} errors/min`,
+        `  path     ${st.storage_path}`,
+      ].join('\n'),
+    );
     return { running: true, url: client.url, health, status };
   }
 }

@@ -28,8 +28,10 @@ export default class Stop extends BaseCommand<typeof Stop> {
     if (first === 'not_permitted') this.error(`Not allowed to signal sidecar ${owner!.pid} (it runs as another user)`, { exit: EXIT.failure });
     if (!owner || first !== 'sent') {
       await removeStaleState(storage);
-      const message = !owner ? 'No sidecar is running'
-        : first === 'not_recorded_process' ? `No sidecar is running (pid ${owner.pid} now belongs to another process; removed the stale pid file)`
+      const message = !owner
+        ? 'No sidecar is running'
+        : first === 'not_recorded_process'
+          ? `No sidecar is running (pid ${owner.pid} now belongs to another process; removed the stale pid file)`
           : `No sidecar is running (removed stale pid file for ${owner.pid})`;
       this.say(message);
       return { stopped: false, pid: owner?.pid ?? null, forced: false, message };

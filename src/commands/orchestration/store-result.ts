@@ -19,11 +19,11 @@ function tokenSubject(token: string | undefined): string | undefined {
 }
 
 export default class StoreResult extends BaseCommand<typeof StoreResult> {
-  static override summary = 'Store an agent\'s result (POST /api/results)';
+  static override summary = "Store an agent's result (POST /api/results)";
   static override description = [
     'The file holds the result object ({"status": "success"|"failed"|"partial", …free-form fields}),',
     'or a whole request body with a "result" field (its agent_id and timestamp are used). Use --file - for stdin.',
-    'The agent id defaults to the token\'s subject, else <agent_type>-cli.',
+    "The agent id defaults to the token's subject, else <agent_type>-cli.",
   ].join(' ');
 
   static override examples = [
@@ -38,13 +38,17 @@ export default class StoreResult extends BaseCommand<typeof StoreResult> {
 
   static override flags = {
     file: Flags.string({ description: 'JSON file with the result (- for stdin)', required: true }),
-    'agent-id': Flags.string({ description: 'Agent id (default: the token\'s subject, else <agent_type>-cli)' }),
-    'project-id': Flags.string({ description: 'Project id (default: the token\'s project)' }),
+    'agent-id': Flags.string({ description: "Agent id (default: the token's subject, else <agent_type>-cli)" }),
+    'project-id': Flags.string({ description: "Project id (default: the token's project)" }),
   };
 
   async run(): Promise<StoreResultResponse> {
     const { issue_id: issueId, agent_type: agentType } = this.args;
-    for (const [name, value] of [['issue_id', issueId], ['agent_type', agentType], ['--project-id', this.flags['project-id']]] as const) {
+    for (const [name, value] of [
+      ['issue_id', issueId],
+      ['agent_type', agentType],
+      ['--project-id', this.flags['project-id']],
+    ] as const) {
       if (value !== undefined && !isSafeId(value)) this.error(`${name} ${SAFE_ID_MESSAGE}`, { exit: USAGE });
     }
     const parsed = await this.readJson(this.flags.file);
@@ -54,8 +58,11 @@ export default class StoreResult extends BaseCommand<typeof StoreResult> {
 
     const settings = this.settings();
     const body: StoreResultRequest = {
-      agent_id: this.flags['agent-id'] ?? (wrapped && typeof parsed.agent_id === 'string' ? parsed.agent_id : undefined)
-        ?? tokenSubject(settings.token) ?? `${agentType}-cli`,
+      agent_id:
+        this.flags['agent-id'] ??
+        (wrapped && typeof parsed.agent_id === 'string' ? parsed.agent_id : undefined) ??
+        tokenSubject(settings.token) ??
+        `${agentType}-cli`,
       agent_type: agentType,
       issue_id: issueId,
       result,
@@ -63,14 +70,14 @@ export default class StoreResult extends BaseCommand<typeof StoreResult> {
       ...(wrapped && typeof parsed.timestamp === 'string' ? { timestamp: parsed.timestamp } : {}),
     };
     const res = await storeResult(await this.client(), body);
-    const next = res.next_agents.length
-      ? res.next_agents.map((n) => `  ${n.agent_type} (${n.priority}): ${n.reason}`).join('\n')
-      : '  none';
-    this.say([
-      `Stored result ${res.id} (${result.status}) at ${res.storage_path}`,
-      res.event_published ? `Published ${result.status === 'failed' ? 'agent_failed' : 'agent_completed'} ${res.event_id}` : 'No event published',
-      `Next agents:\n${next}`,
-    ].join('\n'));
+    const next = res.next_agents.length ? res.next_agents.map((n) => `  ${n.agent_type} (${n.priority}): ${n.reason}`).join('\n') : '  none';
+    this.say(
+      [
+        `Stored result ${res.id} (${result.status}) at ${res.storage_path}`,
+        res.event_published ? `Published ${result.status === 'failed' ? 'agent_failed' : 'agent_completed'} ${res.event_id}` : 'No event published',
+        `Next agents:\n${next}`,
+      ].join('\n'),
+    );
     return res;
   }
 

@@ -19,7 +19,7 @@ const RETRY_MAX_MS = 5_000;
 export default class Subscribe extends BaseCommand<typeof Subscribe> {
   static override summary = 'Wait for events of a type (or * for all), once or continuously with --follow';
   static override description = [
-    'Without --since, events still in the sidecar\'s buffer are returned at once; --since now waits for new ones only.',
+    "Without --since, events still in the sidecar's buffer are returned at once; --since now waits for new ones only.",
     `A single wait that ends without a matching event exits with code ${EXIT_NO_EVENT}.`,
     '--follow keeps waiting from the last cursor until interrupted (Ctrl-C) and prints every matching event exactly once;',
     'it rides out a sidecar restart, and with --json prints one JSON event per line.',

@@ -16,7 +16,7 @@ export default class Token extends BaseCommand<typeof Token> {
   static override flags = {
     'agent-type': Flags.string({ description: 'Agent type the token acts as', required: true }),
     issue: Flags.string({ description: 'Limit the token to this issue' }),
-    'project-id': Flags.string({ description: 'Project id (default: the running sidecar\'s)' }),
+    'project-id': Flags.string({ description: "Project id (default: the running sidecar's)" }),
     permissions: Flags.string({ description: `Comma-separated permissions (default: the agent type's default grants); one of ${PERMISSIONS.join(', ')}` }),
     admin: Flags.boolean({ description: 'Grant admin (implies every permission)' }),
     ttl: Flags.integer({ description: "Lifetime in seconds (at most the sidecar's max_token_ttl_seconds, default 86400)", default: 3600, min: 60 }),
@@ -25,14 +25,22 @@ export default class Token extends BaseCommand<typeof Token> {
 
   async run(): Promise<{ token: string; expires_at: string; jti: string }> {
     const f = this.flags;
-    for (const [name, value] of [['agent-type', f['agent-type']], ['issue', f.issue], ['project-id', f['project-id']]] as const) {
+    for (const [name, value] of [
+      ['agent-type', f['agent-type']],
+      ['issue', f.issue],
+      ['project-id', f['project-id']],
+    ] as const) {
       if (value !== undefined && !isSafeId(value)) this.error(`--${name} ${SAFE_ID_MESSAGE}`, { exit: 2 });
     }
     let permissions: Permission[] = f.permissions
-      ? f.permissions.split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
-        if (!isPermission(p)) this.error(`Unknown permission '${p}'; use ${PERMISSIONS.join(', ')}`, { exit: 2 });
-        return p;
-      })
+      ? f.permissions
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)
+          .map((p) => {
+            if (!isPermission(p)) this.error(`Unknown permission '${p}'; use ${PERMISSIONS.join(', ')}`, { exit: 2 });
+            return p;
+          })
       : defaultPermissionsFor(f['agent-type']);
     if (f.admin) permissions = [...new Set<Permission>([...permissions, 'admin'])];
     const minted = await signLocalToken(this.settings(), {
@@ -43,7 +51,11 @@ export default class Token extends BaseCommand<typeof Token> {
       ...(f.issue ? { issue_id: f.issue } : {}),
       ...(f['project-id'] ? { project_id: f['project-id'] } : {}),
     }).catch((err: unknown) => {
-      if (err instanceof TokenLifetimeError) this.error(`--ttl ${err.requested} is over the sidecar's maximum token lifetime of ${err.max} s (max_token_ttl_seconds); ask for a shorter --ttl or raise max_token_ttl_seconds in the sidecar's config`, { exit: 2 });
+      if (err instanceof TokenLifetimeError)
+        this.error(
+          `--ttl ${err.requested} is over the sidecar's maximum token lifetime of ${err.max} s (max_token_ttl_seconds); ask for a shorter --ttl or raise max_token_ttl_seconds in the sidecar's config`,
+          { exit: 2 },
+        );
       throw err;
     });
     if (!this.jsonEnabled()) process.stdout.write(`${minted.token}\n`);

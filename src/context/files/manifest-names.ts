@@ -4,7 +4,15 @@
  * kind of ranking (`file-kinds.ts`, which adds names it ranks but does not parse).
  */
 export const PARSED_MANIFEST_FILES = [
-  'package.json', 'pyproject.toml', 'Cargo.toml', 'go.mod', 'pom.xml', 'composer.json', 'Gemfile', 'build.gradle', 'build.gradle.kts',
+  'package.json',
+  'pyproject.toml',
+  'Cargo.toml',
+  'go.mod',
+  'pom.xml',
+  'composer.json',
+  'Gemfile',
+  'build.gradle',
+  'build.gradle.kts',
 ] as const;
 
 /** `requirements.txt`, `requirements-dev.txt`, …: parsed as pip requirements. */

@@ -20,12 +20,55 @@ export interface PathRulesOptions {
 
 // Directories that are build outputs, dependency caches or VCS internals. `.git` is always out.
 const DEFAULT_EXCLUDED_DIRS = [
-  'node_modules', 'bower_components', 'jspm_packages', 'vendor', 'dist', 'build', 'out', 'target',
-  '.next', '.nuxt', '.svelte-kit', '.turbo', '.vercel', '.output', '.angular', '.expo', '.docusaurus',
-  'coverage', '.nyc_output', '__pycache__', '.pytest_cache', '.mypy_cache', '.ruff_cache', '.tox', '.nox',
-  '.venv', 'venv', '.eggs', '.gradle', '.idea', '.cache', '.parcel-cache', '.terraform', '.serverless',
-  '.cco', '.yarn', '.pnpm-store', '.dart_tool', '.stack-work', '_build', 'deps', 'elm-stuff', '.bundle',
-  '.hypothesis', '.ipynb_checkpoints', '.sass-cache', 'htmlcov', 'site-packages', '.husky/_',
+  'node_modules',
+  'bower_components',
+  'jspm_packages',
+  'vendor',
+  'dist',
+  'build',
+  'out',
+  'target',
+  '.next',
+  '.nuxt',
+  '.svelte-kit',
+  '.turbo',
+  '.vercel',
+  '.output',
+  '.angular',
+  '.expo',
+  '.docusaurus',
+  'coverage',
+  '.nyc_output',
+  '__pycache__',
+  '.pytest_cache',
+  '.mypy_cache',
+  '.ruff_cache',
+  '.tox',
+  '.nox',
+  '.venv',
+  'venv',
+  '.eggs',
+  '.gradle',
+  '.idea',
+  '.cache',
+  '.parcel-cache',
+  '.terraform',
+  '.serverless',
+  '.cco',
+  '.yarn',
+  '.pnpm-store',
+  '.dart_tool',
+  '.stack-work',
+  '_build',
+  'deps',
+  'elm-stuff',
+  '.bundle',
+  '.hypothesis',
+  '.ipynb_checkpoints',
+  '.sass-cache',
+  'htmlcov',
+  'site-packages',
+  '.husky/_',
 ];
 const ALWAYS_EXCLUDED_DIR = /(^|\/)(\.git|\.hg|\.svn|\.jj)(\/|$)/;
 const DEFAULT_DIR_RE = new RegExp(`(^|/)(${DEFAULT_EXCLUDED_DIRS.map(escapeRe).join('|')}|[^/]+\\.egg-info)(/|$)`);
@@ -35,24 +78,46 @@ const DEFAULT_FILE_RE = /(^|\/)(\.ds_store|thumbs\.db|desktop\.ini|[^/]+\.(pyc|p
 const DATA_EXT = 'json|ya?ml|toml|ini|xml|txt|csv|env|enc|conf|cfg|properties|db|plist|key|dat|bak|old';
 
 // Files that must never be sent, by name (case-insensitive). See also CONDITIONAL_SECRET_RE.
-const SECRET_BASENAME_RE = new RegExp([
-  '^\\.env(\\..*)?$', '^.*\\.env$', '^\\.envrc$',
-  '^.*\\.(pem|key|p12|pfx|jks|keystore|p8|ppk|kdbx|ovpn|tfstate|tfstate\\.backup|tfvars|gpg|pgp|age)$',
-  '^id_(rsa|dsa|ecdsa|ed25519|xmss)(\\..*)?$',
-  `^(.*[-_.])?credentials(\\.(${DATA_EXT}))*$`, '^\\.?netrc$', '^_netrc$', '^\\.git-credentials$',
-  '^\\.pgpass$', '^\\.my\\.cnf$', '^\\.htpasswd$', '^\\.vault-token$', '^secrets?\\.(ya?ml|json|toml|env|ini|txt)$',
-  '^kubeconfig(\\..*)?$', '^.*\\.kubeconfig$', '^client_secret.*\\.json$', '^service[-_]?account.*\\.json$',
-  '^.*[-_]sa[-_]key\\.json$', '^\\.boto$', '^\\.s3cfg$', '^\\.dockercfg$', '^\\.gem[-_]credentials$',
-].join('|'), 'i');
-const SECRET_PATH_RE = /(^|\/)(\.aws\/(credentials|config)|\.kube\/config|\.ssh\/[^/]+|\.gnupg\/.*|\.docker\/config\.json|\.gem\/credentials|\.config\/gh\/hosts\.yml|\.azure\/.*|\.gcloud\/.*|\.config\/gcloud\/.*)$/i;
+const SECRET_BASENAME_RE = new RegExp(
+  [
+    '^\\.env(\\..*)?$',
+    '^.*\\.env$',
+    '^\\.envrc$',
+    '^.*\\.(pem|key|p12|pfx|jks|keystore|p8|ppk|kdbx|ovpn|tfstate|tfstate\\.backup|tfvars|gpg|pgp|age)$',
+    '^id_(rsa|dsa|ecdsa|ed25519|xmss)(\\..*)?$',
+    `^(.*[-_.])?credentials(\\.(${DATA_EXT}))*$`,
+    '^\\.?netrc$',
+    '^_netrc$',
+    '^\\.git-credentials$',
+    '^\\.pgpass$',
+    '^\\.my\\.cnf$',
+    '^\\.htpasswd$',
+    '^\\.vault-token$',
+    '^secrets?\\.(ya?ml|json|toml|env|ini|txt)$',
+    '^kubeconfig(\\..*)?$',
+    '^.*\\.kubeconfig$',
+    '^client_secret.*\\.json$',
+    '^service[-_]?account.*\\.json$',
+    '^.*[-_]sa[-_]key\\.json$',
+    '^\\.boto$',
+    '^\\.s3cfg$',
+    '^\\.dockercfg$',
+    '^\\.gem[-_]credentials$',
+  ].join('|'),
+  'i',
+);
+const SECRET_PATH_RE =
+  /(^|\/)(\.aws\/(credentials|config)|\.kube\/config|\.ssh\/[^/]+|\.gnupg\/.*|\.docker\/config\.json|\.gem\/credentials|\.config\/gh\/hosts\.yml|\.azure\/.*|\.gcloud\/.*|\.config\/gcloud\/.*)$/i;
 
 /**
  * Files that are secrets only when they carry tokens (`.npmrc` with `_authToken`, …): the build
  * worker reads them and drops them when {@link CONDITIONAL_SECRET_CONTENT_RE} matches. Use the
  * rule through `token-files.ts`.
  */
-export const CONDITIONAL_SECRET_RE = /(^|\/)(\.npmrc|\.pypirc|\.yarnrc|\.yarnrc\.yml|pip\.conf|pip\.ini|\.condarc|\.bunfig\.toml|bunfig\.toml|nuget\.config|settings\.xml|\.gradle\/gradle\.properties|gradle\.properties)$/i;
-export const CONDITIONAL_SECRET_CONTENT_RE = /(_authtoken|_auth\b|_password|npmauthtoken|npmauthident|password\s*[=:]|passwd\s*[=:]|token\s*[=:]|apikey|api_key|<password>|secret\s*[=:])/i;
+export const CONDITIONAL_SECRET_RE =
+  /(^|\/)(\.npmrc|\.pypirc|\.yarnrc|\.yarnrc\.yml|pip\.conf|pip\.ini|\.condarc|\.bunfig\.toml|bunfig\.toml|nuget\.config|settings\.xml|\.gradle\/gradle\.properties|gradle\.properties)$/i;
+export const CONDITIONAL_SECRET_CONTENT_RE =
+  /(_authtoken|_auth\b|_password|npmauthtoken|npmauthident|password\s*[=:]|passwd\s*[=:]|token\s*[=:]|apikey|api_key|<password>|secret\s*[=:])/i;
 
 /** Compiled rules. Construct once per options object. */
 export class PathRules {

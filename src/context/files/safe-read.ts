@@ -16,9 +16,7 @@ import path from 'node:path';
 
 export type ReadFailure = 'missing' | 'symlink' | 'not_regular' | 'outside_root' | 'too_large' | 'invalid_path' | 'unreadable';
 
-export type ReadResult =
-  | { ok: true; data: Buffer; stats: Stats; tail?: Buffer }
-  | { ok: false; reason: ReadFailure; stats?: Stats };
+export type ReadResult = { ok: true; data: Buffer; stats: Stats; tail?: Buffer } | { ok: false; reason: ReadFailure; stats?: Stats };
 
 /** How the sync reader treats a file over its limit. */
 export interface ReadOptions {

@@ -129,7 +129,10 @@ export function parseLog(out: string): CommitInfo[] {
     const rest = nul < 0 ? '' : chunk.slice(nul + 1);
     const [hash, author, timestamp, ...subject] = header.split('\x1f');
     if (!hash) continue;
-    const files = rest.split('\0').map((p) => p.replace(/^\n+/, '')).filter((p) => p.length > 0);
+    const files = rest
+      .split('\0')
+      .map((p) => p.replace(/^\n+/, ''))
+      .filter((p) => p.length > 0);
     commits.push({ hash, author: author ?? '', timestamp: timestamp ?? '', message: subject.join('\x1f').trim(), files_changed: files });
   }
   return commits;

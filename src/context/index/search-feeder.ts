@@ -86,7 +86,13 @@ export class SearchFeeder {
 
   /** Definitions of these files from the index (files not indexed are absent). */
   async definitions(paths: string[]): Promise<Record<string, import('../worker/search/definitions.js').Definition[]>> {
-    const res = await this.pool.search({ op: 'search', realRoot: this.base.realRoot, query: { words: [], identifiers: [], files: [] }, limit: 0, definitionsOf: paths });
+    const res = await this.pool.search({
+      op: 'search',
+      realRoot: this.base.realRoot,
+      query: { words: [], identifiers: [], files: [] },
+      limit: 0,
+      definitionsOf: paths,
+    });
     return res.definitions;
   }
 

@@ -53,7 +53,10 @@ export function parsePackageJson(text: string, manifest: string): ManifestInfo {
   if (!doc) return info;
   info.projectTypes.push('node');
   const sections: Array<[string, Dependency['type']]> = [
-    ['dependencies', 'runtime'], ['devDependencies', 'dev'], ['peerDependencies', 'peer'], ['optionalDependencies', 'optional'],
+    ['dependencies', 'runtime'],
+    ['devDependencies', 'dev'],
+    ['peerDependencies', 'peer'],
+    ['optionalDependencies', 'optional'],
   ];
   for (const [key, type] of sections) {
     const deps = doc[key];
@@ -145,9 +148,20 @@ export function parseCargoToml(text: string, manifest: string): ManifestInfo {
   const add = (table: unknown, type: Dependency['type']): void => {
     if (!isRecord(table)) return;
     for (const [name, spec] of Object.entries(table)) {
-      const version = typeof spec === 'string' ? spec
-        : isRecord(spec) ? (typeof spec.version === 'string' ? spec.version : spec.workspace === true ? 'workspace' : typeof spec.git === 'string' ? 'git' : typeof spec.path === 'string' ? 'path' : '*')
-          : '*';
+      const version =
+        typeof spec === 'string'
+          ? spec
+          : isRecord(spec)
+            ? typeof spec.version === 'string'
+              ? spec.version
+              : spec.workspace === true
+                ? 'workspace'
+                : typeof spec.git === 'string'
+                  ? 'git'
+                  : typeof spec.path === 'string'
+                    ? 'path'
+                    : '*'
+            : '*';
       info.dependencies.push({ name, version, type, ecosystem: 'cargo', manifest });
     }
   };
@@ -207,7 +221,13 @@ export function parsePomXml(text: string, manifest: string): ManifestInfo {
   for (const d of Array.isArray(deps) ? deps : deps ? [deps] : []) {
     if (!isRecord(d)) continue;
     const name = `${xmlText(d.groupId)}:${xmlText(d.artifactId)}`;
-    info.dependencies.push({ name, version: d.version === undefined ? '*' : xmlText(d.version), type: d.scope === 'test' ? 'dev' : 'runtime', ecosystem: 'maven', manifest });
+    info.dependencies.push({
+      name,
+      version: d.version === undefined ? '*' : xmlText(d.version),
+      type: d.scope === 'test' ? 'dev' : 'runtime',
+      ecosystem: 'maven',
+      manifest,
+    });
   }
   const props = project.properties;
   if (isRecord(props)) {
@@ -222,7 +242,10 @@ export function parseComposerJson(text: string, manifest: string): ManifestInfo 
   const doc = parseJsonObject(text);
   if (!doc) return info;
   info.projectTypes.push('php');
-  for (const [key, type] of [['require', 'runtime'], ['require-dev', 'dev']] as const) {
+  for (const [key, type] of [
+    ['require', 'runtime'],
+    ['require-dev', 'dev'],
+  ] as const) {
     const deps = doc[key];
     if (!isRecord(deps)) continue;
     for (const [name, version] of Object.entries(deps)) {
@@ -264,7 +287,11 @@ export { isParsedManifest };
 /** A version file's content → version fields. */
 export function parseVersionFile(rel: string, text: string): ManifestInfo['versions'] {
   const base = rel.slice(rel.lastIndexOf('/') + 1).toLowerCase();
-  const first = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l && !l.startsWith('#')) ?? '';
+  const first =
+    text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .find((l) => l && !l.startsWith('#')) ?? '';
   switch (base) {
     case '.nvmrc':
     case '.node-version':
@@ -293,8 +320,15 @@ export function parseVersionFile(rel: string, text: string): ManifestInfo['versi
     case '.tool-versions': {
       const out: ManifestInfo['versions'] = {};
       const map: Record<string, keyof ManifestInfo['versions']> = {
-        nodejs: 'node_version', node: 'node_version', python: 'python_version', golang: 'go_version', go: 'go_version',
-        rust: 'rust_version', java: 'java_version', ruby: 'ruby_version', php: 'php_version',
+        nodejs: 'node_version',
+        node: 'node_version',
+        python: 'python_version',
+        golang: 'go_version',
+        go: 'go_version',
+        rust: 'rust_version',
+        java: 'java_version',
+        ruby: 'ruby_version',
+        php: 'php_version',
       };
       for (const line of text.split(/\r?\n/)) {
         const [tool, version] = line.trim().split(/\s+/);
@@ -325,8 +359,15 @@ export function parseIstanbulSummary(text: string, source: string): Coverage | n
     const doc = JSON.parse(text) as Record<string, unknown>;
     const total = doc.total;
     if (!isRecord(total)) return null;
-    const of = (k: string): number | null => (isRecord(total[k]) ? pct((total[k]).pct) : null);
-    return { lines_pct: of('lines'), statements_pct: of('statements'), functions_pct: of('functions'), branches_pct: of('branches'), source, format: 'istanbul' };
+    const of = (k: string): number | null => (isRecord(total[k]) ? pct(total[k].pct) : null);
+    return {
+      lines_pct: of('lines'),
+      statements_pct: of('statements'),
+      functions_pct: of('functions'),
+      branches_pct: of('branches'),
+      source,
+      format: 'istanbul',
+    };
   } catch {
     return null;
   }
@@ -345,7 +386,14 @@ export function parseLcov(text: string, source: string): Coverage | null {
   }
   if (!seen) return null;
   const ratio = (hit: number, found: number): number | null => (found > 0 ? pct((hit / found) * 100) : null);
-  return { lines_pct: ratio(sums.LH!, sums.LF!), statements_pct: null, functions_pct: ratio(sums.FNH!, sums.FNF!), branches_pct: ratio(sums.BRH!, sums.BRF!), source, format: 'lcov' };
+  return {
+    lines_pct: ratio(sums.LH!, sums.LF!),
+    statements_pct: null,
+    functions_pct: ratio(sums.FNH!, sums.FNF!),
+    branches_pct: ratio(sums.BRH!, sums.BRF!),
+    source,
+    format: 'lcov',
+  };
 }
 
 /** Cobertura XML: `<coverage line-rate="0.8" branch-rate="0.5">`. */

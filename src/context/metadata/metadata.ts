@@ -2,8 +2,15 @@ import { PARSED_MANIFEST_FILES, ROOT_REQUIREMENTS_FILES } from '../files/manifes
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
-  isParsedManifest, parseCobertura, parseIstanbulSummary, parseLcov, parseManifest, parseVersionFile,
-  type Coverage, type Dependency, type ManifestInfo,
+  isParsedManifest,
+  parseCobertura,
+  parseIstanbulSummary,
+  parseLcov,
+  parseManifest,
+  parseVersionFile,
+  type Coverage,
+  type Dependency,
+  type ManifestInfo,
 } from './manifest-parsers.js';
 import { readContainedFile } from '../files/safe-read.js';
 
@@ -22,10 +29,29 @@ export interface ProjectMetadata {
   test_coverage?: Coverage & { generated_at: string };
 }
 
-const VERSION_FILES = ['.nvmrc', '.node-version', '.python-version', 'runtime.txt', '.ruby-version', '.java-version', '.go-version', 'rust-toolchain', 'rust-toolchain.toml', '.tool-versions'];
+const VERSION_FILES = [
+  '.nvmrc',
+  '.node-version',
+  '.python-version',
+  'runtime.txt',
+  '.ruby-version',
+  '.java-version',
+  '.go-version',
+  'rust-toolchain',
+  'rust-toolchain.toml',
+  '.tool-versions',
+];
 const COVERAGE_FILES = [
-  'coverage/coverage-summary.json', 'coverage-summary.json', 'coverage/lcov.info', 'coverage/lcov/lcov.info', 'lcov.info',
-  'coverage/cobertura-coverage.xml', 'coverage.xml', 'coverage/coverage.xml', 'cobertura.xml', 'target/site/cobertura/coverage.xml',
+  'coverage/coverage-summary.json',
+  'coverage-summary.json',
+  'coverage/lcov.info',
+  'coverage/lcov/lcov.info',
+  'lcov.info',
+  'coverage/cobertura-coverage.xml',
+  'coverage.xml',
+  'coverage/coverage.xml',
+  'cobertura.xml',
+  'target/site/cobertura/coverage.xml',
   'build/reports/cobertura/coverage.xml',
 ];
 /** Root manifests are read whether or not the index holds them (a gitignored manifest still describes the project). */
@@ -88,20 +114,31 @@ export class MetadataProvider {
     this.dirty = false;
     this.checkedAt = Date.now();
     const candidates = [...new Set([...ROOT_MANIFESTS, ...manifests.filter(isParsedManifest), ...VERSION_FILES, ...COVERAGE_FILES])];
-    const stats = await Promise.all(candidates.map((rel) =>
-      fsp.lstat(path.join(this.realRoot, rel)).then((s) => (s.isFile() ? s : null), () => null)));
+    const stats = await Promise.all(
+      candidates.map((rel) =>
+        fsp.lstat(path.join(this.realRoot, rel)).then(
+          (s) => (s.isFile() ? s : null),
+          () => null,
+        ),
+      ),
+    );
     const present = candidates.filter((_, i) => stats[i]);
-    const signature = present.map((rel) => {
-      const s = stats[candidates.indexOf(rel)]!;
-      return `${rel}:${s.size}:${s.mtimeMs}`;
-    }).join('|') + `|${JSON.stringify(languages)}`;
+    const signature =
+      present
+        .map((rel) => {
+          const s = stats[candidates.indexOf(rel)]!;
+          return `${rel}:${s.size}:${s.mtimeMs}`;
+        })
+        .join('|') + `|${JSON.stringify(languages)}`;
     this.checkedAt = Date.now();
     if (this.value && signature === this.signature) return this.value;
     const texts = new Map<string, string>();
-    await Promise.all(present.map(async (rel) => {
-      const r = await readContainedFile(this.realRoot, rel, MAX_MANIFEST_BYTES);
-      if (r.ok) texts.set(rel, r.data.toString('utf8'));
-    }));
+    await Promise.all(
+      present.map(async (rel) => {
+        const r = await readContainedFile(this.realRoot, rel, MAX_MANIFEST_BYTES);
+        if (r.ok) texts.set(rel, r.data.toString('utf8'));
+      }),
+    );
     this.value = build(present, texts, stats, candidates, languages);
     this.signature = signature;
     this.version++;
@@ -110,11 +147,31 @@ export class MetadataProvider {
 }
 
 const TYPE_BY_LANGUAGE: Record<string, string> = {
-  typescript: 'typescript', javascript: 'node', python: 'python', go: 'go', rust: 'rust', java: 'java', kotlin: 'kotlin',
-  ruby: 'ruby', php: 'php', csharp: 'dotnet', cpp: 'cpp', c: 'c', swift: 'swift', dart: 'dart', elixir: 'elixir', scala: 'scala',
+  typescript: 'typescript',
+  javascript: 'node',
+  python: 'python',
+  go: 'go',
+  rust: 'rust',
+  java: 'java',
+  kotlin: 'kotlin',
+  ruby: 'ruby',
+  php: 'php',
+  csharp: 'dotnet',
+  cpp: 'cpp',
+  c: 'c',
+  swift: 'swift',
+  dart: 'dart',
+  elixir: 'elixir',
+  scala: 'scala',
 };
 
-function build(present: string[], texts: Map<string, string>, stats: Array<import('node:fs').Stats | null>, candidates: string[], languages: Record<string, number>): ProjectMetadata {
+function build(
+  present: string[],
+  texts: Map<string, string>,
+  stats: Array<import('node:fs').Stats | null>,
+  candidates: string[],
+  languages: Record<string, number>,
+): ProjectMetadata {
   const types: string[] = [];
   const deps: Dependency[] = [];
   const versions: ManifestInfo['versions'] = {};

@@ -7,9 +7,7 @@ import type { GitFacts, GitFactsTask } from '../worker/git/git-facts.js';
 import type { BuildSuccess, BuildTask, ScanSuccess, ScanTask } from './worker-protocol.js';
 import type { WorktreeDiffResult, WorktreeDiffTask } from '../worker/git/worktree-diff.js';
 
-
 const WORKER_NICE = 10;
-
 
 /**
  * Path of a worker entry point, resolved from this module's own URL so it works both from

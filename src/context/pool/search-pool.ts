@@ -2,7 +2,16 @@ import { Piscina } from 'piscina';
 import { ContextGenerationError } from '../../errors/index.js';
 import { silentLogger, type ComponentLogger as Logger } from '../../logging/component-logger.js';
 import { workerFile } from './scan-pool.js';
-import type { IndexSliceTask, IndexSuccess, IndexUpdateTask, SearchStats, SearchSuccess, SearchTask, SearchWorkerResult, SearchWorkerTask } from './search-protocol.js';
+import type {
+  IndexSliceTask,
+  IndexSuccess,
+  IndexUpdateTask,
+  SearchStats,
+  SearchSuccess,
+  SearchTask,
+  SearchWorkerResult,
+  SearchWorkerTask,
+} from './search-protocol.js';
 
 /**
  * The search worker: one thread that holds the code search index (a second copy per thread

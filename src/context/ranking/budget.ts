@@ -123,7 +123,10 @@ function fitSampling(items: readonly BudgetItem[], maxBytes: number): BudgetResu
   let count = items.length;
   let cap = Infinity;
   for (; count > 0; count--) {
-    cap = waterLevel(items.slice(0, count).map((i) => i.bytes), maxBytes);
+    cap = waterLevel(
+      items.slice(0, count).map((i) => i.bytes),
+      maxBytes,
+    );
     if (cap >= MIN_SLICE_BYTES || cap === Infinity) break;
   }
   return place(items, count, () => cap, maxBytes);

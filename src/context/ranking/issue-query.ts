@@ -12,13 +12,38 @@ const MAX_WORDS = 200;
 const MAX_IDENTIFIERS = 40;
 const MAX_FILES = 200;
 /** File names in prose: a word with a known source/config extension. */
-const FILE_RE = /(?:^|[\s`'"([])((?:[\w.-]+\/)*[\w.-]+\.(?:py|pyi|ts|tsx|mts|cts|js|jsx|mjs|cjs|go|rs|java|kt|rb|php|c|cc|cpp|h|hpp|cs|swift|scala|md|rst|toml|ya?ml|json|cfg|ini|txt|sh))(?=$|[\s`'"):,;\]]|\.(?:\s|$))/gim;
+const FILE_RE =
+  /(?:^|[\s`'"([])((?:[\w.-]+\/)*[\w.-]+\.(?:py|pyi|ts|tsx|mts|cts|js|jsx|mjs|cjs|go|rs|java|kt|rb|php|c|cc|cpp|h|hpp|cs|swift|scala|md|rst|toml|ya?ml|json|cfg|ini|txt|sh))(?=$|[\s`'"):,;\]]|\.(?:\s|$))/gim;
 /** `name(` or `obj.name(`: a call or definition mentioned in the text. */
 const CALL_RE = /\b([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\(/g;
 const BACKTICK_RE = /`([^`\n]{1,120})`/g;
 const WORD_RE = /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/g;
 
-const EXTENSION_WORDS = new Set(['py', 'pyi', 'ts', 'tsx', 'js', 'jsx', 'mjs', 'cjs', 'go', 'rs', 'java', 'md', 'rst', 'toml', 'yaml', 'yml', 'json', 'cfg', 'ini', 'txt', 'sh', 'html', 'css']);
+const EXTENSION_WORDS = new Set([
+  'py',
+  'pyi',
+  'ts',
+  'tsx',
+  'js',
+  'jsx',
+  'mjs',
+  'cjs',
+  'go',
+  'rs',
+  'java',
+  'md',
+  'rst',
+  'toml',
+  'yaml',
+  'yml',
+  'json',
+  'cfg',
+  'ini',
+  'txt',
+  'sh',
+  'html',
+  'css',
+]);
 
 /** camelCase, PascalCase with an inner capital, snake_case, dotted.names: shaped like code. */
 function codeShaped(w: string): boolean {

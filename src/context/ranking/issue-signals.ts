@@ -16,11 +16,22 @@ export function issueHitSignals(hits: readonly SearchHit[], w: Weights, calledNa
     }
     if (h.defines.length > 0) {
       points += w.issue_definition;
-      why.push(`defines ${h.defines.slice(0, 3).map((n) => (calledNames.has(n) ? `${n}()` : n)).join(', ')} named in the issue`);
+      why.push(
+        `defines ${h.defines
+          .slice(0, 3)
+          .map((n) => (calledNames.has(n) ? `${n}()` : n))
+          .join(', ')} named in the issue`,
+      );
     }
     if (h.references.length > 0) {
-      points += w.issue_reference * Math.min(h.references.length, 3) / 3;
-      if (h.defines.length === 0) why.push(`uses ${h.references.slice(0, 3).map((n) => (calledNames.has(n) ? `${n}()` : n)).join(', ')} named in the issue`);
+      points += (w.issue_reference * Math.min(h.references.length, 3)) / 3;
+      if (h.defines.length === 0)
+        why.push(
+          `uses ${h.references
+            .slice(0, 3)
+            .map((n) => (calledNames.has(n) ? `${n}()` : n))
+            .join(', ')} named in the issue`,
+        );
     }
     if (h.score >= 0.05 && h.matched.length > 0) why.push(`issue words in the file: ${h.matched.map((m) => `'${m}'`).join(', ')}`);
     if (points <= 0) continue;

@@ -132,7 +132,10 @@ export class ProfileScorer {
   dynamicScore(rel: string, lowerRel: string, mtimeMs: number, sig: PreparedSignals): number {
     let hits = 0;
     for (const t of sig.queryTerms) if (lowerRel.includes(t)) hits++;
-    return this.dynamicFrom(sig.issueFiles.has(rel), sig.uncommitted.has(rel), sig.recentCommitFiles.has(rel), hits, sig.now - mtimeMs) + (sig.issueHits.get(rel)?.[0] ?? 0);
+    return (
+      this.dynamicFrom(sig.issueFiles.has(rel), sig.uncommitted.has(rel), sig.recentCommitFiles.has(rel), hits, sig.now - mtimeMs) +
+      (sig.issueHits.get(rel)?.[0] ?? 0)
+    );
   }
 
   /** The same sum from precomputed flags (the worker's hot loop uses this per path). */
@@ -178,7 +181,10 @@ export class ProfileScorer {
     const age = sig.now - mtimeMs;
     if (age < 3_600_000 && w.recency > 0) parts.push([w.recency, 'modified in the last hour']);
     parts.sort((a, b) => b[0] - a[0]);
-    return parts.slice(0, 2).map((p) => p[1]).join('; ');
+    return parts
+      .slice(0, 2)
+      .map((p) => p[1])
+      .join('; ');
   }
 }
 

@@ -15,7 +15,8 @@ interface Rule {
 const mark = (kind: string): string => `[REDACTED:${kind}]`;
 
 // Words that are code, not secrets, when they appear unquoted after `password =` / `token:`.
-const NOT_A_VALUE = /^(string|str|number|int|integer|bool|boolean|null|none|nil|undefined|true|false|any|object|bytes|char|text|varchar|optional|required|secret|password|self|this|new|env|process|os|function|lambda|return|await|get|input|field|type|config|settings|params|props|args|kwargs|value|values|\$\{.*\}|\{\{.*\}\}|<[^>]*>|\*+|x+|\.\.\.|changeme|example|placeholder|redacted)$/i;
+const NOT_A_VALUE =
+  /^(string|str|number|int|integer|bool|boolean|null|none|nil|undefined|true|false|any|object|bytes|char|text|varchar|optional|required|secret|password|self|this|new|env|process|os|function|lambda|return|await|get|input|field|type|config|settings|params|props|args|kwargs|value|values|\$\{.*\}|\{\{.*\}\}|<[^>]*>|\*+|x+|\.\.\.|changeme|example|placeholder|redacted)$/i;
 
 const RULES: Rule[] = [
   {
@@ -71,7 +72,8 @@ const RULES: Rule[] = [
 ];
 
 /** Cheap pre-check: files without any of these substrings cannot match a rule. */
-const TRIGGER = /PRIVATE KEY|A3T|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|gh[pousr]_|github_pat_|glpat-|xox|hooks\.slack|_live_|_test_|AIza|sk-|npm_|pypi-|SG\.|eyJ|Bearer|Token|Basic|:\/\/|passw|passphrase|pwd|secret|key|token/i;
+const TRIGGER =
+  /PRIVATE KEY|A3T|AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|gh[pousr]_|github_pat_|glpat-|xox|hooks\.slack|_live_|_test_|AIza|sk-|npm_|pypi-|SG\.|eyJ|Bearer|Token|Basic|:\/\/|passw|passphrase|pwd|secret|key|token/i;
 
 /**
  * Replace secret-looking values in `text`.

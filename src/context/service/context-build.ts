@@ -31,10 +31,12 @@ export async function buildEntry(s: ContextState, params: BuildParams, profile: 
   const active: ActiveBuild = { changes: [] };
   s.activeBuilds.add(active);
   try {
-    const previous = profile.requirements.previous_outputs ? await previousFor(s, params.issueId).catch((err: unknown) => {
-      s.logger.warn({ err }, 'previous agent outputs unavailable');
-      return [] as PreviousAgentOutput[];
-    }) : [];
+    const previous = profile.requirements.previous_outputs
+      ? await previousFor(s, params.issueId).catch((err: unknown) => {
+          s.logger.warn({ err }, 'previous agent outputs unavailable');
+          return [] as PreviousAgentOutput[];
+        })
+      : [];
     const issueFiles = new Set<string>();
     for (const o of previous) for (const f of o.files_affected ?? []) if (typeof f === 'string') issueFiles.add(f.replace(/^\.\//, ''));
     // Rank while git refreshes the paths just edited: they count as uncommitted meanwhile.
@@ -111,10 +113,16 @@ export async function buildEntry(s: ContextState, params: BuildParams, profile: 
 export function storable(s: ContextState, entry: Entry): boolean {
   const seen = entry.changesSeen ?? [];
   delete entry.changesSeen;
-  const reason = entry.gitEpoch !== s.gitEpoch ? 'git epoch changed'
-    : entry.signalsHeld === false ? 'provisional git signals were wrong'
-      : entry.issue !== null && entry.searchIndex?.state === 'building' && s.search?.status().state === 'ready' ? 'ranked on a search index that has since been completed'
-      : seen.some((c) => affects(entry, c, s.scorerFor(entry.profile))) ? 'a file it depends on changed while it was built' : null;
+  const reason =
+    entry.gitEpoch !== s.gitEpoch
+      ? 'git epoch changed'
+      : entry.signalsHeld === false
+        ? 'provisional git signals were wrong'
+        : entry.issue !== null && entry.searchIndex?.state === 'building' && s.search?.status().state === 'ready'
+          ? 'ranked on a search index that has since been completed'
+          : seen.some((c) => affects(entry, c, s.scorerFor(entry.profile)))
+            ? 'a file it depends on changed while it was built'
+            : null;
   if (reason) s.logger.debug({ key: entry.key, reason }, 'context not cached');
   return reason === null;
 }

@@ -14,50 +14,54 @@ export type ProfileName = AgentCategory;
 /** Hard cap on `max_bytes` (spec §4: above it the answer is 413 CTX_002). */
 export const MAX_CONTEXT_BYTES_CAP = 10 * 1024 * 1024;
 
-const weightsSchema = z.strictObject({
-  source: z.number(),
-  test: z.number(),
-  docs: z.number(),
-  config: z.number(),
-  manifest: z.number(),
-  ci: z.number(),
-  infra: z.number(),
-  script: z.number(),
-  lock: z.number(),
-  generated: z.number(),
-  other: z.number(),
-  /** Added to files touching auth, crypto, secrets handling, permissions… */
-  security_sensitive: z.number(),
-  /** Added to shallow entry points (index, main, app, server, cli…). */
-  entry_point: z.number(),
-  /** Added when the file's language is one of the profile's languages. */
-  language_match: z.number(),
-  /** Multiplies the base weight of source/test files in another programming language. */
-  language_mismatch: z.number().min(0).max(1),
-  /** Subtracted per directory level. */
-  depth_penalty: z.number().min(0),
-  include_match: z.number(),
-  issue_files: z.number(),
-  uncommitted: z.number(),
-  recent_commits: z.number(),
-  query: z.number(),
-  recency: z.number(),
-  /** Times the file's text relevance to the issue (0..1, BM25 on contents and path terms). */
-  issue_match: z.number(),
-  /** Added when the file defines an identifier the issue names. */
-  issue_definition: z.number(),
-  /** Added when the file uses an identifier the issue names (without defining it). */
-  issue_reference: z.number(),
-}).partial();
+const weightsSchema = z
+  .strictObject({
+    source: z.number(),
+    test: z.number(),
+    docs: z.number(),
+    config: z.number(),
+    manifest: z.number(),
+    ci: z.number(),
+    infra: z.number(),
+    script: z.number(),
+    lock: z.number(),
+    generated: z.number(),
+    other: z.number(),
+    /** Added to files touching auth, crypto, secrets handling, permissions… */
+    security_sensitive: z.number(),
+    /** Added to shallow entry points (index, main, app, server, cli…). */
+    entry_point: z.number(),
+    /** Added when the file's language is one of the profile's languages. */
+    language_match: z.number(),
+    /** Multiplies the base weight of source/test files in another programming language. */
+    language_mismatch: z.number().min(0).max(1),
+    /** Subtracted per directory level. */
+    depth_penalty: z.number().min(0),
+    include_match: z.number(),
+    issue_files: z.number(),
+    uncommitted: z.number(),
+    recent_commits: z.number(),
+    query: z.number(),
+    recency: z.number(),
+    /** Times the file's text relevance to the issue (0..1, BM25 on contents and path terms). */
+    issue_match: z.number(),
+    /** Added when the file defines an identifier the issue names. */
+    issue_definition: z.number(),
+    /** Added when the file uses an identifier the issue names (without defining it). */
+    issue_reference: z.number(),
+  })
+  .partial();
 
-const requirementsSchema = z.strictObject({
-  /** false: `git_context` is null for this profile. */
-  git_context: z.boolean(),
-  /** Number of recent commits listed (0–30). */
-  recent_commits: z.number().int().min(0).max(30),
-  previous_outputs: z.boolean(),
-  metadata: z.boolean(),
-}).partial();
+const requirementsSchema = z
+  .strictObject({
+    /** false: `git_context` is null for this profile. */
+    git_context: z.boolean(),
+    /** Number of recent commits listed (0–30). */
+    recent_commits: z.number().int().min(0).max(30),
+    previous_outputs: z.boolean(),
+    metadata: z.boolean(),
+  })
+  .partial();
 
 /** Overrides for one agent type, one profile, or `*` (all); `category` picks the profile. */
 export const profileOverrideSchema = z.strictObject({
@@ -77,14 +81,17 @@ export const profileOverrideSchema = z.strictObject({
 
 const ruleSchema = z.strictObject({
   /** Regular expression tested against the lower-cased agent type. */
-  pattern: z.string().min(1).refine((p) => {
-    try {
-      new RegExp(p);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'must be a valid regular expression'),
+  pattern: z
+    .string()
+    .min(1)
+    .refine((p) => {
+      try {
+        new RegExp(p);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be a valid regular expression'),
   category: z.enum(PROFILE_NAMES),
   languages: z.array(z.string().min(1)).optional(),
 });
@@ -107,10 +114,20 @@ export const contextConfigSchema = z.strictObject({
   /** Extra gitignore-style patterns for files that must never be sent. */
   secret_files: z.array(z.string().min(1)).default([]),
   /** Files larger than this are listed but never read. */
-  max_file_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  max_file_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   /** Cap on `project_structure.files` (most relevant first). */
   structure_max_files: z.number().int().min(0).max(100_000).default(2000),
-  default_max_bytes: z.number().int().min(1).max(MAX_CONTEXT_BYTES_CAP).default(512 * 1024),
+  default_max_bytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_CONTEXT_BYTES_CAP)
+    .default(512 * 1024),
   default_max_files: z.number().int().min(1).max(1000).default(50),
   /** Freshness window used when the watcher is disabled or degraded. */
   ttl_ms: z.number().int().min(0).max(600_000).default(2000),

@@ -24,7 +24,8 @@ export class ContextInvalidation {
     if (s.closed || changes.length === 0) return;
     if (s.changesDuringScan) s.changesDuringScan.push(...changes);
     this.propagate(changes);
-    if (changes.some((c) => s.index.isIgnoreFile(c.path))) void this.rescan('.gitignore changed').catch((err: unknown) => s.logger.error({ err }, 'rescan failed'));
+    if (changes.some((c) => s.index.isIgnoreFile(c.path)))
+      void this.rescan('.gitignore changed').catch((err: unknown) => s.logger.error({ err }, 'rescan failed'));
     else if (s.index.overlaySize > COMPACT_AFTER) void this.rescan('compaction').catch((err: unknown) => s.logger.error({ err }, 'rescan failed'));
   }
 

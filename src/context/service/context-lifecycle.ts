@@ -73,7 +73,12 @@ export class ContextLifecycle {
     // The code search index builds in the background in its own thread: contexts asked for
     // meanwhile rank by what is indexed so far and say so (`context.search_index`).
     s.searchPool = new SearchPool({ logger: s.logger });
-    s.search = new SearchFeeder({ pool: s.searchPool, realRoot: s.realRoot, rules: s.rules.options, maxFileBytes: s.cfg.max_file_bytes, logger: s.logger,
+    s.search = new SearchFeeder({
+      pool: s.searchPool,
+      realRoot: s.realRoot,
+      rules: s.rules.options,
+      maxFileBytes: s.cfg.max_file_bytes,
+      logger: s.logger,
       // Issue contexts ranked on a partial index give way to complete ones. (Others only lack
       // their code map, marked truncated: a warm cache is worth more than that.)
       onReady: () => {
@@ -83,7 +88,16 @@ export class ContextLifecycle {
     });
     if (!s.closed) s.search.build(scan.snapshot);
     if (scan.gitFacts) s.git.seed(scan.gitFacts);
-    s.logger.info({ files: scan.snapshot.count, mode: scan.mode, ms: Math.round(scan.timings.totalMs), list_ms: Math.round(scan.timings.listMs), stat_ms: Math.round(scan.timings.statMs) }, 'project indexed');
+    s.logger.info(
+      {
+        files: scan.snapshot.count,
+        mode: scan.mode,
+        ms: Math.round(scan.timings.totalMs),
+        list_ms: Math.round(scan.timings.listMs),
+        stat_ms: Math.round(scan.timings.statMs),
+      },
+      'project indexed',
+    );
     if (s.watchEnabled && !s.closed) {
       s.watcher = new ProjectWatcher({
         realRoot: s.realRoot,
@@ -123,9 +137,19 @@ export class ContextLifecycle {
     if (!snapshot || !pool) return;
     const profile = s.profileFor('default');
     const task = {
-      prime: true, root: s.root, realRoot: s.realRoot, snapshot, overlay: [], profile,
+      prime: true,
+      root: s.root,
+      realRoot: s.realRoot,
+      snapshot,
+      overlay: [],
+      profile,
       signals: { issueFiles: [], uncommitted: [], recentCommitFiles: [], queryTerms: [], now: Date.now() },
-      maxBytes: 1, maxFiles: 1, strategy: 'smart' as const, structureMaxFiles: 0, maxFileBytes: 1, rules: s.rules.options,
+      maxBytes: 1,
+      maxFiles: 1,
+      strategy: 'smart' as const,
+      structureMaxFiles: 0,
+      maxFileBytes: 1,
+      rules: s.rules.options,
     };
     // One more thread per macrotask: each `new Worker` holds the event loop 10–20 ms. Never
     // while a request waits: its own build decodes the index too, and a warm-up queued ahead

@@ -15,7 +15,9 @@ export async function assembleResponse(s: ContextState, e: Entry, gitSnap: GitSn
   let git = req.git_context && gitSnap ? gitSnap.context : null;
   if (git && git.recent_commits.length > req.recent_commits) git = { ...git, recent_commits: git.recent_commits.slice(0, req.recent_commits) };
   const listChars = e.built.files.reduce((n, f) => n + f.length + 3, 0);
-  const tokens = Math.ceil((e.built.contentBytes + e.codeMapBytes + listChars + s.jsonSize(git) + s.jsonSize(metadata) + s.jsonSize(e.previous) + s.jsonSize(e.issue)) / 4);
+  const tokens = Math.ceil(
+    (e.built.contentBytes + e.codeMapBytes + listChars + s.jsonSize(git) + s.jsonSize(metadata) + s.jsonSize(e.previous) + s.jsonSize(e.issue)) / 4,
+  );
   return {
     issue_id: e.issueId,
     agent_type: e.profile.agentType,

@@ -16,7 +16,12 @@ import type { Weights } from './context-config.js';
 const ISSUE_HITS = 300;
 
 /** The issue's matches in the code search index as `[path, points, reason]`, or undefined. */
-export async function issueHits(search: SearchFeeder, issue: IssueRecord, weights: Weights, logger: Logger): Promise<Array<[string, number, string]> | undefined> {
+export async function issueHits(
+  search: SearchFeeder,
+  issue: IssueRecord,
+  weights: Weights,
+  logger: Logger,
+): Promise<Array<[string, number, string]> | undefined> {
   const { query, called } = issueQuery(issue);
   if (isEmptyQuery(query)) return undefined;
   const found = await search.search(query, ISSUE_HITS).catch((err: unknown) => {

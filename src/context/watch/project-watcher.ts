@@ -76,8 +76,9 @@ export class ProjectWatcher {
       onError: (err) => this.fail(err),
     };
     const { realRoot, index } = this.opts;
-    this.backend = this.opts.createBackend?.(handlers)
-      ?? (this.opts.backend === 'chokidar'
+    this.backend =
+      this.opts.createBackend?.(handlers) ??
+      (this.opts.backend === 'chokidar'
         ? new ChokidarDirWatcher(realRoot, handlers, (rel) => index.isIndexable(rel, true))
         : new NativeDirWatcher(realRoot, handlers));
     const t0 = performance.now();
@@ -260,7 +261,6 @@ export class ProjectWatcher {
     }
   }
 }
-
 
 function push(changes: AppliedChange[], c: AppliedChange | null): void {
   if (c) changes.push(c);

@@ -48,7 +48,10 @@ export class NativeDirWatcher implements WatchBackend {
   private readonly watchers = new Map<string, fs.FSWatcher>();
   private failed = false;
 
-  constructor(private readonly root: string, private readonly handlers: BackendHandlers) {}
+  constructor(
+    private readonly root: string,
+    private readonly handlers: BackendHandlers,
+  ) {}
 
   async start(dirs: Iterable<string>): Promise<void> {
     let n = 0;

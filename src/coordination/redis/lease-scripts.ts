@@ -24,8 +24,13 @@ export interface LeaseKeys {
 export function leaseKeys(projectId: string): LeaseKeys {
   const p = `cco:{${projectId}}:lease`;
   return {
-    leases: `${p}s`, paths: `${p}:paths`, expiry: `${p}:expiry`, holders: `${p}:holders`, holderCounts: `${p}:holder-counts`,
-    fence: `${p}:fence`, channel: `${p}:freed`,
+    leases: `${p}s`,
+    paths: `${p}:paths`,
+    expiry: `${p}:expiry`,
+    holders: `${p}:holders`,
+    holderCounts: `${p}:holder-counts`,
+    fence: `${p}:fence`,
+    channel: `${p}:freed`,
   };
 }
 
@@ -94,7 +99,9 @@ end
  * ARGV: now id holder exp json maxLeases maxPerHolder maxConflicts path…
  * Returns {'ok', fence} | {'conflict', {requested, leased, value, expiry}…} | {'max_leases'} | {'max_holder_leases'}.
  */
-export const GRANT = new LuaScript(COMMON + String.raw`
+export const GRANT = new LuaScript(
+  COMMON +
+    String.raw`
 local now, id, holder, exp, json = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if redis.call('HLEN', L) >= tonumber(ARGV[6]) then return {'max_leases'} end
 if tonumber(redis.call('HGET', C, holder) or '0') >= tonumber(ARGV[7]) then return {'max_holder_leases'} end
@@ -116,17 +123,23 @@ redis.call('HSET', H, id, holder)
 redis.call('HINCRBY', C, holder, 1)
 for i = 9, #ARGV do redis.call('ZADD', P, 0, ARGV[i] .. '\0' .. id) end
 return {'ok', fence}
-`);
+`,
+);
 
 /** Remove one lease. ARGV: channel id. Returns {value, expiry} to exactly one caller, else nil. */
-export const REMOVE = new LuaScript(COMMON + String.raw`
+export const REMOVE = new LuaScript(
+  COMMON +
+    String.raw`
 local r = drop(ARGV[2])
 if r then redis.call('PUBLISH', ARGV[1], 'freed') end
 return r
-`);
+`,
+);
 
 /** Remove up to `limit` leases whose expiry passed. ARGV: channel now limit. Returns {value, expiry}… */
-export const EXPIRE = new LuaScript(COMMON + String.raw`
+export const EXPIRE = new LuaScript(
+  COMMON +
+    String.raw`
 local ids = redis.call('ZRANGEBYSCORE', E, '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
 local res = {}
 for _, id in ipairs(ids) do
@@ -135,19 +148,26 @@ for _, id in ipairs(ids) do
 end
 if #res > 0 then redis.call('PUBLISH', ARGV[1], 'freed') end
 return res
-`);
+`,
+);
 
 /** New expiry of a live lease. ARGV: id exp now. Returns the value, nil when gone or expired. */
-export const RENEW = new LuaScript(COMMON + String.raw`
+export const RENEW = new LuaScript(
+  COMMON +
+    String.raw`
 local e = redis.call('ZSCORE', E, ARGV[1])
 if not e or tonumber(e) <= tonumber(ARGV[3]) then return nil end
 redis.call('ZADD', E, 'XX', ARGV[2], ARGV[1])
 return redis.call('HGET', L, ARGV[1])
-`);
+`,
+);
 
 /** Live leases overlapping a path. ARGV: now hasExcept(0|1) except limit path. Returns {requested, leased, value, expiry}… */
-export const OVERLAP = new LuaScript(COMMON + String.raw`
+export const OVERLAP = new LuaScript(
+  COMMON +
+    String.raw`
 local out = {}
 overlap(ARGV[5], tonumber(ARGV[1]), ARGV[2] == '1', ARGV[3], tonumber(ARGV[4]), out)
 return flatten(out)
-`);
+`,
+);

@@ -43,8 +43,12 @@ export class RedisGateStore implements GateStore {
   private closed = false;
   private known = { gates: 0, waiting_gates: 0 };
 
-  private constructor(private readonly client: RedisClient, private readonly subscriber: RedisClient, projectId: string,
-    private readonly logger: ComponentLogger | undefined) {
+  private constructor(
+    private readonly client: RedisClient,
+    private readonly subscriber: RedisClient,
+    projectId: string,
+    private readonly logger: ComponentLogger | undefined,
+  ) {
     this.key = `cco:{${projectId}}:gates`;
     this.timeouts = `${this.key}:timeouts`;
     this.channel = `${this.key}:changed`;
@@ -52,7 +56,9 @@ export class RedisGateStore implements GateStore {
 
   static async open(options: RedisGateStoreOptions): Promise<RedisGateStore> {
     const subscriber = await duplicateConnection(options.client, {
-      url: options.url, name: `cco-gates-${options.projectId}`, ...(options.logger ? { logger: options.logger } : {}),
+      url: options.url,
+      name: `cco-gates-${options.projectId}`,
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     return new RedisGateStore(options.client, subscriber, options.projectId, options.logger);
   }
@@ -65,7 +71,7 @@ export class RedisGateStore implements GateStore {
 
   async get(gateId: string): Promise<GateView | undefined> {
     const v = await orUnavailable('Gates', () => this.client.hGet(this.key, gateId));
-    return typeof v === 'string' ? JSON.parse(v) as GateView : undefined;
+    return typeof v === 'string' ? (JSON.parse(v) as GateView) : undefined;
   }
 
   async list(issueId?: string): Promise<GateView[]> {
@@ -76,7 +82,9 @@ export class RedisGateStore implements GateStore {
 
   async put(gate: GateView, expected: GateView | undefined): Promise<boolean> {
     const timeout = gate.state === 'waiting' && gate.expires_at !== null ? String(Date.parse(gate.expires_at)) : '';
-    const ok = await orUnavailable('Gates', () => PUT.run(this.client, [this.key, this.timeouts], [gate.gate_id, expected ? JSON.stringify(expected) : '', JSON.stringify(gate), this.channel, timeout]));
+    const ok = await orUnavailable('Gates', () =>
+      PUT.run(this.client, [this.key, this.timeouts], [gate.gate_id, expected ? JSON.stringify(expected) : '', JSON.stringify(gate), this.channel, timeout]),
+    );
     if (ok !== 1) return false;
     if (!expected) this.known.gates++;
     if (timeout !== '') this.arm(Number(timeout));
@@ -125,10 +133,13 @@ export class RedisGateStore implements GateStore {
     if (!replace && this.timer && when >= this.armedAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.armedAt = when;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.check();
-    }, Math.max(0, when - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.check();
+      },
+      Math.max(0, when - Date.now()),
+    );
     this.timer.unref();
   }
 }

@@ -31,8 +31,17 @@ interface StoredFields {
 function parse(value: string, exp: string | number): Lease {
   const bar = value.indexOf('|');
   const f = JSON.parse(value.slice(bar + 1)) as StoredFields;
-  return { id: f.id, paths: f.paths, holder: f.holder, agentType: f.agent_type, issueId: f.issue_id, fence: Number(value.slice(0, bar)),
-    at: f.at, exp: Number(exp), reason: f.reason };
+  return {
+    id: f.id,
+    paths: f.paths,
+    holder: f.holder,
+    agentType: f.agent_type,
+    issueId: f.issue_id,
+    fence: Number(value.slice(0, bar)),
+    at: f.at,
+    exp: Number(exp),
+    reason: f.reason,
+  };
 }
 
 /** `{requested, leased, value, expiry}…` of the scripts → conflicts. */
@@ -63,14 +72,20 @@ export class RedisLeaseStore implements LeaseStore {
   private closed = false;
   private known = { live_leases: 0, fencing_token: 0 };
 
-  private constructor(private readonly client: RedisClient, private readonly subscriber: RedisClient, projectId: string,
-    private readonly logger: ComponentLogger | undefined) {
+  private constructor(
+    private readonly client: RedisClient,
+    private readonly subscriber: RedisClient,
+    projectId: string,
+    private readonly logger: ComponentLogger | undefined,
+  ) {
     this.keys = leaseKeys(projectId);
   }
 
   static async open(options: RedisLeaseStoreOptions): Promise<RedisLeaseStore> {
     const subscriber = await duplicateConnection(options.client, {
-      url: options.url, name: `cco-leases-${options.projectId}`, ...(options.logger ? { logger: options.logger } : {}),
+      url: options.url,
+      name: `cco-leases-${options.projectId}`,
+      ...(options.logger ? { logger: options.logger } : {}),
     });
     return new RedisLeaseStore(options.client, subscriber, options.projectId, options.logger);
   }
@@ -84,15 +99,48 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async grant(req: GrantRequest): Promise<GrantOutcome> {
-    const json = JSON.stringify({ id: req.id, paths: req.paths, holder: req.holder, agent_type: req.agentType, issue_id: req.issueId, at: req.at, reason: req.reason } satisfies StoredFields);
-    const res = await orUnavailable('Leases', () => GRANT.run(this.client, keyList(this.keys), [req.at, req.id, req.holder, req.exp, json, req.maxLeases, req.maxLeasesPerHolder, req.maxConflicts, ...req.paths])) as unknown[];
+    const json = JSON.stringify({
+      id: req.id,
+      paths: req.paths,
+      holder: req.holder,
+      agent_type: req.agentType,
+      issue_id: req.issueId,
+      at: req.at,
+      reason: req.reason,
+    } satisfies StoredFields);
+    const res = (await orUnavailable('Leases', () =>
+      GRANT.run(this.client, keyList(this.keys), [
+        req.at,
+        req.id,
+        req.holder,
+        req.exp,
+        json,
+        req.maxLeases,
+        req.maxLeasesPerHolder,
+        req.maxConflicts,
+        ...req.paths,
+      ]),
+    )) as unknown[];
     const kind = res[0];
     if (kind === 'ok') {
       const fence = Number(res[1]);
       this.known.fencing_token = Math.max(this.known.fencing_token, fence);
       this.known.live_leases++;
       this.arm(req.exp);
-      return { ok: true, lease: { id: req.id, paths: req.paths, holder: req.holder, agentType: req.agentType, issueId: req.issueId, fence, at: req.at, exp: req.exp, reason: req.reason } };
+      return {
+        ok: true,
+        lease: {
+          id: req.id,
+          paths: req.paths,
+          holder: req.holder,
+          agentType: req.agentType,
+          issueId: req.issueId,
+          fence,
+          at: req.at,
+          exp: req.exp,
+          reason: req.reason,
+        },
+      };
     }
     if (kind === 'conflict') return { ok: false, reason: 'conflict', conflicts: conflictsOf(res.slice(1)) };
     return { ok: false, reason: kind === 'max_leases' ? 'max_leases' : 'max_holder_leases' };
@@ -104,7 +152,7 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async remove(id: string): Promise<Lease | undefined> {
-    const res = await orUnavailable('Leases', () => REMOVE.run(this.client, keyList(this.keys), [this.keys.channel, id])) as [string, string] | null;
+    const res = (await orUnavailable('Leases', () => REMOVE.run(this.client, keyList(this.keys), [this.keys.channel, id]))) as [string, string] | null;
     if (!res) return undefined;
     this.known.live_leases = Math.max(0, this.known.live_leases - 1);
     return parse(res[0], res[1]);
@@ -116,7 +164,9 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async list(holder?: string): Promise<Lease[]> {
-    const [values, expiries] = await orUnavailable('Leases', () => Promise.all([this.client.hGetAll(this.keys.leases), this.client.zRangeWithScores(this.keys.expiry, 0, -1)]));
+    const [values, expiries] = await orUnavailable('Leases', () =>
+      Promise.all([this.client.hGetAll(this.keys.leases), this.client.zRangeWithScores(this.keys.expiry, 0, -1)]),
+    );
     const out: Lease[] = [];
     for (const { value: id, score } of expiries) {
       const v = values[id];
@@ -130,7 +180,9 @@ export class RedisLeaseStore implements LeaseStore {
 
   async overlapping(path: string, now: number, exceptHolder: string | undefined, limit: number): Promise<Array<{ leasedPath: string; lease: Lease }>> {
     const cap = Number.isFinite(limit) ? limit : 1_000_000_000;
-    const flat = await orUnavailable('Leases', () => OVERLAP.run(this.client, keyList(this.keys), [now, exceptHolder === undefined ? '0' : '1', exceptHolder ?? '', cap, path])) as unknown[];
+    const flat = (await orUnavailable('Leases', () =>
+      OVERLAP.run(this.client, keyList(this.keys), [now, exceptHolder === undefined ? '0' : '1', exceptHolder ?? '', cap, path]),
+    )) as unknown[];
     return conflictsOf(flat).map((c) => ({ leasedPath: c.leasedPath, lease: c.lease }));
   }
 
@@ -167,7 +219,7 @@ export class RedisLeaseStore implements LeaseStore {
     this.sweeping = true;
     try {
       for (;;) {
-        const flat = await EXPIRE.run(this.client, keyList(this.keys), [this.keys.channel, Date.now(), EXPIRE_BATCH]) as string[];
+        const flat = (await EXPIRE.run(this.client, keyList(this.keys), [this.keys.channel, Date.now(), EXPIRE_BATCH])) as string[];
         for (let i = 0; i + 1 < flat.length; i += 2) this.listener.expired(parse(flat[i]!, flat[i + 1]!));
         if (flat.length < 2 * EXPIRE_BATCH) break;
       }
@@ -193,10 +245,13 @@ export class RedisLeaseStore implements LeaseStore {
     if (!replace && this.timer && when >= this.armedAt) return;
     if (this.timer) clearTimeout(this.timer);
     this.armedAt = when;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.sweep();
-    }, Math.max(0, when - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.sweep();
+      },
+      Math.max(0, when - Date.now()),
+    );
     this.timer.unref();
   }
 }

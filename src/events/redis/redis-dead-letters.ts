@@ -20,8 +20,12 @@ export class RedisDeadLetters {
   private writes = 0;
   private readonly inFlight = new Set<Promise<unknown>>();
 
-  constructor(private readonly client: RedisClient, private readonly keys: StreamKeys, private readonly capacity: number,
-    private readonly logger: ComponentLogger | undefined) {}
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keys: StreamKeys,
+    private readonly capacity: number,
+    private readonly logger: ComponentLogger | undefined,
+  ) {}
 
   get size(): number {
     return this.letters.size;
@@ -50,8 +54,9 @@ export class RedisDeadLetters {
     if (this.letters.has(id)) return;
     this.letters.set(id, letter);
     while (this.letters.size > this.capacity) this.letters.delete(this.letters.keys().next().value as string);
-    this.track(ADD_LETTER.run(this.client, [this.keys.letters, this.keys.letterOrder, this.keys.letterVersion],
-      [this.capacity, id, entry.seq, JSON.stringify(letter)]));
+    this.track(
+      ADD_LETTER.run(this.client, [this.keys.letters, this.keys.letterOrder, this.keys.letterVersion], [this.capacity, id, entry.seq, JSON.stringify(letter)]),
+    );
   }
 
   values(): IterableIterator<DeadLetter> {
@@ -112,7 +117,8 @@ export class RedisDeadLetters {
 
   private track(p: Promise<unknown>): void {
     this.writes++;
-    const tracked = p.catch((err: unknown) => this.logger?.error({ err: String(err) }, 'dead letter write to redis failed'))
+    const tracked = p
+      .catch((err: unknown) => this.logger?.error({ err: String(err) }, 'dead letter write to redis failed'))
       .finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
   }

@@ -1,9 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import { AppError, CursorExpiredError, EventBusUnavailableError, InvalidEventError } from '../../errors/index.js';
 import type { ComponentLogger } from '../../logging/component-logger.js';
-import {
-  connectRedis, destroyQuietly, duplicateConnection, errorText, type RedisClient,
-} from '../../redis/redis-connection.js';
+import { connectRedis, destroyQuietly, duplicateConnection, errorText, type RedisClient } from '../../redis/redis-connection.js';
 import { redactSecretIn } from '../../redis/redis-url.js';
 import { GroupCommitLoop } from '../../storage/group-commit.js';
 import type { DeadLetter, DeadLetterReason, EventBusHealth, EventBusHealthNotes } from '../event-bus.js';
@@ -40,7 +38,6 @@ interface Acknowledged {
   readonly resolve: (entry: LogEntry) => void;
 }
 
-
 const MAX_BATCH = 512;
 const READ_BATCH = 1000;
 
@@ -73,7 +70,11 @@ export class RedisEventLog implements EventLog {
   private nextExpiry = Number.POSITIVE_INFINITY;
   private pending: PendingAppend[] = [];
   private readonly acknowledged = new Map<number, Acknowledged>();
-  private readonly writer = new GroupCommitLoop(() => this.pending.length > 0, () => this.appendBatch(), () => this.state === 'open');
+  private readonly writer = new GroupCommitLoop(
+    () => this.pending.length > 0,
+    () => this.appendBatch(),
+    () => this.state === 'open',
+  );
   private catching: Promise<void> | undefined;
   private catchAgain = false;
   private sweeping: Promise<void> | undefined;
@@ -90,25 +91,35 @@ export class RedisEventLog implements EventLog {
   private appendonly: boolean | undefined;
   private readonly url: string;
 
-  private constructor(options: RedisEventLogOptions, private readonly client: RedisClient, private readonly tail: RedisClient) {
+  private constructor(
+    options: RedisEventLogOptions,
+    private readonly client: RedisClient,
+    private readonly tail: RedisClient,
+  ) {
     this.cfg = options.events;
     this.url = options.url;
     this.keys = streamKeys(options.projectId);
     this.now = options.now ?? Date.now;
     this.logger = options.logger;
     this.letters = new RedisDeadLetters(client, this.keys, this.cfg.dead_letter_size, this.logger);
-    this.tailReader = new StreamTail(tail, client, this.keys.stream, {
-      from: () => this.announced,
-      // Entries of an append whose reply is still on its way must be announced with their record.
-      entries: (raws) => {
-        if (this.appendInFlight) this.deferred.push(raws);
-        else this.ingest(raws);
+    this.tailReader = new StreamTail(
+      tail,
+      client,
+      this.keys.stream,
+      {
+        from: () => this.announced,
+        // Entries of an append whose reply is still on its way must be announced with their record.
+        entries: (raws) => {
+          if (this.appendInFlight) this.deferred.push(raws);
+          else this.ingest(raws);
+        },
+        idle: async () => {
+          await this.adoptEpoch();
+        },
+        lost: () => this.sink?.interrupted?.(),
       },
-      idle: async () => {
-        await this.adoptEpoch();
-      },
-      lost: () => this.sink?.interrupted?.(),
-    }, this.logger);
+      this.logger,
+    );
   }
 
   /** Connect (two connections: commands, and the blocking tail), adopt or create the stream's epoch, load its state. */
@@ -142,8 +153,7 @@ export class RedisEventLog implements EventLog {
     this.nextExpiry = next[0] ? next[0].score : Number.POSITIVE_INFINITY;
     await this.letters.refresh(true);
     await this.checkAppendonly();
-    this.logger?.info({ epoch: this.epochValue, head: this.announced, buffered: this.length, dead_letters: this.letters.size },
-      'event stream on redis opened');
+    this.logger?.info({ epoch: this.epochValue, head: this.announced, buffered: this.length, dead_letters: this.letters.size }, 'event stream on redis opened');
   }
 
   /** The stored epoch, or ours when there is none yet (a new or flushed Redis). */
@@ -208,7 +218,7 @@ export class RedisEventLog implements EventLog {
   private async runAppend(batch: PendingAppend[], args: Array<string | number>, at: number, expiries: number[]): Promise<void> {
     let reply: [string, number, number, number, unknown[]];
     try {
-      reply = await APPEND.run(this.client, [this.keys.stream, this.keys.seq, this.keys.epoch, this.keys.delivered, this.keys.expiry], args) as typeof reply;
+      reply = (await APPEND.run(this.client, [this.keys.stream, this.keys.seq, this.keys.epoch, this.keys.delivered, this.keys.expiry], args)) as typeof reply;
     } catch (err) {
       const failure = this.unavailable(err, 'append');
       for (const p of batch) p.reject(failure);
@@ -219,7 +229,9 @@ export class RedisEventLog implements EventLog {
     this.length = length;
     this.low = low;
     const acks = batch.map((p, i): Acknowledged => ({
-      entry: entryOfRecord(this.epochValue, first + i, p.record, at, expiries[i]!), record: p.record, resolve: p.resolve,
+      entry: entryOfRecord(this.epochValue, first + i, p.record, at, expiries[i]!),
+      record: p.record,
+      resolve: p.resolve,
     }));
     for (const a of acks) this.noteExpiry(a.entry.expiresAt);
     if (first === this.announced + 1) {
@@ -302,7 +314,12 @@ export class RedisEventLog implements EventLog {
       throw err instanceof AppError ? err : this.unavailable(err, 'read');
     });
     // close() lets reads under way finish, so a wait being registered is answered, not failed.
-    const tracked = p.then(() => undefined, () => undefined).finally(() => this.reads.delete(tracked));
+    const tracked = p
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .finally(() => this.reads.delete(tracked));
     this.reads.add(tracked);
     return p;
   }
@@ -323,7 +340,12 @@ export class RedisEventLog implements EventLog {
     if (this.now() >= this.nextExpiry) await this.sweep();
     const upto = this.announced;
     const outcome = await readStream(this.client, this.keys, {
-      epoch: this.epochValue, after, upto, match: options.match, limit: options.limit, now: this.now(),
+      epoch: this.epochValue,
+      after,
+      upto,
+      match: options.match,
+      limit: options.limit,
+      now: this.now(),
     });
     if (outcome.kind === 'epoch') {
       await this.adoptEpoch();
@@ -332,7 +354,10 @@ export class RedisEventLog implements EventLog {
     }
     this.low = outcome.low;
     if (outcome.kind === 'range') {
-      throw new CursorExpiredError(outcome.ahead ? 'Cursor is ahead of this event stream' : 'Cursor expired: events after it have left the stream', this.oldestCursor());
+      throw new CursorExpiredError(
+        outcome.ahead ? 'Cursor is ahead of this event stream' : 'Cursor expired: events after it have left the stream',
+        this.oldestCursor(),
+      );
     }
     this.length = outcome.length;
     const { entries, more } = outcome;
@@ -384,8 +409,12 @@ export class RedisEventLog implements EventLog {
     this.sweeping ??= (async () => {
       try {
         const now = this.now();
-        const [removed, next, length, low] = await SWEEP.run(this.client, [this.keys.stream, this.keys.delivered, this.keys.expiry],
-          [now, 1000]) as [unknown[], string, number, string];
+        const [removed, next, length, low] = (await SWEEP.run(this.client, [this.keys.stream, this.keys.delivered, this.keys.expiry], [now, 1000])) as [
+          unknown[],
+          string,
+          number,
+          string,
+        ];
         this.nextExpiry = next === '' ? Number.POSITIVE_INFINITY : Number(next);
         this.length = length;
         this.low = low === '' ? this.announced : Number(low);
@@ -470,8 +499,8 @@ export class RedisEventLog implements EventLog {
   }
 
   healthNotes(): EventBusHealthNotes {
-    const warnings = this.appendonly === false
-      ? ['redis appendonly is off: events acknowledged (202) after the last RDB snapshot are lost if Redis restarts'] : [];
+    const warnings =
+      this.appendonly === false ? ['redis appendonly is off: events acknowledged (202) after the last RDB snapshot are lost if Redis restarts'] : [];
     if (this.state !== 'open') return { reason: 'event stream closed', warnings };
     if (!this.client.isReady) return { reason: 'redis unreachable', warnings };
     if (!this.tailReader.healthy) return { reason: 'redis stream reader failing', warnings };
@@ -489,7 +518,8 @@ export class RedisEventLog implements EventLog {
   }
 
   private track(p: Promise<unknown>, what: string): void {
-    const tracked = p.catch((err: unknown) => this.logger?.warn({ err: errorText(err) }, `redis write failed (${what})`))
+    const tracked = p
+      .catch((err: unknown) => this.logger?.warn({ err: errorText(err) }, `redis write failed (${what})`))
       .finally(() => this.writes.delete(tracked));
     this.writes.add(tracked);
   }

@@ -16,11 +16,20 @@ export interface RedisLogEntry extends LogEntry {
 /** The stream fields of one event: `at`, `x` (expiry) and `e`, the rest as one JSON text. */
 export function encodePayload(r: AppendRecord): string {
   // Built by hand so the (possibly large) data JSON is not serialised a second time.
-  return `{"ty":${JSON.stringify(r.type)},"tp":${JSON.stringify(r.topic)},"pb":${JSON.stringify(r.publisher)},`
-    + `"c":${JSON.stringify(r.correlationId)},"ttl":${r.ttlSeconds},"d":${r.dataJson}}`;
+  return (
+    `{"ty":${JSON.stringify(r.type)},"tp":${JSON.stringify(r.topic)},"pb":${JSON.stringify(r.publisher)},` +
+    `"c":${JSON.stringify(r.correlationId)},"ttl":${r.ttlSeconds},"d":${r.dataJson}}`
+  );
 }
 
-interface Payload { ty: string; tp: string; pb: string; c: string | null; ttl: number; d: Record<string, unknown> }
+interface Payload {
+  ty: string;
+  tp: string;
+  pb: string;
+  c: string | null;
+  ttl: number;
+  d: Record<string, unknown>;
+}
 
 /** `5-0` → 5. */
 export function seqOfId(id: string): number {
@@ -40,8 +49,14 @@ export function decodeFields(epoch: string, id: string, fields: Record<string, s
   const p = JSON.parse(fields.e ?? '{}') as Payload;
   const at = Number(fields.at);
   const event: BusEvent = {
-    event_id: formatEventId(epoch, seq), event_type: p.ty, publisher: p.pb, topic: p.tp, data: p.d,
-    timestamp: new Date(at).toISOString(), correlation_id: p.c, ttl_seconds: p.ttl,
+    event_id: formatEventId(epoch, seq),
+    event_type: p.ty,
+    publisher: p.pb,
+    topic: p.tp,
+    data: p.d,
+    timestamp: new Date(at).toISOString(),
+    correlation_id: p.c,
+    ttl_seconds: p.ttl,
   };
   return { seq, event, expiresAt: Number(fields.x), delivered };
 }
@@ -49,8 +64,14 @@ export function decodeFields(epoch: string, id: string, fields: Record<string, s
 /** The entry of a record this process appended (no round trip to decode what it just sent). */
 export function entryOfRecord(epoch: string, seq: number, r: AppendRecord, at: number, expiresAt: number): RedisLogEntry {
   const event: BusEvent = {
-    event_id: formatEventId(epoch, seq), event_type: r.type, publisher: r.publisher, topic: r.topic, data: r.data,
-    timestamp: new Date(at).toISOString(), correlation_id: r.correlationId, ttl_seconds: r.ttlSeconds,
+    event_id: formatEventId(epoch, seq),
+    event_type: r.type,
+    publisher: r.publisher,
+    topic: r.topic,
+    data: r.data,
+    timestamp: new Date(at).toISOString(),
+    correlation_id: r.correlationId,
+    ttl_seconds: r.ttlSeconds,
   };
   return { seq, event, expiresAt, delivered: false };
 }

@@ -18,9 +18,7 @@ export interface StreamReadRequest {
 }
 
 export type StreamReadOutcome =
-  | { kind: 'epoch' }
-  | { kind: 'range'; low: number; ahead: boolean }
-  | { kind: 'ok'; low: number; length: number; entries: RedisLogEntry[]; more: boolean };
+  { kind: 'epoch' } | { kind: 'range'; low: number; ahead: boolean } | { kind: 'ok'; low: number; length: number; entries: RedisLogEntry[]; more: boolean };
 
 /**
  * Matching entries after a cursor, a batch of `READ` script calls at a time; the first call
@@ -31,8 +29,10 @@ export async function readStream(client: RedisClient, keys: StreamKeys, req: Str
   const entries: RedisLogEntry[] = [];
   let from = req.after;
   for (;;) {
-    const reply = await READ.run(client, [keys.stream, keys.seq, keys.epoch, keys.delivered],
-      [req.epoch, from ?? '', req.upto, BATCH]) as [string, ...unknown[]];
+    const reply = (await READ.run(client, [keys.stream, keys.seq, keys.epoch, keys.delivered], [req.epoch, from ?? '', req.upto, BATCH])) as [
+      string,
+      ...unknown[],
+    ];
     if (reply[0] === 'EPOCH') return { kind: 'epoch' };
     const low = Number(reply[1]);
     if (reply[0] === 'RANGE') return { kind: 'range', low, ahead: (from ?? 0) > Number(reply[2]) };

@@ -24,8 +24,14 @@ export interface StreamKeys {
 export function streamKeys(projectId: string): StreamKeys {
   const p = `cco:{${projectId}}:events`;
   return {
-    stream: p, seq: `${p}:seq`, epoch: `${p}:epoch`, delivered: `${p}:delivered`, expiry: `${p}:expiry`,
-    letters: `${p}:dlq`, letterOrder: `${p}:dlq:order`, letterVersion: `${p}:dlq:version`,
+    stream: p,
+    seq: `${p}:seq`,
+    epoch: `${p}:epoch`,
+    delivered: `${p}:delivered`,
+    expiry: `${p}:expiry`,
+    letters: `${p}:dlq`,
+    letterOrder: `${p}:dlq:order`,
+    letterVersion: `${p}:dlq:version`,
   };
 }
 

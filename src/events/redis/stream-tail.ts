@@ -26,8 +26,13 @@ export class StreamTail {
   private loop: Promise<void> | undefined;
   private healthyValue = true;
 
-  constructor(private readonly tail: RedisClient, private readonly commands: RedisClient, private readonly key: string,
-    private readonly handlers: StreamTailHandlers, private readonly logger: ComponentLogger | undefined) {}
+  constructor(
+    private readonly tail: RedisClient,
+    private readonly commands: RedisClient,
+    private readonly key: string,
+    private readonly handlers: StreamTailHandlers,
+    private readonly logger: ComponentLogger | undefined,
+  ) {}
 
   get healthy(): boolean {
     return this.healthyValue;
@@ -51,8 +56,15 @@ export class StreamTail {
         const from = this.handlers.from();
         // After a failure the first read does not block, so health turns 'ok' as soon as Redis answers.
         const block = this.healthyValue ? ['BLOCK', String(BLOCK_MS)] : [];
-        const reply = await this.tail.sendCommand<Array<[string, RawEntry[]]> | null>(['XREAD', 'COUNT', String(COUNT), ...block,
-          'STREAMS', this.key, `${from}-0`]);
+        const reply = await this.tail.sendCommand<Array<[string, RawEntry[]]> | null>([
+          'XREAD',
+          'COUNT',
+          String(COUNT),
+          ...block,
+          'STREAMS',
+          this.key,
+          `${from}-0`,
+        ]);
         if (!this.healthyValue) this.logger?.info({ from }, 'event stream tail resumed');
         this.healthyValue = true;
         if (!this.running) break;

@@ -33,13 +33,18 @@ export const agentsTools = [
     queryInput: true,
     readOnly: true,
     run: ({ caller, services }, query) => services.agents.list(caller, query),
-    summary: (out: { agents: AgentView[]; total: number }) => `${out.agents.length} of ${out.total} agent(s): `
-      + (out.agents.slice(0, 10).map((a) => `${a.agent_id} ${a.status}`).join(', ') || 'none') + '.',
+    summary: (out: { agents: AgentView[]; total: number }) =>
+      `${out.agents.length} of ${out.total} agent(s): ` +
+      (out.agents
+        .slice(0, 10)
+        .map((a) => `${a.agent_id} ${a.status}`)
+        .join(', ') || 'none') +
+      '.',
   }),
   defineTool({
     name: 'agent_status',
-    title: 'Get an agent\'s status',
-    description: 'Returns one agent\'s state (status, exit code, timestamps, issue, type). agent_id defaults to yourself; other agents need manage_agents.',
+    title: "Get an agent's status",
+    description: "Returns one agent's state (status, exit code, timestamps, issue, type). agent_id defaults to yourself; other agents need manage_agents.",
     permission: null,
     input: agentId,
     claimDefaults: { agent_id: 'sub' },
@@ -49,14 +54,16 @@ export const agentsTools = [
   }),
   defineTool({
     name: 'agent_logs',
-    title: 'Read an agent\'s output',
-    description: 'Returns an agent\'s captured output: the last tail lines of stream "stdout" or "stderr", or complete lines from byte offset (pass next_offset back to follow).',
+    title: "Read an agent's output",
+    description:
+      'Returns an agent\'s captured output: the last tail lines of stream "stdout" or "stderr", or complete lines from byte offset (pass next_offset back to follow).',
     permission: 'manage_agents',
     input: agentId.extend(agentLogsQuery.shape),
     queryInput: true,
     readOnly: true,
     run: ({ caller, services }, { agent_id, ...query }) => services.agents.logs(caller, agent_id, query),
-    summary: (out: Record<string, unknown>) => `${Array.isArray(out.lines) ? out.lines.length : 0} line(s) of ${String(out.stream)}; agent ${String(out.status)}.`,
+    summary: (out: Record<string, unknown>) =>
+      `${Array.isArray(out.lines) ? out.lines.length : 0} line(s) of ${String(out.stream)}; agent ${String(out.status)}.`,
   }),
   defineTool({
     name: 'kill_agent',

@@ -19,7 +19,8 @@ export const contextTools = [
     claimDefaults: { issue_id: 'issue_id', agent_type: 'agent_type' },
     readOnly: true,
     run: async ({ caller, services }, { issue_id, agent_type, ...query }) => (await services.context.get(caller, { issue_id, agent_type }, query)).body,
-    summary: (out: ContextResponseBody) => `Context of ${out.issue_id} for ${out.agent_type}: ${out.file_count} files, ${out.total_size_bytes} bytes, `
-      + `~${out.token_estimate} tokens${out.truncated ? ' (truncated)' : ''}${out.cache_hit ? ', from cache' : ''}.`,
+    summary: (out: ContextResponseBody) =>
+      `Context of ${out.issue_id} for ${out.agent_type}: ${out.file_count} files, ${out.total_size_bytes} bytes, ` +
+      `~${out.token_estimate} tokens${out.truncated ? ' (truncated)' : ''}${out.cache_hit ? ', from cache' : ''}.`,
   }),
 ];

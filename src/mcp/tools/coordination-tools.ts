@@ -31,14 +31,19 @@ export const coordinationTools = [
     readOnly: false,
     run: ({ caller, deps, signal }, body) => {
       const cap = deps.config.mcp.wait_cap_ms;
-      return coordinationOf(deps).leases.acquire(caller, { ...body, ...(body.wait_ms !== undefined ? { wait_ms: Math.min(body.wait_ms, cap) } : {}) }, { signal });
+      return coordinationOf(deps).leases.acquire(
+        caller,
+        { ...body, ...(body.wait_ms !== undefined ? { wait_ms: Math.min(body.wait_ms, cap) } : {}) },
+        { signal },
+      );
     },
     summary: (out: LeaseView) => `Leased ${leaseLine(out)}.`,
   }),
   defineTool({
     name: 'renew_lease',
     title: 'Extend a lease',
-    description: 'Extends your lease to ttl_seconds from now (default 300, max 3600). Call it before expires_at while you still edit the leased files. Returns the lease with its new expires_at.',
+    description:
+      'Extends your lease to ttl_seconds from now (default 300, max 3600). Call it before expires_at while you still edit the leased files. Returns the lease with its new expires_at.',
     permission: 'write_results',
     input: renewLeaseBody.extend(leaseIdParams.shape),
     readOnly: false,
@@ -48,7 +53,8 @@ export const coordinationTools = [
   defineTool({
     name: 'release_lease',
     title: 'Release a lease',
-    description: 'Releases a lease (yours; manage_agents or admin may release any) as soon as you are done with its files, so waiting agents can proceed. Returns the lease and released_at.',
+    description:
+      'Releases a lease (yours; manage_agents or admin may release any) as soon as you are done with its files, so waiting agents can proceed. Returns the lease and released_at.',
     permission: 'write_results',
     input: leaseIdParams,
     readOnly: false,
@@ -59,7 +65,8 @@ export const coordinationTools = [
   defineTool({
     name: 'list_leases',
     title: 'List live leases',
-    description: 'Lists live leases: path selects those on it, on a directory above it and below it; holder and issue_id filter. Call it to see who works on which files before you plan your edits.',
+    description:
+      'Lists live leases: path selects those on it, on a directory above it and below it; holder and issue_id filter. Call it to see who works on which files before you plan your edits.',
     permission: 'read_context',
     input: listLeasesQuery,
     readOnly: true,
@@ -67,7 +74,13 @@ export const coordinationTools = [
       const leases = await coordinationOf(deps).leases.list(query);
       return { leases, total: leases.length, timestamp: new Date().toISOString() };
     },
-    summary: (out: { leases: LeaseView[]; total: number }) => (out.total === 0 ? 'No live lease.' : `${out.total} live lease(s): ${out.leases.slice(0, 5).map((l) => `${l.paths.join(', ')} by ${l.holder}`).join('; ')}.`),
+    summary: (out: { leases: LeaseView[]; total: number }) =>
+      out.total === 0
+        ? 'No live lease.'
+        : `${out.total} live lease(s): ${out.leases
+            .slice(0, 5)
+            .map((l) => `${l.paths.join(', ')} by ${l.holder}`)
+            .join('; ')}.`,
   }),
   defineTool({
     name: 'create_gate',
@@ -104,4 +117,3 @@ export const coordinationTools = [
     summary: gateLine,
   }),
 ];
-

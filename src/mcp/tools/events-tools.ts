@@ -22,7 +22,8 @@ export const eventsTools = [
     input: publishBody.extend(publishParams.shape),
     readOnly: false,
     run: ({ caller, services }, { event_type, ...body }) => services.events.publish(caller, event_type, body),
-    summary: (out: PublishEventResponse, input) => `Published ${input.event_type} as ${out.event_id} on topic ${out.topic}; woke ${out.subscriber_count} waiter(s).`,
+    summary: (out: PublishEventResponse, input) =>
+      `Published ${input.event_type} as ${out.event_id} on topic ${out.topic}; woke ${out.subscriber_count} waiter(s).`,
   }),
   defineTool({
     name: 'wait_for_events',
@@ -59,4 +60,3 @@ export const eventsTools = [
     summary: pageSummary,
   }),
 ];
-

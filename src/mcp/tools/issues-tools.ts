@@ -18,7 +18,8 @@ export const issuesTools = [
     claimDefaults: { issue_id: 'issue_id' },
     readOnly: true,
     run: ({ caller, services }, { issue_id }) => services.issues.get(caller, issue_id),
-    summary: (out: IssueRecord) => `${out.issue_id} (revision ${out.revision}): ${out.title}`
-      + `${out.labels.length ? ` [${out.labels.join(', ')}]` : ''}${out.files.length ? `; names ${out.files.length} file(s)` : ''}.`,
+    summary: (out: IssueRecord) =>
+      `${out.issue_id} (revision ${out.revision}): ${out.title}` +
+      `${out.labels.length ? ` [${out.labels.join(', ')}]` : ''}${out.files.length ? `; names ${out.files.length} file(s)` : ''}.`,
   }),
 ];

@@ -20,8 +20,10 @@ export const resultsTools = [
     claimDefaults: { agent_id: 'sub', agent_type: 'agent_type', issue_id: 'issue_id' },
     readOnly: false,
     run: ({ caller, services }, body) => services.results.store(caller, body),
-    summary: (out: StoreResultResponse) => `Stored result ${out.id}${out.event_published ? ` (event ${out.event_id})` : ''}; next: `
-      + (out.next_agents.length > 0 ? out.next_agents.map((n) => `${n.agent_type} (${n.priority})`).join(', ') : 'no agent') + '.',
+    summary: (out: StoreResultResponse) =>
+      `Stored result ${out.id}${out.event_published ? ` (event ${out.event_id})` : ''}; next: ` +
+      (out.next_agents.length > 0 ? out.next_agents.map((n) => `${n.agent_type} (${n.priority})`).join(', ') : 'no agent') +
+      '.',
   }),
   defineTool({
     name: 'list_results',

@@ -54,10 +54,19 @@ export function auditTrail(audit: AuditSink, logger: Logger) {
     const code = ctx.status >= 400 && body && typeof body === 'object' && typeof body.code === 'string' ? body.code : undefined;
     // Not awaited, and deferred: the answer does not depend on it, and it shares a write with
     // the next line (at the latest one turn of the event loop later).
-    audit.record({
-      ...auditActor(ctx), action: actionOf(ctx), resource: ctx.path, outcome: outcomeOfStatus(ctx.status), status: ctx.status,
-      ...(code ? { code } : {}),
-    }, { deferred: true }).catch((err: unknown) => logger.error({ err, request_id: ctx.state.requestId }, 'audit log write failed (outcome line)'));
+    audit
+      .record(
+        {
+          ...auditActor(ctx),
+          action: actionOf(ctx),
+          resource: ctx.path,
+          outcome: outcomeOfStatus(ctx.status),
+          status: ctx.status,
+          ...(code ? { code } : {}),
+        },
+        { deferred: true },
+      )
+      .catch((err: unknown) => logger.error({ err, request_id: ctx.state.requestId }, 'audit log write failed (outcome line)'));
   };
 }
 

@@ -7,13 +7,29 @@ import { authOf } from '../permissions.js';
 export const authRoutes: RouteModule = (routers) => {
   const { auth } = routers.services;
 
-  defineRoute(routers, {
-    method: 'post', path: '/api/auth/refresh', tag: 'auth', summary: 'Exchange a valid token for a fresh one (the old jti is revoked)',
-    responses: { 200: { description: 'The new token', schema: refreshResponse } },
-  }, (ctx) => auth.refresh(authOf(ctx)));
+  defineRoute(
+    routers,
+    {
+      method: 'post',
+      path: '/api/auth/refresh',
+      tag: 'auth',
+      summary: 'Exchange a valid token for a fresh one (the old jti is revoked)',
+      responses: { 200: { description: 'The new token', schema: refreshResponse } },
+    },
+    (ctx) => auth.refresh(authOf(ctx)),
+  );
 
-  defineRoute(routers, {
-    method: 'post', path: '/api/auth/revoke', tag: 'auth', summary: 'Revoke a token by its jti (admin)', permission: 'admin',
-    body: revokeBody, responses: { 200: { description: 'Revoked', schema: revokeResponse } },
-  }, (ctx, { body }) => auth.revoke(authOf(ctx), body.jti));
+  defineRoute(
+    routers,
+    {
+      method: 'post',
+      path: '/api/auth/revoke',
+      tag: 'auth',
+      summary: 'Revoke a token by its jti (admin)',
+      permission: 'admin',
+      body: revokeBody,
+      responses: { 200: { description: 'Revoked', schema: revokeResponse } },
+    },
+    (ctx, { body }) => auth.revoke(authOf(ctx), body.jti),
+  );
 };

@@ -17,11 +17,16 @@ import type { RouteModule } from './routers.js';
 const mcpBody = z.union([JSONRPCMessageSchema, z.array(JSONRPCMessageSchema).min(1).max(100)]);
 
 const MCP_SPEC = {
-  method: 'post', path: '/mcp', tag: 'mcp',
+  method: 'post',
+  path: '/mcp',
+  tag: 'mcp',
   summary: 'MCP over Streamable HTTP (stateless: one JSON answer per POST; GET and DELETE are 405, as MCP allows)',
   body: mcpBody,
   responses: {
-    200: { description: 'JSON-RPC answer (tool errors are results with isError: true and the contract code)', schema: z.union([JSONRPCMessageSchema, z.array(JSONRPCMessageSchema)]) },
+    200: {
+      description: 'JSON-RPC answer (tool errors are results with isError: true and the contract code)',
+      schema: z.union([JSONRPCMessageSchema, z.array(JSONRPCMessageSchema)]),
+    },
     202: { description: 'A notification or response was accepted (empty body)', schema: z.string().max(0), contentType: 'text/plain' },
     400: { description: 'REQ_001: not a JSON-RPC message, or an unsupported MCP-Protocol-Version' },
     401: { description: 'AUTH_001 / AUTH_002, with WWW-Authenticate: Bearer' },
@@ -33,14 +38,19 @@ const MCP_SPEC = {
  * MCP lets a server answer both with 405. They are routes of their own so that a request without
  * a valid token gets the 401 challenge first, as on POST.
  */
-const NO_SESSION_SPECS = (['get', 'delete'] as const).map((method) => ({
-  method, path: '/mcp', tag: 'mcp',
-  summary: `MCP ${method.toUpperCase()}: 405 (stateless transport: no server-initiated stream, no session to end)`,
-  responses: {
-    401: { description: 'AUTH_001 / AUTH_002, with WWW-Authenticate: Bearer' },
-    405: { description: 'METHOD_NOT_ALLOWED with Allow: POST' },
-  },
-}) satisfies RouteSpec<z.ZodType, z.ZodType, z.ZodType>);
+const NO_SESSION_SPECS = (['get', 'delete'] as const).map(
+  (method) =>
+    ({
+      method,
+      path: '/mcp',
+      tag: 'mcp',
+      summary: `MCP ${method.toUpperCase()}: 405 (stateless transport: no server-initiated stream, no session to end)`,
+      responses: {
+        401: { description: 'AUTH_001 / AUTH_002, with WWW-Authenticate: Bearer' },
+        405: { description: 'METHOD_NOT_ALLOWED with Allow: POST' },
+      },
+    }) satisfies RouteSpec<z.ZodType, z.ZodType, z.ZodType>,
+);
 
 /** MCP clients discover that they must send a token from this header on the 401 (RFC 6750). */
 async function bearerChallenge(ctx: AppContext, next: Next): Promise<void> {
@@ -72,12 +82,19 @@ export const mcpRoutes: RouteModule = (routers, deps) => {
   routers.router.post('/mcp', bearerChallenge, routers.protectedGuard, async (ctx) => {
     const caller = authOf(ctx);
     const parsed = mcpBody.safeParse(ctx.request.body);
-    if (!parsed.success) throw new ValidationError('Body must be a JSON-RPC 2.0 message (or a batch of them)', [{ path: 'body', message: parsed.error.issues[0]?.message ?? 'invalid' }]);
+    if (!parsed.success)
+      throw new ValidationError('Body must be a JSON-RPC 2.0 message (or a batch of them)', [
+        { path: 'body', message: parsed.error.issues[0]?.message ?? 'invalid' },
+      ]);
     const version = ctx.get('MCP-Protocol-Version');
     if (version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
       throw new ValidationError(`Unsupported MCP-Protocol-Version ${version}; supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`);
     }
-    const server = createMcpServer(registry, { caller, services: routers.services, deps, signal: abortOnClose(ctx), requestId: ctx.state.requestId, remote: ctx.request.ip }, validator);
+    const server = createMcpServer(
+      registry,
+      { caller, services: routers.services, deps, signal: abortOnClose(ctx), requestId: ctx.state.requestId, remote: ctx.request.ip },
+      validator,
+    );
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     try {
       await server.connect(transport);

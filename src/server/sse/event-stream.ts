@@ -48,7 +48,10 @@ export class EventStream {
   private closed = false;
   private pending!: Promise<Settled>;
 
-  private constructor(private readonly options: EventStreamOptions, private readonly abort: AbortController) {
+  private constructor(
+    private readonly options: EventStreamOptions,
+    private readonly abort: AbortController,
+  ) {
     this.cursor = options.since;
   }
 
@@ -103,7 +106,10 @@ export class EventStream {
   }
 
   private next(): Promise<Settled> {
-    return this.options.next(this.cursor, this.abort.signal).then((value): Settled => ({ ok: true, value }), (error: unknown): Settled => ({ ok: false, error }));
+    return this.options.next(this.cursor, this.abort.signal).then(
+      (value): Settled => ({ ok: true, value }),
+      (error: unknown): Settled => ({ ok: false, error }),
+    );
   }
 
   private async run(res: http.ServerResponse): Promise<void> {
@@ -132,9 +138,10 @@ export class EventStream {
   private end(res: http.ServerResponse, error: unknown): void {
     if (this.closed || res.writableEnded || res.destroyed) return;
     this.closed = true;
-    const body = error instanceof AppError
-      ? { status: error.status, code: error.code, error: error.error, message: error.message, details: error.details }
-      : { status: 500, code: 'INTERNAL_ERROR', error: 'internal_error', message: 'Event stream failed' };
+    const body =
+      error instanceof AppError
+        ? { status: error.status, code: error.code, error: error.error, message: error.message, details: error.details }
+        : { status: 500, code: 'INTERNAL_ERROR', error: 'internal_error', message: 'Event stream failed' };
     if (!(error instanceof AppError)) this.options.logger.error({ err: error }, 'event stream wait failed');
     res.end(`event: stream_error\ndata: ${JSON.stringify(body)}\n\n`);
   }

@@ -36,7 +36,9 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
     const known = Math.max(0, ...migrations.map((m) => m.version));
     const newest = Math.max(0, ...have);
     if (newest > known) {
-      throw new SchemaTooNewError(`The PostgreSQL schema is at version ${newest}, newer than this sidecar knows (${known}): upgrade the sidecar, or restore a backup taken before the upgrade`);
+      throw new SchemaTooNewError(
+        `The PostgreSQL schema is at version ${newest}, newer than this sidecar knows (${known}): upgrade the sidecar, or restore a backup taken before the upgrade`,
+      );
     }
     const applied: number[] = [];
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {

@@ -18,7 +18,8 @@ export type PostgresHealth = 'ok' | 'down';
 
 /** SQLSTATE classes and driver messages that mean "the server is not there", not "the query is wrong". */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
-const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|the database system is (shutting down|starting up)|terminating connection/i;
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|the database system is (shutting down|starting up)|terminating connection/i;
 
 /** True when `err` says PostgreSQL cannot be reached (as opposed to a bad query or constraint). */
 export function isUnavailable(err: unknown): boolean {
@@ -118,7 +119,10 @@ export class PostgresDatabase {
       return out;
     } catch (err) {
       broken = isUnavailable(err);
-      if (!broken) await client.query('ROLLBACK').catch(() => { broken = true; });
+      if (!broken)
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
       this.failed(err);
       throw err;
     } finally {

@@ -42,7 +42,14 @@ export default class IssueSet extends BaseCommand<typeof IssueSet> {
     const body: PutIssueRequest = {
       title: f.title,
       ...(description !== undefined ? { description } : {}),
-      ...(f.label ? { labels: f.label.flatMap((l) => l.split(',')).map((l) => l.trim()).filter((l) => l.length > 0) } : {}),
+      ...(f.label
+        ? {
+            labels: f.label
+              .flatMap((l) => l.split(','))
+              .map((l) => l.trim())
+              .filter((l) => l.length > 0),
+          }
+        : {}),
       ...(f.file ? { files: f.file } : {}),
       ...(f.acceptance !== undefined ? { acceptance: f.acceptance } : {}),
     };
@@ -58,7 +65,8 @@ export default class IssueSet extends BaseCommand<typeof IssueSet> {
     } catch (err) {
       this.error(`Cannot read ${file}: ${(err as Error).message}`, { exit: USAGE });
     }
-    if (Buffer.byteLength(text) > MAX_ISSUE_TEXT_BYTES) this.error(`${file} holds 64 KiB or more; an issue description must be shorter (it is refused, never cut)`, { exit: USAGE });
+    if (Buffer.byteLength(text) > MAX_ISSUE_TEXT_BYTES)
+      this.error(`${file} holds 64 KiB or more; an issue description must be shorter (it is refused, never cut)`, { exit: USAGE });
     return text;
   }
 

@@ -6,10 +6,7 @@ import { SAFE_ID_MESSAGE, isSafeId } from '../../../contract/ids.js';
 
 export default class IssueShow extends BaseCommand<typeof IssueShow> {
   static override summary = 'Show an issue (GET /api/issues/:issue_id), or every revision of it with --history';
-  static override examples = [
-    '<%= config.bin %> orchestration issue show ISSUE-42',
-    '<%= config.bin %> orchestration issue show ISSUE-42 --history --json',
-  ];
+  static override examples = ['<%= config.bin %> orchestration issue show ISSUE-42', '<%= config.bin %> orchestration issue show ISSUE-42 --history --json'];
 
   static override args = {
     issue_id: Args.string({ description: 'Issue id', required: true }),
@@ -25,9 +22,11 @@ export default class IssueShow extends BaseCommand<typeof IssueShow> {
     const client = await this.client();
     if (this.flags.history) {
       const history = await getIssueRevisions(client, issueId);
-      this.say(history.revisions.map((r) => (r.deleted_at
-        ? `revision ${r.revision}: deleted at ${r.deleted_at}`
-        : `revision ${r.revision} (${r.updated_at}): ${r.title}`)).join('\n'));
+      this.say(
+        history.revisions
+          .map((r) => (r.deleted_at ? `revision ${r.revision}: deleted at ${r.deleted_at}` : `revision ${r.revision} (${r.updated_at}): ${r.title}`))
+          .join('\n'),
+      );
       return history;
     }
     const issue = await getIssue(client, issueId);

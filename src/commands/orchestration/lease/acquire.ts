@@ -5,8 +5,9 @@ import { leaseLine } from '../../../cli/coordination-views.js';
 
 export default class LeaseAcquire extends BaseCommand<typeof LeaseAcquire> {
   static override summary = 'Take an exclusive, expiring, fenced lease on paths (POST /api/leases)';
-  static override description = 'A path conflicts with another holder\'s lease on itself, an ancestor directory or a descendant. '
-    + 'A conflict exits 1 naming the holder; with --wait the request queues (first come, first served) for up to that long.';
+  static override description =
+    "A path conflicts with another holder's lease on itself, an ancestor directory or a descendant. " +
+    'A conflict exits 1 naming the holder; with --wait the request queues (first come, first served) for up to that long.';
   static override examples = [
     '<%= config.bin %> orchestration lease acquire src/parser.ts src/lexer.ts --ttl 600 --reason "parser rewrite"',
     '<%= config.bin %> orchestration lease acquire src/api --wait 30 --json',
@@ -25,7 +26,10 @@ export default class LeaseAcquire extends BaseCommand<typeof LeaseAcquire> {
     const { argv } = await this.parse(LeaseAcquire);
     const f = this.flags;
     const lease = await acquireLease(await this.client(), {
-      paths: argv as string[], ttl_seconds: f.ttl, ...(f.wait > 0 ? { wait_ms: f.wait * 1000 } : {}), ...(f.reason ? { reason: f.reason } : {}),
+      paths: argv as string[],
+      ttl_seconds: f.ttl,
+      ...(f.wait > 0 ? { wait_ms: f.wait * 1000 } : {}),
+      ...(f.reason ? { reason: f.reason } : {}),
     });
     this.say(`Leased ${leaseLine(lease)}`);
     return lease;

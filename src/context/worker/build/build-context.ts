@@ -143,7 +143,18 @@ function readForContext(realRoot: string, rel: string, maxFileBytes: number, ind
     // Permission or I/O errors: the agent should know the file exists and was not read.
     // (Missing, symlinked or out-of-root paths stay silent: they are not the project's files.)
     if (r.reason !== 'unreadable') return null;
-    return { key: '', size: indexed.size, mtimeMs: indexed.mtimeMs, text: null, checksum: '', redactions: 0, bytes: 0, rejected: null, cut: false, failure: 'not read: the file could not be opened or read (permission denied or I/O error)' };
+    return {
+      key: '',
+      size: indexed.size,
+      mtimeMs: indexed.mtimeMs,
+      text: null,
+      checksum: '',
+      redactions: 0,
+      bytes: 0,
+      rejected: null,
+      cut: false,
+      failure: 'not read: the file could not be opened or read (permission denied or I/O error)',
+    };
   }
   const st = r.stats;
   const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
@@ -194,8 +205,19 @@ export function buildContext(task: BuildTask): BuildResult {
   if (task.prime) {
     // Decoding is all the first real request would otherwise wait for on this thread.
     return {
-      ok: true, relevantFiles: [], files: [], filesTruncated: false, directories: [], truncated: false, contentBytes: 0,
-      selectionCutoff: Infinity, listCutoff: -Infinity, selectionOpen: true, considered: [], mapCandidates: [], redactions: 0,
+      ok: true,
+      relevantFiles: [],
+      files: [],
+      filesTruncated: false,
+      directories: [],
+      truncated: false,
+      contentBytes: 0,
+      selectionCutoff: Infinity,
+      listCutoff: -Infinity,
+      selectionOpen: true,
+      considered: [],
+      mapCandidates: [],
+      redactions: 0,
       timings: { decodeMs: tDecoded - t0, staticMs: 0, rankMs: 0, readMs: 0, totalMs: performance.now() - t0 },
     };
   }
@@ -219,7 +241,15 @@ export function buildContext(task: BuildTask): BuildResult {
     if (idx >= 0) overridden.set(idx, val);
     else if (val) {
       const c = classify(o[0]);
-      extra.push({ path: o[0], size: val[0], mtimeMs: val[1], kinds: c.kinds, lang: c.languageId, depth: c.depth, st: scorer.staticScore(o[0], c.kinds, c.languageId, c.depth) });
+      extra.push({
+        path: o[0],
+        size: val[0],
+        mtimeMs: val[1],
+        kinds: c.kinds,
+        lang: c.languageId,
+        depth: c.depth,
+        st: scorer.staticScore(o[0], c.kinds, c.languageId, c.depth),
+      });
     }
   }
   const n = view.count + extra.length;
@@ -278,7 +308,9 @@ export function buildContext(task: BuildTask): BuildResult {
     const st = staticOf(i);
     if (st === -Infinity) return -Infinity;
     const f = flagOf.get(i) ?? 0;
-    return st + scorer.dynamicFrom((f & ISSUE) !== 0, (f & UNCOMMITTED) !== 0, (f & RECENT) !== 0, hitsOf.get(i) ?? 0, now - mtimeOf(i)) + (issuePoints.get(i) ?? 0);
+    return (
+      st + scorer.dynamicFrom((f & ISSUE) !== 0, (f & UNCOMMITTED) !== 0, (f & RECENT) !== 0, hitsOf.get(i) ?? 0, now - mtimeOf(i)) + (issuePoints.get(i) ?? 0)
+    );
   };
   const listKey = (i: number): number => listRankKey(staticOf(i), ((flagOf.get(i) ?? 0) & ISSUE) !== 0, hitsOf.get(i) ?? 0, w) + (issuePoints.get(i) ?? 0);
   let deletedCount = 0;
@@ -320,7 +352,11 @@ export function buildContext(task: BuildTask): BuildResult {
   }
   // The code map's share of the budget is kept out of the contents (the service fills it).
   const contentBudget = Math.max(1, task.maxBytes - Math.floor(task.maxBytes * (task.codeMapShare ?? 0)));
-  const fitted = fitBudget(items.map((it) => ({ text: it.memo.text!, bytes: it.memo.bytes })), contentBudget, task.strategy);
+  const fitted = fitBudget(
+    items.map((it) => ({ text: it.memo.text!, bytes: it.memo.bytes })),
+    contentBudget,
+    task.strategy,
+  );
   const relevantFiles: RelevantFile[] = [];
   let selectionCutoff = Infinity;
   for (const p of fitted.placed) {
@@ -341,8 +377,14 @@ export function buildContext(task: BuildTask): BuildResult {
   }
   for (const { i, memo } of unread) {
     relevantFiles.push({
-      path: pathOf(i), content: '', last_modified: new Date(mtimeOf(i)).toISOString(), size: sizeOf(i),
-      language: LANGUAGE_NAMES[langOf(i)] ?? 'other', checksum: '', truncated: true, reason: memo.failure!,
+      path: pathOf(i),
+      content: '',
+      last_modified: new Date(mtimeOf(i)).toISOString(),
+      size: sizeOf(i),
+      language: LANGUAGE_NAMES[langOf(i)] ?? 'other',
+      checksum: '',
+      truncated: true,
+      reason: memo.failure!,
     });
   }
   // Files read but dropped by the budget are "considered" too: a shrink could let them in.

@@ -83,7 +83,7 @@ class MinHeap {
 
   sorted(): number[] {
     const pairs = this.items.map((i, j) => [i, this.scores[j]!] as const);
-    pairs.sort((a, b) => (b[1] - a[1]) || (this.later(a[0], b[0]) ? 1 : this.later(b[0], a[0]) ? -1 : 0));
+    pairs.sort((a, b) => b[1] - a[1] || (this.later(a[0], b[0]) ? 1 : this.later(b[0], a[0]) ? -1 : 0));
     return pairs.map((p) => p[0]);
   }
 }
@@ -117,7 +117,7 @@ export function selectListed(inp: RankInputs, cap: number): { listed: number[]; 
   const special = [...new Set([...inp.flagged, ...inp.extras])].filter((i) => !inp.isDeleted(i));
   const specialSet = new Set(special);
   const keyOf = new Map(special.map((i) => [i, inp.listKey(i)] as const));
-  special.sort((a, b) => (keyOf.get(b)! - keyOf.get(a)!) || (inp.later(a, b) ? 1 : inp.later(b, a) ? -1 : 0));
+  special.sort((a, b) => keyOf.get(b)! - keyOf.get(a)! || (inp.later(a, b) ? 1 : inp.later(b, a) ? -1 : 0));
   const listed: number[] = [];
   let s = 0;
   for (let j = 0; j < inp.order.length && listed.length < cap; j++) {

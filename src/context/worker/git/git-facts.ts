@@ -61,7 +61,11 @@ export const MAX_FILES_PER_COMMIT = 200;
  */
 export async function gitStateKey(tree: Pick<GitWorkTree, 'gitDir' | 'commonDir'>): Promise<string> {
   const read = (p: string): Promise<string> => fsp.readFile(p, 'utf8').catch(() => '');
-  const stat = (p: string): Promise<string> => fsp.stat(p).then((s) => `${s.mtimeMs}:${s.size}:${s.ino}`, () => '-');
+  const stat = (p: string): Promise<string> =>
+    fsp.stat(p).then(
+      (s) => `${s.mtimeMs}:${s.size}:${s.ino}`,
+      () => '-',
+    );
   const headText = (await read(path.join(tree.gitDir, 'HEAD'))).trim();
   let ref = '';
   if (headText.startsWith('ref: ')) {
@@ -97,12 +101,32 @@ export async function collectGitFacts(task: GitFactsTask, opts: CollectOptions =
   const partial = task.paths !== undefined;
   // In a big tree the root commit's "changes" are every file of the project: not a useful
   // signal, and listing them costs as much as the whole status. showRoot=false leaves it empty.
-  const log = !partial && task.recentCommits > 0
-    ? git(['-c', `log.showRoot=${task.showRootFiles === false ? 'false' : 'true'}`, 'log', `-n${task.recentCommits}`, '-z', '--name-only', '--relative', '--no-renames', '--format=%x1e%H%x1f%an%x1f%aI%x1f%s', '--', '.'], task.root)
-    : Promise.resolve({ stdout: '', code: 0 });
-  const remotes = !partial ? git(['config', '--get-regexp', '^(remote\\..*\\.url|core\\.autocrlf|core\\.eol)$'], task.root) : Promise.resolve({ stdout: '', code: 1 });
-  const attributes = partial ? Promise.resolve({ stdout: '', code: 1 })
-    : opts.attributeFiles !== undefined ? Promise.resolve({ stdout: opts.attributeFiles ? '.gitattributes' : '', code: 0 })
+  const log =
+    !partial && task.recentCommits > 0
+      ? git(
+          [
+            '-c',
+            `log.showRoot=${task.showRootFiles === false ? 'false' : 'true'}`,
+            'log',
+            `-n${task.recentCommits}`,
+            '-z',
+            '--name-only',
+            '--relative',
+            '--no-renames',
+            '--format=%x1e%H%x1f%an%x1f%aI%x1f%s',
+            '--',
+            '.',
+          ],
+          task.root,
+        )
+      : Promise.resolve({ stdout: '', code: 0 });
+  const remotes = !partial
+    ? git(['config', '--get-regexp', '^(remote\\..*\\.url|core\\.autocrlf|core\\.eol)$'], task.root)
+    : Promise.resolve({ stdout: '', code: 1 });
+  const attributes = partial
+    ? Promise.resolve({ stdout: '', code: 1 })
+    : opts.attributeFiles !== undefined
+      ? Promise.resolve({ stdout: opts.attributeFiles ? '.gitattributes' : '', code: 0 })
       : git(['ls-files', '-z', '--', ':(top,glob)**/.gitattributes'], task.root);
   // A partial refresh knows its paths: diff them while status runs (two spawns in parallel).
   const earlyCounts = task.paths ? numstat(git, task.root, task.paths) : null;
@@ -118,8 +142,13 @@ export async function collectGitFacts(task: GitFactsTask, opts: CollectOptions =
   }
   const covered = (p: string): boolean => task.paths?.includes(p) ?? false;
   const [logOut, remoteOut, attrOut, infoAttributes] = await Promise.all([
-    log, remotes, attributes,
-    fsp.stat(path.join(task.tree.gitDir, 'info', 'attributes')).then(() => true, () => false),
+    log,
+    remotes,
+    attributes,
+    fsp.stat(path.join(task.tree.gitDir, 'info', 'attributes')).then(
+      () => true,
+      () => false,
+    ),
   ]);
   const conversions = /^core\.(autocrlf (true|input)|eol crlf)$/m.test(remoteOut.stdout);
   const byteExact = attrOut.code === 0 && attrOut.stdout === '' && !infoAttributes && !conversions;
@@ -143,7 +172,8 @@ export async function collectGitFacts(task: GitFactsTask, opts: CollectOptions =
   if (earlyCounts && rest.every(covered)) counts = await earlyCounts;
   else {
     earlyCounts?.catch(() => undefined);
-    counts = rest.length === 0 ? new Map<string, { added: number | null; deleted: number | null }>() : await numstat(git, task.root, rest.length > 200 ? null : rest);
+    counts =
+      rest.length === 0 ? new Map<string, { added: number | null; deleted: number | null }>() : await numstat(git, task.root, rest.length > 200 ? null : rest);
   }
   const changes: GitChange[] = [];
   let untracked = 0;

@@ -24,9 +24,7 @@ export interface WorktreeDiffTask {
   known: Array<[string, string]>;
 }
 
-export type WorktreeDiffResult =
-  | { ok: true; changes: GitChange[]; clean: string[]; unresolved: string[] }
-  | { ok: false; code: string; message: string };
+export type WorktreeDiffResult = { ok: true; changes: GitChange[]; clean: string[]; unresolved: string[] } | { ok: false; code: string; message: string };
 
 interface Pending {
   resolve(v: Buffer | null): void;

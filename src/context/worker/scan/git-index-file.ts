@@ -135,9 +135,14 @@ function parseEntries(buf: Buffer, version: number, hashLen: number): IndexedFil
  * content, both when it is all zeros (`index.skipHash`), none otherwise.
  */
 function trailerHashLengths(buf: Buffer): number[] {
-  for (const [algorithm, len] of [['sha1', 20], ['sha256', 32]] as const) {
+  for (const [algorithm, len] of [
+    ['sha1', 20],
+    ['sha256', 32],
+  ] as const) {
     if (buf.length < HEADER + len) continue;
-    const digest = createHash(algorithm).update(buf.subarray(0, buf.length - len)).digest();
+    const digest = createHash(algorithm)
+      .update(buf.subarray(0, buf.length - len))
+      .digest();
     if (digest.equals(buf.subarray(buf.length - len))) return [len];
   }
   const zeros = (len: number): boolean => buf.length >= HEADER + len && buf.subarray(buf.length - len).every((b) => b === 0);

@@ -74,7 +74,14 @@ export function parseLsFilesDebug(out: string): IndexedFile[] {
     const header = out.slice(pos, nul);
     const tab = header.indexOf('\t');
     const meta = header.slice(0, tab).split(' ');
-    const file: IndexedFile = { path: header.slice(tab + 1), mode: parseInt(meta[0] ?? '0', 8), stage: Number(meta[2] ?? 0), size: 0, mtimeMs: 0, skipWorktree: false };
+    const file: IndexedFile = {
+      path: header.slice(tab + 1),
+      mode: parseInt(meta[0] ?? '0', 8),
+      stage: Number(meta[2] ?? 0),
+      size: 0,
+      mtimeMs: 0,
+      skipWorktree: false,
+    };
     pos = nul + 1;
     // Debug lines start with two spaces; the next entry starts with its mode digits.
     while (pos < n && out.charCodeAt(pos) === 32) {
@@ -169,9 +176,18 @@ export async function listProjectFiles(opts: ListOptions): Promise<ListedProject
     }
   }
   return {
-    mode: 'git', entries, directories: ancestorDirs(entries.map((e) => e.path), { root: true }), ignoreFiles, tree, status: statusP,
+    mode: 'git',
+    entries,
+    directories: ancestorDirs(
+      entries.map((e) => e.path),
+      { root: true },
+    ),
+    ignoreFiles,
+    tree,
+    status: statusP,
     ...(gitFacts ? { gitFacts } : {}),
-    listMs: t1 - t0, statMs: t2 - t1,
+    listMs: t1 - t0,
+    statMs: t2 - t1,
   };
 }
 
@@ -214,15 +230,25 @@ async function startGitListing(opts: ListOptions, git: RunGit, tree: GitWorkTree
     indexed = parseLsFilesDebug(out.stdout);
   }
   const gitFacts = opts.facts
-    ? collectGitFacts({
-      root: opts.root, realRoot: opts.facts.realRoot, tree, recentCommits: opts.facts.recentCommits,
-      maxUntrackedCounted: opts.facts.maxUntrackedCounted, showRootFiles: indexed.length <= 5000,
-    }, { git, status: statusP, key: gitKey, ...(attributeFiles !== undefined ? { attributeFiles } : {}) })
+    ? collectGitFacts(
+        {
+          root: opts.root,
+          realRoot: opts.facts.realRoot,
+          tree,
+          recentCommits: opts.facts.recentCommits,
+          maxUntrackedCounted: opts.facts.maxUntrackedCounted,
+          showRootFiles: indexed.length <= 5000,
+        },
+        { git, status: statusP, key: gitKey, ...(attributeFiles !== undefined ? { attributeFiles } : {}) },
+      )
     : undefined;
   // Observed here so an early failure elsewhere never leaves it unhandled.
   gitFacts?.catch(() => undefined);
   return {
-    indexed, statusP, ignoreFilesP, ...(gitFacts ? { gitFacts } : {}),
+    indexed,
+    statusP,
+    ignoreFilesP,
+    ...(gitFacts ? { gitFacts } : {}),
     abandon: () => {
       statusP.catch(() => undefined);
       ignoreFilesP.catch(() => undefined);
@@ -279,12 +305,14 @@ function readSmall(abs: string): string | null {
   }
 }
 
-
 async function gitIgnoreFiles(root: string, gitDir: string, prefix: string, git: RunGit): Promise<IgnoreFile[]> {
   const out: IgnoreFile[] = [];
   // Global excludes and info/exclude apply from the top level; ancestors' .gitignore files too
   // when the root is a subdirectory of the work tree. Rebase them onto the root.
-  const globalPath = await git(['config', '--path', '--get', 'core.excludesFile'], root).then((o) => o.stdout.trim(), () => '');
+  const globalPath = await git(['config', '--path', '--get', 'core.excludesFile'], root).then(
+    (o) => o.stdout.trim(),
+    () => '',
+  );
   const globalFile = globalPath || path.join(os.homedir(), '.config', 'git', 'ignore');
   for (const abs of [globalFile, path.join(gitDir, 'info', 'exclude')]) {
     const text = readSmall(abs);

@@ -60,8 +60,19 @@ const QUERIES: Record<Grammar, string> = {
 };
 
 const EXTENSIONS: Record<string, Grammar> = {
-  py: 'python', pyi: 'python', ts: 'typescript', mts: 'typescript', cts: 'typescript', tsx: 'tsx',
-  js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'javascript', go: 'go', rs: 'rust', java: 'java',
+  py: 'python',
+  pyi: 'python',
+  ts: 'typescript',
+  mts: 'typescript',
+  cts: 'typescript',
+  tsx: 'tsx',
+  js: 'javascript',
+  mjs: 'javascript',
+  cjs: 'javascript',
+  jsx: 'javascript',
+  go: 'go',
+  rs: 'rust',
+  java: 'java',
 };
 
 /** Node types whose functions are methods. */

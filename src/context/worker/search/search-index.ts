@@ -194,7 +194,10 @@ export class SearchIndex {
         if (d.pathTerms.includes(t)) s += w * PATH_WEIGHT;
         if (s > 0) parts.push([t, s]);
       }
-      h.matched = parts.sort((a, b) => b[1] - a[1]).slice(0, 3).map((x) => x[0]);
+      h.matched = parts
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map((x) => x[0]);
     }
     return out.map(([, h]) => h);
   }
