@@ -3,6 +3,7 @@ import type { ComponentLogger } from '../../logging/component-logger.js';
 import { duplicateConnection, LuaScript, type RedisClient } from '../../redis/redis-connection.js';
 import type { GateView } from '../coordination-types.js';
 import type { GateStore, GateStoreListener } from '../gate-store.js';
+import { RecheckTimer } from './recheck-timer.js';
 
 export interface RedisGateStoreOptions {
   client: RedisClient;
@@ -39,7 +40,7 @@ export class RedisGateStore implements GateStore {
   private readonly timeouts: string;
   private readonly channel: string;
   private listener: GateStoreListener | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly recheck = new RecheckTimer(TIMEOUT_RECHECK_MS, () => void this.check());
   private closed = false;
   private known = { gates: 0, waiting_gates: 0 };
 
@@ -87,7 +88,7 @@ export class RedisGateStore implements GateStore {
     );
     if (ok !== 1) return false;
     if (!expected) this.known.gates++;
-    if (timeout !== '') this.arm(Number(timeout));
+    if (timeout !== '') this.recheck.arm(Number(timeout));
     return true;
   }
 
@@ -101,8 +102,7 @@ export class RedisGateStore implements GateStore {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.recheck.close();
     try {
       await this.subscriber.unsubscribe();
     } catch {
@@ -118,28 +118,10 @@ export class RedisGateStore implements GateStore {
       const now = Date.now();
       for (const id of await this.client.zRangeByScore(this.timeouts, '-inf', now)) this.listener.due(id);
       const [next] = await this.client.zRangeWithScores(this.timeouts, 0, 0);
-      this.arm(next && next.score > now ? next.score : now + TIMEOUT_RECHECK_MS, true);
+      this.recheck.arm(next && next.score > now ? next.score : now + TIMEOUT_RECHECK_MS, true);
     } catch (err) {
       this.logger?.warn({ code: (err as NodeJS.ErrnoException).code ?? 'redis_error' }, 'gate timeout check failed');
-      this.arm(Date.now() + 1_000, true);
+      this.recheck.arm(Date.now() + 1_000, true);
     }
-  }
-
-  private armedAt = Number.POSITIVE_INFINITY;
-
-  private arm(at: number, replace = false): void {
-    if (this.closed) return;
-    const when = Math.min(at, Date.now() + TIMEOUT_RECHECK_MS);
-    if (!replace && this.timer && when >= this.armedAt) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.armedAt = when;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        void this.check();
-      },
-      Math.max(0, when - Date.now()),
-    );
-    this.timer.unref();
   }
 }

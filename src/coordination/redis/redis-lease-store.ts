@@ -4,6 +4,7 @@ import { duplicateConnection, type RedisClient } from '../../redis/redis-connect
 import type { Lease } from '../lease-records.js';
 import type { GrantOutcome, GrantRequest, LeaseStore, LeaseStoreListener, StoredConflict } from '../lease-store.js';
 import { EXPIRE, GRANT, keyList, leaseKeys, OVERLAP, REMOVE, RENEW, type LeaseKeys } from './lease-scripts.js';
+import { RecheckTimer } from './recheck-timer.js';
 
 export interface RedisLeaseStoreOptions {
   client: RedisClient;
@@ -67,7 +68,7 @@ function conflictsOf(flat: unknown[]): StoredConflict[] {
 export class RedisLeaseStore implements LeaseStore {
   private readonly keys: LeaseKeys;
   private listener: LeaseStoreListener | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly recheck = new RecheckTimer(EXPIRY_RECHECK_MS, () => void this.sweep());
   private sweeping = false;
   private closed = false;
   private known = { live_leases: 0, fencing_token: 0 };
@@ -126,7 +127,7 @@ export class RedisLeaseStore implements LeaseStore {
       const fence = Number(res[1]);
       this.known.fencing_token = Math.max(this.known.fencing_token, fence);
       this.known.live_leases++;
-      this.arm(req.exp);
+      this.recheck.arm(req.exp);
       return {
         ok: true,
         lease: {
@@ -197,8 +198,7 @@ export class RedisLeaseStore implements LeaseStore {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+    this.recheck.close();
     try {
       await this.subscriber.unsubscribe();
     } catch {
@@ -226,32 +226,13 @@ export class RedisLeaseStore implements LeaseStore {
       const [next] = await this.client.zRangeWithScores(this.keys.expiry, 0, 0);
       const [count, fence] = await Promise.all([this.client.hLen(this.keys.leases), this.client.get(this.keys.fence)]);
       this.known = { live_leases: count, fencing_token: Math.max(this.known.fencing_token, Number(fence ?? 0)) };
-      this.arm(next ? next.score : Number.POSITIVE_INFINITY, true);
+      this.recheck.arm(next ? next.score : Number.POSITIVE_INFINITY, true);
     } catch (err) {
       // Redis away: try again shortly; the conflict check ignores expired leases meanwhile.
       this.logger?.warn({ code: (err as NodeJS.ErrnoException).code ?? 'redis_error' }, 'lease expiry sweep failed');
-      this.arm(Date.now() + 1_000, true);
+      this.recheck.arm(Date.now() + 1_000, true);
     } finally {
       this.sweeping = false;
     }
-  }
-
-  private armedAt = Number.POSITIVE_INFINITY;
-
-  /** One timer: the earliest known deadline, at most EXPIRY_RECHECK_MS away. */
-  private arm(at: number, replace = false): void {
-    if (this.closed) return;
-    const when = Math.min(at, Date.now() + EXPIRY_RECHECK_MS);
-    if (!replace && this.timer && when >= this.armedAt) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.armedAt = when;
-    this.timer = setTimeout(
-      () => {
-        this.timer = undefined;
-        void this.sweep();
-      },
-      Math.max(0, when - Date.now()),
-    );
-    this.timer.unref();
   }
 }
