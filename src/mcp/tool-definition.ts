@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Permission } from '../auth/permissions.js';
 import type { AuthInfo } from '../auth/token-service.js';
 import type { AppDeps } from '../server/app-deps.js';
+import type { AuditLevel } from '../server/app-types.js';
 import type { Services } from '../services/index.js';
 
 /** What a tool's `run` gets besides its input: the verified caller and the sidecar's components. */
@@ -51,6 +52,12 @@ export interface ToolDefinition<S extends z.ZodType = z.ZodType, O = unknown> {
   queryInput?: boolean;
   /** Does not change state (shown to clients as `readOnlyHint`). */
   readOnly: boolean;
+  /**
+   * How a state-changing call is audited, as its HTTP route is (see `AuditLevel`): `control` (the
+   * default) writes an intent line, awaited, before `run`; `data` (publish, store a result, renew a
+   * lease) writes only the outcome line. Either way the outcome line follows.
+   */
+  audit?: AuditLevel;
   /** Removes or stops something (`destructiveHint`). */
   destructive?: boolean;
   run(ctx: ToolContext, input: z.output<S>): Promise<O> | O;

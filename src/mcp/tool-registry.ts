@@ -86,6 +86,9 @@ export class ToolRegistry {
       }
       const given = definition.queryInput ? asQueryValues(args ?? {}) : (args ?? {});
       const input = parseInput(definition.input, withClaimDefaults(definition, given, ctx.caller), 'arguments');
+      // The intent line the HTTP route writes before acting (the POST /mcp request itself is
+      // audited at the data level: it names no tool, and most calls are reads or data writes).
+      if (!definition.readOnly && definition.audit !== 'data') await this.auditIntent(ctx, name);
       const output = await definition.run(ctx, input);
       if (!definition.readOnly) this.audit(ctx, name, 200);
       return toolSuccess(definition.summary(output, input), output);
@@ -104,6 +107,23 @@ export class ToolRegistry {
 
   private allowed(tool: RegisteredTool, caller: AuthInfo): boolean {
     return tool.permissions.length === 0 || tool.permissions.some((p) => hasPermission(caller.permissions, p));
+  }
+
+  /** Fails (and so refuses the call) when the line cannot be written, as the HTTP route's intent line does. */
+  private auditIntent(ctx: ToolContext, tool: string): Promise<void> {
+    const { caller } = ctx;
+    return ctx.deps.audit.record({
+      request_id: ctx.requestId,
+      sub: caller.sub,
+      jti: caller.jti,
+      agent_type: caller.agent_type,
+      project_id: caller.project_id,
+      remote: ctx.remote,
+      action: `mcp.tool ${tool}`,
+      resource: `/mcp#${tool}`,
+      outcome: 'intent',
+      status: null,
+    });
   }
 
   /** One outcome line per state-changing tool call and per refusal (the POST /mcp lines name no tool). */

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { call, httpClient, texts } from './mcp-helpers.js';
@@ -54,6 +56,20 @@ describe('MCP: lease and gate tools (spec §7, §8) on a real sidecar', function
     expect(granted.structuredContent).to.include({ holder: 'py-b' });
     expect(granted.structuredContent.fencing_token).to.be.above(first.structuredContent.fencing_token);
     await call(b, 'release_lease', { id: granted.structuredContent.lease_id });
+  });
+
+  it('writes an intent line before a control-level tool acts, and none for data-level tools or the POST itself', async () => {
+    const a = await agent('py-audit');
+    const lease = await call(a, 'acquire_lease', { paths: ['src/audit.py'], ttl_seconds: 60 });
+    await call(a, 'renew_lease', { id: lease.structuredContent.lease_id, ttl_seconds: 120 });
+    await call(a, 'get_context', {});
+    const lines = (await fsp.readFile(path.join(s.storage, 'audit.log'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { action: string; sub: string; outcome: string })
+      .filter((l) => l.sub === 'py-audit' && l.outcome === 'intent');
+    expect(lines.map((l) => l.action)).to.deep.equal(['mcp.tool acquire_lease']);
+    await call(a, 'release_lease', { id: lease.structuredContent.lease_id });
   });
 
   it('refuses a path out of the project root as a tool error, not a crash', async () => {

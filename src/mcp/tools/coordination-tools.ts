@@ -47,6 +47,7 @@ export const coordinationTools = [
     permission: 'write_results',
     input: renewLeaseBody.extend(leaseIdParams.shape),
     readOnly: false,
+    audit: 'data',
     run: ({ caller, deps }, { id, ttl_seconds }) => coordinationOf(deps).leases.renew(caller, id, ttl_seconds ?? 300),
     summary: (out: LeaseView) => `Renewed ${leaseLine(out)}.`,
   }),

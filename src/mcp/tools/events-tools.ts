@@ -21,6 +21,7 @@ export const eventsTools = [
     permission: 'publish_events',
     input: publishBody.extend(publishParams.shape),
     readOnly: false,
+    audit: 'data',
     run: ({ caller, services }, { event_type, ...body }) => services.events.publish(caller, event_type, body),
     summary: (out: PublishEventResponse, input) =>
       `Published ${input.event_type} as ${out.event_id} on topic ${out.topic}; woke ${out.subscriber_count} waiter(s).`,

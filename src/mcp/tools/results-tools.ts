@@ -19,6 +19,7 @@ export const resultsTools = [
     input: storeResultBody,
     claimDefaults: { agent_id: 'sub', agent_type: 'agent_type', issue_id: 'issue_id' },
     readOnly: false,
+    audit: 'data',
     run: ({ caller, services }, body) => services.results.store(caller, body),
     summary: (out: StoreResultResponse) =>
       `Stored result ${out.id}${out.event_published ? ` (event ${out.event_id})` : ''}; next: ` +
