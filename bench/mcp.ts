@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { closeOnStop } from './lib/child-sidecar.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
@@ -64,13 +65,7 @@ async function serveSidecar(): Promise<void> {
     ttl_seconds: 7200,
   });
   process.send?.({ url: handle.url, token: agent.token, storage: config.storage_path });
-  process.on('message', (msg) => {
-    if (msg === 'stop')
-      void handle
-        .close()
-        .then(() => fsp.rm(dir, { recursive: true, force: true }))
-        .then(() => process.exit(0));
-  });
+  closeOnStop(handle, dir);
 }
 
 // ---- parent: the load ----

@@ -25,6 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import { benchResultBody } from './results-lib/result-body.js';
+import { closeOnStop } from './lib/child-sidecar.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 4);
@@ -82,14 +83,7 @@ async function serveSidecar(): Promise<void> {
   });
   const admin = await handle.deps.tokens.mint({ sub: 'operator', agent_type: 'operator', project_id: config.project_id, permissions: ['admin'] });
   process.send?.({ url: handle.url, token: agent.token, adminToken: admin.token });
-  process.on('message', (msg) => {
-    if (msg === 'stop') {
-      void handle
-        .close()
-        .then(() => fsp.rm(dir, { recursive: true, force: true }))
-        .then(() => process.exit(0));
-    }
-  });
+  closeOnStop(handle, dir);
 }
 
 // ---- parent: load generator ----
