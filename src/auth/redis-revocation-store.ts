@@ -1,6 +1,6 @@
 import { StorageReadError } from '../errors/index.js';
 import type { ComponentLogger } from '../logging/component-logger.js';
-import { duplicateConnection, errorText, type RedisClient } from '../redis/redis-connection.js';
+import { destroyQuietly, duplicateConnection, errorText, type RedisClient } from '../redis/redis-connection.js';
 import type { RevocationStore } from './revocations.js';
 
 /** Entries stay this long past their token's expiry (clock skew between nodes). */
@@ -81,11 +81,7 @@ export class RedisRevocationStore implements RevocationStore {
 
   close(): void {
     if (this.timer) clearInterval(this.timer);
-    try {
-      this.subscriber.destroy();
-    } catch {
-      // already closed
-    }
+    destroyQuietly(this.subscriber);
   }
 
   private heard(message: string): void {

@@ -107,8 +107,8 @@ const rateLimitSchema = z.strictObject({
   burst: z.number().int().min(1).max(1_000_000).optional(),
 });
 
-/** `<storage>/audit.log`: size-based rotation into audit.log.1 … audit.log.<max_files>. */
-const auditSchema = z.strictObject({
+/** Size-based rotation of an append-only log: 10 MiB × 5 by default. */
+const rotationFields = {
   max_file_bytes: z
     .number()
     .int()
@@ -116,21 +116,18 @@ const auditSchema = z.strictObject({
     .max(1024 * 1024 * 1024)
     .default(10 * 1024 * 1024),
   max_files: z.number().int().min(1).max(100).default(5),
+};
+
+/** `<storage>/audit.log`: size-based rotation into audit.log.1 … audit.log.<max_files>. */
+const auditSchema = z.strictObject({
+  ...rotationFields,
   /** 'always': fdatasync before the request goes on; 'interval': every `fsync_interval_ms`. */
   fsync: z.enum(['always', 'interval']).default('interval'),
   fsync_interval_ms: z.number().int().min(10).max(60_000).default(1_000),
 });
 
 /** `<storage>/logs/sidecar.log`: size-based rotation into sidecar.log.1 … sidecar.log.<max_files>. */
-const logFileSchema = z.strictObject({
-  max_file_bytes: z
-    .number()
-    .int()
-    .min(4096)
-    .max(1024 * 1024 * 1024)
-    .default(10 * 1024 * 1024),
-  max_files: z.number().int().min(1).max(100).default(5),
-});
+const logFileSchema = z.strictObject(rotationFields);
 
 /** HTTP server limits against slow, greedy or malformed clients. */
 const httpSchema = z.strictObject({

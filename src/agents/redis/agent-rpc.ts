@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AgentNodeUnavailableError, AppError, EventBusUnavailableError } from '../../errors/index.js';
 import type { ComponentLogger } from '../../logging/component-logger.js';
-import { duplicateConnection, errorText, type RedisClient } from '../../redis/redis-connection.js';
+import { destroyQuietly, duplicateConnection, errorText, type RedisClient } from '../../redis/redis-connection.js';
 
 export type AgentOp = 'status' | 'logs' | 'kill';
 
@@ -101,11 +101,7 @@ export class AgentRpc {
 
   close(): void {
     for (const id of [...this.pending.keys()]) this.settle(id);
-    try {
-      this.subscriber.destroy();
-    } catch {
-      // already closed
-    }
+    destroyQuietly(this.subscriber);
   }
 
   private requestChannel(nodeId: string): string {

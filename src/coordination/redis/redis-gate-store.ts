@@ -1,6 +1,6 @@
 import { orUnavailable } from './redis-unavailable.js';
 import type { ComponentLogger } from '../../logging/component-logger.js';
-import { duplicateConnection, LuaScript, type RedisClient } from '../../redis/redis-connection.js';
+import { destroyQuietly, duplicateConnection, LuaScript, type RedisClient } from '../../redis/redis-connection.js';
 import type { GateView } from '../coordination-types.js';
 import type { GateStore, GateStoreListener } from '../gate-store.js';
 import { RecheckTimer } from './recheck-timer.js';
@@ -100,15 +100,12 @@ export class RedisGateStore implements GateStore {
     return { ...this.known };
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
     this.recheck.close();
-    try {
-      await this.subscriber.unsubscribe();
-    } catch {
-      // already gone
-    }
-    this.subscriber.destroy();
+    // The subscriber is this store's own connection: closing it ends its subscriptions.
+    destroyQuietly(this.subscriber);
+    return Promise.resolve();
   }
 
   /** Report the due timeouts, then arm for the next one. */

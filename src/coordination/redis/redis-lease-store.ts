@@ -1,6 +1,6 @@
 import { orUnavailable } from './redis-unavailable.js';
 import type { ComponentLogger } from '../../logging/component-logger.js';
-import { duplicateConnection, type RedisClient } from '../../redis/redis-connection.js';
+import { destroyQuietly, duplicateConnection, type RedisClient } from '../../redis/redis-connection.js';
 import type { Lease } from '../lease-records.js';
 import type { GrantOutcome, GrantRequest, LeaseStore, LeaseStoreListener, StoredConflict } from '../lease-store.js';
 import { EXPIRE, GRANT, keyList, leaseKeys, OVERLAP, REMOVE, RENEW, type LeaseKeys } from './lease-scripts.js';
@@ -196,15 +196,12 @@ export class RedisLeaseStore implements LeaseStore {
     return { ...this.known };
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
     this.recheck.close();
-    try {
-      await this.subscriber.unsubscribe();
-    } catch {
-      // already gone
-    }
-    this.subscriber.destroy();
+    // The subscriber is this store's own connection: closing it ends its subscriptions.
+    destroyQuietly(this.subscriber);
+    return Promise.resolve();
   }
 
   private freed(): void {
